@@ -1,0 +1,63 @@
+/**
+ * Builds a `KSR` object over a small host interface: the worker passes one
+ * that sends log records to the host, the fallback one writes to the console.
+ *
+ * @module
+ */
+
+import { createPv } from "./pv.ts";
+import type { EvrValues, Ksr, KsrLogLevel } from "./types.ts";
+
+/** The levels a KSR record is written at, keyed by KSR's own level names. */
+export const KSR_LEVELS = {
+  dbg: "debug",
+  info: "info",
+  notice: "info",
+  warn: "warning",
+  err: "error",
+  crit: "fatal",
+} as const;
+
+/** A level as the host writes it. */
+export type KsrRecordLevel = typeof KSR_LEVELS[KsrLogLevel];
+
+/** What a `KSR` object needs from whoever hosts it. */
+export interface KsrHost {
+  /** Writes one log record. */
+  log(level: KsrRecordLevel, message: string): void;
+  /** The current call's `$evr` values; the host updates them in place. */
+  readonly evr: EvrValues;
+  /** Aborted when the host stops. */
+  readonly shutdown: AbortSignal;
+}
+
+/** Creates a `KSR` object over `host`. */
+export function createKsr(host: KsrHost): Ksr {
+  const log = (level: KsrLogLevel, message: unknown) => {
+    const to = KSR_LEVELS[level];
+    if (to === undefined) {
+      throw new Error(
+        `KSR.log: unknown level ${JSON.stringify(level)} (expected ${
+          Object.keys(KSR_LEVELS).join(", ")
+        })`,
+      );
+    }
+    host.log(to, String(message));
+  };
+  return {
+    dbg: (message) => log("dbg", message),
+    info: (message) => log("info", message),
+    notice: (message) => log("notice", message),
+    warn: (message) => log("warn", message),
+    err: (message) => log("err", message),
+    crit: (message) => log("crit", message),
+    log,
+    pv: createPv(host.evr),
+    shutdown: host.shutdown,
+  };
+}
+
+/** Fresh `$evr` values: no data, no source address. */
+export function emptyEvr(): EvrValues {
+  return { data: "", srcip: null, srcport: null, srcportno: null };
+}

@@ -1,0 +1,52 @@
+/**
+ * `evrexec.*` methods: run a function, list the tasks.
+ *
+ * @module
+ */
+
+import type { HostView } from "../host_view.ts";
+import { JsonText } from "../jsonrpc.ts";
+import type { MethodTable, RpcMethod } from "../rpc_methods.ts";
+import { RpcCode, RpcError } from "../rpc_errors.ts";
+import { stringParam } from "./params.ts";
+import { workerInfo } from "./workers.ts";
+
+/** Data as the function receives it: strings as they are, the rest as JSON. */
+function dataText(data: unknown): string {
+  if (data === undefined) return "";
+  return typeof data === "string" ? data : JSON.stringify(data);
+}
+
+/** Adds `evrexec.run` (also `evroute.run`) and `evrexec.list` to `table`. */
+export function addEvrexecMethods(table: MethodTable, host: HostView): void {
+  const run: RpcMethod = {
+    params: [{ name: "name" }, { name: "data", optional: true }],
+    help: 'Runs an exported function once with data (default "") and answers its return value.',
+    async call(values) {
+      const name = stringParam(values, "name");
+      const functions = host.pool.functions;
+      if (!functions.includes(name)) {
+        throw new RpcError(
+          RpcCode.INVALID_PARAMS,
+          `unknown function ${JSON.stringify(name)} (exported functions: ${
+            functions.join(", ") || "none"
+          })`,
+        );
+      }
+      return new JsonText(await host.pool.run(name, dataText(values.data)));
+    },
+  };
+  table.set("evrexec.run", run);
+  table.set("evroute.run", run);
+  table.set("evrexec.list", {
+    params: [],
+    help: "Each exec task with its spec and the state of its workers.",
+    call: () =>
+      host.supervisors.map((supervisor) => ({
+        name: supervisor.task.name,
+        spec: supervisor.task.spec,
+        wait_us: supervisor.task.waitUs,
+        workers: supervisor.slots.map(workerInfo),
+      })),
+  });
+}

@@ -1,0 +1,156 @@
+/**
+ * One client connection: splits the byte stream into lines, answers each
+ * line (out of order, as answers come), and writes answers in batches. A
+ * client that sends too much without reading is slowed down, not buffered.
+ *
+ * @module
+ */
+
+import { answerLine, type MethodCaller, tooLongLine } from "./jsonrpc.ts";
+
+/** The longest request line, in bytes. */
+export const MAX_LINE_BYTES = 1 << 20;
+/** Requests one connection may have unanswered before reading pauses. */
+export const MAX_IN_FLIGHT = 32;
+/** Unsent answer bytes past which reading pauses. */
+const HIGH_WATER_BYTES = 1 << 20;
+const READ_SIZE = 64 * 1024;
+const NEWLINE = 10;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Serves one accepted connection until the client is done or gone. */
+export class RpcConnection {
+  #conn: Deno.Conn;
+  #call: MethodCaller;
+  #out: string[] = [];
+  #outBytes = 0;
+  #flushing: Promise<void> | null = null;
+  #inFlight = 0;
+  #wake: (() => void) | null = null;
+  #closed = false;
+
+  /** Wraps an accepted connection; `serve` runs it. */
+  constructor(conn: Deno.Conn, call: MethodCaller) {
+    this.#conn = conn;
+    this.#call = call;
+  }
+
+  /** Reads and answers until the client half-closes or the connection fails. */
+  async serve(): Promise<void> {
+    const buffer = new Uint8Array(READ_SIZE);
+    let partial: Uint8Array[] = [];
+    let partialBytes = 0;
+    try {
+      while (!this.#closed) {
+        await this.#roomToRead();
+        const n = await this.#conn.read(buffer);
+        if (n === null) break;
+        let start = 0;
+        while (start < n) {
+          const end = buffer.subarray(start, n).indexOf(NEWLINE);
+          const stop = end < 0 ? n : start + end;
+          if (partialBytes + stop - start > MAX_LINE_BYTES) return await this.#refuseLong();
+          if (end < 0) {
+            partial.push(buffer.slice(start, n));
+            partialBytes += n - start;
+            break;
+          }
+          const piece = buffer.subarray(start, stop);
+          const line = partialBytes === 0 ? decoder.decode(piece) : decoder.decode(
+            concat([...partial, piece], partialBytes + piece.length),
+          );
+          partial = [];
+          partialBytes = 0;
+          this.#handle(line);
+          start = stop + 1;
+        }
+      }
+      if (partialBytes > 0) this.#handle(decoder.decode(concat(partial, partialBytes)));
+      await this.#settled();
+    } catch {
+      // The client reset the connection: nothing to answer to.
+    } finally {
+      this.close();
+    }
+  }
+
+  /** Closes the connection; answers still pending are dropped. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#conn.close();
+    } catch {
+      // already closed
+    }
+    this.#wake?.();
+  }
+
+  #handle(line: string): void {
+    this.#inFlight++;
+    answerLine(line, this.#call).then((answer) => {
+      this.#inFlight--;
+      if (answer !== null) this.#send(answer);
+      this.#wake?.();
+    });
+  }
+
+  #send(line: string): void {
+    if (this.#closed) return;
+    this.#out.push(line, "\n");
+    this.#outBytes += line.length + 1;
+    this.#flushing ??= this.#flush();
+  }
+
+  async #flush(): Promise<void> {
+    try {
+      while (this.#out.length > 0 && !this.#closed) {
+        const bytes = encoder.encode(this.#out.join(""));
+        this.#out = [];
+        this.#outBytes = 0;
+        for (let done = 0; done < bytes.length;) {
+          done += await this.#conn.write(bytes.subarray(done));
+        }
+      }
+    } catch {
+      this.close();
+    } finally {
+      this.#flushing = null;
+      this.#wake?.();
+    }
+  }
+
+  async #roomToRead(): Promise<void> {
+    while (
+      !this.#closed && (this.#inFlight >= MAX_IN_FLIGHT || this.#outBytes > HIGH_WATER_BYTES)
+    ) {
+      await new Promise<void>((resolve) => this.#wake = resolve);
+      this.#wake = null;
+    }
+  }
+
+  /** Waits until every answer is computed and written. */
+  async #settled(): Promise<void> {
+    while (!this.#closed && (this.#inFlight > 0 || this.#flushing !== null)) {
+      await new Promise<void>((resolve) => this.#wake = resolve);
+      this.#wake = null;
+    }
+  }
+
+  async #refuseLong(): Promise<void> {
+    this.#send(tooLongLine(MAX_LINE_BYTES));
+    await this.#flushing;
+  }
+}
+
+function concat(chunks: Uint8Array[], length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
+}

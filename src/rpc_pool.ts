@@ -1,0 +1,254 @@
+/**
+ * The warm RPC pool: workers with the script already loaded, one run at a
+ * time each, a bounded queue in front, a timeout that replaces a stuck
+ * worker. Its first worker also reports the script's exported functions.
+ *
+ * @module
+ */
+
+import { describeError, emit, log, logFromWorker } from "./log.ts";
+import type { ErrorInfo, WorkerToHost } from "./protocol.ts";
+import { RpcCode, RpcError } from "./rpc_errors.ts";
+import type { SupervisorContext } from "./task_supervisor.ts";
+import { WorkerHandle } from "./worker_handle.ts";
+import type { WorkerSlot } from "./worker_table.ts";
+
+/** The task name pool workers carry in the worker table and in logs. */
+export const POOL_TASK = "rpc";
+/** Delay before a pool worker that failed to start is started again. */
+const RESPAWN_DELAY_MS = 1000;
+
+/** Settings of the pool. */
+export interface PoolOptions {
+  /** How many warm workers. */
+  readonly size: number;
+  /** How many calls may wait for a worker before calls are refused. */
+  readonly queueLimit: number;
+  /** How long a run may take, in milliseconds. */
+  readonly timeoutMs: number;
+}
+
+interface Job {
+  readonly id: number;
+  readonly fn: string;
+  readonly data: string;
+  resolve(json: string): void;
+  reject(error: RpcError): void;
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+interface Member {
+  readonly slot: WorkerSlot;
+  handle: WorkerHandle | null;
+  ready: boolean;
+  job: Job | null;
+}
+
+/** The error a failed run answers with. */
+function runError(fn: string, reason: "threw" | "not-json", error: ErrorInfo): RpcError {
+  if (reason === "not-json") {
+    return new RpcError(
+      RpcCode.INTERNAL_ERROR,
+      `the result of ${fn} cannot be sent as JSON: ${error.message}`,
+    );
+  }
+  return new RpcError(RpcCode.FUNCTION_FAILED, error.message, {
+    name: error.name,
+    stack: error.stack ?? null,
+  });
+}
+
+/** The pool of warm workers that runs `evrexec.run` calls. */
+export class RpcPool {
+  #options: PoolOptions;
+  #context: SupervisorContext;
+  #members: Member[];
+  #queue: Job[] = [];
+  #queueHead = 0;
+  #nextId = 1;
+  #functions: readonly string[] = [];
+  #everLoaded = false;
+  #loaded: PromiseWithResolvers<readonly string[]> = Promise.withResolvers();
+  #closed = false;
+
+  /** Registers the pool's worker slots; `load` starts the first worker. */
+  constructor(options: PoolOptions, context: SupervisorContext) {
+    this.#options = options;
+    this.#context = context;
+    this.#members = Array.from({ length: options.size }, (_, index) => ({
+      slot: context.table.add("rpc", POOL_TASK, index),
+      handle: null,
+      ready: false,
+      job: null,
+    }));
+  }
+
+  /** The script's exported functions, known once `load` has resolved. */
+  get functions(): readonly string[] {
+    return this.#functions;
+  }
+
+  /** Calls waiting for a worker. */
+  get queued(): number {
+    return this.#queue.length - this.#queueHead;
+  }
+
+  /**
+   * Starts the first worker and resolves with the script's exported
+   * functions, or rejects with the error that stopped the script loading.
+   */
+  load(): Promise<readonly string[]> {
+    this.#spawn(this.#members[0]);
+    return this.#loaded.promise;
+  }
+
+  /** Starts the other workers. */
+  startRest(): void {
+    for (const member of this.#members.slice(1)) this.#spawn(member);
+  }
+
+  /**
+   * Runs `fn(data)` on a warm worker; resolves with the result as JSON text.
+   * Rejects with an {@link RpcError}: the function threw, timed out, or the
+   * queue is full.
+   */
+  run(fn: string, data: string): Promise<string> {
+    if (this.#closed) {
+      return Promise.reject(new RpcError(RpcCode.BUSY, "the host is stopping"));
+    }
+    if (this.queued >= this.#options.queueLimit) {
+      return Promise.reject(
+        new RpcError(RpcCode.BUSY, `busy: ${this.queued} calls are waiting (--rpc-queue)`),
+      );
+    }
+    const { promise, resolve, reject } = Promise.withResolvers<string>();
+    this.#queue.push({ id: this.#nextId++, fn, data, resolve, reject });
+    this.#dispatch();
+    return promise;
+  }
+
+  /** Refuses new calls, answers queued ones with an error, stops every worker. */
+  terminate(): void {
+    this.#closed = true;
+    for (const job of this.#queue.splice(this.#queueHead)) {
+      job.reject(new RpcError(RpcCode.BUSY, "the host is stopping"));
+    }
+    this.#queueHead = 0;
+    for (const member of this.#members) {
+      member.handle?.terminate();
+      member.handle = null;
+      this.#context.table.set(member.slot, "stopped");
+    }
+  }
+
+  #spawn(member: Member): void {
+    if (this.#closed) return;
+    const { table, scriptUrl, logLevel } = this.#context;
+    table.set(member.slot, "starting");
+    member.ready = false;
+    member.handle = new WorkerHandle({
+      type: "init",
+      role: "rpc",
+      scriptUrl,
+      task: POOL_TASK,
+      index: member.slot.index,
+      logLevel,
+    }, {
+      message: (message) => this.#onMessage(member, message),
+      crash: (error) => this.#lost(member, `worker crashed: ${error.message}`, error),
+    });
+  }
+
+  #onMessage(member: Member, message: WorkerToHost): void {
+    switch (message.type) {
+      case "result":
+        return this.#finish(member, message.id, (job) => job.resolve(message.json));
+      case "run-failed":
+        return this.#finish(
+          member,
+          message.id,
+          (job) => job.reject(runError(job.fn, message.reason, message.error)),
+        );
+      case "loaded":
+        if (!this.#everLoaded) this.#functions = message.functions;
+        this.#everLoaded = true;
+        this.#loaded.resolve(message.functions);
+        member.ready = true;
+        this.#context.table.set(member.slot, "idle");
+        return this.#dispatch();
+      case "load-failed":
+        return this.#lost(
+          member,
+          `cannot load the script: ${message.error.message}`,
+          message.error,
+        );
+      case "log":
+        return logFromWorker(member.slot.task, member.slot.index, message.level, message.message);
+    }
+  }
+
+  #finish(member: Member, id: number, settle: (job: Job) => void): void {
+    const job = member.job;
+    if (job === null || job.id !== id) return;
+    clearTimeout(job.timer);
+    member.job = null;
+    this.#context.table.set(member.slot, "idle");
+    settle(job);
+    this.#dispatch();
+  }
+
+  #dispatch(): void {
+    for (const member of this.#members) {
+      if (this.queued === 0) return;
+      if (!member.ready || member.job !== null || member.handle === null) continue;
+      const job = this.#queue[this.#queueHead++];
+      if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queue.length) {
+        this.#queue = this.#queue.slice(this.#queueHead);
+        this.#queueHead = 0;
+      }
+      member.job = job;
+      this.#context.table.set(member.slot, "running");
+      job.timer = setTimeout(() => this.#timedOut(member, job), this.#options.timeoutMs);
+      member.handle.post({ type: "run", id: job.id, fn: job.fn, data: job.data });
+    }
+  }
+
+  #timedOut(member: Member, job: Job): void {
+    if (member.job !== job) return;
+    job.reject(
+      new RpcError(
+        RpcCode.TIMEOUT,
+        `${job.fn} did not answer within ${this.#options.timeoutMs} ms; its worker was replaced`,
+      ),
+    );
+    member.job = null;
+    this.#lost(member, `run of ${job.fn} timed out after ${this.#options.timeoutMs} ms`);
+  }
+
+  /** A member's worker is gone or useless: fail its job, start a new one. */
+  #lost(member: Member, why: string, error?: ErrorInfo): void {
+    member.handle?.terminate();
+    member.handle = null;
+    member.ready = false;
+    const job = member.job;
+    member.job = null;
+    if (job !== null) {
+      clearTimeout(job.timer);
+      job.reject(new RpcError(RpcCode.INTERNAL_ERROR, `${job.fn}: ${why}`));
+    }
+    this.#context.table.set(member.slot, "failed", why);
+    if (!this.#everLoaded && error !== undefined) {
+      this.#loaded.reject(error);
+      return;
+    }
+    emit(
+      log(POOL_TASK, String(member.slot.index)),
+      "error",
+      `rpc worker ${member.slot.index}: ${error ? describeError(error) : why}`,
+    );
+    member.slot.restarts++;
+    const delay = error === undefined ? 0 : RESPAWN_DELAY_MS;
+    setTimeout(() => this.#spawn(member), delay);
+    this.#dispatch();
+  }
+}
