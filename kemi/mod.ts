@@ -29,7 +29,6 @@ export type { EvrValues, Ksr, KsrLogLevel, KsrPv, PvValue } from "./types.ts";
 
 declare global {
   /** The KSR object, a global inside the host's workers. */
-  // deno-lint-ignore no-var
   var KSR: Ksr;
 }
 

@@ -8,6 +8,7 @@
 import { ConfigError } from "./errors.ts";
 import type { ExecTask } from "./exec_spec.ts";
 import type { HostView } from "./host_view.ts";
+import { loadErrorLine } from "./load_error.ts";
 import { type HostLogLevel, log } from "./log.ts";
 import { addCoreMethods } from "./methods/core.ts";
 import { addEvrexecMethods } from "./methods/evrexec.ts";
@@ -37,11 +38,6 @@ export interface HostConfig {
   readonly rpcQueue: number;
   /** Longest run of one RPC call, in milliseconds. */
   readonly rpcTimeoutMs: number;
-}
-
-/** The first line of a (possibly long) error message. */
-function firstLine(text: string): string {
-  return text.split("\n").find((line) => line.trim() !== "")?.trim() ?? text;
 }
 
 function checkTasks(tasks: readonly ExecTask[], functions: readonly string[]): void {
@@ -97,7 +93,7 @@ export class Host implements HostView {
     try {
       const functions = await pool.load().catch((error: ErrorInfo) => {
         throw new ConfigError(
-          `cannot load script ${config.scriptUrl}: ${firstLine(error.message)}`,
+          `cannot load script ${config.scriptUrl}: ${loadErrorLine(error)}`,
         );
       });
       checkTasks(config.tasks, functions);
