@@ -174,20 +174,23 @@ export interface StartOptions {
   readonly ready?: boolean;
   /** Extra environment variables. */
   readonly env?: Record<string, string>;
-  /** Use this socket path instead of one in a fresh temporary directory. */
+  /**
+   * Use this socket path instead of one in a fresh temporary directory.
+   * When unset and `env` has EVREXEC_SOCKET, no --socket is passed.
+   */
   readonly socket?: string;
 }
 
 /** Starts the host on `script` with a socket in a new temporary directory. */
 export async function startHost(script: string, options: StartOptions = {}): Promise<TestHost> {
   const dir = await Deno.makeTempDir({ prefix: "evrexec-test-" });
-  const socket = options.socket ?? `${dir}/rpc.sock`;
+  const fromEnv = options.socket === undefined ? options.env?.EVREXEC_SOCKET : undefined;
+  const socket = fromEnv ?? options.socket ?? `${dir}/rpc.sock`;
   const args = [
     "run",
     ...HOST_PERMISSIONS,
     MOD,
-    "--socket",
-    socket,
+    ...(fromEnv === undefined ? ["--socket", socket] : []),
     ...(options.exec ?? []).flatMap((spec) => ["--exec", spec]),
     ...(options.args ?? []),
     script,

@@ -1,0 +1,91 @@
+// The `deno task rpc` client: output, exit codes, EVREXEC_SOCKET.
+import assert from "node:assert/strict";
+import { fixture, ROOT, startHost, withHost } from "./helpers/host.ts";
+
+const RPC = fixture("rpc.ts");
+
+async function rpc(args: string[], env: Record<string, string> = {}) {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "-q", "rpc", ...args],
+    cwd: ROOT,
+    env: { NO_COLOR: "1", ...env },
+    stdin: "null",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+Deno.test(
+  "client: prints strings as they are and other results as indented JSON",
+  withHost(RPC, {}, async (host) => {
+    const text = await rpc(["--socket", host.socket, "evrexec.run", "kinds", "string"]);
+    assert.deepEqual([text.code, text.stdout, text.stderr], [0, "text\n", ""]);
+    const object = await rpc(["-s", host.socket, "evrexec.run", "echo", "-1"]);
+    assert.equal(object.code, 0, object.stderr);
+    assert.equal(
+      object.stdout,
+      JSON.stringify({ arg: "-1", evr: "-1", type: "string" }, null, 2) + "\n",
+    );
+    const json = await rpc(["--socket", host.socket, "--json", "core.version"]);
+    const response = JSON.parse(json.stdout);
+    assert.equal(response.jsonrpc, "2.0");
+    assert.match(response.result, /^evrexec-deno /);
+  }),
+);
+
+Deno.test(
+  "client: an RPC error prints 'error CODE: MESSAGE' and exits 1",
+  withHost(RPC, {}, async (host) => {
+    const failed = await rpc(["--socket", host.socket, "evrexec.run", "fail", "q"]);
+    assert.deepEqual([failed.code, failed.stdout, failed.stderr], [
+      1,
+      "",
+      "error -32000: failed on q\n",
+    ]);
+    const unknown = await rpc(["--socket", host.socket, "no.such"]);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /^error -32601: method not found: no\.such/);
+  }),
+);
+
+Deno.test("client: no host at the socket is one line and exit 1; usage errors exit 2", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "evrexec-client-" });
+  try {
+    const none = await rpc(["--socket", `${dir}/none.sock`, "core.version"]);
+    assert.equal(none.code, 1);
+    assert.equal(
+      none.stderr,
+      `evrexec-rpc: cannot reach a host at ${dir}/none.sock: no such socket\n`,
+    );
+    const missing = await rpc(["--socket", `${dir}/none.sock`]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /missing METHOD/);
+    const bogus = await rpc(["--bogus", "core.version"]);
+    assert.equal(bogus.code, 2);
+    assert.match(bogus.stderr, /unknown option --bogus/);
+    const help = await rpc(["--help"]);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /Usage: deno task rpc/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("client: EVREXEC_SOCKET sets the socket for host and client", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "evrexec-env-" });
+  const socket = `${dir}/env.sock`;
+  const host = await startHost(RPC, { env: { EVREXEC_SOCKET: socket } });
+  try {
+    assert.match(host.log, new RegExp(`RPC on ${socket}`));
+    const answer = await rpc(["core.version"], { EVREXEC_SOCKET: socket });
+    assert.equal(answer.code, 0, answer.stderr);
+    assert.match(answer.stdout, /^evrexec-deno /);
+  } finally {
+    await host.cleanup();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
