@@ -32,6 +32,8 @@ export class TaskSupervisor {
   readonly slots: readonly WorkerSlot[];
   #context: SupervisorContext;
   #handles = new Map<WorkerSlot, WorkerHandle>();
+  #startedAt = 0;
+  #allRunningLogged = false;
 
   /** Registers the task's worker slots; `start` starts them. */
   constructor(task: ExecTask, context: SupervisorContext) {
@@ -45,6 +47,7 @@ export class TaskSupervisor {
 
   /** Starts every worker of the task. */
   start(): void {
+    this.#startedAt = performance.now();
     for (const slot of this.slots) this.#spawn(slot);
   }
 
@@ -90,6 +93,7 @@ export class TaskSupervisor {
       case "entered":
         table.set(slot, "running");
         log(this.task.name, String(slot.index)).debug("function entered");
+        this.#noteAllRunning();
         break;
       case "ended":
         this.#ended(slot, message.outcome, message.error);
@@ -101,6 +105,17 @@ export class TaskSupervisor {
         logFromWorker(slot.task, slot.index, message.level, message.message);
         break;
     }
+  }
+
+  /** Logs once when every worker of the task has entered its function. */
+  #noteAllRunning(): void {
+    if (this.#allRunningLogged || this.slots.some((slot) => slot.state !== "running")) return;
+    this.#allRunningLogged = true;
+    log(this.task.name).info("task {task}: all {workers} workers running after {ms} ms", {
+      task: this.task.name,
+      workers: this.slots.length,
+      ms: Math.round(performance.now() - this.#startedAt),
+    });
   }
 
   #ended(slot: WorkerSlot, ending: Ending, error?: ErrorInfo): void {
