@@ -22,6 +22,8 @@ export { ExecSpecError, type ExecTask, parseExecSpec } from "./src/exec_spec.ts"
 export { Host, type HostConfig } from "./src/host.ts";
 export { main, parseCli } from "./src/cli.ts";
 export { defaultSocketPath } from "./src/rpc_socket.ts";
+export { RpcClient, type RpcResponse } from "./src/rpc_client.ts";
+export { RpcCode, RpcError } from "./src/rpc_errors.ts";
 
 if (import.meta.main) {
   const { main } = await import("./src/cli.ts");
