@@ -29,6 +29,7 @@ Options:
       --rpc-workers N       warm workers for evrexec.run (default 2)
       --rpc-queue N         calls that may wait for a worker (default 1000)
       --rpc-timeout MS      longest evrexec.run, in milliseconds (default 30000)
+      --shutdown-timeout MS how long a stop waits for running calls and loops (default 5000)
   -l, --log-level LEVEL     debug | info | warning | error (default info)
       --log-format FMT      text | json (default text)
   -h, --help                this text
@@ -57,6 +58,7 @@ export function parseCli(args: readonly string[]): CliRequest {
         "rpc-workers": { type: "string" },
         "rpc-queue": { type: "string" },
         "rpc-timeout": { type: "string" },
+        "shutdown-timeout": { type: "string" },
         "log-level": { type: "string", short: "l" },
         "log-format": { type: "string" },
         help: { type: "boolean", short: "h" },
@@ -80,6 +82,13 @@ export function parseCli(args: readonly string[]): CliRequest {
     rpcWorkers: intOption("--rpc-workers", values["rpc-workers"], 2, 1, 256),
     rpcQueue: intOption("--rpc-queue", values["rpc-queue"], 1000, 0, 1_000_000),
     rpcTimeoutMs: intOption("--rpc-timeout", values["rpc-timeout"], 30_000, 1, 86_400_000),
+    shutdownTimeoutMs: intOption(
+      "--shutdown-timeout",
+      values["shutdown-timeout"],
+      5000,
+      0,
+      3_600_000,
+    ),
     scriptUrl: resolveScript(positionals[0]),
   };
   if (config.socket === "") throw new ConfigError("--socket must not be empty");
@@ -87,11 +96,35 @@ export function parseCli(args: readonly string[]): CliRequest {
   return { kind: "run", config, logFormat };
 }
 
-function waitForStopSignal(): Promise<string> {
+/**
+ * Serves signals until the host has stopped: SIGHUP reloads the script;
+ * SIGINT or SIGTERM stops gracefully, and a second one stops at once.
+ */
+function handleSignals(host: Host): Promise<void> {
   return new Promise((resolve) => {
-    for (const signal of ["SIGINT", "SIGTERM"] as const) {
-      Deno.addSignalListener(signal, () => resolve(signal));
-    }
+    let stopping = false;
+    const stop = (signal: Deno.Signal) => {
+      if (stopping) {
+        log().warn("second {signal}: stopping now", { signal });
+        host.stop();
+        return resolve();
+      }
+      stopping = true;
+      log().info("{signal} received; stopping (up to {ms} ms)", {
+        signal,
+        ms: host.config.shutdownTimeoutMs,
+      });
+      host.shutdown().then(() => {
+        log().info("stopped");
+        resolve();
+      });
+    };
+    Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
+    Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
+    Deno.addSignalListener("SIGHUP", () => {
+      log().info("SIGHUP received; reloading the script");
+      host.reload().catch((error) => log().error("{error}", { error: messageOf(error) }));
+    });
   });
 }
 
@@ -110,11 +143,17 @@ export async function main(args: readonly string[]): Promise<number> {
     }
     debug = request.config.logLevel === "debug";
     setupLogging(request.config.logLevel, request.logFormat);
-    const stopSignal = waitForStopSignal();
+    const early = (signal: Deno.Signal) => () => {
+      log().info("{signal} received during start-up; exiting", { signal });
+      Deno.exit(EXIT_OK);
+    };
+    const earlyInt = early("SIGINT"), earlyTerm = early("SIGTERM");
+    Deno.addSignalListener("SIGINT", earlyInt);
+    Deno.addSignalListener("SIGTERM", earlyTerm);
     const host = await Host.start(request.config);
-    const signal = await stopSignal;
-    host.stop();
-    log().info("{signal} received; stopped", { signal });
+    Deno.removeSignalListener("SIGINT", earlyInt);
+    Deno.removeSignalListener("SIGTERM", earlyTerm);
+    await handleSignals(host);
     return EXIT_OK;
   } catch (error) {
     if (error instanceof ConfigError) {

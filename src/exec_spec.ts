@@ -1,16 +1,25 @@
 /**
- * The exec spec: `name=<fn>;wait=<microseconds>;workers=<N>`, parsed with
- * Kamailio's evrexec rules, stricter where Kamailio is lax.
+ * The exec spec: `name=<fn>;wait=<microseconds>;workers=<N>` and this host's
+ * supervision and UDP keys, parsed with Kamailio's evrexec rules, stricter
+ * where Kamailio is lax.
  *
  * @module
  */
 
 import { ConfigError } from "./errors.ts";
+import { parseUdpAddress, type UdpAddress } from "./udp_address.ts";
 
 /** The most workers one task may ask for. */
 export const MAX_WORKERS = 1024;
 /** The longest start delay, in microseconds: one day. */
 export const MAX_WAIT_US = 86_400_000_000;
+/** The longest duration a supervision key takes, in milliseconds: one day. */
+const MAX_MS = 86_400_000;
+
+/** When a worker whose function ended is started again. */
+export type RestartPolicy = "no" | "on-failure" | "always";
+/** The restart policies, as the spec spells them. */
+export const RESTART_POLICIES: readonly RestartPolicy[] = ["no", "on-failure", "always"];
 
 /** One exec task, as the exec spec describes it. */
 export interface ExecTask {
@@ -20,12 +29,34 @@ export interface ExecTask {
   readonly waitUs: number;
   /** How many dedicated workers the task gets (at least 1). */
   readonly workers: number;
+  /** When a worker whose function ended is restarted (default `no`). */
+  readonly restart: RestartPolicy;
+  /** First delay before a restart, in ms; it doubles up to `backoffMaxMs`. */
+  readonly backoffMs: number;
+  /** Longest delay before a restart, in ms. */
+  readonly backoffMaxMs: number;
+  /** Restarts of the task allowed within `restartWindowMs` before it is marked failed. */
+  readonly maxRestarts: number;
+  /** The crash-loop window, and how long a worker must stay up to reset its backoff, in ms. */
+  readonly restartWindowMs: number;
+  /** For a UDP task, the address its one worker binds; null otherwise. */
+  readonly sockaddr: UdpAddress | null;
   /** The spec text as the user gave it. */
   readonly spec: string;
 }
 
 /** The keys an exec spec may hold, in the order the docs list them. */
-export const SPEC_KEYS = ["name", "wait", "workers"] as const;
+export const SPEC_KEYS = [
+  "name",
+  "wait",
+  "workers",
+  "restart",
+  "backoff",
+  "backoff_max",
+  "max_restarts",
+  "restart_window",
+  "sockaddr",
+] as const;
 type SpecKey = typeof SPEC_KEYS[number];
 
 /** Error in an exec spec: the message quotes the spec and names the bad part. */
@@ -41,15 +72,6 @@ function unquote(value: string): string {
   return value.length >= 2 && value.startsWith('"') && value.endsWith('"')
     ? value.slice(1, -1)
     : value;
-}
-
-function parseCount(key: string, value: string, max: number, unit: string): number {
-  if (!/^[0-9]+$/.test(value)) {
-    throw `${key} must be a non-negative integer${unit}, got ${JSON.stringify(value)}`;
-  }
-  const n = Number(value);
-  if (n > max) throw `${key} must be at most ${max}${unit}, got ${value}`;
-  return n;
 }
 
 /** Splits a spec into its `key=value` items, keys lower-cased. */
@@ -72,6 +94,34 @@ function items(spec: string): Map<SpecKey, string> {
   return found;
 }
 
+/** Reads a non-negative integer key within `[min, max]`, or `fallback`. */
+function count(
+  found: Map<SpecKey, string>,
+  key: SpecKey,
+  fallback: number,
+  max: number,
+  unit = "",
+  min = 0,
+): number {
+  const value = found.get(key);
+  if (value === undefined) return fallback;
+  if (!/^[0-9]+$/.test(value)) {
+    throw `${key} must be a non-negative integer${unit}, got ${JSON.stringify(value)}`;
+  }
+  const n = Number(value);
+  if (n > max) throw `${key} must be at most ${max}${unit}, got ${value}`;
+  if (n < min) throw `${key} must be at least ${min}${unit}, got ${value}`;
+  return n;
+}
+
+function restartPolicy(found: Map<SpecKey, string>): RestartPolicy {
+  const value = found.get("restart") ?? "no";
+  if (!(RESTART_POLICIES as readonly string[]).includes(value)) {
+    throw `restart must be one of ${RESTART_POLICIES.join(", ")}, got ${JSON.stringify(value)}`;
+  }
+  return value as RestartPolicy;
+}
+
 /**
  * Parses one exec spec. Throws {@link ExecSpecError} naming the bad part.
  *
@@ -79,7 +129,7 @@ function items(spec: string): Map<SpecKey, string> {
  * ```ts
  * import { parseExecSpec } from "./exec_spec.ts";
  * parseExecSpec("name=evrexec:timer;wait=1000;workers=1");
- * // { name: "evrexec:timer", waitUs: 1000, workers: 1, spec: "…" }
+ * // { name: "evrexec:timer", waitUs: 1000, workers: 1, restart: "no", … }
  * ```
  */
 export function parseExecSpec(spec: string): ExecTask {
@@ -89,12 +139,28 @@ export function parseExecSpec(spec: string): ExecTask {
     const name = found.get("name");
     if (name === undefined) throw 'missing "name"';
     if (name === "") throw 'empty "name"';
-    const wait = found.get("wait");
-    const workers = found.get("workers");
+    const sockaddrText = found.get("sockaddr");
+    const sockaddr = sockaddrText === undefined ? null : parseUdpAddress(sockaddrText);
+    const workers = count(found, "workers", 1, MAX_WORKERS) || 1;
+    if (sockaddr !== null && workers > 1) throw "a sockaddr task has exactly one worker";
+    const backoffMs = count(found, "backoff", 100, MAX_MS, " (ms)", 1);
     return {
       name,
-      waitUs: wait === undefined ? 0 : parseCount("wait", wait, MAX_WAIT_US, " (microseconds)"),
-      workers: workers === undefined ? 1 : parseCount("workers", workers, MAX_WORKERS, "") || 1,
+      waitUs: count(found, "wait", 0, MAX_WAIT_US, " (microseconds)"),
+      workers,
+      restart: restartPolicy(found),
+      backoffMs,
+      backoffMaxMs: count(
+        found,
+        "backoff_max",
+        Math.max(30_000, backoffMs),
+        MAX_MS,
+        " (ms)",
+        backoffMs,
+      ),
+      maxRestarts: count(found, "max_restarts", 5, 1_000_000),
+      restartWindowMs: count(found, "restart_window", 60_000, MAX_MS, " (ms)", 1),
+      sockaddr,
       spec,
     };
   } catch (problem) {

@@ -1,23 +1,26 @@
 /**
  * The host: checks the script's exports in a worker, starts the exec tasks'
- * supervisors and the warm RPC pool, serves RPC, and stops it all.
+ * supervisors and the warm RPC pool, serves RPC, reloads the script, and
+ * stops it all, gracefully or at once.
  *
  * @module
  */
 
-import { ConfigError } from "./errors.ts";
+import { ConfigError, messageOf } from "./errors.ts";
 import type { ExecTask } from "./exec_spec.ts";
-import type { HostView } from "./host_view.ts";
+import type { HostView, ReloadReport } from "./host_view.ts";
 import { loadErrorLine } from "./load_error.ts";
 import { type HostLogLevel, log } from "./log.ts";
 import { addCoreMethods } from "./methods/core.ts";
 import { addEvrexecMethods } from "./methods/evrexec.ts";
+import { addTaskControlMethods } from "./methods/task_control.ts";
 import type { ErrorInfo } from "./protocol.ts";
+import { RpcCode, RpcError } from "./rpc_errors.ts";
 import { addSystemMethods, methodCaller, type MethodTable } from "./rpc_methods.ts";
 import { RpcPool } from "./rpc_pool.ts";
 import { RpcServer } from "./rpc_server.ts";
 import { clearSocketPath } from "./rpc_socket.ts";
-import { TaskSupervisor } from "./task_supervisor.ts";
+import { type SupervisorContext, TaskSupervisor } from "./task_supervisor.ts";
 import { WorkerTable } from "./worker_table.ts";
 
 /** Everything the host needs to run, validated. */
@@ -38,17 +41,29 @@ export interface HostConfig {
   readonly rpcQueue: number;
   /** Longest run of one RPC call, in milliseconds. */
   readonly rpcTimeoutMs: number;
+  /** How long a graceful stop waits for running calls and loops, in milliseconds. */
+  readonly shutdownTimeoutMs: number;
 }
 
-function checkTasks(tasks: readonly ExecTask[], functions: readonly string[]): void {
-  for (const task of tasks) {
-    if (!functions.includes(task.name)) {
-      throw new ConfigError(
-        `exec task ${JSON.stringify(task.name)}: the script exports no function of that name ` +
-          `(exported functions: ${functions.join(", ") || "none"})`,
-      );
-    }
-  }
+/** How long start-up waits for UDP tasks to bind. */
+const BIND_TIMEOUT_MS = 10_000;
+
+/** The first task that names no exported function, as a message; null if none. */
+function missingFunction(tasks: readonly ExecTask[], functions: readonly string[]): string | null {
+  const task = tasks.find((task) => !functions.includes(task.name));
+  if (task === undefined) return null;
+  return `exec task ${JSON.stringify(task.name)}: the script exports no function of that name ` +
+    `(exported functions: ${functions.join(", ") || "none"})`;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} took more than ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /** A running host. */
@@ -57,50 +72,69 @@ export class Host implements HostView {
   readonly startedAt = Date.now();
   /** Every worker's state. */
   readonly table: WorkerTable;
-  /** The warm RPC pool. */
-  readonly pool: RpcPool;
   /** One supervisor per exec task. */
   readonly supervisors: readonly TaskSupervisor[];
   /** The configuration the host runs with. */
   readonly config: HostConfig;
+  #context: SupervisorContext;
+  #pool: RpcPool;
   #server: RpcServer | null = null;
+  #version = 1;
+  #reloading = false;
   #stopped = false;
+  #shuttingDown = false;
 
-  private constructor(config: HostConfig, table: WorkerTable, pool: RpcPool) {
+  private constructor(config: HostConfig, context: SupervisorContext, pool: RpcPool) {
     this.config = config;
-    this.table = table;
-    this.pool = pool;
-    const context = { scriptUrl: config.scriptUrl, logLevel: config.logLevel, table };
+    this.#context = context;
+    this.table = context.table;
+    this.#pool = pool;
     this.supervisors = config.tasks.map((task) => new TaskSupervisor(task, context));
+  }
+
+  /** The warm RPC pool in service now (a reload replaces it). */
+  get pool(): RpcPool {
+    return this.#pool;
+  }
+
+  /** How many times the script was loaded: 1, then one more per reload. */
+  get version(): number {
+    return this.#version;
   }
 
   /**
    * Starts a host. Rejects with a {@link ConfigError} when the socket is in
-   * use, the script does not load, or a task names no exported function;
-   * nothing is left running then.
+   * use, the script does not load, a task names no exported function, or a
+   * UDP task cannot bind; nothing is left running then.
    */
   static async start(config: HostConfig): Promise<Host> {
     if (await clearSocketPath(config.socket) === "stale") {
       log("rpc").info("removed a stale socket at {path}", { path: config.socket });
     }
-    const table = new WorkerTable();
-    const context = { scriptUrl: config.scriptUrl, logLevel: config.logLevel, table };
-    const pool = new RpcPool({
-      size: config.rpcWorkers,
-      queueLimit: config.rpcQueue,
-      timeoutMs: config.rpcTimeoutMs,
-    }, context);
+    const context = {
+      scriptUrl: config.scriptUrl,
+      logLevel: config.logLevel,
+      table: new WorkerTable(),
+    };
+    const host = new Host(config, context, newPool(config, context));
     try {
-      const functions = await pool.load().catch((error: ErrorInfo) => {
-        throw new ConfigError(
-          `cannot load script ${config.scriptUrl}: ${loadErrorLine(error)}`,
-        );
+      const functions = await host.#pool.load().catch((error: ErrorInfo) => {
+        throw new ConfigError(`cannot load script ${config.scriptUrl}: ${loadErrorLine(error)}`);
       });
-      checkTasks(config.tasks, functions);
-      const host = new Host(config, table, pool);
+      const missing = missingFunction(config.tasks, functions);
+      if (missing !== null) throw new ConfigError(missing);
       host.#server = RpcServer.listen(config.socket, config.socketMode, host.#methods());
       for (const supervisor of host.supervisors) supervisor.start();
-      pool.startRest();
+      host.#pool.startRest();
+      await Promise.all(
+        host.supervisors.map((supervisor) =>
+          withTimeout(supervisor.bound(), BIND_TIMEOUT_MS, "binding").catch((error) => {
+            throw new ConfigError(
+              `exec task ${JSON.stringify(supervisor.task.name)}: ${messageOf(error)}`,
+            );
+          })
+        ),
+      );
       log().info("host ready: {tasks} exec tasks, {workers} exec workers, RPC on {socket}", {
         tasks: config.tasks.length,
         workers: config.tasks.reduce((sum, task) => sum + task.workers, 0),
@@ -108,7 +142,7 @@ export class Host implements HostView {
       });
       return host;
     } catch (error) {
-      pool.terminate();
+      host.stop();
       throw error;
     }
   }
@@ -116,18 +150,121 @@ export class Host implements HostView {
   #methods() {
     const table: MethodTable = new Map();
     addEvrexecMethods(table, this);
+    addTaskControlMethods(table, this);
     addCoreMethods(table, this);
     addSystemMethods(table);
     return methodCaller(table);
   }
 
-  /** Stops RPC and every worker, and removes the socket file. */
+  /** The supervisor of task `name`, or undefined. */
+  supervisor(name: string): TaskSupervisor | undefined {
+    return this.supervisors.find((supervisor) => supervisor.task.name === name);
+  }
+
+  /**
+   * Re-imports the script: checks it in a new pool against every task and,
+   * on success, swaps the RPC pool (queued calls move over, running ones
+   * finish on the old code) and restarts the workers of tasks whose restart
+   * policy is not `no`. On any error nothing changes and it rejects with an
+   * {@link RpcError} (-32003).
+   */
+  async reload(): Promise<ReloadReport> {
+    if (this.#reloading) throw new RpcError(RpcCode.BUSY, "busy: a reload is running already");
+    this.#reloading = true;
+    try {
+      const next = newPool(this.config, this.#context);
+      let functions: readonly string[];
+      try {
+        functions = await next.load();
+      } catch (error) {
+        next.discard();
+        throw new RpcError(
+          RpcCode.RELOAD_FAILED,
+          `reload failed, the running version is kept: cannot load script: ${
+            loadErrorLine(error as ErrorInfo)
+          }`,
+        );
+      }
+      const missing = missingFunction(this.config.tasks, functions);
+      if (missing !== null) {
+        next.discard();
+        throw new RpcError(
+          RpcCode.RELOAD_FAILED,
+          `reload failed, the running version is kept: ${missing}`,
+        );
+      }
+      const old = this.#pool;
+      this.#pool = next;
+      next.adopt(old.takeQueue());
+      next.startRest();
+      old.retire();
+      const restarted = this.supervisors.filter((s) =>
+        s.task.restart !== "no" && s.state !== "stopped"
+      );
+      await Promise.all(restarted.map((s) => s.restart(this.config.shutdownTimeoutMs)));
+      this.#version++;
+      const report: ReloadReport = {
+        version: this.#version,
+        script: this.config.scriptUrl,
+        functions: [...functions],
+        rpc_pool: "replaced",
+        restarted_tasks: restarted.map((s) => s.task.name),
+        kept_tasks: this.supervisors.filter((s) => !restarted.includes(s)).map((s) => s.task.name),
+      };
+      log().info("reloaded {script} (version {version}); restarted tasks: {tasks}", {
+        script: report.script,
+        version: report.version,
+        tasks: report.restarted_tasks.join(", ") || "none",
+      });
+      return report;
+    } finally {
+      this.#reloading = false;
+    }
+  }
+
+  /**
+   * Stops gracefully: takes no new RPC calls (queued ones are answered
+   * "busy"), tells every function through `KSR.shutdown`, waits up to
+   * `--shutdown-timeout` for running calls and loops to end, then stops
+   * what is left and removes the socket file.
+   */
+  async shutdown(): Promise<void> {
+    if (this.#stopped || this.#shuttingDown) return;
+    this.#shuttingDown = true;
+    const grace = this.config.shutdownTimeoutMs;
+    this.#server?.stopAccepting();
+    for (const supervisor of this.supervisors) supervisor.signalStop();
+    const settled = Promise.all([
+      this.#pool.shutdown(grace),
+      ...this.supervisors.map((supervisor) => supervisor.settled()),
+    ]);
+    await withTimeout(settled, grace, "stopping").catch(() => {
+      log().warn("graceful stop took longer than {ms} ms; terminating what is left", { ms: grace });
+    });
+    this.#terminateWorkers();
+    await this.#server?.close(500);
+  }
+
+  /** Stops RPC and every worker at once, and removes the socket file. */
   stop(): void {
+    this.#terminateWorkers();
+    this.#server?.close(0);
+  }
+
+  #terminateWorkers(): void {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#server?.stopAccepting();
     for (const supervisor of this.supervisors) supervisor.signalStop();
-    this.#server?.close();
-    this.pool.terminate();
+    this.#pool.terminate();
     for (const supervisor of this.supervisors) supervisor.terminate();
   }
+}
+
+function newPool(config: HostConfig, context: SupervisorContext): RpcPool {
+  return new RpcPool({
+    size: config.rpcWorkers,
+    queueLimit: config.rpcQueue,
+    timeoutMs: config.rpcTimeoutMs,
+  }, context);
 }

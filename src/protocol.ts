@@ -38,6 +38,8 @@ export interface InitMessage {
   readonly fn?: string;
   /** Exec role: microseconds to wait before the call. */
   readonly waitUs?: number;
+  /** Exec role, UDP task: the address to bind; each datagram is one call. */
+  readonly sockaddr?: { readonly host: string; readonly port: number; readonly text: string };
 }
 
 /** RPC role: run `fn(data)` once and answer with a result message. */
@@ -68,6 +70,18 @@ export interface LoadFailedMessage {
   readonly error: ErrorInfo;
 }
 
+/** UDP task: the socket is bound at `port` (the real one when 0 was asked). */
+export interface BoundMessage {
+  readonly type: "bound";
+  readonly port: number;
+}
+
+/** UDP task: the socket could not be bound. */
+export interface BindFailedMessage {
+  readonly type: "bind-failed";
+  readonly error: ErrorInfo;
+}
+
 /** Exec role: the wait is over and the function has been called. */
 export interface EnteredMessage {
   readonly type: "entered";
@@ -78,6 +92,12 @@ export interface EndedMessage {
   readonly type: "ended";
   readonly outcome: "returned" | "threw";
   readonly error?: ErrorInfo;
+}
+
+/** UDP task: the function threw for one datagram; the task goes on. */
+export interface DatagramFailedMessage {
+  readonly type: "datagram-failed";
+  readonly error: ErrorInfo;
 }
 
 /** A KSR log record, to be written by the host's logging. */
@@ -106,8 +126,11 @@ export interface RunFailedMessage {
 export type WorkerToHost =
   | LoadedMessage
   | LoadFailedMessage
+  | BoundMessage
+  | BindFailedMessage
   | EnteredMessage
   | EndedMessage
+  | DatagramFailedMessage
   | LogMessage
   | ResultMessage
   | RunFailedMessage;

@@ -28,8 +28,9 @@ export class RpcConnection {
   #outBytes = 0;
   #flushing: Promise<void> | null = null;
   #inFlight = 0;
-  #wake: (() => void) | null = null;
+  #waiters: (() => void)[] = [];
   #closed = false;
+  #reading = true;
 
   /** Wraps an accepted connection; `serve` runs it. */
   constructor(conn: Deno.Conn, call: MethodCaller) {
@@ -43,7 +44,7 @@ export class RpcConnection {
     let partial: Uint8Array[] = [];
     let partialBytes = 0;
     try {
-      while (!this.#closed) {
+      while (!this.#closed && this.#reading) {
         await this.#roomToRead();
         const n = await this.#conn.read(buffer);
         if (n === null) break;
@@ -85,15 +86,41 @@ export class RpcConnection {
     } catch {
       // already closed
     }
-    this.#wake?.();
+    this.#notify();
+  }
+
+  /**
+   * Lets the answers of calls in flight be written (for up to `timeoutMs`),
+   * then closes. Reading stops at once.
+   */
+  async finish(timeoutMs: number): Promise<void> {
+    this.#reading = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      this.#settled(),
+      new Promise<void>((resolve) => timer = setTimeout(resolve, timeoutMs)),
+    ]);
+    clearTimeout(timer);
+    this.close();
+  }
+
+  #notify(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  #changed(): Promise<void> {
+    return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
   #handle(line: string): void {
+    if (!this.#reading) return;
     this.#inFlight++;
     answerLine(line, this.#call).then((answer) => {
       this.#inFlight--;
       if (answer !== null) this.#send(answer);
-      this.#wake?.();
+      this.#notify();
     });
   }
 
@@ -118,7 +145,7 @@ export class RpcConnection {
       this.close();
     } finally {
       this.#flushing = null;
-      this.#wake?.();
+      this.#notify();
     }
   }
 
@@ -126,16 +153,14 @@ export class RpcConnection {
     while (
       !this.#closed && (this.#inFlight >= MAX_IN_FLIGHT || this.#outBytes > HIGH_WATER_BYTES)
     ) {
-      await new Promise<void>((resolve) => this.#wake = resolve);
-      this.#wake = null;
+      await this.#changed();
     }
   }
 
   /** Waits until every answer is computed and written. */
   async #settled(): Promise<void> {
     while (!this.#closed && (this.#inFlight > 0 || this.#flushing !== null)) {
-      await new Promise<void>((resolve) => this.#wake = resolve);
-      this.#wake = null;
+      await this.#changed();
     }
   }
 

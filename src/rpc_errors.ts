@@ -23,6 +23,8 @@ export const RpcCode = {
   TIMEOUT: -32001,
   /** The queue is full, or the host is stopping. */
   BUSY: -32002,
+  /** A reload found the new script unusable; the running version is kept. */
+  RELOAD_FAILED: -32003,
 } as const;
 
 /** An error a method answers with; `data` goes to the error's `data`. */

@@ -28,7 +28,8 @@ export interface PoolOptions {
   readonly timeoutMs: number;
 }
 
-interface Job {
+/** A call waiting for or running on a pool worker. */
+export interface Job {
   readonly id: number;
   readonly fn: string;
   readonly data: string;
@@ -69,7 +70,9 @@ export class RpcPool {
   #functions: readonly string[] = [];
   #everLoaded = false;
   #loaded: PromiseWithResolvers<readonly string[]> = Promise.withResolvers();
+  #accepting = true;
   #closed = false;
+  #idle: (() => void) | null = null;
 
   /** Registers the pool's worker slots; `load` starts the first worker. */
   constructor(options: PoolOptions, context: SupervisorContext) {
@@ -113,8 +116,8 @@ export class RpcPool {
    * queue is full.
    */
   run(fn: string, data: string): Promise<string> {
-    if (this.#closed) {
-      return Promise.reject(new RpcError(RpcCode.BUSY, "the host is stopping"));
+    if (!this.#accepting) {
+      return Promise.reject(new RpcError(RpcCode.BUSY, "busy: the host is stopping"));
     }
     if (this.queued >= this.#options.queueLimit) {
       return Promise.reject(
@@ -127,18 +130,90 @@ export class RpcPool {
     return promise;
   }
 
-  /** Refuses new calls, answers queued ones with an error, stops every worker. */
-  terminate(): void {
-    this.#closed = true;
-    for (const job of this.#queue.splice(this.#queueHead)) {
-      job.reject(new RpcError(RpcCode.BUSY, "the host is stopping"));
-    }
+  /** Takes the calls still waiting out of the queue (to hand them to a new pool). */
+  takeQueue(): Job[] {
+    const jobs = this.#queue.splice(this.#queueHead);
+    this.#queue = [];
     this.#queueHead = 0;
+    return jobs;
+  }
+
+  /** Queues calls taken from another pool, in their order. */
+  adopt(jobs: readonly Job[]): void {
+    this.#queue.push(...jobs);
+    this.#dispatch();
+  }
+
+  /** Calls running now. */
+  get running(): number {
+    return this.#members.filter((member) => member.job !== null).length;
+  }
+
+  /**
+   * Retires the pool after a reload: it takes no new call, lets running ones
+   * finish, then stops its workers and drops their slots from the table.
+   * Queued calls must have been taken (`takeQueue`) first.
+   */
+  async retire(): Promise<void> {
+    this.#accepting = false;
+    await this.#drained();
+    this.discard();
+  }
+
+  /**
+   * Stops for a shutdown: refuses new calls, answers queued ones "busy" at
+   * once, lets running ones finish for up to `graceMs`, then stops every
+   * worker; calls still running then are answered with an error.
+   */
+  async shutdown(graceMs: number): Promise<void> {
+    this.#accepting = false;
+    for (const job of this.takeQueue()) {
+      job.reject(
+        new RpcError(RpcCode.BUSY, "busy: the host is stopping; the call was not started"),
+      );
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      this.#drained(),
+      new Promise<void>((resolve) => timer = setTimeout(resolve, graceMs)),
+    ]);
+    clearTimeout(timer);
+    this.terminate();
+  }
+
+  /** Stops the pool at once and drops its slots from the table (a failed reload). */
+  discard(): void {
+    this.terminate();
+    for (const member of this.#members) this.#context.table.remove(member.slot);
+  }
+
+  /** Stops every worker at once; calls running or queued are answered with an error. */
+  terminate(): void {
+    this.#accepting = false;
+    this.#closed = true;
+    for (const job of this.takeQueue()) {
+      job.reject(
+        new RpcError(RpcCode.BUSY, "busy: the host is stopping; the call was not started"),
+      );
+    }
     for (const member of this.#members) {
+      const job = member.job;
+      member.job = null;
+      if (job !== null) {
+        clearTimeout(job.timer);
+        job.reject(
+          new RpcError(RpcCode.BUSY, `${job.fn}: the host stopped before the call finished`),
+        );
+      }
       member.handle?.terminate();
       member.handle = null;
       this.#context.table.set(member.slot, "stopped");
     }
+  }
+
+  #drained(): Promise<void> {
+    if (this.running === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle = resolve);
   }
 
   #spawn(member: Member): void {
@@ -195,6 +270,7 @@ export class RpcPool {
     this.#context.table.set(member.slot, "idle");
     settle(job);
     this.#dispatch();
+    if (this.#idle !== null && this.running === 0) this.#idle();
   }
 
   #dispatch(): void {
@@ -241,6 +317,8 @@ export class RpcPool {
       this.#loaded.reject(error);
       return;
     }
+    if (this.#idle !== null && this.running === 0) this.#idle();
+    if (!this.#accepting) return;
     emit(
       log(POOL_TASK, String(member.slot.index)),
       "error",

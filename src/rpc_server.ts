@@ -49,8 +49,8 @@ export class RpcServer {
     }
   }
 
-  /** Stops accepting, closes every connection and removes the socket file. */
-  close(): void {
+  /** Stops accepting connections and removes the socket file; open ones go on. */
+  stopAccepting(): void {
     if (this.#closed) return;
     this.#closed = true;
     try {
@@ -58,11 +58,19 @@ export class RpcServer {
     } catch {
       // already closed
     }
-    for (const connection of this.#connections) connection.close();
     try {
       Deno.removeSync(this.path);
     } catch {
       // gone already
     }
+  }
+
+  /**
+   * Stops accepting, lets every connection write the answers still due (for
+   * up to `timeoutMs`), then closes them all.
+   */
+  async close(timeoutMs = 0): Promise<void> {
+    this.stopAccepting();
+    await Promise.all([...this.#connections].map((connection) => connection.finish(timeoutMs)));
   }
 }

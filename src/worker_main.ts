@@ -7,6 +7,7 @@
  */
 
 import { createKsr, emptyEvr } from "../kemi/ksr.ts";
+import type {} from "../kemi/mod.ts"; // the typed KSR global; erased at run time
 import {
   errorInfo,
   type HostToWorker,
@@ -48,7 +49,7 @@ globalThis.KSR = createKsr({
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => {
-    if (stopping.signal.aborted) return resolve();
+    if (stopping.signal.aborted || ms <= 0) return resolve();
     const timer = setTimeout(resolve, ms);
     stopping.signal.addEventListener("abort", () => {
       clearTimeout(timer);
@@ -78,8 +79,21 @@ async function execute(init: InitMessage): Promise<void> {
     const error = new Error(`${JSON.stringify(init.fn)} is not an exported function`);
     return send({ type: "ended", outcome: "threw", error: errorInfo(error) });
   }
-  if ((init.waitUs ?? 0) > 0) await sleep((init.waitUs ?? 0) / 1000);
-  if (stopping.signal.aborted) return;
+  const waitFirst = () => sleep((init.waitUs ?? 0) / 1000);
+  if (init.sockaddr !== undefined) {
+    const { serveUdp } = await import("./worker_udp.ts");
+    const sockaddr = init.sockaddr;
+    return serveUdp({
+      init: { ...init, sockaddr },
+      fn: (text) => fn(text),
+      evr,
+      send,
+      stopping: stopping.signal,
+      waitFirst,
+    });
+  }
+  if ((init.waitUs ?? 0) > 0) await waitFirst();
+  if (stopping.signal.aborted) return send({ type: "ended", outcome: "returned" });
   send({ type: "entered" });
   try {
     await fn(String(init.index));

@@ -55,12 +55,13 @@ export interface WorkerSlot {
 /** The table of all worker slots. */
 export class WorkerTable {
   #slots: WorkerSlot[] = [];
+  #nextId = 0;
 
   /** Adds a slot in state `starting`. */
   add(role: WorkerRole, task: string, index: number): WorkerSlot {
     const now = Date.now();
     const slot: WorkerSlot = {
-      id: this.#slots.length,
+      id: this.#nextId++,
       role,
       task,
       index,
@@ -81,6 +82,11 @@ export class WorkerTable {
     slot.state = state;
     slot.since = now;
     if (error !== undefined) slot.lastError = { message: error, at: now };
+  }
+
+  /** Drops a slot (a retired pool's worker). */
+  remove(slot: WorkerSlot): void {
+    this.#slots = this.#slots.filter((other) => other !== slot);
   }
 
   /** Every slot, in creation order. */

@@ -44,14 +44,36 @@ const INVALID: [string, RegExp][] = [
   ["name=t;wait=1.5", /wait must be a non-negative integer/],
   ["name=t;workers=x", /workers must be a non-negative integer/],
   ["name=t;workers=", /workers must be a non-negative integer/],
-  ["name=t;colour=red", /unknown key "colour" \(expected name, wait, workers\)/],
+  ["name=t;colour=red", /unknown key "colour" \(expected name, wait, workers, restart, /],
   ["name=t;name=u", /key "name" given twice/],
   ["name=t;WAIT=1;wait=2", /key "wait" given twice/],
   [`name=t;workers=${MAX_WORKERS + 1}`, /workers must be at most 1024/],
   [`name=t;wait=${MAX_WAIT_US + 1}`, /wait must be at most 86400000000/],
   ["name=t;;wait=1", /empty item/],
   ["name=t;wait", /item "wait" is not key=value/],
+  ["name=t;restart=sometimes", /restart must be one of no, on-failure, always/],
+  ["name=t;backoff=0", /backoff must be at least 1 \(ms\)/],
+  ["name=t;backoff=500;backoff_max=100", /backoff_max must be at least 500 \(ms\)/],
+  ["name=t;max_restarts=-1", /max_restarts must be a non-negative integer/],
+  ["name=t;restart_window=0", /restart_window must be at least 1 \(ms\)/],
+  ["name=t;sockaddr=udp:host", /sockaddr must be udp:HOST:PORT/],
 ];
+
+Deno.test("exec spec: supervision and UDP keys", () => {
+  const task = parseExecSpec(
+    'name=t;restart=on-failure;backoff=50;backoff_max=400;max_restarts=3;restart_window=1000;sockaddr="udp:[::1]:9000"',
+  );
+  assert.deepEqual(
+    [task.restart, task.backoffMs, task.backoffMaxMs, task.maxRestarts, task.restartWindowMs],
+    ["on-failure", 50, 400, 3, 1000],
+  );
+  assert.deepEqual(task.sockaddr, { host: "::1", port: 9000, text: "udp:[::1]:9000" });
+  const defaults = parseExecSpec("name=t;restart=always");
+  assert.deepEqual(
+    [defaults.backoffMs, defaults.backoffMaxMs, defaults.maxRestarts, defaults.restartWindowMs],
+    [100, 30_000, 5, 60_000],
+  );
+});
 
 for (const [spec, problem] of INVALID) {
   Deno.test(`exec spec: ${JSON.stringify(spec)} exits 2 naming the problem`, async () => {

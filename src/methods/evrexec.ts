@@ -9,7 +9,7 @@ import { JsonText } from "../jsonrpc.ts";
 import type { MethodTable, RpcMethod } from "../rpc_methods.ts";
 import { RpcCode, RpcError } from "../rpc_errors.ts";
 import { stringParam } from "./params.ts";
-import { workerInfo } from "./workers.ts";
+import { taskInfo } from "./workers.ts";
 
 /** Data as the function receives it: strings as they are, the rest as JSON. */
 function dataText(data: unknown): string {
@@ -40,13 +40,7 @@ export function addEvrexecMethods(table: MethodTable, host: HostView): void {
   table.set("evroute.run", run);
   table.set("evrexec.list", {
     params: [],
-    help: "Each exec task with its spec and the state of its workers.",
-    call: () =>
-      host.supervisors.map((supervisor) => ({
-        name: supervisor.task.name,
-        spec: supervisor.task.spec,
-        wait_us: supervisor.task.waitUs,
-        workers: supervisor.slots.map(workerInfo),
-      })),
+    help: "Each exec task: its state, spec and restart policy, and its workers with their states.",
+    call: () => host.supervisors.map(taskInfo),
   });
 }

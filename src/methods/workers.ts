@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { TaskSupervisor } from "../task_supervisor.ts";
 import type { WorkerSlot } from "../worker_table.ts";
 
 /** A worker slot as `core.psx` and `evrexec.list` show it. */
@@ -14,7 +15,8 @@ export interface WorkerInfo {
   readonly since: string;
   readonly started: string;
   readonly restarts: number;
-  readonly last_error: { message: string; at: string } | null;
+  readonly uptime: string;
+  readonly last_error: { message: string; at: string; ago: string } | null;
 }
 
 /** Kamailio-style description of a slot, e.g. `EVREXEC child=0 exec=timer`. */
@@ -33,7 +35,37 @@ export function workerInfo(slot: WorkerSlot): WorkerInfo {
     since: new Date(slot.since).toISOString(),
     started: new Date(slot.startedAt).toISOString(),
     restarts: slot.restarts,
-    last_error: slot.lastError &&
-      { message: slot.lastError.message, at: new Date(slot.lastError.at).toISOString() },
+    uptime: ago(Date.now() - slot.startedAt),
+    last_error: slot.lastError && {
+      message: slot.lastError.message,
+      at: new Date(slot.lastError.at).toISOString(),
+      ago: ago(Date.now() - slot.lastError.at),
+    },
+  };
+}
+
+/** How long ago `at` was, for people: `5s`, `3m12s`, `2h5m`, `4d3h`. */
+export function ago(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60}s`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
+  return `${Math.floor(s / 86400)}d${Math.floor((s % 86400) / 3600)}h`;
+}
+
+/** A task as `evrexec.list` and the control methods show it. */
+export function taskInfo(supervisor: TaskSupervisor) {
+  const task = supervisor.task;
+  const counts = new Map<string, number>();
+  for (const slot of supervisor.slots) counts.set(slot.state, (counts.get(slot.state) ?? 0) + 1);
+  return {
+    name: task.name,
+    state: supervisor.state,
+    workers_summary: [...counts].map(([state, n]) => `${n} ${state}`).join(", "),
+    spec: task.spec,
+    restart: task.restart,
+    wait_us: task.waitUs,
+    ...(task.sockaddr ? { sockaddr: task.sockaddr.text } : {}),
+    workers: supervisor.slots.map(workerInfo),
   };
 }

@@ -1,0 +1,82 @@
+// Graceful stop: loops end on KSR.shutdown, running calls finish, queued
+// calls are answered busy, and a stuck worker is cut off after the timeout.
+import assert from "node:assert/strict";
+import { fixture, processExists, startHost } from "./helpers/host.ts";
+import { RawClient, request } from "./helpers/raw.ts";
+
+const SUPERVISED = fixture("supervised.ts");
+
+Deno.test("graceful stop: loops finish, the running call answers, queued calls get busy", async () => {
+  const host = await startHost(SUPERVISED, {
+    exec: ["name=graceful;workers=2"],
+    args: ["--rpc-workers", "1"],
+  });
+  try {
+    const raw = await RawClient.connect(host.socket);
+    await raw.send(request(1, "evrexec.run", ["slow", "700"]));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await raw.send(
+      request(2, "evrexec.run", ["slow", "10"]) + request(3, "evrexec.run", ["slow", "20"]),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const exit = host.stop("SIGTERM");
+    const answers = await raw.lines(3) as {
+      id: number;
+      result?: number;
+      error?: { code: number; message: string };
+    }[];
+    const byId = new Map(answers.map((a) => [a.id, a]));
+    assert.equal(byId.get(1)?.result, 700, "the running call finished");
+    for (const id of [2, 3]) {
+      assert.equal(byId.get(id)?.error?.code, -32002);
+      assert.match(byId.get(id)!.error!.message, /the host is stopping; the call was not started/);
+    }
+    assert.ok(await raw.waitEnd(), "the connection is closed after the answers");
+    await raw.close();
+    const { code, stderr, ms } = await exit;
+    assert.equal(code, 0);
+    assert.match(stderr, /graceful 0 finished cleanly/);
+    assert.match(stderr, /graceful 1 finished cleanly/);
+    assert.ok(ms < 4000, `stopped after ${Math.round(ms)} ms, well inside the 5 s default`);
+    assert.doesNotMatch(stderr, /terminating what is left/);
+  } finally {
+    await host.cleanup();
+  }
+});
+
+Deno.test("graceful stop: a spinning worker is terminated after --shutdown-timeout", async () => {
+  const host = await startHost(SUPERVISED, {
+    exec: ["name=spin", "name=steady"],
+    args: ["--shutdown-timeout", "1000"],
+  });
+  try {
+    await host.waitFor(/spinning/);
+    const exit = await host.stop("SIGTERM");
+    assert.equal(exit.code, 0);
+    assert.ok(exit.ms >= 900, `waited for the timeout (${Math.round(exit.ms)} ms)`);
+    assert.ok(exit.ms < 5000, `then stopped (${Math.round(exit.ms)} ms)`);
+    assert.match(exit.stderr, /graceful stop took longer than 1000 ms; terminating what is left/);
+    assert.match(exit.stderr, /steady stopping index=0/, "the other loop ended cleanly");
+    assert.ok(!processExists(host.pid));
+  } finally {
+    await host.cleanup();
+  }
+});
+
+Deno.test("graceful stop: a second signal stops at once", async () => {
+  const host = await startHost(SUPERVISED, {
+    exec: ["name=spin"],
+    args: ["--shutdown-timeout", "60000"],
+  });
+  try {
+    await host.waitFor(/spinning/);
+    host.process.kill("SIGTERM");
+    await host.waitFor(/SIGTERM received; stopping/);
+    const exit = await host.stop("SIGINT");
+    assert.equal(exit.code, 0);
+    assert.ok(exit.ms < 5000, `stopped after ${Math.round(exit.ms)} ms`);
+    assert.match(exit.stderr, /second SIGINT: stopping now/);
+  } finally {
+    await host.cleanup();
+  }
+});
