@@ -97,19 +97,27 @@ export function parseCli(args: readonly string[]): CliRequest {
 }
 
 /**
+ * A second stop signal within this many ms of the first is taken as the
+ * same one: Ctrl-C under `deno task` reaches the host twice, once from the
+ * terminal and once forwarded.
+ */
+const DUPLICATE_SIGNAL_MS = 1000;
+
+/**
  * Serves signals until the host has stopped: SIGHUP reloads the script;
  * SIGINT or SIGTERM stops gracefully, and a second one stops at once.
  */
 function handleSignals(host: Host): Promise<void> {
   return new Promise((resolve) => {
-    let stopping = false;
+    let stopping = 0;
     const stop = (signal: Deno.Signal) => {
-      if (stopping) {
+      if (stopping > 0 && performance.now() - stopping < DUPLICATE_SIGNAL_MS) return;
+      if (stopping > 0) {
         log().warn("second {signal}: stopping now", { signal });
         host.stop();
         return resolve();
       }
-      stopping = true;
+      stopping = performance.now();
       log().info("{signal} received; stopping (up to {ms} ms)", {
         signal,
         ms: host.config.shutdownTimeoutMs,

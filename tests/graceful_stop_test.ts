@@ -72,6 +72,9 @@ Deno.test("graceful stop: a second signal stops at once", async () => {
     await host.waitFor(/spinning/);
     host.process.kill("SIGTERM");
     await host.waitFor(/SIGTERM received; stopping/);
+    host.process.kill("SIGTERM"); // within a second: taken as the same signal
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    assert.doesNotMatch(host.log, /second/);
     const exit = await host.stop("SIGINT");
     assert.equal(exit.code, 0);
     assert.ok(exit.ms < 5000, `stopped after ${Math.round(exit.ms)} ms`);
