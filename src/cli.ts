@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { ConfigError, EXIT_FATAL, EXIT_OK, EXIT_USAGE, messageOf } from "./errors.ts";
 import { parseExecSpec } from "./exec_spec.ts";
 import { Host, type HostConfig } from "./host.ts";
+import { defaultMemoryLimitMiB } from "./memory_watchdog.ts";
 import { log, LOG_FORMATS, LOG_LEVELS, type LogFormat, setupLogging } from "./log.ts";
 import { choiceOption, intOption, modeOption, parsingArgs } from "./options.ts";
 import { DEFAULT_SOCKET_MODE, defaultSocketPath } from "./rpc_socket.ts";
@@ -30,6 +31,10 @@ Options:
       --rpc-queue N         calls that may wait for a worker (default 1000)
       --rpc-timeout MS      longest evrexec.run, in milliseconds (default 30000)
       --shutdown-timeout MS how long a stop waits for running calls and loops (default 5000)
+      --memory-limit MIB    RSS past which the biggest worker is stopped (default: 3/4 of
+                            one isolate's heap limit; 0 turns the watchdog off)
+      --max-connections N   RPC connections served at once (default 512)
+      --idle-timeout MS     close a connection without progress for this long (default 120000)
   -l, --log-level LEVEL     debug | info | warning | error (default info)
       --log-format FMT      text | json (default text)
   -h, --help                this text
@@ -59,6 +64,9 @@ export function parseCli(args: readonly string[]): CliRequest {
         "rpc-queue": { type: "string" },
         "rpc-timeout": { type: "string" },
         "shutdown-timeout": { type: "string" },
+        "memory-limit": { type: "string" },
+        "max-connections": { type: "string" },
+        "idle-timeout": { type: "string" },
         "log-level": { type: "string", short: "l" },
         "log-format": { type: "string" },
         help: { type: "boolean", short: "h" },
@@ -89,6 +97,9 @@ export function parseCli(args: readonly string[]): CliRequest {
       0,
       3_600_000,
     ),
+    memoryLimitMiB: intOption("--memory-limit", values["memory-limit"], -1, 0, 1_048_576),
+    maxConnections: intOption("--max-connections", values["max-connections"], 512, 1, 100_000),
+    idleTimeoutMs: intOption("--idle-timeout", values["idle-timeout"], 120_000, 100, 86_400_000),
     scriptUrl: resolveScript(positionals[0]),
   };
   if (config.socket === "") throw new ConfigError("--socket must not be empty");
@@ -150,6 +161,9 @@ export async function main(args: readonly string[]): Promise<number> {
       return EXIT_OK;
     }
     debug = request.config.logLevel === "debug";
+    const config = request.config.memoryLimitMiB >= 0
+      ? request.config
+      : { ...request.config, memoryLimitMiB: await defaultMemoryLimitMiB() };
     setupLogging(request.config.logLevel, request.logFormat);
     const early = (signal: Deno.Signal) => () => {
       log().info("{signal} received during start-up; exiting", { signal });
@@ -158,7 +172,7 @@ export async function main(args: readonly string[]): Promise<number> {
     const earlyInt = early("SIGINT"), earlyTerm = early("SIGTERM");
     Deno.addSignalListener("SIGINT", earlyInt);
     Deno.addSignalListener("SIGTERM", earlyTerm);
-    const host = await Host.start(request.config);
+    const host = await Host.start(config);
     Deno.removeSignalListener("SIGINT", earlyInt);
     Deno.removeSignalListener("SIGTERM", earlyTerm);
     await handleSignals(host);

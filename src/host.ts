@@ -11,6 +11,7 @@ import type { ExecTask } from "./exec_spec.ts";
 import type { HostView, ReloadReport } from "./host_view.ts";
 import { loadErrorLine } from "./load_error.ts";
 import { type HostLogLevel, log } from "./log.ts";
+import { MemoryWatchdog } from "./memory_watchdog.ts";
 import { addCoreMethods } from "./methods/core.ts";
 import { addEvrexecMethods } from "./methods/evrexec.ts";
 import { addTaskControlMethods } from "./methods/task_control.ts";
@@ -43,6 +44,12 @@ export interface HostConfig {
   readonly rpcTimeoutMs: number;
   /** How long a graceful stop waits for running calls and loops, in milliseconds. */
   readonly shutdownTimeoutMs: number;
+  /** RSS in MiB past which the memory watchdog stops the biggest worker; 0 turns it off. */
+  readonly memoryLimitMiB: number;
+  /** Connections served at once; more are refused. */
+  readonly maxConnections: number;
+  /** A connection without any progress for this long is closed, in milliseconds. */
+  readonly idleTimeoutMs: number;
 }
 
 /** How long start-up waits for UDP tasks to bind. */
@@ -79,6 +86,7 @@ export class Host implements HostView {
   #context: SupervisorContext;
   #pool: RpcPool;
   #server: RpcServer | null = null;
+  #watchdog: MemoryWatchdog | null = null;
   #version = 1;
   #reloading = false;
   #stopped = false;
@@ -123,7 +131,11 @@ export class Host implements HostView {
       });
       const missing = missingFunction(config.tasks, functions);
       if (missing !== null) throw new ConfigError(missing);
-      host.#server = RpcServer.listen(config.socket, config.socketMode, host.#methods());
+      host.#server = RpcServer.listen(config, host.#methods());
+      if (config.memoryLimitMiB > 0) {
+        host.#watchdog = new MemoryWatchdog(config.memoryLimitMiB);
+        host.#watchdog.start();
+      }
       for (const supervisor of host.supervisors) supervisor.start();
       host.#pool.startRest();
       await Promise.all(
@@ -254,6 +266,7 @@ export class Host implements HostView {
   #terminateWorkers(): void {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#watchdog?.stop();
     this.#server?.stopAccepting();
     for (const supervisor of this.supervisors) supervisor.signalStop();
     this.#pool.terminate();

@@ -94,3 +94,8 @@ export async function answerLine(line: string, call: MethodCaller): Promise<stri
 export function tooLongLine(limit: number): string {
   return errorLine(null, invalid(`line longer than ${limit} bytes; closing the connection`));
 }
+
+/** A busy answer (-32002) with no id, for a refused connection. */
+export function busyLine(message: string): string {
+  return errorLine(null, new RpcError(RpcCode.BUSY, message)) + "\n";
+}

@@ -55,8 +55,13 @@ export interface StopMessage {
   readonly type: "stop";
 }
 
+/** Asks the worker how much heap it uses (for the memory watchdog). */
+export interface StatsRequest {
+  readonly type: "stats";
+}
+
 /** Messages from the host to a worker. */
-export type HostToWorker = InitMessage | RunMessage | StopMessage;
+export type HostToWorker = InitMessage | RunMessage | StopMessage | StatsRequest;
 
 /** The script is imported; `functions` are its exported function names. */
 export interface LoadedMessage {
@@ -122,8 +127,15 @@ export interface RunFailedMessage {
   readonly error: ErrorInfo;
 }
 
+/** The worker's answer to a {@link StatsRequest}: its isolate's heap in use, in bytes. */
+export interface StatsMessage {
+  readonly type: "stats";
+  readonly heapUsed: number;
+}
+
 /** Messages from a worker to the host. */
 export type WorkerToHost =
+  | StatsMessage
   | LoadedMessage
   | LoadFailedMessage
   | BoundMessage

@@ -31,6 +31,7 @@ export class RpcConnection {
   #waiters: (() => void)[] = [];
   #closed = false;
   #reading = true;
+  #lastProgress = performance.now();
 
   /** Wraps an accepted connection; `serve` runs it. */
   constructor(conn: Deno.Conn, call: MethodCaller) {
@@ -48,6 +49,7 @@ export class RpcConnection {
         await this.#roomToRead();
         const n = await this.#conn.read(buffer);
         if (n === null) break;
+        this.#lastProgress = performance.now();
         let start = 0;
         while (start < n) {
           const end = buffer.subarray(start, n).indexOf(NEWLINE);
@@ -75,6 +77,14 @@ export class RpcConnection {
     } finally {
       this.close();
     }
+  }
+
+  /**
+   * How long the connection has made no progress (no byte read or written)
+   * while none of its calls is running, in milliseconds.
+   */
+  idleMs(now: number): number {
+    return this.#inFlight > 0 ? 0 : now - this.#lastProgress;
   }
 
   /** Closes the connection; answers still pending are dropped. */

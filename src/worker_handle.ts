@@ -1,6 +1,7 @@
 /**
  * The host's side of one Web Worker: starts it on `worker_main.ts`, sends it
- * the init message, and turns its messages and crashes into callbacks.
+ * the init message, and turns its messages and crashes into callbacks. Every
+ * live handle is listed in {@link liveWorkers} for the memory watchdog.
  *
  * @module
  */
@@ -13,34 +14,48 @@ const WORKER_URL = new URL("./worker_main.ts", import.meta.url);
 export interface WorkerEvents {
   /** A message from the worker. */
   message(message: WorkerToHost): void;
-  /** The worker died of an uncaught error; it is terminated already. */
+  /** The worker died (an uncaught error, or killed by the host); it is terminated already. */
   crash(error: ErrorInfo): void;
 }
 
+/** Every worker that is alive now. */
+export const liveWorkers: Set<WorkerHandle> = new Set();
+
 /** One running Web Worker. */
 export class WorkerHandle {
+  /** Task (or `rpc`) and index, for messages about this worker. */
+  readonly label: string;
   #worker: Worker;
+  #events: WorkerEvents;
   #alive = true;
+  #statsWaiters: ((heapUsed: number) => void)[] = [];
 
   /** Starts a worker and sends it `init`. Blocks for the worker's start-up. */
   constructor(init: InitMessage, events: WorkerEvents) {
+    this.label = `${
+      init.role === "rpc" ? "rpc worker" : `task ${JSON.stringify(init.task)} worker`
+    } ${init.index}`;
+    this.#events = events;
     this.#worker = new Worker(WORKER_URL, { type: "module", name: `${init.task}#${init.index}` });
     this.#worker.onmessage = (event: MessageEvent<WorkerToHost>) => {
-      if (this.#alive) events.message(event.data);
+      if (!this.#alive) return;
+      const message = event.data;
+      if (message.type === "stats") {
+        for (const wake of this.#statsWaiters.splice(0)) wake(message.heapUsed);
+        return;
+      }
+      events.message(message);
     };
     this.#worker.onerror = (event: ErrorEvent) => {
       event.preventDefault();
-      if (!this.#alive) return;
-      this.terminate();
       const where = event.filename ? ` (${event.filename}:${event.lineno}:${event.colno})` : "";
-      events.crash({ name: "Error", message: `${event.message}${where}` });
+      this.kill({ name: "Error", message: `${event.message}${where}` });
     };
     this.#worker.onmessageerror = () => {
-      if (!this.#alive) return;
-      this.terminate();
-      events.crash({ name: "Error", message: "a message from the worker could not be read" });
+      this.kill({ name: "Error", message: "a message from the worker could not be read" });
     };
     this.#worker.postMessage(init);
+    liveWorkers.add(this);
   }
 
   /** True until the worker is terminated or has crashed. */
@@ -53,10 +68,34 @@ export class WorkerHandle {
     if (this.#alive) this.#worker.postMessage(message);
   }
 
+  /**
+   * Asks the worker for its heap in use, in bytes; null if it does not
+   * answer within `timeoutMs` (it is busy in synchronous code).
+   */
+  heapUsed(timeoutMs: number): Promise<number | null> {
+    if (!this.#alive) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(null), timeoutMs);
+      this.#statsWaiters.push((heapUsed) => {
+        clearTimeout(timer);
+        resolve(heapUsed);
+      });
+      this.post({ type: "stats" });
+    });
+  }
+
+  /** Terminates the worker and reports `error` to its owner as a crash. */
+  kill(error: ErrorInfo): void {
+    if (!this.#alive) return;
+    this.terminate();
+    this.#events.crash(error);
+  }
+
   /** Stops the worker; no callback fires after this. */
   terminate(): void {
     if (!this.#alive) return;
     this.#alive = false;
+    liveWorkers.delete(this);
     this.#worker.terminate();
   }
 }

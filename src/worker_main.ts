@@ -154,5 +154,8 @@ scope.onmessage = (event) => {
     case "stop":
       stopping.abort();
       break;
+    case "stats":
+      send({ type: "stats", heapUsed: Deno.memoryUsage().heapUsed });
+      break;
   }
 };
