@@ -68,6 +68,7 @@ export class RpcConnection {
           partialBytes = 0;
           this.#handle(line);
           start = stop + 1;
+          await this.#roomToRead();
         }
       }
       if (partialBytes > 0) this.#handle(decoder.decode(concat(partial, partialBytes)));

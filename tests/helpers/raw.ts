@@ -11,6 +11,8 @@ const encoder = new TextEncoder();
 export class RawClient {
   readonly conn: Deno.UnixConn;
   #text = "";
+  #partial = "";
+  #lines: string[] = [];
   #ended = false;
   #reading: Promise<void>;
 
@@ -23,7 +25,11 @@ export class RawClient {
         while (true) {
           const n = await conn.read(buffer);
           if (n === null) break;
-          this.#text += decoder.decode(buffer.subarray(0, n), { stream: true });
+          const chunk = decoder.decode(buffer.subarray(0, n), { stream: true });
+          if (this.#text.length < 1_000_000) this.#text += chunk;
+          const parts = (this.#partial + chunk).split("\n");
+          this.#partial = parts.pop()!;
+          for (const line of parts) this.#lines.push(line);
         }
       } catch {
         // reset by the host
@@ -57,7 +63,7 @@ export class RawClient {
   async lines(n: number, timeoutMs = 10_000): Promise<unknown[]> {
     const deadline = Date.now() + timeoutMs;
     while (true) {
-      const lines = this.#text.split("\n").slice(0, -1);
+      const lines = this.#lines;
       if (lines.length >= n) return lines.slice(0, n).map((line) => JSON.parse(line));
       if (this.#ended || Date.now() > deadline) {
         throw new Error(`expected ${n} lines, got ${lines.length}: ${this.#text.slice(0, 500)}`);
@@ -75,7 +81,12 @@ export class RawClient {
     return this.#ended;
   }
 
-  /** Everything received so far. */
+  /** Complete lines received so far. */
+  get lineCount(): number {
+    return this.#lines.length;
+  }
+
+  /** Everything received so far (the first megabyte). */
   get text(): string {
     return this.#text;
   }

@@ -1,0 +1,28 @@
+/**
+ * What /proc tells about a host process: resident memory, open file
+ * descriptors, CPU time.
+ *
+ * @module
+ */
+
+/** Resident set size of process `pid`, in MiB. */
+export function rssMiB(pid: number): number {
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  const kib = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
+  return kib / 1024;
+}
+
+/** How many file descriptors process `pid` has open. */
+export function openFds(pid: number): number {
+  return [...Deno.readDirSync(`/proc/${pid}/fd`)].length;
+}
+
+/** User plus system CPU time of process `pid`, in seconds. */
+export function cpuSeconds(pid: number): number {
+  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks
+}
+
+/** True when the heavy variants run (`deno task torture`). */
+export const TORTURE = Deno.env.get("TORTURE") === "1";
