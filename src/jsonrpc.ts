@@ -21,8 +21,11 @@ export class JsonText {
   constructor(readonly text: string) {}
 }
 
-/** Looks a method up and calls it; throws {@link RpcError} on bad params. */
-export type MethodCaller = (method: string, params: RpcParams) => unknown;
+/**
+ * Looks a method up and calls it; throws {@link RpcError} on bad params.
+ * `signal` is aborted when the client that asked has gone.
+ */
+export type MethodCaller = (method: string, params: RpcParams, signal?: AbortSignal) => unknown;
 
 function errorLine(id: RpcId, error: RpcError): string {
   const body: Record<string, unknown> = { code: error.code, message: error.message };

@@ -30,13 +30,14 @@ export class RpcConnection {
   #inFlight = 0;
   #waiters: (() => void)[] = [];
   #closed = false;
+  #gone = new AbortController();
   #reading = true;
   #lastProgress = performance.now();
 
   /** Wraps an accepted connection; `serve` runs it. */
   constructor(conn: Deno.Conn, call: MethodCaller) {
     this.#conn = conn;
-    this.#call = call;
+    this.#call = (method, params) => call(method, params, this.#gone.signal);
   }
 
   /** Reads and answers until the client half-closes or the connection fails. */
@@ -92,6 +93,7 @@ export class RpcConnection {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#gone.abort();
     try {
       this.#conn.close();
     } catch {

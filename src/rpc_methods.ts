@@ -15,8 +15,8 @@ export interface RpcMethod {
   readonly params: readonly ParamSpec[];
   /** One line for `system.methodHelp`. */
   readonly help: string;
-  /** Handles a call; `values` are the params by name. */
-  call(values: Record<string, unknown>): unknown;
+  /** Handles a call; `values` are the params by name; `signal` aborts when the client goes. */
+  call(values: Record<string, unknown>, signal?: AbortSignal): unknown;
 }
 
 /** Methods by name. */
@@ -24,7 +24,7 @@ export type MethodTable = Map<string, RpcMethod>;
 
 /** A caller over `table`: unknown method → -32601, bad params → -32602. */
 export function methodCaller(table: MethodTable): MethodCaller {
-  return (name, params) => {
+  return (name, params, signal) => {
     const method = table.get(name);
     if (method === undefined) {
       throw new RpcError(
@@ -32,7 +32,7 @@ export function methodCaller(table: MethodTable): MethodCaller {
         `method not found: ${name} (system.listMethods lists them)`,
       );
     }
-    return method.call(readParams(name, params, method.params));
+    return method.call(readParams(name, params, method.params), signal);
   };
 }
 

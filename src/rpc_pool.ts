@@ -36,6 +36,8 @@ export interface Job {
   resolve(json: string): void;
   reject(error: RpcError): void;
   timer?: ReturnType<typeof setTimeout>;
+  /** Aborted when the client that asked has gone: a queued call is then dropped. */
+  readonly signal?: AbortSignal;
 }
 
 interface Member {
@@ -113,9 +115,10 @@ export class RpcPool {
   /**
    * Runs `fn(data)` on a warm worker; resolves with the result as JSON text.
    * Rejects with an {@link RpcError}: the function threw, timed out, or the
-   * queue is full.
+   * queue is full. A call still queued when `signal` aborts (its client has
+   * gone) is dropped; a running one finishes.
    */
-  run(fn: string, data: string): Promise<string> {
+  run(fn: string, data: string, signal?: AbortSignal): Promise<string> {
     if (!this.#accepting) {
       return Promise.reject(new RpcError(RpcCode.BUSY, "busy: the host is stopping"));
     }
@@ -125,7 +128,7 @@ export class RpcPool {
       );
     }
     const { promise, resolve, reject } = Promise.withResolvers<string>();
-    this.#queue.push({ id: this.#nextId++, fn, data, resolve, reject });
+    this.#queue.push({ id: this.#nextId++, fn, data, resolve, reject, signal });
     this.#dispatch();
     return promise;
   }
@@ -275,18 +278,28 @@ export class RpcPool {
 
   #dispatch(): void {
     for (const member of this.#members) {
-      if (this.queued === 0) return;
       if (!member.ready || member.job !== null || member.handle === null) continue;
-      const job = this.#queue[this.#queueHead++];
-      if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queue.length) {
-        this.#queue = this.#queue.slice(this.#queueHead);
-        this.#queueHead = 0;
-      }
+      const job = this.#nextJob();
+      if (job === undefined) return;
       member.job = job;
       this.#context.table.set(member.slot, "running");
       job.timer = setTimeout(() => this.#timedOut(member, job), this.#options.timeoutMs);
       member.handle.post({ type: "run", id: job.id, fn: job.fn, data: job.data });
     }
+  }
+
+  /** The next queued call whose client is still there. */
+  #nextJob(): Job | undefined {
+    while (this.queued > 0) {
+      const job = this.#queue[this.#queueHead++];
+      if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queue.length) {
+        this.#queue = this.#queue.slice(this.#queueHead);
+        this.#queueHead = 0;
+      }
+      if (!job.signal?.aborted) return job;
+      job.reject(new RpcError(RpcCode.BUSY, `${job.fn}: the client has gone; not run`));
+    }
+    return undefined;
   }
 
   #timedOut(member: Member, job: Job): void {

@@ -22,7 +22,7 @@ export function addEvrexecMethods(table: MethodTable, host: HostView): void {
   const run: RpcMethod = {
     params: [{ name: "name" }, { name: "data", optional: true }],
     help: 'Runs an exported function once with data (default "") and answers its return value.',
-    async call(values) {
+    async call(values, signal) {
       const name = stringParam(values, "name");
       const functions = host.pool.functions;
       if (!functions.includes(name)) {
@@ -33,7 +33,7 @@ export function addEvrexecMethods(table: MethodTable, host: HostView): void {
           })`,
         );
       }
-      return new JsonText(await host.pool.run(name, dataText(values.data)));
+      return new JsonText(await host.pool.run(name, dataText(values.data), signal));
     },
   };
   table.set("evrexec.run", run);
