@@ -311,6 +311,8 @@ export class RpcPool {
       ),
     );
     member.job = null;
+    member.handle?.stop(); // notes the worker if it is stuck in synchronous code
+    member.handle = null;
     this.#lost(member, `run of ${job.fn} timed out after ${this.#options.timeoutMs} ms`);
   }
 

@@ -159,11 +159,16 @@ export class TaskSupervisor {
     const live = this.#live.get(slot);
     if (live !== undefined) {
       this.#stopping.add(slot);
-      if (slot.state === "running") {
+      let ended = slot.state !== "running";
+      if (!ended) {
         live.handle.post({ type: "stop" });
-        await Promise.race([live.ended.promise, sleep(graceMs)]);
+        ended = await Promise.race([
+          live.ended.promise.then(() => true),
+          sleep(graceMs).then(() => false),
+        ]);
       }
-      live.handle.terminate();
+      if (ended) live.handle.terminate();
+      else await live.handle.stop(); // notes the worker if it is stuck in synchronous code
       this.#live.delete(slot);
       this.#stopping.delete(slot);
     }

@@ -6,9 +6,12 @@
  * @module
  */
 
+import { log } from "./log.ts";
 import type { ErrorInfo, HostToWorker, InitMessage, WorkerToHost } from "./protocol.ts";
 
 const WORKER_URL = new URL("./worker_main.ts", import.meta.url);
+/** How long a worker gets to answer a ping before it counts as stuck in synchronous code. */
+const PING_MS = 200;
 
 /** What the owner of a worker hears from it. */
 export interface WorkerEvents {
@@ -20,6 +23,21 @@ export interface WorkerEvents {
 
 /** Every worker that is alive now. */
 export const liveWorkers: Set<WorkerHandle> = new Set();
+
+/**
+ * A worker that was stopped while stuck in synchronous code. Deno's
+ * `worker.terminate()` cannot interrupt such code, so its thread may keep a
+ * CPU core busy until the host restarts.
+ */
+export interface StuckWorker {
+  /** What the worker was, e.g. `task "spin" worker 0`. */
+  readonly label: string;
+  /** When it was stopped, in ms since the epoch. */
+  readonly since: number;
+}
+
+/** Workers stopped while stuck in synchronous code, oldest first. */
+export const stuckWorkers: StuckWorker[] = [];
 
 /** One running Web Worker. */
 export class WorkerHandle {
@@ -82,6 +100,24 @@ export class WorkerHandle {
       });
       this.post({ type: "stats" });
     });
+  }
+
+  /**
+   * Terminates the worker; if it does not answer a ping first (it is stuck
+   * in synchronous code, which Deno cannot interrupt), it is listed in
+   * {@link stuckWorkers} and a warning says so.
+   */
+  async stop(): Promise<void> {
+    if (!this.#alive) return;
+    const answered = await this.heapUsed(PING_MS) !== null;
+    this.terminate();
+    if (answered) return;
+    stuckWorkers.push({ label: this.label, since: Date.now() });
+    log().warn(
+      "{worker} was stopped while stuck in synchronous code, which Deno cannot interrupt: " +
+        "its thread may keep a CPU core busy until the host restarts (core.psx lists it)",
+      { worker: this.label },
+    );
   }
 
   /** Terminates the worker and reports `error` to its owner as a crash. */

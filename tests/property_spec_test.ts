@@ -168,6 +168,8 @@ interface Entry {
   value: string;
   /** Quote the value (forced when it has blanks at its ends). */
   quote?: boolean;
+  /** For mutants: the item's text as it is (an empty item, an item without `=`). */
+  raw?: string;
 }
 
 /** How an entry is written: key case, blanks around key and value, quotes, position. */
@@ -376,14 +378,29 @@ const badSockaddr = fc.constantFrom(
 
 const badRestart = fc.constantFrom("", "yes", "Always", "ON-FAILURE", "on_failure", "never", "1");
 
+interface Mutation {
+  entries: Entry[];
+  kind: string;
+  mentions?: string[];
+}
+
 /** Entries → one invalid variant, with the kind of mutation. */
-function mutate(
-  entries: Entry[],
-): fc.Arbitrary<{ entries: Entry[]; kind: string; mentions?: string[]; trailing?: boolean }> {
+function mutate(entries: Entry[]): fc.Arbitrary<Mutation> {
   const at = (n: number) => fc.nat({ max: n });
-  const insert = (list: Entry[], i: number, e: Entry) => [...list.slice(0, i), e, ...list.slice(i)];
-  return fc.oneof(
-    // a key given twice, in another case (case is chosen by the look)
+  const insert = (list: Entry[], i: number, e: Entry) => [
+    ...list.slice(0, i),
+    e,
+    ...list.slice(i),
+  ];
+  const replace = (key: string, e: Entry, ...also: string[]) => [
+    ...entries.filter((x) => x.key !== key && !also.includes(x.key)),
+    e,
+  ];
+  // Values that unquoting or trimming would turn valid are written in quotes.
+  const keepAsIs = (value: string) =>
+    value !== value.trim() || value.startsWith('"') ? true : undefined;
+  const options: fc.Arbitrary<Mutation>[] = [
+    // a key given twice (in another case: see invalidSpec)
     fc.tuple(at(entries.length - 1), fc.boolean()).map(([i, same]) => ({
       entries: [...entries, { key: entries[i].key, value: same ? entries[i].value : "1" }],
       kind: "duplicate key",
@@ -392,33 +409,23 @@ function mutate(
     // an unknown key
     fc.tuple(unknownKey, fc.constantFrom("1", "x", ""), at(entries.length)).map((
       [key, value, i],
-    ) => ({
-      entries: insert(entries, i, { key, value }),
-      kind: "unknown key",
-    })),
+    ) => ({ entries: insert(entries, i, { key, value }), kind: "unknown key" })),
     // a number that is not a non-negative integer
     fc.tuple(fc.constantFrom(...NUMERIC_KEYS), fc.constantFrom(...badNumbers)).map((
       [key, value],
     ) => ({
-      entries: [...entries.filter((e) => e.key !== key), {
-        key,
-        value,
-        quote: value !== value.trim() ? true : undefined,
-      }],
+      entries: replace(key, { key, value, quote: keepAsIs(value) }),
       kind: "corrupt number",
       mentions: [key],
     })),
-    // a restart policy or sockaddr that is not one
+    // a restart policy or a sockaddr that is not one
     badRestart.map((value) => ({
-      entries: [...entries.filter((e) => e.key !== "restart"), { key: "restart", value }],
+      entries: replace("restart", { key: "restart", value }),
       kind: "bad restart",
       mentions: ["restart"],
     })),
     badSockaddr.map((value) => ({
-      entries: [...entries.filter((e) => e.key !== "sockaddr" && e.key !== "workers"), {
-        key: "sockaddr",
-        value,
-      }],
+      entries: replace("sockaddr", { key: "sockaddr", value }, "workers"),
       kind: "bad sockaddr",
       mentions: ["sockaddr"],
     })),
@@ -428,34 +435,31 @@ function mutate(
       return {
         entries: how === "drop"
           ? rest
-          : [...rest, { key: "name", value: how, quote: how === '""' ? false : undefined }],
+          : [...rest, { key: "name", value: how, quote: how === "" ? undefined : false }],
         kind: "no name",
         mentions: how === "drop" && rest.length === 0 ? undefined : ["name"],
       };
     }),
     // an empty item: `;;` inside, `;` in front, or `;;` at the end
     at(entries.length).map((i) => ({
-      entries: insert(entries, i, { key: "", value: "" }),
+      entries: insert(entries, i, { key: "", value: "", raw: "" }),
       kind: "empty item",
-      trailing: i === entries.length,
     })),
     // an item that is not key=value
-    fc.tuple(
-      fc.constantFrom("name", "workers 2", "x", "wait:5", '"name"'),
-      at(entries.length),
-    ).map(([text, i]) => ({
-      entries: insert(entries, i, { key: text, value: "\u0000" }),
-      kind: "not key=value",
-    })),
+    fc.tuple(fc.constantFrom("name", "workers 2", "x", "wait:5", '"name"'), at(entries.length))
+      .map(([raw, i]) => ({
+        entries: insert(entries, i, { key: "", value: "", raw }),
+        kind: "not key=value",
+      })),
     // a value out of its range
     outOfRange(entries).map((o) => ({ ...o, kind: "out of range" })),
-  );
+  ];
+  return fc.oneof(...options);
 }
 
-/** Renders an entry; the two placeholders make an empty item and an item without `=`. */
+/** Renders an entry of a mutant. */
 function renderMutantEntry(entry: Entry, how: Look): string {
-  if (entry.key === "" && entry.value === "") return how.blanks[0];
-  if (entry.value === "\u0000") return `${how.blanks[0]}${entry.key}${how.blanks[3]}`;
+  if (entry.raw !== undefined) return `${how.blanks[0]}${entry.raw}${how.blanks[3]}`;
   return renderEntry(entry, how);
 }
 
@@ -463,23 +467,23 @@ const invalidSpec: fc.Arbitrary<Mutant> = validEntries.chain((entries) =>
   mutate(entries).chain((m) =>
     fc.tuple(
       fc.tuple(...m.entries.map((e) => fc.tuple(fc.constant(e), look))),
-      m.trailing ? fc.constant<string | null>("") : trailing,
+      trailing,
     ).map(([pairs, tail]) => {
-      // Keep a duplicated key in a different case from the first one.
-      const seen = new Map<string, number>();
+      // A key given twice is written in another case the second time.
+      const seen = new Map<string, string>();
       const fixed = pairs.map(([e, how]): [Entry, Look] => {
+        if (e.raw !== undefined) return [e, how];
+        const written = withCase(e.key, how.caseMask);
         const first = seen.get(e.key);
         if (first === undefined) {
-          seen.set(e.key, how.caseMask);
+          seen.set(e.key, written);
           return [e, how];
         }
-        const mask = first === how.caseMask ? how.caseMask ^ 1 : how.caseMask;
-        return [e, { ...how, caseMask: mask }];
+        return [e, first === written ? { ...how, caseMask: how.caseMask ^ 1 } : how];
       });
       const sorted = [...fixed].sort((a, b) => a[1].order - b[1].order);
       // An empty item placed last needs `;;` at the end (one trailing `;` is allowed).
-      const emptyLast = sorted.length > 0 && sorted.at(-1)![0].key === "" &&
-        sorted.at(-1)![0].value === "";
+      const emptyLast = sorted.at(-1)?.[0].raw === "";
       const text = sorted.map(([e, how]) => renderMutantEntry(e, how)).join(";") +
         (tail === null && !emptyLast ? "" : ";" + (tail ?? ""));
       return { spec: text, kind: m.kind, mentions: m.mentions };

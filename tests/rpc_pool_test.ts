@@ -63,6 +63,17 @@ Deno.test(
     assert.equal(pool.reduce((sum, row) => sum + row.restarts, 0), 1);
     assert.ok(pool.every((row) => row.state === "idle"), JSON.stringify(pool));
     await host.waitFor(/rpc worker \d: run of spin timed out after 1500 ms/);
+    // Deno cannot interrupt the spinning thread: the host says so instead of losing it silently.
+    await host.waitFor(
+      /rpc worker \d was stopped while stuck in synchronous code, which Deno cannot interrupt/,
+    );
+    const stuckRows = (await c.call("core.psx") as { state: string; description: string }[])
+      .filter((row) => row.state === "stuck");
+    assert.equal(stuckRows.length, 1);
+    assert.match(
+      stuckRows[0].description,
+      /stopped while stuck in synchronous code \(rpc worker \d\)/,
+    );
   }),
 );
 
@@ -82,5 +93,25 @@ Deno.test(
     assert.match(busy.message, /busy/);
     assert.ok(performance.now() - started < 500, "answered at once, not after the queue");
     assert.deepEqual(await Promise.all([running, ...queued]), [800, 10, 20]);
+  }),
+);
+
+Deno.test(
+  "pool: a run that awaits forever times out; its worker is stopped cleanly, not listed as stuck",
+  withHost(RPC, { args: ["--rpc-timeout", "800"] }, async (host) => {
+    const c = await host.client();
+    const error = await c.call("evrexec.run", ["hang"]).then(
+      () => assert.fail("hang cannot answer"),
+      (e) => e as RpcError,
+    );
+    assert.equal(error.code, -32001);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const rows = await c.call("core.psx") as { state: string }[];
+    assert.equal(rows.filter((row) => row.state === "stuck").length, 0);
+    assert.doesNotMatch(host.log, /stuck in synchronous code/);
+    assert.equal(
+      await c.call("evrexec.run", ["echo", "again"]).then((r) => (r as { arg: string }).arg),
+      "again",
+    );
   }),
 );

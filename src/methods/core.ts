@@ -7,6 +7,7 @@
 import type { HostView } from "../host_view.ts";
 import type { MethodTable } from "../rpc_methods.ts";
 import { versionLine } from "../version.ts";
+import { stuckWorkers } from "../worker_handle.ts";
 import { describeSlot, workerInfo } from "./workers.ts";
 
 /** Adds `core.version`, `core.uptime` and `core.psx` to `table`. */
@@ -30,13 +31,22 @@ export function addCoreMethods(table: MethodTable, host: HostView): void {
   });
   table.set("core.psx", {
     params: [],
-    help: "One row per worker: task, index, state and a description.",
-    call: () =>
-      host.table.all().map((slot) => ({
+    help:
+      "One row per worker: task, index, state and a description; workers stopped while stuck too.",
+    call: () => [
+      ...host.table.all().map((slot) => ({
         idx: slot.id,
         role: slot.role,
         ...workerInfo(slot),
         description: describeSlot(slot),
       })),
+      ...stuckWorkers.map((worker) => ({
+        role: "stuck",
+        state: "stuck",
+        since: new Date(worker.since).toISOString(),
+        description: `stopped while stuck in synchronous code (${worker.label}); Deno cannot ` +
+          "interrupt it: its thread may use a CPU core until the host restarts",
+      })),
+    ],
   });
 }
