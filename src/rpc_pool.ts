@@ -35,7 +35,8 @@ export interface Job {
   readonly data: string;
   resolve(json: string): void;
   reject(error: RpcError): void;
-  timer?: ReturnType<typeof setTimeout>;
+  /** When the call was handed to a worker (performance.now()). */
+  startedAt?: number;
   /** Aborted when the client that asked has gone: a queued call is then dropped. */
   readonly signal?: AbortSignal;
 }
@@ -75,11 +76,15 @@ export class RpcPool {
   #accepting = true;
   #closed = false;
   #idle: (() => void) | null = null;
+  #sweeper: ReturnType<typeof setInterval>;
 
   /** Registers the pool's worker slots; `load` starts the first worker. */
   constructor(options: PoolOptions, context: SupervisorContext) {
     this.#options = options;
     this.#context = context;
+    const every = Math.min(1000, Math.max(10, options.timeoutMs / 10));
+    this.#sweeper = setInterval(() => this.#sweep(), every);
+    Deno.unrefTimer(this.#sweeper);
     this.#members = Array.from({ length: options.size }, (_, index) => ({
       slot: context.table.add("rpc", POOL_TASK, index),
       handle: null,
@@ -194,6 +199,7 @@ export class RpcPool {
   terminate(): void {
     this.#accepting = false;
     this.#closed = true;
+    clearInterval(this.#sweeper);
     for (const job of this.takeQueue()) {
       job.reject(
         new RpcError(RpcCode.BUSY, "busy: the host is stopping; the call was not started"),
@@ -203,7 +209,6 @@ export class RpcPool {
       const job = member.job;
       member.job = null;
       if (job !== null) {
-        clearTimeout(job.timer);
         job.reject(
           new RpcError(RpcCode.BUSY, `${job.fn}: the host stopped before the call finished`),
         );
@@ -268,7 +273,6 @@ export class RpcPool {
   #finish(member: Member, id: number, settle: (job: Job) => void): void {
     const job = member.job;
     if (job === null || job.id !== id) return;
-    clearTimeout(job.timer);
     member.job = null;
     this.#context.table.set(member.slot, "idle");
     settle(job);
@@ -283,7 +287,7 @@ export class RpcPool {
       if (job === undefined) return;
       member.job = job;
       this.#context.table.set(member.slot, "running");
-      job.timer = setTimeout(() => this.#timedOut(member, job), this.#options.timeoutMs);
+      job.startedAt = performance.now();
       member.handle.post({ type: "run", id: job.id, fn: job.fn, data: job.data });
     }
   }
@@ -302,8 +306,18 @@ export class RpcPool {
     return undefined;
   }
 
+  /** Times out every run that has taken longer than the timeout (one timer for all runs). */
+  #sweep(): void {
+    const now = performance.now();
+    for (const member of this.#members) {
+      const job = member.job;
+      if (job !== null && now - (job.startedAt ?? now) >= this.#options.timeoutMs) {
+        this.#timedOut(member, job);
+      }
+    }
+  }
+
   #timedOut(member: Member, job: Job): void {
-    if (member.job !== job) return;
     job.reject(
       new RpcError(
         RpcCode.TIMEOUT,
@@ -324,7 +338,6 @@ export class RpcPool {
     const job = member.job;
     member.job = null;
     if (job !== null) {
-      clearTimeout(job.timer);
       job.reject(new RpcError(RpcCode.INTERNAL_ERROR, `${job.fn}: ${why}`));
     }
     this.#context.table.set(member.slot, "failed", why);

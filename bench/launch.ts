@@ -1,0 +1,100 @@
+/**
+ * How the bench starts each program under test: the host (as `deno task
+ * host` runs it) and the floor programs, each with its own temporary
+ * directory for its socket, removed again by `stop`.
+ *
+ * @module
+ */
+
+import { Child } from "./proc.ts";
+
+/** The repository's root directory. */
+export const ROOT = new URL("../", import.meta.url).pathname;
+/** The permissions `deno task host` gives the host. */
+export const HOST_PERMISSIONS = ["--allow-read", "--allow-write", "--allow-env", "--allow-net"];
+/** The KEMI script the bench runs: `idle` for exec tasks, `echo` for RPC. */
+export const FIXTURE = new URL("./fixtures/kemi.ts", import.meta.url).pathname;
+const MOD = new URL("../mod.ts", import.meta.url).pathname;
+const FLOOR_WORKERS = new URL("./floor_workers.ts", import.meta.url).pathname;
+const FLOOR_SERVER = new URL("./floor_server.ts", import.meta.url).pathname;
+
+/** The line the host logs when every worker of task `fn` runs. */
+export function allRunning(fn: string, workers: number): RegExp {
+  return new RegExp(`task ${fn}: all ${workers} workers running after (\\d+) ms`);
+}
+/** The line the host logs once its socket is bound. */
+export const HOST_READY = /host ready/;
+/** The line floor_workers.ts prints when every worker has posted its message. */
+export const FLOOR_RUNNING = /^floor: all (\d+) workers running after (\d+) ms/;
+/** The line floor_server.ts prints once it listens. */
+export const FLOOR_LISTENING = /^floor: listening/;
+
+/** A started program with its temporary directory (removed by `stop`). */
+export class Launched {
+  /** The process. */
+  readonly child: Child;
+  /** Its temporary directory, if it has one. */
+  readonly dir: string | null;
+  /** Its socket path (inside `dir`), if it has one. */
+  readonly socket: string;
+
+  /** Wraps a started child; `stop` removes `dir`. */
+  constructor(child: Child, dir: string | null, socket: string) {
+    this.child = child;
+    this.dir = dir;
+    this.socket = socket;
+  }
+
+  /** Stops the process (SIGTERM, SIGKILL after a grace) and removes the temporary directory. */
+  async stop(): Promise<Deno.CommandStatus> {
+    try {
+      return await this.child.stop();
+    } finally {
+      if (this.dir !== null) await Deno.remove(this.dir, { recursive: true }).catch(() => {});
+    }
+  }
+}
+
+/** Options for {@link launchHost}. */
+export interface HostLaunch {
+  /** Workers of one exec task running `idle`; 0 or unset: no `--exec`. */
+  readonly workers?: number;
+  /** More host options, e.g. `--log-level warning`. */
+  readonly args?: readonly string[];
+  /** Deno flags before the module, e.g. `--cpu-prof`. */
+  readonly denoFlags?: readonly string[];
+}
+
+/** Starts the host on the bench fixture with a socket in a new temporary directory. */
+export async function launchHost(options: HostLaunch = {}): Promise<Launched> {
+  const dir = await Deno.makeTempDir({ prefix: "evrexec-bench-" });
+  const socket = `${dir}/rpc.sock`;
+  const workers = options.workers ?? 0;
+  const exec = workers > 0 ? ["--exec", `name=idle;wait=0;workers=${workers}`] : [];
+  const args = [
+    "run",
+    ...HOST_PERMISSIONS,
+    ...(options.denoFlags ?? []),
+    MOD,
+    "--socket",
+    socket,
+    ...exec,
+    ...(options.args ?? []),
+    FIXTURE,
+  ];
+  return new Launched(Child.spawn(`host (${workers} workers)`, args, { cwd: ROOT }), dir, socket);
+}
+
+/** Starts floor_workers.ts with `workers` Web Workers; `loop`: they idle in an await loop. */
+export function launchFloorWorkers(workers: number, loop = false): Launched {
+  const args = ["run", "--allow-read", FLOOR_WORKERS, String(workers), ...(loop ? ["--loop"] : [])];
+  return new Launched(Child.spawn(`floor (${workers} workers)`, args, { cwd: ROOT }), null, "");
+}
+
+/** Starts floor_server.ts on a socket in a new temporary directory. */
+export async function launchFloorServer(): Promise<Launched> {
+  const dir = await Deno.makeTempDir({ prefix: "evrexec-bench-" });
+  const socket = `${dir}/floor.sock`;
+  const args = ["run", "--allow-read", "--allow-write", "--allow-net", FLOOR_SERVER, socket];
+  return new Launched(Child.spawn("floor server", args, { cwd: ROOT }), dir, socket);
+}

@@ -1,0 +1,123 @@
+/**
+ * `deno task bench`: measures the host's start-up, memory, RPC and CLI
+ * against bare-Deno floors, prints one table and writes the figures to
+ * bench/results.json.
+ *
+ * Usage: deno run --allow-all bench/run.ts [--quick] [--only startup,memory,rpc,cli]
+ *        [--output FILE] [--cpu-prof DIR]
+ *
+ * `--cpu-prof DIR` runs the host of the RPC section under `--cpu-prof` and
+ * leaves its CPU profiles in DIR (one for the main thread, one per worker);
+ * `deno run --allow-read bench/cpuprof_top.ts FILE` summarises one.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { measureCli } from "./cli.ts";
+import { describeMachine, loadAverage } from "./machine.ts";
+import { measureMemory } from "./memory.ts";
+import { killAll } from "./proc.ts";
+import { type BenchResults, renderReport } from "./report.ts";
+import { measureRpc } from "./rpc.ts";
+import { measureStartup } from "./startup.ts";
+import { memoryTarget, rpcTargets, startupTarget } from "./targets.ts";
+
+/** The sections, in the order they run. */
+export const SECTIONS = ["startup", "memory", "rpc", "cli"] as const;
+/** One section of the bench. */
+export type Section = typeof SECTIONS[number];
+
+/** The settings of a full run and of a `--quick` one. */
+export function settingsFor(quick: boolean) {
+  return {
+    startup: { workers: [1, 8, 64], runs: quick ? 3 : 7, timeoutMs: 30_000 },
+    memory: {
+      workers: [0, 8, 64],
+      runs: quick ? 1 : 2,
+      settleMs: quick ? 300 : 1000,
+      timeoutMs: 30_000,
+    },
+    rpc: {
+      connections: [1, 4, 16],
+      pathConnections: [1, 4],
+      warmupMs: quick ? 300 : 1000,
+      durationMs: quick ? 1000 : 3000,
+      timeoutMs: 30_000,
+    },
+    cli: { runs: quick ? 3 : 5, timeoutMs: 30_000 },
+  };
+}
+
+function parseSections(only: string | undefined): Section[] {
+  if (only === undefined) return [...SECTIONS];
+  const asked = only.split(",").map((name) => name.trim());
+  for (const name of asked) {
+    if (!(SECTIONS as readonly string[]).includes(name)) {
+      throw new Error(`--only: unknown section ${name} (sections: ${SECTIONS.join(", ")})`);
+    }
+  }
+  return SECTIONS.filter((section) => asked.includes(section));
+}
+
+/** Runs the bench with command-line `args`; resolves with the exit code. */
+export async function main(args: readonly string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: [...args],
+    strict: true,
+    options: {
+      quick: { type: "boolean" },
+      only: { type: "string" },
+      output: { type: "string" },
+      "cpu-prof": { type: "string" },
+    },
+  });
+  const quick = values.quick ?? false;
+  const sections = parseSections(values.only);
+  const output = values.output ?? new URL("./results.json", import.meta.url).pathname;
+  const settings = settingsFor(quick);
+  const results: BenchResults = { machine: describeMachine(), quick, settings, targets: [] };
+  const step = (what: string) => console.error(`bench: ${what}...`);
+  if (sections.includes("startup")) {
+    step("start-up");
+    results.startup = await measureStartup(settings.startup);
+    const target = startupTarget(results.startup);
+    if (target) results.targets.push(target);
+  }
+  if (sections.includes("memory")) {
+    step("memory");
+    results.memory = await measureMemory(settings.memory);
+    results.targets.push(memoryTarget(results.memory));
+  }
+  if (sections.includes("rpc")) {
+    step("RPC");
+    const cpuProfDir = values["cpu-prof"];
+    if (cpuProfDir !== undefined) await Deno.mkdir(cpuProfDir, { recursive: true });
+    results.rpc = await measureRpc({ ...settings.rpc, cpuProfDir });
+    results.targets.push(...rpcTargets(results.rpc));
+  }
+  if (sections.includes("cli")) {
+    step("CLI");
+    results.cli = await measureCli(settings.cli);
+  }
+  results.loadAtEnd = loadAverage();
+  console.log(renderReport(results));
+  await Deno.writeTextFile(output, JSON.stringify(results, null, 2) + "\n");
+  console.error(`bench: figures written to ${output}`);
+  return 0;
+}
+
+if (import.meta.main) {
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    Deno.addSignalListener(signal, () => killAll().finally(() => Deno.exit(130)));
+  }
+  let code = 1;
+  try {
+    code = await main(Deno.args);
+  } catch (error) {
+    console.error(`bench: failed: ${error instanceof Error ? error.stack : error}`);
+  } finally {
+    await killAll();
+  }
+  Deno.exit(code);
+}
