@@ -3,8 +3,8 @@
  * Workers on an empty module, prints one line when every worker's first
  * message has arrived, and stays alive (workers too) until SIGTERM.
  *
- * With `--loop` each worker then idles in the same await loop as the host
- * fixture's `idle` (fixtures/floor_worker_loop.ts), for a like-for-like
+ * With `--loop` each worker then idles in a 100 ms timer loop
+ * (fixtures/floor_worker_loop.ts), to show what such a loop costs, for a
  * memory figure.
  *
  * Usage: deno run --allow-read bench/floor_workers.ts N [--loop]

@@ -85,7 +85,7 @@ export async function launchHost(options: HostLaunch = {}): Promise<Launched> {
   return new Launched(Child.spawn(`host (${workers} workers)`, args, { cwd: ROOT }), dir, socket);
 }
 
-/** Starts floor_workers.ts with `workers` Web Workers; `loop`: they idle in an await loop. */
+/** Starts floor_workers.ts with `workers` Web Workers; `loop`: they idle in a 100 ms timer loop. */
 export function launchFloorWorkers(workers: number, loop = false): Launched {
   const args = ["run", "--allow-read", FLOOR_WORKERS, String(workers), ...(loop ? ["--loop"] : [])];
   return new Launched(Child.spawn(`floor (${workers} workers)`, args, { cwd: ROOT }), null, "");

@@ -2,8 +2,8 @@
  * Memory: RSS of the host with 0, 8 and 64 idle exec workers, and of the
  * floor (floor_workers.ts) with as many workers, read once every worker
  * runs and the process has settled; the cost per worker from the two ends.
- * The floor's workers run an empty module; a second, like-for-like floor
- * runs the host fixture's await loop in each worker too.
+ * The floor's workers run an empty module; for scale, a second floor runs
+ * a 100 ms timer loop in each worker (what an idle loop itself costs).
  *
  * @module
  */
@@ -27,7 +27,7 @@ export interface MemoryPoint {
   readonly hostMiB: number;
   /** Floor RSS, MiB (median over runs). */
   readonly floorMiB: number;
-  /** Like-for-like floor RSS (workers in the same await loop), MiB (median over runs). */
+  /** Floor RSS with workers in a 100 ms timer loop, MiB (median over runs). */
   readonly floorLoopMiB: number;
 }
 
@@ -41,7 +41,7 @@ export interface MemoryResult {
   readonly floorPerWorkerMiB: number;
   /** hostPerWorkerMiB / floorPerWorkerMiB. */
   readonly ratio: number;
-  /** Like-for-like floor: the same, MiB. */
+  /** Timer-loop floor: the same, MiB. */
   readonly floorLoopPerWorkerMiB: number;
   /** hostPerWorkerMiB / floorLoopPerWorkerMiB. */
   readonly loopRatio: number;

@@ -77,7 +77,7 @@ function startupRows(results: BenchResults, list: readonly StartupResult[]): Tab
 function memoryRows(results: BenchResults, memory: MemoryResult): TableRow[] {
   const rows: TableRow[] = [{
     section: `Memory, RSS in MiB once all run (host with its default RPC pool of ` +
-      `${memory.rpcWorkers} warm workers, floor with none; exec workers idle in an await loop, ` +
+      `${memory.rpcWorkers} warm workers, floor with none; exec workers idle on KSR.shutdown, ` +
       "floor workers on an empty module)",
   }];
   for (const point of memory.points) {
@@ -99,7 +99,7 @@ function memoryRows(results: BenchResults, memory: MemoryResult): TableRow[] {
     ...targetCells(find(results, "memory")),
   ]);
   rows.push([
-    "  per worker vs floor workers in the same await loop",
+    "  per worker vs floor workers in a 100 ms timer loop",
     fmt(memory.hostPerWorkerMiB, 2),
     fmt(memory.floorLoopPerWorkerMiB, 2),
     fmtRatio(memory.loopRatio),

@@ -54,6 +54,10 @@ export interface HostConfig {
 
 /** How long start-up waits for UDP tasks to bind. */
 const BIND_TIMEOUT_MS = 10_000;
+/** The rest of the RPC pool starts when the tasks run, or after this long. */
+const POOL_REST_DELAY_MS = 1000;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** The first task that names no exported function, as a message; null if none. */
 function missingFunction(tasks: readonly ExecTask[], functions: readonly string[]): string | null {
@@ -137,7 +141,10 @@ export class Host implements HostView {
         host.#watchdog.start();
       }
       for (const supervisor of host.supervisors) supervisor.start();
-      host.#pool.startRest();
+      // The rest of the pool starts once the tasks run: starting a worker blocks
+      // this thread, and the tasks come first (pool worker 0 serves meanwhile).
+      const tasksRunning = Promise.all(host.supervisors.map((s) => s.allRunning()));
+      Promise.race([tasksRunning, sleep(POOL_REST_DELAY_MS)]).then(() => host.#pool.startRest());
       await Promise.all(
         host.supervisors.map((supervisor) =>
           withTimeout(supervisor.bound(), BIND_TIMEOUT_MS, "binding").catch((error) => {

@@ -53,6 +53,7 @@ export class TaskSupervisor {
   #everBound = false;
   #startedAt = 0;
   #allRunningLogged = false;
+  #firstAllRunning = Promise.withResolvers<void>();
 
   /** Registers the task's worker slots; `start` starts them. */
   constructor(task: ExecTask, context: SupervisorContext) {
@@ -79,6 +80,11 @@ export class TaskSupervisor {
    */
   bound(): Promise<void> {
     return this.#bound.promise;
+  }
+
+  /** Resolves the first time every worker of the task has entered its function. */
+  allRunning(): Promise<void> {
+    return this.#firstAllRunning.promise;
   }
 
   /**
@@ -256,6 +262,7 @@ export class TaskSupervisor {
   #noteAllRunning(): void {
     if (this.#allRunningLogged || this.slots.some((slot) => slot.state !== "running")) return;
     this.#allRunningLogged = true;
+    this.#firstAllRunning.resolve();
     log(this.task.name).info("task {task}: all {workers} workers running after {ms} ms", {
       task: this.task.name,
       workers: this.slots.length,
