@@ -9,6 +9,7 @@
 import { describeError, emit, log, logFromWorker } from "./log.ts";
 import type { ErrorInfo, WorkerToHost } from "./protocol.ts";
 import { RpcCode, RpcError } from "./rpc_errors.ts";
+import { type SharedAnswer, SharedChannel } from "./shared_channel.ts";
 import type { SupervisorContext } from "./task_supervisor.ts";
 import { WorkerHandle } from "./worker_handle.ts";
 import type { WorkerSlot } from "./worker_table.ts";
@@ -44,6 +45,7 @@ export interface Job {
 interface Member {
   readonly slot: WorkerSlot;
   handle: WorkerHandle | null;
+  channel: SharedChannel | null;
   ready: boolean;
   job: Job | null;
 }
@@ -88,6 +90,7 @@ export class RpcPool {
     this.#members = Array.from({ length: options.size }, (_, index) => ({
       slot: context.table.add("rpc", POOL_TASK, index),
       handle: null,
+      channel: null,
       ready: false,
       job: null,
     }));
@@ -229,6 +232,7 @@ export class RpcPool {
     const { table, scriptUrl, logLevel } = this.#context;
     table.set(member.slot, "starting");
     member.ready = false;
+    member.channel = new SharedChannel();
     member.handle = new WorkerHandle({
       type: "init",
       role: "rpc",
@@ -236,6 +240,7 @@ export class RpcPool {
       task: POOL_TASK,
       index: member.slot.index,
       logLevel,
+      shared: member.channel.buffer,
     }, {
       message: (message) => this.#onMessage(member, message),
       crash: (error) => this.#lost(member, `worker crashed: ${error.message}`, error),
@@ -270,6 +275,15 @@ export class RpcPool {
     }
   }
 
+  /** An answer that came through the shared channel. */
+  #onShared(member: Member, job: Job, answer: SharedAnswer): void {
+    const { kind, text } = answer;
+    if (kind === "by-message") return; // the answer comes as a message
+    if (kind === "result") return this.#finish(member, job.id, (j) => j.resolve(text));
+    const error = JSON.parse(text) as ErrorInfo;
+    this.#finish(member, job.id, (j) => j.reject(runError(j.fn, kind, error)));
+  }
+
   #finish(member: Member, id: number, settle: (job: Job) => void): void {
     const job = member.job;
     if (job === null || job.id !== id) return;
@@ -288,7 +302,9 @@ export class RpcPool {
       member.job = job;
       this.#context.table.set(member.slot, "running");
       job.startedAt = performance.now();
-      member.handle.post({ type: "run", id: job.id, fn: job.fn, data: job.data });
+      const answer = member.channel?.call(job.id, job.fn, job.data);
+      if (answer) answer.then((shared) => this.#onShared(member, job, shared));
+      else member.handle.post({ type: "run", id: job.id, fn: job.fn, data: job.data });
     }
   }
 

@@ -12,10 +12,10 @@ import {
   errorInfo,
   type HostToWorker,
   type InitMessage,
-  type RunMessage,
   type WorkerLogLevel,
   type WorkerToHost,
 } from "./protocol.ts";
+import { SharedChannel } from "./shared_channel.ts";
 
 interface WorkerScope {
   postMessage(message: WorkerToHost): void;
@@ -103,39 +103,53 @@ async function execute(init: InitMessage): Promise<void> {
   }
 }
 
-async function run(message: RunMessage): Promise<void> {
-  const fn = functions.get(message.fn);
-  evr.data = message.data;
+/** How one RPC call ended: the value's JSON, or the error as JSON. */
+interface Outcome {
+  readonly kind: "result" | "threw" | "not-json";
+  readonly text: string;
+}
+
+const failed = (kind: "threw" | "not-json", error: unknown): Outcome => ({
+  kind,
+  text: JSON.stringify(errorInfo(error)),
+});
+
+/** Runs `fn(data)` with `$evr(data)` set; never throws. */
+async function perform(name: string, data: string): Promise<Outcome> {
+  const fn = functions.get(name);
+  evr.data = data;
   try {
-    if (fn === undefined) {
-      throw new Error(`${JSON.stringify(message.fn)} is not an exported function`);
-    }
-    const value = await fn(message.data);
-    let json: string | undefined;
+    if (fn === undefined) throw new Error(`${JSON.stringify(name)} is not an exported function`);
+    const value = await fn(data);
+    let text: string | undefined;
     try {
-      json = JSON.stringify(value === undefined ? null : value);
+      text = JSON.stringify(value === undefined ? null : value);
     } catch (error) {
-      return send({
-        type: "run-failed",
-        id: message.id,
-        reason: "not-json",
-        error: errorInfo(error),
-      });
+      return failed("not-json", error);
     }
-    if (json === undefined) {
-      const error = new TypeError(`a value of type ${typeof value} has no JSON form`);
-      return send({
-        type: "run-failed",
-        id: message.id,
-        reason: "not-json",
-        error: errorInfo(error),
-      });
+    if (text === undefined) {
+      return failed("not-json", new TypeError(`a value of type ${typeof value} has no JSON form`));
     }
-    send({ type: "result", id: message.id, json });
+    return { kind: "result", text };
   } catch (error) {
-    send({ type: "run-failed", id: message.id, reason: "threw", error: errorInfo(error) });
+    return failed("threw", error);
   } finally {
     evr.data = "";
+  }
+}
+
+/** Sends an outcome by postMessage. */
+function sendOutcome(id: number, outcome: Outcome): void {
+  if (outcome.kind === "result") return send({ type: "result", id, json: outcome.text });
+  send({ type: "run-failed", id, reason: outcome.kind, error: JSON.parse(outcome.text) });
+}
+
+/** Answers calls from the shared channel, one at a time, for as long as the worker lives. */
+async function serveShared(channel: SharedChannel): Promise<void> {
+  while (true) {
+    const request = await channel.next();
+    const outcome = await perform(request.fn, request.data);
+    if (!channel.answer(outcome.kind, outcome.text)) sendOutcome(request.id, outcome);
   }
 }
 
@@ -146,10 +160,11 @@ scope.onmessage = (event) => {
       lowestLevel = LEVEL_ORDER[message.logLevel];
       load(message.scriptUrl).then((ok) => {
         if (ok && message.role === "exec") return execute(message);
+        if (ok && message.shared) return serveShared(new SharedChannel(message.shared));
       });
       break;
     case "run":
-      run(message);
+      perform(message.fn, message.data).then((outcome) => sendOutcome(message.id, outcome));
       break;
     case "stop":
       stopping.abort();

@@ -157,3 +157,20 @@ Deno.test(
     assert.equal(list[1].workers[0].state, "waiting");
   }),
 );
+
+Deno.test(
+  "rpc: large data and large results (past the fast hop's 64 KiB) arrive whole",
+  withHost(RPC, {}, async (host) => {
+    const c = await host.client();
+    for (const size of [10, 65_000, 70_000, 300_000]) {
+      const data = "é".repeat(size); // two bytes each in UTF-8
+      const answer = await c.call("evrexec.run", ["echo", data]) as { arg: string; evr: string };
+      assert.equal(answer.arg.length, size);
+      assert.equal(answer.arg, data);
+      assert.equal(answer.evr, data);
+    }
+    const failure = await rpcError(c.call("evrexec.run", ["fail", "x".repeat(100_000)]));
+    assert.equal(failure.code, -32000);
+    assert.equal(failure.message.length, "failed on ".length + 100_000);
+  }),
+);
