@@ -1,15 +1,20 @@
 /**
  * The fast hop between the host and a warm RPC worker: one call at a time
- * through a SharedArrayBuffer, signalled with Atomics (the worker waits with
- * `Atomics.waitAsync`, so its event loop stays free). It skips postMessage's
- * serialization and event dispatch. A request or an answer too large for the
- * buffer goes by postMessage instead (`run` / `result` messages).
+ * through a SharedArrayBuffer, signalled with Atomics. It skips postMessage's
+ * serialization and event dispatch. The host waits with `Atomics.waitAsync`
+ * (its thread never blocks). An idle worker blocks in `Atomics.wait` for up
+ * to {@link IDLE_SLICE_MS} at a time, then gives its event loop one turn
+ * (messages, timers a function left behind): a futex wake-up is the cheapest
+ * way to get a call to it. A request or an answer too large for the buffer
+ * goes by postMessage instead (`run` / `result` messages).
  *
  * @module
  */
 
 /** Bytes for the request or the answer. */
 export const CAPACITY = 64 * 1024;
+/** Longest an idle worker blocks before its event loop gets a turn, in ms. */
+export const IDLE_SLICE_MS = 20;
 const HEADER_BYTES = 32;
 // Int32 slots of the header.
 const REQUESTS = 0; // bumped by the host for each request
@@ -86,11 +91,12 @@ export class SharedChannel {
     };
   }
 
-  /** Worker side: waits for the next request. */
+  /** Worker side: waits for the next request, giving the event loop a turn every slice. */
   async next(): Promise<SharedRequest> {
     const header = this.#header;
-    const wait = Atomics.waitAsync(header, REQUESTS, this.#seenRequests);
-    if (wait.async) await wait.value;
+    while (Atomics.wait(header, REQUESTS, this.#seenRequests, IDLE_SLICE_MS) === "timed-out") {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
     this.#seenRequests = Atomics.load(header, REQUESTS);
     const bytes = this.#bytes.slice(0, header[REQUEST_BYTES]);
     const fnBytes = header[FN_BYTES];
