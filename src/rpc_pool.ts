@@ -303,8 +303,12 @@ export class RpcPool {
       this.#context.table.set(member.slot, "running");
       job.startedAt = performance.now();
       const answer = member.channel?.call(job.id, job.fn, job.data);
-      if (answer) answer.then((shared) => this.#onShared(member, job, shared));
-      else member.handle.post({ type: "run", id: job.id, fn: job.fn, data: job.data });
+      if (answer) {
+        answer.then(
+          (shared) => this.#onShared(member, job, shared),
+          (error: Error) => member.job === job && this.#lost(member, error.message),
+        );
+      } else member.handle.post({ type: "run", id: job.id, fn: job.fn, data: job.data });
     }
   }
 

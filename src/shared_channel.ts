@@ -24,6 +24,7 @@ const FN_BYTES = 3;
 const REQUEST_BYTES = 4;
 const ANSWER_KIND = 5;
 const ANSWER_BYTES = 6;
+const ANSWER_ID = 7; // the id of the request answered, checked by the host
 
 /**
  * How a call ended: its value's JSON, the error it threw, a value without
@@ -65,7 +66,8 @@ export class SharedChannel {
 
   /**
    * Host side: sends a request and resolves with its answer; null (nothing
-   * sent) when the request does not fit.
+   * sent) when the request does not fit. Rejects if the answer is not the
+   * one to this request (the channel must then be dropped).
    */
   call(id: number, fn: string, data: string): Promise<SharedAnswer> | null {
     const name = encoder.encodeInto(fn, this.#bytes);
@@ -79,8 +81,24 @@ export class SharedChannel {
     const answers = Atomics.load(header, ANSWERS);
     Atomics.add(header, REQUESTS, 1);
     Atomics.notify(header, REQUESTS);
-    const wait = Atomics.waitAsync(header, ANSWERS, answers);
-    return wait.async ? wait.value.then(() => this.#answer()) : Promise.resolve(this.#answer());
+    return this.#answerAfter(answers, id);
+  }
+
+  /**
+   * Resolves with the answer once the answer count has moved past `answers`.
+   * The count is checked again after every wake-up: a wake-up alone proves
+   * nothing (under load, waits were seen to return "ok" without a new answer).
+   */
+  async #answerAfter(answers: number, id: number): Promise<SharedAnswer> {
+    const header = this.#header;
+    while (Atomics.load(header, ANSWERS) === answers) {
+      const wait = Atomics.waitAsync(header, ANSWERS, answers);
+      if (wait.async) await wait.value;
+    }
+    if (header[ANSWER_ID] !== id || Atomics.load(header, ANSWERS) !== answers + 1) {
+      throw new Error(`the shared channel is out of step (request ${id})`);
+    }
+    return this.#answer();
   }
 
   #answer(): SharedAnswer {
@@ -94,8 +112,11 @@ export class SharedChannel {
   /** Worker side: waits for the next request, giving the event loop a turn every slice. */
   async next(): Promise<SharedRequest> {
     const header = this.#header;
-    while (Atomics.wait(header, REQUESTS, this.#seenRequests, IDLE_SLICE_MS) === "timed-out") {
-      await new Promise((resolve) => setTimeout(resolve, 0));
+    // The request count must really have moved: a wake-up alone proves nothing.
+    while (Atomics.load(header, REQUESTS) === this.#seenRequests) {
+      if (Atomics.wait(header, REQUESTS, this.#seenRequests, IDLE_SLICE_MS) === "timed-out") {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      }
     }
     this.#seenRequests = Atomics.load(header, REQUESTS);
     const bytes = this.#bytes.slice(0, header[REQUEST_BYTES]);
@@ -118,6 +139,7 @@ export class SharedChannel {
     const fits = written.read === text.length;
     header[ANSWER_KIND] = KINDS.indexOf(fits ? kind : "by-message");
     header[ANSWER_BYTES] = fits ? written.written : 0;
+    header[ANSWER_ID] = header[REQUEST_ID];
     Atomics.add(header, ANSWERS, 1);
     Atomics.notify(header, ANSWERS);
     return fits;
