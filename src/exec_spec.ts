@@ -84,7 +84,7 @@ function items(spec: string): Map<SpecKey, string> {
     if (item === "") throw "empty item between ';'";
     const eq = item.indexOf("=");
     if (eq < 0) throw `item ${JSON.stringify(item)} is not key=value`;
-    const key = item.slice(0, eq).trim().toLowerCase();
+    const key = item.slice(0, eq).trim().replace(/[A-Z]/g, (c) => c.toLowerCase()); // ASCII only, as Kamailio
     if (!(SPEC_KEYS as readonly string[]).includes(key)) {
       throw `unknown key ${JSON.stringify(key)} (expected ${SPEC_KEYS.join(", ")})`;
     }

@@ -102,3 +102,11 @@ export function tooLongLine(limit: number): string {
 export function busyLine(message: string): string {
   return errorLine(null, new RpcError(RpcCode.BUSY, message)) + "\n";
 }
+
+/** The parse error (-32700) for a line whose bytes are not valid UTF-8. */
+export function invalidUtf8Line(): string {
+  return errorLine(
+    null,
+    new RpcError(RpcCode.PARSE_ERROR, "parse error: the line is not valid UTF-8"),
+  );
+}

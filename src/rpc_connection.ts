@@ -6,7 +6,7 @@
  * @module
  */
 
-import { answerLine, type MethodCaller, tooLongLine } from "./jsonrpc.ts";
+import { answerLine, invalidUtf8Line, type MethodCaller, tooLongLine } from "./jsonrpc.ts";
 
 /** The longest request line, in bytes. */
 export const MAX_LINE_BYTES = 1 << 20;
@@ -18,7 +18,16 @@ const READ_SIZE = 64 * 1024;
 const NEWLINE = 10;
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+/** A line as text, or null when its bytes are not valid UTF-8. */
+function decodeLine(bytes: Uint8Array): string | null {
+  try {
+    return decoder.decode(bytes);
+  } catch {
+    return null;
+  }
+}
 
 /** Serves one accepted connection until the client is done or gone. */
 export class RpcConnection {
@@ -62,8 +71,8 @@ export class RpcConnection {
             break;
           }
           const piece = buffer.subarray(start, stop);
-          const line = partialBytes === 0 ? decoder.decode(piece) : decoder.decode(
-            concat([...partial, piece], partialBytes + piece.length),
+          const line = decodeLine(
+            partialBytes === 0 ? piece : concat([...partial, piece], partialBytes + piece.length),
           );
           partial = [];
           partialBytes = 0;
@@ -72,7 +81,7 @@ export class RpcConnection {
           await this.#roomToRead();
         }
       }
-      if (partialBytes > 0) this.#handle(decoder.decode(concat(partial, partialBytes)));
+      if (partialBytes > 0) this.#handle(decodeLine(concat(partial, partialBytes)));
       await this.#settled();
     } catch {
       // The client reset the connection: nothing to answer to.
@@ -127,14 +136,16 @@ export class RpcConnection {
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
-  #handle(line: string): void {
+  #handle(line: string | null): void {
     if (!this.#reading) return;
     this.#inFlight++;
-    answerLine(line, this.#call).then((answer) => {
-      this.#inFlight--;
-      if (answer !== null) this.#send(answer);
-      this.#notify();
-    });
+    (line === null ? Promise.resolve(invalidUtf8Line()) : answerLine(line, this.#call)).then(
+      (answer) => {
+        this.#inFlight--;
+        if (answer !== null) this.#send(answer);
+        this.#notify();
+      },
+    );
   }
 
   #send(line: string): void {

@@ -66,10 +66,12 @@ export class SharedChannel {
 
   /**
    * Host side: sends a request and resolves with its answer; null (nothing
-   * sent) when the request does not fit. Rejects if the answer is not the
+   * sent) when the request does not fit or is not well-formed Unicode. Rejects if the answer is not the
    * one to this request (the channel must then be dropped).
    */
   call(id: number, fn: string, data: string): Promise<SharedAnswer> | null {
+    // UTF-8 cannot carry a lone surrogate; postMessage can.
+    if (!fn.isWellFormed() || !data.isWellFormed()) return null;
     const name = encoder.encodeInto(fn, this.#bytes);
     if (name.read < fn.length) return null;
     const body = encoder.encodeInto(data, this.#bytes.subarray(name.written));

@@ -539,15 +539,53 @@ const soupToken = fc.oneof(
   },
   { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 3 }) },
 );
+const soupText = fc.array(soupToken, { maxLength: 3 }).map((t) => t.join(""));
+const soupKey = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc.tuple(blank, fc.constantFrom(...KEYS), fc.nat({ max: (1 << 14) - 1 }), blank)
+      .map(([b1, k, mask, b2]) => b1 + withCase(k, mask) + b2),
+  },
+  { weight: 1, arbitrary: soupText },
+);
+const soupValue = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc.tuple(
+      blank,
+      fc.constantFrom("", '"'),
+      fc.constantFrom(
+        "0",
+        "1",
+        "2",
+        "007",
+        "1024",
+        "1025",
+        "30000",
+        "86400000",
+        "86400001",
+        "86400000000",
+        "86400000001",
+        "no",
+        "on-failure",
+        "always",
+        "udp:127.0.0.1:5060",
+        "udp:[::1]:0",
+        "x",
+      ),
+      blank,
+    ).map(([b1, q, v, b2]) => b1 + q + v + q + b2),
+  },
+  { weight: 1, arbitrary: soupText },
+);
 /** Item-shaped soup: mostly `key=value` items joined by `;`, with noise. */
-const soupSpec = fc.array(
-  fc.tuple(
-    fc.array(soupToken, { maxLength: 3 }),
-    fc.constantFrom("=", "=", "=", ""),
-    fc.array(soupToken, { maxLength: 3 }),
-  ).map(([k, eq, v]) => k.join("") + eq + v.join("")),
-  { maxLength: 6 },
-).map((items) => items.join(";"));
+const soupSpec = fc.tuple(
+  fc.constantFrom("", "", "name=t;", 'NAME = "t" ;'),
+  fc.array(
+    fc.tuple(soupKey, fc.constantFrom("=", "=", "=", "=", ""), soupValue).map((p) => p.join("")),
+    { maxLength: 5 },
+  ),
+).map(([head, items]) => head + items.join(";"));
 
 // ---------------------------------------------------------------------------
 // Properties
@@ -719,7 +757,9 @@ Deno.test("property (c): arbitrary strings parse or throw an ExecSpecError, noth
         assert.ok(task.restartWindowMs >= 1);
         assert.ok(task.sockaddr === null || task.workers === 1);
       }
-      // The model decides every spec whose keys are ASCII-cased (see the report on U+212A).
+      // The model folds case as Kamailio does (ASCII only); the parser's toLowerCase also
+      // maps U+212A KELVIN SIGN to "k" ("wor\u212Aers" is workers), the one non-ASCII
+      // character that folds onto a key. Specs with it are left out of the comparison.
       if (!spec.includes("\u212a")) agrees(spec);
     }),
     { numRuns: NUM_RUNS * 2 },
@@ -735,6 +775,6 @@ Deno.test("property (c'): item-shaped token soups parse exactly as the model say
     }),
     { numRuns: NUM_RUNS * 2 },
   );
-  // The soup is not all noise: some of it is valid.
-  assert.ok(accepted > 0, "no soup was a valid spec");
+  // The soup is not all noise: about one in ten is a valid spec.
+  assert.ok(accepted >= (NUM_RUNS * 2) / 50, `only ${accepted} soups were valid specs`);
 });
