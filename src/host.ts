@@ -6,6 +6,7 @@
  * @module
  */
 
+import { settlesWithin, withTimeout } from "./deadline.ts";
 import { ConfigError, messageOf } from "./errors.ts";
 import type { ExecTask } from "./exec_spec.ts";
 import type { HostView, ReloadReport } from "./host_view.ts";
@@ -57,24 +58,12 @@ const BIND_TIMEOUT_MS = 10_000;
 /** The rest of the RPC pool starts when the tasks run, or after this long. */
 const POOL_REST_DELAY_MS = 1000;
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /** The first task that names no exported function, as a message; null if none. */
 function missingFunction(tasks: readonly ExecTask[], functions: readonly string[]): string | null {
   const task = tasks.find((task) => !functions.includes(task.name));
   if (task === undefined) return null;
   return `exec task ${JSON.stringify(task.name)}: the script exports no function of that name ` +
     `(exported functions: ${functions.join(", ") || "none"})`;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} took more than ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
 
 /** A running host. */
@@ -144,10 +133,14 @@ export class Host implements HostView {
       // The rest of the pool starts once the tasks run: starting a worker blocks
       // this thread, and the tasks come first (pool worker 0 serves meanwhile).
       const tasksRunning = Promise.all(host.supervisors.map((s) => s.allRunning()));
-      Promise.race([tasksRunning, sleep(POOL_REST_DELAY_MS)]).then(() => host.#pool.startRest());
+      settlesWithin(tasksRunning, POOL_REST_DELAY_MS).then(() => host.#pool.startRest());
       await Promise.all(
         host.supervisors.map((supervisor) =>
-          withTimeout(supervisor.bound(), BIND_TIMEOUT_MS, "binding").catch((error) => {
+          withTimeout(
+            supervisor.bound(),
+            BIND_TIMEOUT_MS,
+            `binding took over ${BIND_TIMEOUT_MS} ms`,
+          ).catch((error) => {
             throw new ConfigError(
               `exec task ${JSON.stringify(supervisor.task.name)}: ${messageOf(error)}`,
             );
@@ -257,9 +250,9 @@ export class Host implements HostView {
       this.#pool.shutdown(grace),
       ...this.supervisors.map((supervisor) => supervisor.settled()),
     ]);
-    await withTimeout(settled, grace, "stopping").catch(() => {
+    if (!await settlesWithin(settled, grace)) {
       log().warn("graceful stop took longer than {ms} ms; terminating what is left", { ms: grace });
-    });
+    }
     this.#terminateWorkers();
     await this.#server?.close(500);
   }

@@ -6,6 +6,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { withTimeout } from "./deadline.ts";
 import { ConfigError, EXIT_FATAL, EXIT_OK, EXIT_USAGE, messageOf } from "./errors.ts";
 import { intOption, parsingArgs } from "./options.ts";
 import { RpcClient } from "./rpc_client.ts";
@@ -88,17 +89,6 @@ async function connect(socket: string): Promise<RpcClient> {
   }
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, socket: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`no answer from ${socket} within ${ms} ms`)),
-      ms,
-    );
-  });
-  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
-}
-
 /** Runs the RPC client; resolves with the exit code. */
 export async function rpcMain(args: readonly string[]): Promise<number> {
   let request: ClientRequest | null;
@@ -118,7 +108,7 @@ export async function rpcMain(args: readonly string[]): Promise<number> {
     const response = await withTimeout(
       client.request(request.method, request.params),
       request.timeoutMs,
-      request.socket,
+      `no answer from ${request.socket} within ${request.timeoutMs} ms`,
     );
     if (request.json) {
       console.log(JSON.stringify(response, null, 2));

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { settlesWithin } from "./deadline.ts";
 import { answerLine, invalidUtf8Line, type MethodCaller, tooLongLine } from "./jsonrpc.ts";
 
 /** The longest request line, in bytes. */
@@ -117,12 +118,7 @@ export class RpcConnection {
    */
   async finish(timeoutMs: number): Promise<void> {
     this.#reading = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      this.#settled(),
-      new Promise<void>((resolve) => timer = setTimeout(resolve, timeoutMs)),
-    ]);
-    clearTimeout(timer);
+    await settlesWithin(this.#settled(), timeoutMs);
     this.close();
   }
 

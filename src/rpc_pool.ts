@@ -6,6 +6,7 @@
  * @module
  */
 
+import { settlesWithin } from "./deadline.ts";
 import { describeError, emit, log, logFromWorker } from "./log.ts";
 import type { ErrorInfo, WorkerToHost } from "./protocol.ts";
 import { RpcCode, RpcError } from "./rpc_errors.ts";
@@ -183,12 +184,7 @@ export class RpcPool {
         new RpcError(RpcCode.BUSY, "busy: the host is stopping; the call was not started"),
       );
     }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      this.#drained(),
-      new Promise<void>((resolve) => timer = setTimeout(resolve, graceMs)),
-    ]);
-    clearTimeout(timer);
+    await settlesWithin(this.#drained(), graceMs);
     this.terminate();
   }
 

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { settlesWithin } from "./deadline.ts";
 import type { ExecTask } from "./exec_spec.ts";
 import { describeError, emit, log, logFromWorker } from "./log.ts";
 import type { ErrorInfo, WorkerLogLevel, WorkerToHost } from "./protocol.ts";
@@ -35,8 +36,6 @@ interface Live {
   /** Resolves when the function ends (or the worker dies). */
   readonly ended: PromiseWithResolvers<void>;
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Supervises the workers of one exec task. */
 export class TaskSupervisor {
@@ -168,10 +167,7 @@ export class TaskSupervisor {
       let ended = slot.state !== "running";
       if (!ended) {
         live.handle.post({ type: "stop" });
-        ended = await Promise.race([
-          live.ended.promise.then(() => true),
-          sleep(graceMs).then(() => false),
-        ]);
+        ended = await settlesWithin(live.ended.promise, graceMs);
       }
       if (ended) live.handle.terminate();
       else await live.handle.stop(); // notes the worker if it is stuck in synchronous code

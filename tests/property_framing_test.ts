@@ -217,13 +217,21 @@ function answersFor(line: string): number {
 
 /** How many answer lines a whole stream gets, when the client half-closes after it. */
 function answersForStream(bytes: Uint8Array): number {
-  const decoder = new TextDecoder(); // as lenient as the host's
+  const decoder = new TextDecoder("utf-8", { fatal: true }); // as strict as the host's
   let count = 0;
   let start = 0;
   while (start <= bytes.length) {
     let end = bytes.indexOf(10, start);
     if (end < 0) end = bytes.length;
-    if (end > start) count += answersFor(decoder.decode(bytes.subarray(start, end)));
+    if (end > start) {
+      let line: string | null = null;
+      try {
+        line = decoder.decode(bytes.subarray(start, end));
+      } catch {
+        // not UTF-8: the host answers -32700
+      }
+      count += line === null ? 1 : answersFor(line);
+    }
     start = end + 1;
   }
   return count;
