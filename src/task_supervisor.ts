@@ -97,12 +97,7 @@ export class TaskSupervisor {
     this.#startedAt = performance.now();
     this.#allRunningLogged = false;
     for (const slot of this.slots) {
-      if (this.#isBusy(slot) && this.#live.has(slot)) continue;
-      this.#cancelTimer(slot);
-      this.#live.get(slot)?.handle.terminate();
-      this.#live.delete(slot);
-      if (!first) slot.restarts++;
-      this.#spawn(slot);
+      if (!(this.#isBusy(slot) && this.#live.has(slot))) this.#respawn(slot, !first);
     }
   }
 
@@ -120,11 +115,18 @@ export class TaskSupervisor {
   async restart(graceMs: number, index?: number): Promise<void> {
     await this.stop(graceMs, index);
     this.#tracker.reset();
-    const slots = index === undefined ? this.slots : [this.slots[index]];
-    for (const slot of slots) {
-      slot.restarts++;
-      this.#spawn(slot);
+    for (const slot of index === undefined ? this.slots : [this.slots[index]]) {
+      this.#respawn(slot, true);
     }
+  }
+
+  /** Replaces a slot's worker (if any) by a new one; `counted` adds a restart. */
+  #respawn(slot: WorkerSlot, counted: boolean): void {
+    this.#cancelTimer(slot);
+    this.#live.get(slot)?.handle.terminate();
+    this.#live.delete(slot);
+    if (counted) slot.restarts++;
+    this.#spawn(slot);
   }
 
   /** Tells every worker that the host is stopping (`KSR.shutdown`), without waiting. */
@@ -268,7 +270,7 @@ export class TaskSupervisor {
 
   #logEnding(
     slot: WorkerSlot,
-    level: "warning" | "error" | "info",
+    level: "debug" | "warning" | "error",
     what: string,
     error?: ErrorInfo,
   ): void {
@@ -292,7 +294,7 @@ export class TaskSupervisor {
         ending === "returned" ? "returned" : "failed",
         error && message,
       );
-      return this.#logEnding(slot, "info", `function ended after stop (${ending})`);
+      return this.#logEnding(slot, "debug", `function ended after stop (${ending})`);
     }
     const decision = this.#tracker.decide(slot.index, ending, Date.now() - slot.startedAt);
     const failed = ending !== "returned";
