@@ -1,7 +1,8 @@
 /**
  * The entry module of every worker: sets the `KSR` global, imports the KEMI
  * script, then either runs an exec task's function (exec role) or answers
- * `run` messages one at a time (RPC role). Kept small: each worker loads it.
+ * calls one at a time (RPC role), from the shared channel or, when a call
+ * does not fit there, from `run` messages. Kept small: each worker loads it.
  *
  * @module
  */
