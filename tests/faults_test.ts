@@ -42,6 +42,7 @@ Deno.test(
       30_000,
     );
     assert.equal(await host.call("evrexec.run", ["echo", "alive"]), "alive");
+    console.log(/out of memory: [^;]*/.exec(host.log)?.[0]);
     await host.waitFor(/task "hog": crash loop/, 30_000);
     const [hog, idle] = await host.call("evrexec.list") as {
       state: string;
@@ -64,6 +65,7 @@ Deno.test(
     });
     try {
       const exit = await host.waitExit(60_000);
+      console.log(`synchronous allocator: exit ${exit.code} after ${Math.round(exit.ms)} ms`);
       assert.equal(exit.code, 1, exit.stderr);
       assert.match(
         exit.stderr,

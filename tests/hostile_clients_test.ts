@@ -36,6 +36,10 @@ Deno.test(
       await sleep(50);
     }
     const rssDuring = rssMiB(host.pid);
+    console.log(
+      `never-reading client: the host read ${sent} of ${calls} calls; ` +
+        `RSS ${rssBefore.toFixed(0)} → ${rssDuring.toFixed(0)} MiB`,
+    );
     assert.ok(rssDuring - rssBefore < 100, `RSS grew ${(rssDuring - rssBefore).toFixed(0)} MiB`);
     assert.ok(
       sent < calls,
@@ -57,6 +61,7 @@ Deno.test(
     for (let i = 0; i < count; i++) clients.push(await RawClient.connect(host.socket));
     await sleep(500);
     const refused = clients.filter((client) => client.ended);
+    console.log(`${count} connections, --max-connections 100: ${refused.length} refused`);
     assert.equal(refused.length, count - 100, "all past the limit are refused");
     const [line] = await refused[0].lines(1) as { error: { code: number; message: string } }[];
     assert.equal(line.error.code, -32002);
@@ -80,6 +85,7 @@ Deno.test(
     await stalled.send('{"jsonrpc":"2.0","method":"evrexec.run","params":["echo",');
     assert.ok(await stalled.waitEnd(10_000), "closed by the host");
     const ms = performance.now() - started;
+    console.log(`half a line, --idle-timeout 1000: closed after ${Math.round(ms)} ms`);
     assert.ok(ms >= 900 && ms < 8000, `closed after ${Math.round(ms)} ms`);
     await stalled.close();
     const busy = await RawClient.connect(host.socket);
