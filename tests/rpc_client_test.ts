@@ -89,3 +89,25 @@ Deno.test("client: EVREXEC_SOCKET sets the socket for host and client", async ()
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test(
+  "client: --timeout gives up on a slow answer with one line and exit 1",
+  withHost(RPC, {}, async (host) => {
+    const started = performance.now();
+    const slow = await rpc([
+      "--socket",
+      host.socket,
+      "--timeout",
+      "300",
+      "evrexec.run",
+      "slow",
+      "3000",
+    ]);
+    assert.equal(slow.code, 1);
+    assert.equal(slow.stderr, `evrexec-rpc: no answer from ${host.socket} within 300 ms\n`);
+    assert.ok(performance.now() - started < 2500, "it did not wait for the answer");
+    const bad = await rpc(["--socket", host.socket, "--timeout", "soon", "core.version"]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--timeout must be an integer/);
+  }),
+);
