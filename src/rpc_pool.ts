@@ -179,11 +179,7 @@ export class RpcPool {
    */
   async shutdown(graceMs: number): Promise<void> {
     this.#accepting = false;
-    for (const job of this.takeQueue()) {
-      job.reject(
-        new RpcError(RpcCode.BUSY, "busy: the host is stopping; the call was not started"),
-      );
-    }
+    this.#refuseQueued();
     await settlesWithin(this.#drained(), graceMs);
     this.terminate();
   }
@@ -199,11 +195,7 @@ export class RpcPool {
     this.#accepting = false;
     this.#closed = true;
     clearInterval(this.#sweeper);
-    for (const job of this.takeQueue()) {
-      job.reject(
-        new RpcError(RpcCode.BUSY, "busy: the host is stopping; the call was not started"),
-      );
-    }
+    this.#refuseQueued();
     for (const member of this.#members) {
       const job = member.job;
       member.job = null;
@@ -215,6 +207,15 @@ export class RpcPool {
       member.handle?.terminate();
       member.handle = null;
       this.#context.table.set(member.slot, "stopped");
+    }
+  }
+
+  /** Answers every queued call "busy": the host is stopping. */
+  #refuseQueued(): void {
+    for (const job of this.takeQueue()) {
+      job.reject(
+        new RpcError(RpcCode.BUSY, "busy: the host is stopping; the call was not started"),
+      );
     }
   }
 
