@@ -97,7 +97,13 @@ export function parseCli(args: readonly string[]): CliRequest {
       0,
       3_600_000,
     ),
-    memoryLimitMiB: intOption("--memory-limit", values["memory-limit"], -1, 0, 1_048_576),
+    memoryLimitMiB: intOption(
+      "--memory-limit",
+      values["memory-limit"],
+      defaultMemoryLimitMiB(),
+      0,
+      1_048_576,
+    ),
     maxConnections: intOption("--max-connections", values["max-connections"], 512, 1, 100_000),
     idleTimeoutMs: intOption("--idle-timeout", values["idle-timeout"], 120_000, 100, 86_400_000),
     scriptUrl: resolveScript(positionals[0]),
@@ -161,9 +167,6 @@ export async function main(args: readonly string[]): Promise<number> {
       return EXIT_OK;
     }
     debug = request.config.logLevel === "debug";
-    const config = request.config.memoryLimitMiB >= 0
-      ? request.config
-      : { ...request.config, memoryLimitMiB: await defaultMemoryLimitMiB() };
     setupLogging(request.config.logLevel, request.logFormat);
     const early = (signal: Deno.Signal) => () => {
       log().info("{signal} received during start-up; exiting", { signal });
@@ -172,7 +175,7 @@ export async function main(args: readonly string[]): Promise<number> {
     const earlyInt = early("SIGINT"), earlyTerm = early("SIGTERM");
     Deno.addSignalListener("SIGINT", earlyInt);
     Deno.addSignalListener("SIGTERM", earlyTerm);
-    const host = await Host.start(config);
+    const host = await Host.start(request.config);
     Deno.removeSignalListener("SIGINT", earlyInt);
     Deno.removeSignalListener("SIGTERM", earlyTerm);
     await handleSignals(host);

@@ -11,6 +11,7 @@
  * @module
  */
 
+import { getHeapStatistics } from "node:v8";
 import { EXIT_FATAL } from "./errors.ts";
 import { log } from "./log.ts";
 import { liveWorkers, type WorkerHandle } from "./worker_handle.ts";
@@ -95,7 +96,6 @@ export class MemoryWatchdog {
 }
 
 /** The default limit: three quarters of one isolate's heap limit, in MiB. */
-export async function defaultMemoryLimitMiB(): Promise<number> {
-  const { getHeapStatistics } = await import("node:v8");
+export function defaultMemoryLimitMiB(): number {
   return Math.floor(getHeapStatistics().heap_size_limit * 0.75 / MIB);
 }
