@@ -17,13 +17,45 @@
  * @module
  */
 
+import { Host, type HostConfig } from "./src/host.ts";
+import type { ReloadReport } from "./src/host_view.ts";
+
 export { ConfigError, EXIT_FATAL, EXIT_OK, EXIT_USAGE } from "./src/errors.ts";
-export { ExecSpecError, type ExecTask, parseExecSpec } from "./src/exec_spec.ts";
-export { Host, type HostConfig } from "./src/host.ts";
-export { main, parseCli } from "./src/cli.ts";
+export {
+  ExecSpecError,
+  type ExecTask,
+  parseExecSpec,
+  type RestartPolicy,
+} from "./src/exec_spec.ts";
+export type { UdpAddress } from "./src/udp_address.ts";
+export type { HostLogLevel, LogFormat } from "./src/log.ts";
+export type { HostConfig, ReloadReport };
+export { main } from "./src/cli.ts";
 export { defaultSocketPath } from "./src/rpc_socket.ts";
 export { RpcClient, type RpcResponse } from "./src/rpc_client.ts";
 export { RpcCode, RpcError } from "./src/rpc_errors.ts";
+
+export { setupLogging } from "./src/log.ts";
+
+/** A host started from code with {@link startHost}. */
+export interface RunningHost {
+  /** The configuration it runs with. */
+  readonly config: HostConfig;
+  /** Re-imports the script, as `evrexec.reload` does. */
+  reload(): Promise<ReloadReport>;
+  /** Stops gracefully, as SIGTERM does. */
+  shutdown(): Promise<void>;
+  /** Stops at once. */
+  stop(): void;
+}
+
+/**
+ * Starts a host from code. Call `setupLogging` first if you want its log;
+ * rejects with a {@link ConfigError} on a configuration problem.
+ */
+export function startHost(config: HostConfig): Promise<RunningHost> {
+  return Host.start(config);
+}
 
 if (import.meta.main) {
   const { main } = await import("./src/cli.ts");

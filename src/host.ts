@@ -69,7 +69,7 @@ function missingFunction(tasks: readonly ExecTask[], functions: readonly string[
 /** A running host. */
 export class Host implements HostView {
   /** When the host started, in ms since the epoch. */
-  readonly startedAt = Date.now();
+  readonly startedAt: number = Date.now();
   /** Every worker's state. */
   readonly table: WorkerTable;
   /** One supervisor per exec task. */

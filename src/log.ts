@@ -17,13 +17,13 @@ import {
 } from "@logtape/logtape";
 
 /** The levels `--log-level` accepts, lowest first. */
-export const LOG_LEVELS = ["debug", "info", "warning", "error"] as const;
+export const LOG_LEVELS: readonly HostLogLevel[] = ["debug", "info", "warning", "error"];
 /** A level `--log-level` accepts. */
-export type HostLogLevel = typeof LOG_LEVELS[number];
+export type HostLogLevel = "debug" | "info" | "warning" | "error";
 /** The formats `--log-format` accepts. */
-export const LOG_FORMATS = ["text", "json"] as const;
+export const LOG_FORMATS: readonly LogFormat[] = ["text", "json"];
 /** A format `--log-format` accepts. */
-export type LogFormat = typeof LOG_FORMATS[number];
+export type LogFormat = "text" | "json";
 
 const encoder = new TextEncoder();
 

@@ -9,9 +9,13 @@ import { RpcError } from "./rpc_errors.ts";
 
 /** A JSON-RPC response as the host sends it. */
 export interface RpcResponse {
+  /** Always "2.0". */
   readonly jsonrpc: "2.0";
+  /** The request's id. */
   readonly id: string | number | null;
+  /** The result, when the call succeeded. */
   readonly result?: unknown;
+  /** The error, when it failed: a JSON-RPC code, a message, maybe data. */
   readonly error?: { readonly code: number; readonly message: string; readonly data?: unknown };
 }
 
