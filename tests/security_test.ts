@@ -23,6 +23,7 @@ async function connectAsNobody(path: string): Promise<string> {
         "NO_COLOR=1",
         Deno.execPath(),
         "eval",
+        "--quiet",
         `try { const c = await Deno.connect({ transport: "unix", path: ${
           JSON.stringify(path)
         } }); ` +

@@ -188,6 +188,7 @@ export async function startHost(script: string, options: StartOptions = {}): Pro
   const socket = fromEnv ?? options.socket ?? `${dir}/rpc.sock`;
   const args = [
     "run",
+    "--quiet", // no "Download …" notices from Deno in what the tests read
     ...HOST_PERMISSIONS,
     MOD,
     ...(fromEnv === undefined ? ["--socket", socket] : []),
@@ -217,7 +218,7 @@ export async function startHost(script: string, options: StartOptions = {}): Pro
 /** Runs the host to its exit (for start-up errors); kills it after `timeoutMs`. */
 export async function runHost(args: readonly string[], timeoutMs = 20_000): Promise<Exit> {
   const process = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...HOST_PERMISSIONS, MOD, ...args],
+    args: ["run", "--quiet", ...HOST_PERMISSIONS, MOD, ...args],
     stdout: "piped",
     stderr: "piped",
     stdin: "null",
