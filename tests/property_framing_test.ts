@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { fixture, processExists, sleep, type TestHost, withHost } from "./helpers/host.ts";
-import { request } from "./helpers/raw.ts";
+import { RawClient, request } from "./helpers/raw.ts";
 
 const RPC = fixture("rpc.ts");
 const MAX_LINE_BYTES = 1 << 20;
@@ -28,101 +28,8 @@ function concatBytes(parts: (Uint8Array | number[])[]): Uint8Array {
 }
 
 // ---------------------------------------------------------------------------
-// A raw connection that keeps every byte it gets (answers here can be
-// megabytes long; tests/helpers/raw.ts keeps the first megabyte of text)
-// ---------------------------------------------------------------------------
-
-class Peer {
-  readonly conn: Deno.UnixConn;
-  #received: Uint8Array[] = [];
-  #newlines = 0;
-  #ended = false;
-  #reading: Promise<void>;
-
-  private constructor(conn: Deno.UnixConn) {
-    this.conn = conn;
-    this.#reading = (async () => {
-      const buffer = new Uint8Array(65536);
-      try {
-        while (true) {
-          const n = await conn.read(buffer);
-          if (n === null) break;
-          const bytes = buffer.slice(0, n);
-          this.#received.push(bytes);
-          for (const b of bytes) if (b === 10) this.#newlines++;
-        }
-      } catch {
-        // reset by the host, or closed by the test
-      }
-      this.#ended = true;
-    })();
-  }
-
-  static async connect(path: string): Promise<Peer> {
-    return new Peer(await Deno.connect({ transport: "unix", path }));
-  }
-
-  /** Writes all of `data`. */
-  async send(data: string | Uint8Array): Promise<void> {
-    const bytes = typeof data === "string" ? encoder.encode(data) : data;
-    for (let done = 0; done < bytes.length;) done += await this.conn.write(bytes.subarray(done));
-  }
-
-  /** Half-closes: the host sees the end of input but can still answer. */
-  async closeWrite(): Promise<void> {
-    await this.conn.closeWrite();
-  }
-
-  /** Everything received so far, decoded. */
-  get text(): string {
-    return new TextDecoder().decode(concatBytes(this.#received));
-  }
-
-  /** Every answer line, parsed; fails if the last one is cut short. */
-  answers(): unknown[] {
-    return parseLines(this.text);
-  }
-
-  /** Waits until the host closes the connection; false if it did not in time. */
-  async waitEnd(timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.#ended && Date.now() < deadline) await sleep(10);
-    return this.#ended;
-  }
-
-  /** Waits for `n` complete lines and returns them parsed. */
-  async lines(n: number, timeoutMs: number): Promise<unknown[]> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.#newlines < n) {
-      if (this.#ended || Date.now() > deadline) {
-        throw new Error(`expected ${n} lines, got ${this.#newlines}: ${this.text.slice(0, 500)}`);
-      }
-      await sleep(10);
-    }
-    return this.text.split("\n").slice(0, n).map((line) => JSON.parse(line));
-  }
-
-  /** Closes the connection and waits for the reader. */
-  async close(): Promise<void> {
-    try {
-      this.conn.close();
-    } catch {
-      // closed already
-    }
-    await this.#reading;
-  }
-}
-
-// ---------------------------------------------------------------------------
 // Answers: parsing, comparing, and checking their form
 // ---------------------------------------------------------------------------
-
-/** Parses every complete line of `text`; there must be nothing after the last newline. */
-function parseLines(text: string): unknown[] {
-  if (text === "") return [];
-  assert.ok(text.endsWith("\n"), `an answer is cut short: ${JSON.stringify(text.slice(-200))}`);
-  return text.slice(0, -1).split("\n").map((line) => JSON.parse(line));
-}
 
 /** JSON text with object keys sorted, so that equal values compare equal. */
 function canonical(value: unknown): string {
@@ -547,7 +454,7 @@ async function pause(kind: Delay): Promise<void> {
 
 /** Sends `chunks` on a fresh connection, half-closes, and returns every answer. */
 async function exchange(host: TestHost, chunks: Uint8Array[], kind: Delay): Promise<unknown[]> {
-  const raw = await Peer.connect(host.socket);
+  const raw = await RawClient.connect(host.socket);
   try {
     // Many chunks are written back to back (a delay each would make a run slow).
     const wait = chunks.length > 150 ? "none" : kind;
@@ -565,7 +472,7 @@ async function exchange(host: TestHost, chunks: Uint8Array[], kind: Delay): Prom
 
 /** The host's core.version answer, through a fresh connection, within `timeoutMs`. */
 async function probe(host: TestHost, version: string, timeoutMs = 5_000): Promise<void> {
-  const raw = await Peer.connect(host.socket);
+  const raw = await RawClient.connect(host.socket);
   try {
     await raw.send(request("probe", "core.version"));
     const [answer] = await raw.lines(1, timeoutMs);
@@ -624,7 +531,7 @@ Deno.test(
     await fc.assert(
       fc.asyncProperty(unicodeText, fc.boolean(), async (data, named) => {
         const params = named ? { name: "echo", data } : ["echo", data];
-        const raw = await Peer.connect(host.socket);
+        const raw = await RawClient.connect(host.socket);
         try {
           await raw.send(request(7, "evrexec.run", params));
           const [answer] = await raw.lines(1, 20_000);
@@ -788,7 +695,7 @@ Deno.test(
             known.push({ jsonrpc: "2.0", result: version, id: "after" });
           }
           const bytes = concatBytes(parts);
-          const raw = await Peer.connect(host.socket);
+          const raw = await RawClient.connect(host.socket);
           try {
             for (const c of chunk(bytes, cut.mode === "bytes" ? { ...cut, mode: "random" } : cut)) {
               await raw.send(c);
@@ -834,7 +741,7 @@ Deno.test(
           const head = '{"jsonrpc":"2.0","method":"evrexec.run","params":["echo","';
           const tail = '"],"id":1}';
           const data = "x".repeat(length - head.length - tail.length);
-          const raw = await Peer.connect(host.socket);
+          const raw = await RawClient.connect(host.socket);
           try {
             await raw.send(head + data + tail + (newline ? "\n" : "")).catch(() => {});
             if (length <= MAX_LINE_BYTES) {
@@ -885,7 +792,7 @@ Deno.test(
             seq,
             encoder.encode(`${right}],"id":1}\n`),
           ]);
-          const raw = await Peer.connect(host.socket);
+          const raw = await RawClient.connect(host.socket);
           try {
             await raw.send(bytes);
             await raw.closeWrite();

@@ -1,38 +1,39 @@
 /**
  * A raw socket client for tests that send what a well-behaved client never
- * would: partial lines, bad JSON, huge lines, half-closes.
+ * would: partial lines, bad JSON, huge lines, half-closes. It keeps every
+ * byte it receives and counts lines as they come, so that megabyte answers
+ * and many thousands of lines stay cheap.
  *
  * @module
  */
 
 const encoder = new TextEncoder();
+const NEWLINE = 10;
 
 /** A raw connection that reads answers line by line. */
 export class RawClient {
   readonly conn: Deno.UnixConn;
-  #text = "";
-  #partial = "";
-  #lines: string[] = [];
+  #chunks: Uint8Array[] = [];
+  #newlines = 0;
   #ended = false;
   #reading: Promise<void>;
 
   private constructor(conn: Deno.UnixConn) {
     this.conn = conn;
     this.#reading = (async () => {
-      const decoder = new TextDecoder();
       const buffer = new Uint8Array(65536);
       try {
         while (true) {
           const n = await conn.read(buffer);
           if (n === null) break;
-          const chunk = decoder.decode(buffer.subarray(0, n), { stream: true });
-          if (this.#text.length < 1_000_000) this.#text += chunk;
-          const parts = (this.#partial + chunk).split("\n");
-          this.#partial = parts.pop()!;
-          for (const line of parts) this.#lines.push(line);
+          const bytes = buffer.slice(0, n);
+          this.#chunks.push(bytes);
+          for (let i = bytes.indexOf(NEWLINE); i >= 0; i = bytes.indexOf(NEWLINE, i + 1)) {
+            this.#newlines++;
+          }
         }
       } catch {
-        // reset by the host
+        // reset by the host, or closed by the test
       }
       this.#ended = true;
     })();
@@ -59,17 +60,41 @@ export class RawClient {
     return this.#ended;
   }
 
+  /** Complete lines received so far. */
+  get lineCount(): number {
+    return this.#newlines;
+  }
+
+  /** Everything received so far, decoded. */
+  get text(): string {
+    const all = new Uint8Array(this.#chunks.reduce((n, chunk) => n + chunk.length, 0));
+    let at = 0;
+    for (const chunk of this.#chunks) {
+      all.set(chunk, at);
+      at += chunk.length;
+    }
+    this.#chunks = [all];
+    return new TextDecoder().decode(all);
+  }
+
+  /** Every line received, parsed; throws if the last one is cut short. */
+  answers(): unknown[] {
+    const text = this.text;
+    if (text === "") return [];
+    if (!text.endsWith("\n")) throw new Error(`an answer is cut short: ${text.slice(-200)}`);
+    return text.slice(0, -1).split("\n").map((line) => JSON.parse(line));
+  }
+
   /** Waits for `n` complete lines and returns them parsed. */
   async lines(n: number, timeoutMs = 10_000): Promise<unknown[]> {
     const deadline = Date.now() + timeoutMs;
-    while (true) {
-      const lines = this.#lines;
-      if (lines.length >= n) return lines.slice(0, n).map((line) => JSON.parse(line));
+    while (this.#newlines < n) {
       if (this.#ended || Date.now() > deadline) {
-        throw new Error(`expected ${n} lines, got ${lines.length}: ${this.#text.slice(0, 500)}`);
+        throw new Error(`expected ${n} lines, got ${this.#newlines}: ${this.text.slice(0, 500)}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
+    return this.text.split("\n").slice(0, n).map((line) => JSON.parse(line));
   }
 
   /** Waits until the host closes the connection; false if it did not in time. */
@@ -79,16 +104,6 @@ export class RawClient {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     return this.#ended;
-  }
-
-  /** Complete lines received so far. */
-  get lineCount(): number {
-    return this.#lines.length;
-  }
-
-  /** Everything received so far (the first megabyte). */
-  get text(): string {
-    return this.#text;
   }
 
   /** Closes the connection and waits for the reader. */
