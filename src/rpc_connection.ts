@@ -57,7 +57,7 @@ export class RpcConnection {
     let partialBytes = 0;
     try {
       while (!this.#closed && this.#reading) {
-        await this.#roomToRead();
+        if (this.#full()) await this.#roomToRead();
         const n = await this.#conn.read(buffer);
         if (n === null) break;
         this.#lastProgress = performance.now();
@@ -79,7 +79,7 @@ export class RpcConnection {
           partialBytes = 0;
           this.#handle(line);
           start = stop + 1;
-          await this.#roomToRead();
+          if (this.#full()) await this.#roomToRead();
         }
       }
       if (partialBytes > 0) this.#handle(decodeLine(concat(partial, partialBytes)));
@@ -169,12 +169,13 @@ export class RpcConnection {
     }
   }
 
+  /** True while the connection has as many calls in flight or unsent answers as it may. */
+  #full(): boolean {
+    return this.#inFlight >= MAX_IN_FLIGHT || this.#outBytes > HIGH_WATER_BYTES;
+  }
+
   async #roomToRead(): Promise<void> {
-    while (
-      !this.#closed && (this.#inFlight >= MAX_IN_FLIGHT || this.#outBytes > HIGH_WATER_BYTES)
-    ) {
-      await this.#changed();
-    }
+    while (!this.#closed && this.#full()) await this.#changed();
   }
 
   /** Waits until every answer is computed and written. */
