@@ -77,7 +77,6 @@ export class RpcPool {
   #everLoaded = false;
   #loaded: PromiseWithResolvers<readonly string[]> = Promise.withResolvers();
   #accepting = true;
-  #closed = false;
   #idle: (() => void) | null = null;
   #sweeper: ReturnType<typeof setInterval>;
 
@@ -193,7 +192,6 @@ export class RpcPool {
   /** Stops every worker at once; calls running or queued are answered with an error. */
   terminate(): void {
     this.#accepting = false;
-    this.#closed = true;
     clearInterval(this.#sweeper);
     this.#refuseQueued();
     for (const member of this.#members) {
@@ -225,7 +223,7 @@ export class RpcPool {
   }
 
   #spawn(member: Member): void {
-    if (this.#closed) return;
+    if (!this.#accepting) return; // stopping, retired or discarded: no new worker
     const { table, scriptUrl, logLevel } = this.#context;
     table.set(member.slot, "starting");
     member.ready = false;
