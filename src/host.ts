@@ -19,7 +19,7 @@ import { addTaskControlMethods } from "./methods/task_control.ts";
 import type { ErrorInfo } from "./protocol.ts";
 import { RpcCode, RpcError } from "./rpc_errors.ts";
 import { addSystemMethods, methodCaller, type MethodTable } from "./rpc_methods.ts";
-import { RpcPool } from "./rpc_pool.ts";
+import { exportedFunctions, RpcPool } from "./rpc_pool.ts";
 import { RpcServer } from "./rpc_server.ts";
 import { clearSocketPath } from "./rpc_socket.ts";
 import { type SupervisorContext, TaskSupervisor } from "./task_supervisor.ts";
@@ -63,7 +63,7 @@ function missingFunction(tasks: readonly ExecTask[], functions: readonly string[
   const task = tasks.find((task) => !functions.includes(task.name));
   if (task === undefined) return null;
   return `exec task ${JSON.stringify(task.name)}: the script exports no function of that name ` +
-    `(exported functions: ${functions.join(", ") || "none"})`;
+    `(${exportedFunctions(functions)})`;
 }
 
 /** A running host. */

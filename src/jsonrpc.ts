@@ -93,20 +93,10 @@ export async function answerLine(line: string, call: MethodCaller): Promise<stri
   return lines.length === 0 ? null : `[${lines.join(",")}]`;
 }
 
-/** The error answer for a line longer than the limit. */
-export function tooLongLine(limit: number): string {
-  return errorLine(null, invalid(`line longer than ${limit} bytes; closing the connection`));
-}
-
-/** A busy answer (-32002) with no id, for a refused connection. */
-export function busyLine(message: string): string {
-  return errorLine(null, new RpcError(RpcCode.BUSY, message)) + "\n";
-}
-
-/** The parse error (-32700) for a line whose bytes are not valid UTF-8. */
-export function invalidUtf8Line(): string {
-  return errorLine(
-    null,
-    new RpcError(RpcCode.PARSE_ERROR, "parse error: the line is not valid UTF-8"),
-  );
+/**
+ * An error answer with a null id, for what is not a request at all: a line
+ * too long or not UTF-8, a connection past the limit.
+ */
+export function errorAnswer(code: number, message: string): string {
+  return errorLine(null, new RpcError(code, message));
 }

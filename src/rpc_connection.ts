@@ -7,7 +7,8 @@
  */
 
 import { settlesWithin } from "./deadline.ts";
-import { answerLine, invalidUtf8Line, type MethodCaller, tooLongLine } from "./jsonrpc.ts";
+import { answerLine, errorAnswer, type MethodCaller } from "./jsonrpc.ts";
+import { RpcCode } from "./rpc_errors.ts";
 
 /** The longest request line, in bytes. */
 export const MAX_LINE_BYTES = 1 << 20;
@@ -17,6 +18,12 @@ export const MAX_IN_FLIGHT = 32;
 const HIGH_WATER_BYTES = 1 << 20;
 const READ_SIZE = 64 * 1024;
 const NEWLINE = 10;
+
+const NOT_UTF8 = errorAnswer(RpcCode.PARSE_ERROR, "parse error: the line is not valid UTF-8");
+const TOO_LONG = errorAnswer(
+  RpcCode.INVALID_REQUEST,
+  `invalid request: line longer than ${MAX_LINE_BYTES} bytes; closing the connection`,
+);
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -135,7 +142,7 @@ export class RpcConnection {
   #handle(line: string | null): void {
     if (!this.#reading) return;
     this.#inFlight++;
-    (line === null ? Promise.resolve(invalidUtf8Line()) : answerLine(line, this.#call)).then(
+    (line === null ? Promise.resolve(NOT_UTF8) : answerLine(line, this.#call)).then(
       (answer) => {
         this.#inFlight--;
         if (answer !== null) this.#send(answer);
@@ -186,7 +193,7 @@ export class RpcConnection {
   }
 
   async #refuseLong(): Promise<void> {
-    this.#send(tooLongLine(MAX_LINE_BYTES));
+    this.#send(TOO_LONG);
     await this.#flushing;
   }
 }

@@ -51,6 +51,11 @@ interface Member {
   job: Job | null;
 }
 
+/** `exported functions: a, b` (or `none`), for messages about a name the script lacks. */
+export function exportedFunctions(functions: readonly string[]): string {
+  return `exported functions: ${functions.join(", ") || "none"}`;
+}
+
 /** The error a failed run answers with. */
 function runError(fn: string, reason: "threw" | "not-json", error: ErrorInfo): RpcError {
   if (reason === "not-json") {
@@ -74,6 +79,7 @@ export class RpcPool {
   #queueHead = 0;
   #nextId = 1;
   #functions: readonly string[] = [];
+  #functionSet: ReadonlySet<string> = new Set();
   #everLoaded = false;
   #loaded: PromiseWithResolvers<readonly string[]> = Promise.withResolvers();
   #accepting = true;
@@ -99,6 +105,11 @@ export class RpcPool {
   /** The script's exported functions, known once `load` has resolved. */
   get functions(): readonly string[] {
     return this.#functions;
+  }
+
+  /** True when the script exports a function called `name`. */
+  exports(name: string): boolean {
+    return this.#functionSet.has(name);
   }
 
   /** Calls waiting for a worker. */
@@ -253,7 +264,10 @@ export class RpcPool {
           (job) => job.reject(runError(job.fn, message.reason, message.error)),
         );
       case "loaded":
-        if (!this.#everLoaded) this.#functions = message.functions;
+        if (!this.#everLoaded) {
+          this.#functions = message.functions;
+          this.#functionSet = new Set(message.functions);
+        }
         this.#everLoaded = true;
         this.#loaded.resolve(message.functions);
         member.ready = true;

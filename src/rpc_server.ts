@@ -5,9 +5,10 @@
  * @module
  */
 
-import { busyLine, type MethodCaller } from "./jsonrpc.ts";
+import { errorAnswer, type MethodCaller } from "./jsonrpc.ts";
 import { log } from "./log.ts";
 import { RpcConnection } from "./rpc_connection.ts";
+import { RpcCode } from "./rpc_errors.ts";
 import { bindSocket } from "./rpc_socket.ts";
 
 /** The server's settings. */
@@ -57,11 +58,6 @@ export class RpcServer {
     return server;
   }
 
-  /** Open connections. */
-  get connections(): number {
-    return this.#connections.size;
-  }
-
   async #accept(): Promise<void> {
     try {
       for await (const conn of this.#listener) {
@@ -81,7 +77,11 @@ export class RpcServer {
   /** Answers a connection past `--max-connections` with one busy line and closes it. */
   #refuse(conn: Deno.Conn): void {
     const limit = this.#options.maxConnections;
-    conn.write(encoder.encode(busyLine(`busy: too many connections (--max-connections ${limit})`)))
+    const refusal = errorAnswer(
+      RpcCode.BUSY,
+      `busy: too many connections (--max-connections ${limit})`,
+    );
+    conn.write(encoder.encode(refusal + "\n"))
       .catch(() => {})
       .finally(() => {
         try {

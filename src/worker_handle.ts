@@ -76,11 +76,6 @@ export class WorkerHandle {
     liveWorkers.add(this);
   }
 
-  /** True until the worker is terminated or has crashed. */
-  get alive(): boolean {
-    return this.#alive;
-  }
-
   /** Sends a message to the worker, if it is still alive. */
   post(message: HostToWorker): void {
     if (this.#alive) this.#worker.postMessage(message);

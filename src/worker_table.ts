@@ -93,9 +93,4 @@ export class WorkerTable {
   all(): readonly WorkerSlot[] {
     return this.#slots;
   }
-
-  /** The slots of one role. */
-  ofRole(role: WorkerRole): WorkerSlot[] {
-    return this.#slots.filter((slot) => slot.role === role);
-  }
 }

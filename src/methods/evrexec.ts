@@ -8,6 +8,7 @@ import type { HostView } from "../host_view.ts";
 import { JsonText } from "../jsonrpc.ts";
 import type { MethodTable, RpcMethod } from "../rpc_methods.ts";
 import { RpcCode, RpcError } from "../rpc_errors.ts";
+import { exportedFunctions } from "../rpc_pool.ts";
 import { stringParam } from "./params.ts";
 import { taskInfo } from "./workers.ts";
 
@@ -24,13 +25,10 @@ export function addEvrexecMethods(table: MethodTable, host: HostView): void {
     help: 'Runs an exported function once with data (default "") and answers its return value.',
     async call(values, signal) {
       const name = stringParam(values, "name");
-      const functions = host.pool.functions;
-      if (!functions.includes(name)) {
+      if (!host.pool.exports(name)) {
         throw new RpcError(
           RpcCode.INVALID_PARAMS,
-          `unknown function ${JSON.stringify(name)} (exported functions: ${
-            functions.join(", ") || "none"
-          })`,
+          `unknown function ${JSON.stringify(name)} (${exportedFunctions(host.pool.functions)})`,
         );
       }
       return new JsonText(await host.pool.run(name, dataText(values.data), signal));
