@@ -8,8 +8,12 @@
  */
 
 import dgram from "node:dgram";
+import { emptyEvr } from "../kemi/ksr.ts";
 import type { EvrValues } from "../kemi/types.ts";
 import { errorInfo, type InitMessage, type WorkerToHost } from "./protocol.ts";
+
+/** Datagrams that may wait for the function; more are dropped. */
+const MAX_QUEUED = 1024;
 
 /** What the UDP loop needs from the worker. */
 export interface UdpContext {
@@ -44,7 +48,20 @@ export async function serveUdp(context: UdpContext): Promise<void> {
   send({ type: "bound", port: socket.address().port });
   const queue: { data: string; address: string; port: number }[] = [];
   let wake: (() => void) | null = null;
+  let dropped = 0;
   socket.on("message", (data, remote) => {
+    if (queue.length >= MAX_QUEUED) {
+      // As a full socket buffer would: the function cannot keep up.
+      if (dropped++ === 0) {
+        send({
+          type: "log",
+          level: "warning",
+          message: `${init.sockaddr.text}: ${MAX_QUEUED} datagrams waiting; dropping more`,
+        });
+      }
+      return;
+    }
+    dropped = 0;
     queue.push({ data: data.toString(), address: remote.address, port: remote.port });
     wake?.();
   });
@@ -72,7 +89,7 @@ export async function serveUdp(context: UdpContext): Promise<void> {
     } catch (error) {
       send({ type: "datagram-failed", error: errorInfo(error) });
     } finally {
-      Object.assign(evr, { data: "", srcip: null, srcport: null, srcportno: null });
+      Object.assign(evr, emptyEvr());
     }
   }
   socket.close();

@@ -2,7 +2,7 @@
 // once per datagram with $evr(data), $evr(srcip), $evr(srcport), $evr(srcportno).
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
-import { fixture, runHost, withHost } from "./helpers/host.ts";
+import { fixture, runHost, startHost, withHost } from "./helpers/host.ts";
 
 const SUPERVISED = fixture("supervised.ts");
 
@@ -58,6 +58,27 @@ Deno.test(
       client.close();
     }
   }),
+);
+
+Deno.test(
+  "udp: a flood the function cannot keep up with is dropped past 1024 waiting datagrams, with a warning",
+  async () => {
+    const floodPort = await freePort();
+    const host = await startHost(SUPERVISED, {
+      exec: [`name=slowUdp;sockaddr=udp:127.0.0.1:${floodPort}`],
+    });
+    const client = await udpSocket();
+    try {
+      await host.waitFor(/listening on udp/);
+      for (let i = 0; i < 3000; i++) await sendTo(client, `d${i}`, floodPort);
+      await host.waitFor(/udp:127\.0\.0\.1:\d+: 1024 datagrams waiting; dropping more/);
+      assert.equal(host.count(/dropping more/), 1, "one warning per burst");
+      assert.equal(typeof await host.call("core.version"), "string", "the host is fine");
+    } finally {
+      client.close();
+      await host.cleanup();
+    }
+  },
 );
 
 Deno.test("udp: a bind failure is a clear start-up error", async () => {
