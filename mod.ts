@@ -17,25 +17,25 @@
  * @module
  */
 
-import { Host, type HostConfig } from "./src/host.ts";
-import type { ReloadReport } from "./src/host_view.ts";
+import { Host, type HostConfig } from "./src/host/host.ts";
+import type { ReloadReport } from "./src/host/view.ts";
 
-export { ConfigError, EXIT_FATAL, EXIT_OK, EXIT_USAGE } from "./src/errors.ts";
+export { ConfigError, EXIT_FATAL, EXIT_OK, EXIT_USAGE } from "./src/shared/errors.ts";
 export {
   ExecSpecError,
   type ExecTask,
   parseExecSpec,
   type RestartPolicy,
-} from "./src/exec_spec.ts";
-export type { UdpAddress } from "./src/udp_address.ts";
-export type { HostLogLevel, LogFormat } from "./src/log.ts";
+} from "./src/tasks/spec.ts";
+export type { UdpAddress } from "./src/tasks/udp_address.ts";
+export type { HostLogLevel, LogFormat } from "./src/host/log.ts";
 export type { HostConfig, ReloadReport };
-export { main } from "./src/cli.ts";
-export { defaultSocketPath } from "./src/rpc_socket.ts";
-export { RpcClient, type RpcResponse } from "./src/rpc_client.ts";
-export { RpcCode, RpcError } from "./src/rpc_errors.ts";
+export { main } from "./src/cli/main.ts";
+export { defaultSocketPath } from "./src/rpc/socket_file.ts";
+export { RpcClient, type RpcResponse } from "./src/client/client.ts";
+export { RpcCode, RpcError } from "./src/rpc/errors.ts";
 
-export { setupLogging } from "./src/log.ts";
+export { setupLogging } from "./src/host/log.ts";
 
 /** A host started from code with {@link startHost}. */
 export interface RunningHost {
@@ -58,6 +58,6 @@ export function startHost(config: HostConfig): Promise<RunningHost> {
 }
 
 if (import.meta.main) {
-  const { main } = await import("./src/cli.ts");
+  const { main } = await import("./src/cli/main.ts");
   Deno.exit(await main(Deno.args));
 }

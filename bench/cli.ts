@@ -30,7 +30,7 @@ export interface CliOptions {
   readonly timeoutMs: number;
 }
 
-const RPC_CLI = new URL("../src/rpc_cli.ts", import.meta.url).pathname;
+const RPC_CLI = new URL("../src/client/main.ts", import.meta.url).pathname;
 const FLOOR_CLIENT = new URL("./floor_client.ts", import.meta.url).pathname;
 
 /** Times each way of calling `core.version`, runs interleaved; the floor comes last. */
@@ -41,7 +41,7 @@ export async function measureCli(options: CliOptions): Promise<CliPoint[]> {
     const commands = [
       { name: "deno task rpc", args: ["task", "rpc", "--socket", host.socket, "core.version"] },
       {
-        name: "deno run src/rpc_cli.ts",
+        name: "deno run src/client/main.ts",
         args: ["run", ...HOST_PERMISSIONS, RPC_CLI, "--socket", host.socket, "core.version"],
       },
       {

@@ -1,7 +1,7 @@
 // The exec spec: the parser's table of valid specs, and every invalid spec
 // refused by the host with exit 2 and one line naming the bad part.
 import assert from "node:assert/strict";
-import { MAX_WAIT_US, MAX_WORKERS, parseExecSpec } from "../src/exec_spec.ts";
+import { MAX_WAIT_US, MAX_WORKERS, parseExecSpec } from "../src/tasks/spec.ts";
 import { fixture, runHost } from "./helpers/host.ts";
 
 const VALID: [string, { name: string; waitUs: number; workers: number }][] = [

@@ -1,7 +1,7 @@
 // Reload: evrexec.reload and SIGHUP re-import the script; a broken script
 // changes nothing; running calls finish on the old code.
 import assert from "node:assert/strict";
-import { RpcError } from "../src/rpc_errors.ts";
+import { RpcError } from "../src/rpc/errors.ts";
 import { ROOT, startHost } from "./helpers/host.ts";
 
 function script(version: string): string {

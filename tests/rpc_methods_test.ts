@@ -1,7 +1,7 @@
 // RPC methods over the real socket: evrexec.run with its params, data and
 // results, and the introspection methods.
 import assert from "node:assert/strict";
-import { RpcError } from "../src/rpc_errors.ts";
+import { RpcError } from "../src/rpc/errors.ts";
 import { fixture, withHost } from "./helpers/host.ts";
 
 const RPC = fixture("rpc.ts");

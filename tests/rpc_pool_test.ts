@@ -1,7 +1,7 @@
 // The warm pool: concurrency across connections, the timeout of a stuck run,
 // and the bounded queue.
 import assert from "node:assert/strict";
-import { RpcError } from "../src/rpc_errors.ts";
+import { RpcError } from "../src/rpc/errors.ts";
 import { fixture, withHost } from "./helpers/host.ts";
 
 const RPC = fixture("rpc.ts");

@@ -1,7 +1,7 @@
 // Security: the socket keeps other users out; no RPC method runs code or
 // imports a module the operator did not name; names and data are only that.
 import assert from "node:assert/strict";
-import { RpcError } from "../src/rpc_errors.ts";
+import { RpcError } from "../src/rpc/errors.ts";
 import { fixture, startHost, withHost } from "./helpers/host.ts";
 
 const RPC = fixture("rpc.ts");

@@ -1,6 +1,6 @@
 // Task control over RPC: evrexec.stop, evrexec.start, evrexec.restart.
 import assert from "node:assert/strict";
-import { RpcError } from "../src/rpc_errors.ts";
+import { RpcError } from "../src/rpc/errors.ts";
 import { fixture, withHost } from "./helpers/host.ts";
 
 const SUPERVISED = fixture("supervised.ts");

@@ -5,12 +5,12 @@
  * @module
  */
 
-import { RpcClient } from "../../src/rpc_client.ts";
+import { RpcClient } from "../../src/client/client.ts";
 
 /** The permissions the README tells users to give the host. */
 export const HOST_PERMISSIONS = ["--allow-read", "--allow-write", "--allow-env", "--allow-net"];
 /** The repository's root directory. */
-export const ROOT = new URL("../../", import.meta.url).pathname;
+export const ROOT = new URL("../..", import.meta.url).pathname;
 const MOD = new URL("../../mod.ts", import.meta.url).pathname;
 
 /** Path of a fixture script. */

@@ -1,0 +1,74 @@
+/**
+ * Small validators for command-line values: bounded integers, octal modes,
+ * one-of choices. Each throws a {@link ConfigError} naming the option.
+ *
+ * @module
+ */
+
+import { ConfigError } from "../shared/errors.ts";
+
+/** Reads an integer option within `[min, max]`; `fallback` when not given. */
+export function intOption(
+  flag: string,
+  value: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  if (value === undefined) return fallback;
+  const n = /^[0-9]+$/.test(value.trim()) ? Number(value.trim()) : NaN;
+  if (!(n >= min && n <= max)) {
+    throw new ConfigError(
+      `${flag} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`,
+    );
+  }
+  return n;
+}
+
+/** Reads a file mode in octal (`600`, `0660`); `fallback` when not given. */
+export function modeOption(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^0?[0-7]{3}$/.test(value.trim())) {
+    throw new ConfigError(
+      `${flag} must be an octal file mode such as 0600, got ${JSON.stringify(value)}`,
+    );
+  }
+  return parseInt(value.trim(), 8);
+}
+
+/** Reads an option that must be one of `choices`; `fallback` when not given. */
+export function choiceOption<T extends string>(
+  flag: string,
+  value: string | undefined,
+  choices: readonly T[],
+  fallback: T,
+): T {
+  if (value === undefined) return fallback;
+  if (!(choices as readonly string[]).includes(value)) {
+    throw new ConfigError(
+      `${flag} must be one of ${choices.join(", ")}, got ${JSON.stringify(value)}`,
+    );
+  }
+  return value as T;
+}
+
+/**
+ * Runs `parseArgs`-style parsing and turns its errors (unknown option,
+ * missing value) into one-line {@link ConfigError}s.
+ */
+export function parsingArgs<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const message = error instanceof Error ? error.message : String(error);
+    const option = /'([^']+)'/.exec(message)?.[1];
+    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+      throw new ConfigError(`unknown option ${option ?? message} (see --help)`);
+    }
+    if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+      throw new ConfigError(`${option ?? "an option"} needs a value (see --help)`);
+    }
+    throw new ConfigError(`${message.split("\n")[0]} (see --help)`);
+  }
+}

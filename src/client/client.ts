@@ -1,0 +1,106 @@
+/**
+ * A JSON-RPC client for the host's Unix socket: many calls on one
+ * connection, answers matched by id.
+ *
+ * @module
+ */
+
+import { RpcError } from "../rpc/errors.ts";
+
+/** A JSON-RPC response as the host sends it. */
+export interface RpcResponse {
+  /** Always "2.0". */
+  readonly jsonrpc: "2.0";
+  /** The request's id. */
+  readonly id: string | number | null;
+  /** The result, when the call succeeded. */
+  readonly result?: unknown;
+  /** The error, when it failed: a JSON-RPC code, a message, maybe data. */
+  readonly error?: { readonly code: number; readonly message: string; readonly data?: unknown };
+}
+
+const encoder = new TextEncoder();
+
+/** A connection to a host's RPC socket. */
+export class RpcClient {
+  #conn: Deno.Conn;
+  #pending = new Map<number, PromiseWithResolvers<RpcResponse>>();
+  #nextId = 1;
+  #reading: Promise<void>;
+
+  private constructor(conn: Deno.Conn) {
+    this.#conn = conn;
+    this.#reading = this.#read();
+  }
+
+  /** Connects to the socket at `path`; rejects if nobody listens there. */
+  static async connect(path: string): Promise<RpcClient> {
+    return new RpcClient(await Deno.connect({ transport: "unix", path }));
+  }
+
+  /** Sends one request and resolves with the whole response object. */
+  async request(
+    method: string,
+    params?: unknown[] | Record<string, unknown>,
+  ): Promise<RpcResponse> {
+    const id = this.#nextId++;
+    const waiter = Promise.withResolvers<RpcResponse>();
+    this.#pending.set(id, waiter);
+    const request = params === undefined
+      ? { jsonrpc: "2.0", method, id }
+      : { jsonrpc: "2.0", method, params, id };
+    const bytes = encoder.encode(JSON.stringify(request) + "\n");
+    for (let done = 0; done < bytes.length;) done += await this.#conn.write(bytes.subarray(done));
+    return waiter.promise;
+  }
+
+  /** Calls a method: resolves with its result, rejects with an {@link RpcError}. */
+  async call(method: string, params?: unknown[] | Record<string, unknown>): Promise<unknown> {
+    const response = await this.request(method, params);
+    if (response.error) {
+      throw new RpcError(response.error.code, response.error.message, response.error.data);
+    }
+    return response.result;
+  }
+
+  /** Closes the connection; calls still waiting are rejected. */
+  async close(): Promise<void> {
+    try {
+      this.#conn.close();
+    } catch {
+      // already closed
+    }
+    await this.#reading;
+  }
+
+  async #read(): Promise<void> {
+    const decoder = new TextDecoder();
+    let buffered = "";
+    try {
+      for await (const chunk of this.#conn.readable) {
+        buffered += decoder.decode(chunk, { stream: true });
+        let newline: number;
+        while ((newline = buffered.indexOf("\n")) >= 0) {
+          const line = buffered.slice(0, newline);
+          buffered = buffered.slice(newline + 1);
+          if (line.trim() !== "") this.#deliver(JSON.parse(line));
+        }
+      }
+    } catch {
+      // closed under us: waiting calls are rejected below
+    }
+    for (const waiter of this.#pending.values()) {
+      waiter.reject(new Error("the connection closed before the answer came"));
+    }
+    this.#pending.clear();
+  }
+
+  #deliver(response: RpcResponse | RpcResponse[]): void {
+    for (const one of Array.isArray(response) ? response : [response]) {
+      const waiter = typeof one.id === "number" ? this.#pending.get(one.id) : undefined;
+      if (waiter === undefined) continue;
+      this.#pending.delete(one.id as number);
+      waiter.resolve(one);
+    }
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * `deno task rpc`: calls one method on a running host and prints the
+ * answer, as `kamcmd` does for Kamailio.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { withTimeout } from "../shared/deadline.ts";
+import { ConfigError, EXIT_FATAL, EXIT_OK, EXIT_USAGE, messageOf } from "../shared/errors.ts";
+import { intOption, parsingArgs } from "../cli/option_values.ts";
+import { RpcClient } from "./client.ts";
+import { defaultSocketPath } from "../rpc/socket_file.ts";
+
+/** The usage text of the RPC client. */
+export const RPC_USAGE = `Usage: deno task rpc [options] METHOD [PARAM...]
+
+Calls METHOD on a running evrexec host with the PARAMs as strings and prints
+the result: a string as it is, anything else as indented JSON.
+
+Options:
+  -s, --socket PATH   the host's socket (default: $EVREXEC_SOCKET, else
+                      $XDG_RUNTIME_DIR/evrexec.sock, else /tmp/evrexec.sock)
+  -t, --timeout MS    how long to wait for the answer (default 60000)
+      --json          print the whole JSON-RPC response object
+  -h, --help          this text
+
+Examples:
+  deno task rpc system.listMethods
+  deno task rpc evrexec.run hello operator
+
+Exit codes: 0 on a result, 1 on an RPC error or when no host answers,
+2 for a usage error.`;
+
+const OPTIONS = {
+  socket: { type: "string", short: "s" },
+  timeout: { type: "string", short: "t" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** Splits the arguments before METHOD (options) from METHOD and its params. */
+function splitAtMethod(args: readonly string[]): [string[], string[]] {
+  const takesValue = new Set(["-s", "--socket", "-t", "--timeout"]);
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--") return [args.slice(0, i), args.slice(i + 1)];
+    if (!args[i].startsWith("-")) return [args.slice(0, i), args.slice(i)];
+    if (takesValue.has(args[i])) i++;
+  }
+  return [[...args], []];
+}
+
+/** What the client was asked to do. */
+interface ClientRequest {
+  readonly socket: string;
+  readonly timeoutMs: number;
+  readonly json: boolean;
+  readonly method: string;
+  readonly params: string[];
+}
+
+/** Parses the client's arguments; null for `--help`. */
+export function parseRpcCli(args: readonly string[]): ClientRequest | null {
+  const [options, rest] = splitAtMethod(args);
+  const { values } = parsingArgs(() =>
+    parseArgs({ args: options, options: OPTIONS, strict: true, allowPositionals: false })
+  );
+  if (values.help) return null;
+  if (rest.length === 0) throw new ConfigError("missing METHOD (see --help)");
+  return {
+    socket: values.socket ?? defaultSocketPath(),
+    timeoutMs: intOption("--timeout", values.timeout, 60_000, 1, 86_400_000),
+    json: values.json ?? false,
+    method: rest[0],
+    params: rest.slice(1),
+  };
+}
+
+async function connect(socket: string): Promise<RpcClient> {
+  try {
+    return await RpcClient.connect(socket);
+  } catch (error) {
+    const why = error instanceof Deno.errors.NotFound
+      ? "no such socket"
+      : error instanceof Deno.errors.ConnectionRefused
+      ? "nobody is listening"
+      : messageOf(error);
+    throw new Error(`cannot reach a host at ${socket}: ${why}`);
+  }
+}
+
+/** Runs the RPC client; resolves with the exit code. */
+export async function rpcMain(args: readonly string[]): Promise<number> {
+  let request: ClientRequest | null;
+  try {
+    request = parseRpcCli(args);
+  } catch (error) {
+    console.error(`evrexec-rpc: ${messageOf(error)}`);
+    return EXIT_USAGE;
+  }
+  if (request === null) {
+    console.log(RPC_USAGE);
+    return EXIT_OK;
+  }
+  let client: RpcClient | null = null;
+  try {
+    client = await connect(request.socket);
+    const response = await withTimeout(
+      client.request(request.method, request.params),
+      request.timeoutMs,
+      `no answer from ${request.socket} within ${request.timeoutMs} ms`,
+    );
+    if (request.json) {
+      console.log(JSON.stringify(response, null, 2));
+    } else if (response.error === undefined) {
+      const result = response.result;
+      console.log(typeof result === "string" ? result : JSON.stringify(result, null, 2));
+    }
+    if (response.error !== undefined) {
+      console.error(`error ${response.error.code}: ${response.error.message}`);
+      return EXIT_FATAL;
+    }
+    return EXIT_OK;
+  } catch (error) {
+    console.error(`evrexec-rpc: ${messageOf(error)}`);
+    return EXIT_FATAL;
+  } finally {
+    client?.close();
+  }
+}
+
+if (import.meta.main) Deno.exit(await rpcMain(Deno.args));

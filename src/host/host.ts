@@ -1,0 +1,283 @@
+/**
+ * The host: checks the script's exports in a worker, starts the exec tasks'
+ * supervisors and the warm RPC pool, serves RPC, reloads the script, and
+ * stops it all, gracefully or at once.
+ *
+ * @module
+ */
+
+import { settlesWithin, withTimeout } from "../shared/deadline.ts";
+import { ConfigError, messageOf } from "../shared/errors.ts";
+import type { ExecTask } from "../tasks/spec.ts";
+import type { HostView, ReloadReport } from "./view.ts";
+import { loadErrorLine } from "../shared/load_error.ts";
+import { type HostLogLevel, log } from "./log.ts";
+import { MemoryWatchdog } from "./memory_watchdog.ts";
+import { addCoreMethods } from "../rpc/methods/core.ts";
+import { addEvrexecMethods } from "../rpc/methods/evrexec.ts";
+import { addTaskControlMethods } from "../rpc/methods/task_control.ts";
+import type { ErrorInfo } from "../shared/messages.ts";
+import { RpcCode, RpcError } from "../rpc/errors.ts";
+import { addSystemMethods, methodCaller, type MethodTable } from "../rpc/method_table.ts";
+import { exportedFunctions, RpcPool } from "../pool/pool.ts";
+import { RpcServer } from "../rpc/server.ts";
+import { clearSocketPath } from "../rpc/socket_file.ts";
+import { type SupervisorContext, TaskSupervisor } from "../tasks/supervisor.ts";
+import { WorkerTable } from "./worker_table.ts";
+
+/** Everything the host needs to run, validated. */
+export interface HostConfig {
+  /** URL of the KEMI script. */
+  readonly scriptUrl: string;
+  /** The exec tasks, in the order given. */
+  readonly tasks: readonly ExecTask[];
+  /** Path of the RPC socket. */
+  readonly socket: string;
+  /** Mode of the socket file. */
+  readonly socketMode: number;
+  /** Lowest level logged. */
+  readonly logLevel: HostLogLevel;
+  /** Warm workers in the RPC pool. */
+  readonly rpcWorkers: number;
+  /** Calls that may wait for a pool worker. */
+  readonly rpcQueue: number;
+  /** Longest run of one RPC call, in milliseconds. */
+  readonly rpcTimeoutMs: number;
+  /** How long a graceful stop waits for running calls and loops, in milliseconds. */
+  readonly shutdownTimeoutMs: number;
+  /** RSS in MiB past which the memory watchdog stops the biggest worker; 0 turns it off. */
+  readonly memoryLimitMiB: number;
+  /** Connections served at once; more are refused. */
+  readonly maxConnections: number;
+  /** A connection without any progress for this long is closed, in milliseconds. */
+  readonly idleTimeoutMs: number;
+}
+
+/** How long start-up waits for UDP tasks to bind. */
+const BIND_TIMEOUT_MS = 10_000;
+/** The rest of the RPC pool starts when the tasks run, or after this long. */
+const POOL_REST_DELAY_MS = 1000;
+
+/** The first task that names no exported function, as a message; null if none. */
+function missingFunction(tasks: readonly ExecTask[], functions: readonly string[]): string | null {
+  const task = tasks.find((task) => !functions.includes(task.name));
+  if (task === undefined) return null;
+  return `exec task ${JSON.stringify(task.name)}: the script exports no function of that name ` +
+    `(${exportedFunctions(functions)})`;
+}
+
+/** A running host. */
+export class Host implements HostView {
+  /** When the host started, in ms since the epoch. */
+  readonly startedAt: number = Date.now();
+  /** Every worker's state. */
+  readonly table: WorkerTable;
+  /** One supervisor per exec task. */
+  readonly supervisors: readonly TaskSupervisor[];
+  /** The configuration the host runs with. */
+  readonly config: HostConfig;
+  #context: SupervisorContext;
+  #pool: RpcPool;
+  #server: RpcServer | null = null;
+  #watchdog: MemoryWatchdog | null = null;
+  #version = 1;
+  #reloading = false;
+  #stopped = false;
+  #shuttingDown = false;
+
+  private constructor(config: HostConfig, context: SupervisorContext, pool: RpcPool) {
+    this.config = config;
+    this.#context = context;
+    this.table = context.table;
+    this.#pool = pool;
+    this.supervisors = config.tasks.map((task) => new TaskSupervisor(task, context));
+  }
+
+  /** The warm RPC pool in service now (a reload replaces it). */
+  get pool(): RpcPool {
+    return this.#pool;
+  }
+
+  /** How many times the script was loaded: 1, then one more per reload. */
+  get version(): number {
+    return this.#version;
+  }
+
+  /**
+   * Starts a host. Rejects with a {@link ConfigError} when the socket is in
+   * use, the script does not load, a task names no exported function, or a
+   * UDP task cannot bind; nothing is left running then.
+   */
+  static async start(config: HostConfig): Promise<Host> {
+    if (await clearSocketPath(config.socket) === "stale") {
+      log("rpc").info("removed a stale socket at {path}", { path: config.socket });
+    }
+    const context = {
+      scriptUrl: config.scriptUrl,
+      logLevel: config.logLevel,
+      table: new WorkerTable(),
+    };
+    const host = new Host(config, context, newPool(config, context));
+    try {
+      const functions = await host.#pool.load().catch((error: ErrorInfo) => {
+        throw new ConfigError(`cannot load script ${config.scriptUrl}: ${loadErrorLine(error)}`);
+      });
+      const missing = missingFunction(config.tasks, functions);
+      if (missing !== null) throw new ConfigError(missing);
+      host.#server = RpcServer.listen(config, host.#methods());
+      if (config.memoryLimitMiB > 0) {
+        host.#watchdog = new MemoryWatchdog(config.memoryLimitMiB);
+        host.#watchdog.start();
+      }
+      for (const supervisor of host.supervisors) supervisor.start();
+      // The rest of the pool starts once the tasks run: starting a worker blocks
+      // this thread, and the tasks come first (pool worker 0 serves meanwhile).
+      const tasksRunning = Promise.all(host.supervisors.map((s) => s.allRunning()));
+      settlesWithin(tasksRunning, POOL_REST_DELAY_MS).then(() => host.#pool.startRest());
+      await Promise.all(
+        host.supervisors.map((supervisor) =>
+          withTimeout(
+            supervisor.bound(),
+            BIND_TIMEOUT_MS,
+            `binding took over ${BIND_TIMEOUT_MS} ms`,
+          ).catch((error) => {
+            throw new ConfigError(
+              `exec task ${JSON.stringify(supervisor.task.name)}: ${messageOf(error)}`,
+            );
+          })
+        ),
+      );
+      log().info("host ready: {tasks} exec tasks, {workers} exec workers, RPC on {socket}", {
+        tasks: config.tasks.length,
+        workers: config.tasks.reduce((sum, task) => sum + task.workers, 0),
+        socket: config.socket,
+      });
+      return host;
+    } catch (error) {
+      host.stop();
+      throw error;
+    }
+  }
+
+  #methods() {
+    const table: MethodTable = new Map();
+    addEvrexecMethods(table, this);
+    addTaskControlMethods(table, this);
+    addCoreMethods(table, this);
+    addSystemMethods(table);
+    return methodCaller(table);
+  }
+
+  /** The supervisor of task `name`, or undefined. */
+  supervisor(name: string): TaskSupervisor | undefined {
+    return this.supervisors.find((supervisor) => supervisor.task.name === name);
+  }
+
+  /**
+   * Re-imports the script: checks it in a new pool against every task and,
+   * on success, swaps the RPC pool (queued calls move over, running ones
+   * finish on the old code) and restarts the workers of tasks whose restart
+   * policy is not `no`. On any error nothing changes and it rejects with an
+   * {@link RpcError} (-32003).
+   */
+  async reload(): Promise<ReloadReport> {
+    if (this.#reloading) throw new RpcError(RpcCode.BUSY, "busy: a reload is running already");
+    this.#reloading = true;
+    try {
+      const next = newPool(this.config, this.#context);
+      let functions: readonly string[];
+      try {
+        functions = await next.load();
+      } catch (error) {
+        next.discard();
+        throw new RpcError(
+          RpcCode.RELOAD_FAILED,
+          `reload failed, the running version is kept: cannot load script: ${
+            loadErrorLine(error as ErrorInfo)
+          }`,
+        );
+      }
+      const missing = missingFunction(this.config.tasks, functions);
+      if (missing !== null) {
+        next.discard();
+        throw new RpcError(
+          RpcCode.RELOAD_FAILED,
+          `reload failed, the running version is kept: ${missing}`,
+        );
+      }
+      const old = this.#pool;
+      this.#pool = next;
+      next.adopt(old.takeQueue());
+      next.startRest();
+      old.retire();
+      const restarted = this.supervisors.filter((s) =>
+        s.task.restart !== "no" && s.state !== "stopped"
+      );
+      await Promise.all(restarted.map((s) => s.restart(this.config.shutdownTimeoutMs)));
+      this.#version++;
+      const report: ReloadReport = {
+        version: this.#version,
+        script: this.config.scriptUrl,
+        functions: [...functions],
+        rpc_pool: "replaced",
+        restarted_tasks: restarted.map((s) => s.task.name),
+        kept_tasks: this.supervisors.filter((s) => !restarted.includes(s)).map((s) => s.task.name),
+      };
+      log().info("reloaded {script} (version {version}); restarted tasks: {tasks}", {
+        script: report.script,
+        version: report.version,
+        tasks: report.restarted_tasks.join(", ") || "none",
+      });
+      return report;
+    } finally {
+      this.#reloading = false;
+    }
+  }
+
+  /**
+   * Stops gracefully: takes no new RPC calls (queued ones are answered
+   * "busy"), tells every function through `KSR.shutdown`, waits up to
+   * `--shutdown-timeout` for running calls and loops to end, then stops
+   * what is left and removes the socket file.
+   */
+  async shutdown(): Promise<void> {
+    if (this.#stopped || this.#shuttingDown) return;
+    this.#shuttingDown = true;
+    const grace = this.config.shutdownTimeoutMs;
+    this.#server?.stopAccepting();
+    for (const supervisor of this.supervisors) supervisor.signalStop();
+    const settled = Promise.all([
+      this.#pool.shutdown(grace),
+      ...this.supervisors.map((supervisor) => supervisor.settled()),
+    ]);
+    if (!await settlesWithin(settled, grace)) {
+      log().warn("graceful stop took longer than {ms} ms; terminating what is left", { ms: grace });
+    }
+    this.#terminateWorkers();
+    await this.#server?.close(500);
+  }
+
+  /** Stops RPC and every worker at once, and removes the socket file. */
+  stop(): void {
+    this.#terminateWorkers();
+    this.#server?.close(0);
+  }
+
+  #terminateWorkers(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#watchdog?.stop();
+    this.#server?.stopAccepting();
+    for (const supervisor of this.supervisors) supervisor.signalStop();
+    this.#pool.terminate();
+    for (const supervisor of this.supervisors) supervisor.terminate();
+  }
+}
+
+function newPool(config: HostConfig, context: SupervisorContext): RpcPool {
+  return new RpcPool({
+    size: config.rpcWorkers,
+    queueLimit: config.rpcQueue,
+    timeoutMs: config.rpcTimeoutMs,
+  }, context);
+}

@@ -1,0 +1,45 @@
+/**
+ * What RPC methods see of the running host.
+ *
+ * @module
+ */
+
+import type { RpcPool } from "../pool/pool.ts";
+import type { TaskSupervisor } from "../tasks/supervisor.ts";
+import type { WorkerTable } from "./worker_table.ts";
+
+/** What `evrexec.reload` answers. */
+export interface ReloadReport {
+  /** The script's version: 1 at start, one more per reload. */
+  readonly version: number;
+  /** The script's URL. */
+  readonly script: string;
+  /** The exported functions of the new version. */
+  readonly functions: string[];
+  /** What happened to the RPC pool. */
+  readonly rpc_pool: "replaced";
+  /** Tasks whose workers were restarted on the new code. */
+  readonly restarted_tasks: string[];
+  /** Tasks left running on the old code (restart=no, or stopped). */
+  readonly kept_tasks: string[];
+}
+
+/** The parts of the host that RPC methods read or drive. */
+export interface HostView {
+  /** When the host started, in ms since the epoch. */
+  readonly startedAt: number;
+  /** Every worker's state. */
+  readonly table: WorkerTable;
+  /** The warm RPC pool in service now. */
+  readonly pool: RpcPool;
+  /** One supervisor per exec task, in the order the tasks were given. */
+  readonly supervisors: readonly TaskSupervisor[];
+  /** The script's version: 1 at start, one more per reload. */
+  readonly version: number;
+  /** How long a stop waits for a function to end, in milliseconds. */
+  readonly config: { readonly shutdownTimeoutMs: number };
+  /** The supervisor of a task, by name. */
+  supervisor(name: string): TaskSupervisor | undefined;
+  /** Re-imports the script; see `Host.reload`. */
+  reload(): Promise<ReloadReport>;
+}

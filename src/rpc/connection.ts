@@ -1,0 +1,209 @@
+/**
+ * One client connection: splits the byte stream into lines, answers each
+ * line (out of order, as answers come), and writes answers in batches. A
+ * client that sends too much without reading is slowed down, not buffered.
+ *
+ * @module
+ */
+
+import { settlesWithin } from "../shared/deadline.ts";
+import { answerLine, errorAnswer, type MethodCaller } from "./jsonrpc.ts";
+import { RpcCode } from "./errors.ts";
+
+/** The longest request line, in bytes. */
+export const MAX_LINE_BYTES = 1 << 20;
+/** Requests one connection may have unanswered before reading pauses. */
+export const MAX_IN_FLIGHT = 32;
+/** Unsent answer bytes past which reading pauses. */
+const HIGH_WATER_BYTES = 1 << 20;
+const READ_SIZE = 64 * 1024;
+const NEWLINE = 10;
+
+const NOT_UTF8 = errorAnswer(RpcCode.PARSE_ERROR, "parse error: the line is not valid UTF-8");
+const TOO_LONG = errorAnswer(
+  RpcCode.INVALID_REQUEST,
+  `invalid request: line longer than ${MAX_LINE_BYTES} bytes; closing the connection`,
+);
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+/** A line as text, or null when its bytes are not valid UTF-8. */
+function decodeLine(bytes: Uint8Array): string | null {
+  try {
+    return decoder.decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+/** Serves one accepted connection until the client is done or gone. */
+export class RpcConnection {
+  #conn: Deno.Conn;
+  #call: MethodCaller;
+  #out: string[] = [];
+  #outBytes = 0;
+  #flushing: Promise<void> | null = null;
+  #inFlight = 0;
+  #waiters: (() => void)[] = [];
+  #closed = false;
+  #gone = new AbortController();
+  #reading = true;
+  #lastProgress = performance.now();
+
+  /** Wraps an accepted connection; `serve` runs it. */
+  constructor(conn: Deno.Conn, call: MethodCaller) {
+    this.#conn = conn;
+    this.#call = (method, params) => call(method, params, this.#gone.signal);
+  }
+
+  /** Reads and answers until the client half-closes or the connection fails. */
+  async serve(): Promise<void> {
+    const buffer = new Uint8Array(READ_SIZE);
+    let partial: Uint8Array[] = [];
+    let partialBytes = 0;
+    try {
+      while (!this.#closed && this.#reading) {
+        if (this.#full()) await this.#roomToRead();
+        const n = await this.#conn.read(buffer);
+        if (n === null) break;
+        this.#lastProgress = performance.now();
+        let start = 0;
+        while (start < n) {
+          const end = buffer.subarray(start, n).indexOf(NEWLINE);
+          const stop = end < 0 ? n : start + end;
+          if (partialBytes + stop - start > MAX_LINE_BYTES) return await this.#refuseLong();
+          if (end < 0) {
+            partial.push(buffer.slice(start, n));
+            partialBytes += n - start;
+            break;
+          }
+          const piece = buffer.subarray(start, stop);
+          const line = decodeLine(
+            partialBytes === 0 ? piece : concat([...partial, piece], partialBytes + piece.length),
+          );
+          partial = [];
+          partialBytes = 0;
+          this.#handle(line);
+          start = stop + 1;
+          if (this.#full()) await this.#roomToRead();
+        }
+      }
+      if (partialBytes > 0) this.#handle(decodeLine(concat(partial, partialBytes)));
+      await this.#settled();
+    } catch {
+      // The client reset the connection: nothing to answer to.
+    } finally {
+      this.close();
+    }
+  }
+
+  /**
+   * How long the connection has made no progress (no byte read or written)
+   * while none of its calls is running, in milliseconds.
+   */
+  idleMs(now: number): number {
+    return this.#inFlight > 0 ? 0 : now - this.#lastProgress;
+  }
+
+  /** Closes the connection; answers still pending are dropped. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#gone.abort();
+    try {
+      this.#conn.close();
+    } catch {
+      // already closed
+    }
+    this.#notify();
+  }
+
+  /**
+   * Lets the answers of calls in flight be written (for up to `timeoutMs`),
+   * then closes. Reading stops at once.
+   */
+  async finish(timeoutMs: number): Promise<void> {
+    this.#reading = false;
+    await settlesWithin(this.#settled(), timeoutMs);
+    this.close();
+  }
+
+  #notify(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  #changed(): Promise<void> {
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  #handle(line: string | null): void {
+    if (!this.#reading) return;
+    this.#inFlight++;
+    (line === null ? Promise.resolve(NOT_UTF8) : answerLine(line, this.#call)).then(
+      (answer) => {
+        this.#inFlight--;
+        if (answer !== null) this.#send(answer);
+        this.#notify();
+      },
+    );
+  }
+
+  #send(line: string): void {
+    if (this.#closed) return;
+    this.#out.push(line, "\n");
+    this.#outBytes += line.length + 1;
+    this.#flushing ??= this.#flush();
+  }
+
+  async #flush(): Promise<void> {
+    try {
+      while (this.#out.length > 0 && !this.#closed) {
+        const bytes = encoder.encode(this.#out.join(""));
+        this.#out = [];
+        this.#outBytes = 0;
+        for (let done = 0; done < bytes.length;) {
+          done += await this.#conn.write(bytes.subarray(done));
+        }
+      }
+    } catch {
+      this.close();
+    } finally {
+      this.#flushing = null;
+      this.#notify();
+    }
+  }
+
+  /** True while the connection has as many calls in flight or unsent answers as it may. */
+  #full(): boolean {
+    return this.#inFlight >= MAX_IN_FLIGHT || this.#outBytes > HIGH_WATER_BYTES;
+  }
+
+  async #roomToRead(): Promise<void> {
+    while (!this.#closed && this.#full()) await this.#changed();
+  }
+
+  /** Waits until every answer is computed and written. */
+  async #settled(): Promise<void> {
+    while (!this.#closed && (this.#inFlight > 0 || this.#flushing !== null)) {
+      await this.#changed();
+    }
+  }
+
+  async #refuseLong(): Promise<void> {
+    this.#send(TOO_LONG);
+    await this.#flushing;
+  }
+}
+
+function concat(chunks: Uint8Array[], length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
+}

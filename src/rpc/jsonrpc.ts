@@ -1,0 +1,102 @@
+/**
+ * JSON-RPC 2.0 over newline-delimited JSON: one line in, at most one line
+ * out. Validates requests, calls methods, and writes responses; a result that
+ * is already JSON text (a function's return value) is spliced in unparsed.
+ *
+ * @module
+ */
+
+import { messageOf } from "../shared/errors.ts";
+import { RpcCode, RpcError } from "./errors.ts";
+
+/** A request id: a string, a number or null. */
+export type RpcId = string | number | null;
+
+/** Params as the request gave them: positional, named, or none. */
+export type RpcParams = readonly unknown[] | Readonly<Record<string, unknown>> | undefined;
+
+/** A result that is JSON text already, written into the response as it is. */
+export class JsonText {
+  /** Wraps JSON text. */
+  constructor(readonly text: string) {}
+}
+
+/**
+ * Looks a method up and calls it; throws {@link RpcError} on bad params.
+ * `signal` is aborted when the client that asked has gone.
+ */
+export type MethodCaller = (method: string, params: RpcParams, signal?: AbortSignal) => unknown;
+
+function errorLine(id: RpcId, error: RpcError): string {
+  const body: Record<string, unknown> = { code: error.code, message: error.message };
+  if (error.data !== undefined) body.data = error.data;
+  return JSON.stringify({ jsonrpc: "2.0", error: body, id });
+}
+
+function resultLine(id: RpcId, result: unknown): string {
+  const text = result instanceof JsonText ? result.text : JSON.stringify(result ?? null);
+  return `{"jsonrpc":"2.0","result":${text},"id":${JSON.stringify(id)}}`;
+}
+
+function invalid(message: string): RpcError {
+  return new RpcError(RpcCode.INVALID_REQUEST, `invalid request: ${message}`);
+}
+
+function isId(value: unknown): value is RpcId {
+  return value === null || typeof value === "string" ||
+    (typeof value === "number" && Number.isFinite(value));
+}
+
+/** Answers one request object; null for a notification. */
+async function answer(request: unknown, call: MethodCaller): Promise<string | null> {
+  if (typeof request !== "object" || request === null || Array.isArray(request)) {
+    return errorLine(null, invalid("expected an object"));
+  }
+  const r = request as Record<string, unknown>;
+  const hasId = "id" in r;
+  if (hasId && !isId(r.id)) return errorLine(null, invalid("id must be a string, number or null"));
+  const id = hasId ? r.id as RpcId : null;
+  if (r.jsonrpc !== "2.0") return errorLine(id, invalid('"jsonrpc" must be "2.0"'));
+  if (typeof r.method !== "string") return errorLine(id, invalid('"method" must be a string'));
+  if (r.params !== undefined && (typeof r.params !== "object" || r.params === null)) {
+    return errorLine(id, invalid('"params" must be an array or an object'));
+  }
+  try {
+    const result = await call(r.method, r.params as RpcParams);
+    return hasId ? resultLine(id, result) : null;
+  } catch (error) {
+    if (!hasId) return null;
+    const rpcError = error instanceof RpcError
+      ? error
+      : new RpcError(RpcCode.INTERNAL_ERROR, `internal error: ${messageOf(error)}`);
+    return errorLine(id, rpcError);
+  }
+}
+
+/**
+ * Answers one line of newline-delimited JSON-RPC: a request or a batch.
+ * Resolves with the response line (no newline), or null when nothing is to
+ * be sent back (notifications, blank lines).
+ */
+export async function answerLine(line: string, call: MethodCaller): Promise<string | null> {
+  if (line.trim() === "") return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch (error) {
+    return errorLine(null, new RpcError(RpcCode.PARSE_ERROR, `parse error: ${messageOf(error)}`));
+  }
+  if (!Array.isArray(parsed)) return answer(parsed, call);
+  if (parsed.length === 0) return errorLine(null, invalid("empty batch"));
+  const lines = (await Promise.all(parsed.map((item) => answer(item, call))))
+    .filter((l): l is string => l !== null);
+  return lines.length === 0 ? null : `[${lines.join(",")}]`;
+}
+
+/**
+ * An error answer with a null id, for what is not a request at all: a line
+ * too long or not UTF-8, a connection past the limit.
+ */
+export function errorAnswer(code: number, message: string): string {
+  return errorLine(null, new RpcError(code, message));
+}

@@ -1,0 +1,58 @@
+/**
+ * The RPC method table: each method's params, help text and handler, and
+ * the caller that checks params before it calls a handler.
+ *
+ * @module
+ */
+
+import type { MethodCaller } from "./jsonrpc.ts";
+import { type ParamSpec, readParams } from "./methods/params.ts";
+import { RpcCode, RpcError } from "./errors.ts";
+
+/** One RPC method. */
+export interface RpcMethod {
+  /** The params it takes, in positional order. */
+  readonly params: readonly ParamSpec[];
+  /** One line for `system.methodHelp`. */
+  readonly help: string;
+  /** Handles a call; `values` are the params by name; `signal` aborts when the client goes. */
+  call(values: Record<string, unknown>, signal?: AbortSignal): unknown;
+}
+
+/** Methods by name. */
+export type MethodTable = Map<string, RpcMethod>;
+
+/** A caller over `table`: unknown method → -32601, bad params → -32602. */
+export function methodCaller(table: MethodTable): MethodCaller {
+  return (name, params, signal) => {
+    const method = table.get(name);
+    if (method === undefined) {
+      throw new RpcError(
+        RpcCode.METHOD_NOT_FOUND,
+        `method not found: ${name} (system.listMethods lists them)`,
+      );
+    }
+    return method.call(readParams(name, params, method.params), signal);
+  };
+}
+
+/** Adds `system.listMethods` and `system.methodHelp` to `table`. */
+export function addSystemMethods(table: MethodTable): void {
+  table.set("system.listMethods", {
+    params: [],
+    help: "Lists the methods this host answers.",
+    call: () => [...table.keys()].sort(),
+  });
+  table.set("system.methodHelp", {
+    params: [{ name: "name" }],
+    help: "Tells what a method does and which params it takes.",
+    call({ name }) {
+      const method = typeof name === "string" ? table.get(name) : undefined;
+      if (method === undefined) {
+        throw new RpcError(RpcCode.INVALID_PARAMS, `no such method: ${String(name)}`);
+      }
+      const usage = method.params.map((p) => p.optional ? `[${p.name}]` : p.name).join(" ");
+      return `${name}${usage ? " " + usage : ""}: ${method.help}`;
+    },
+  });
+}

@@ -1,0 +1,52 @@
+/**
+ * `core.*` methods: version, uptime and the worker list.
+ *
+ * @module
+ */
+
+import type { HostView } from "../../host/view.ts";
+import type { MethodTable } from "../method_table.ts";
+import { versionLine } from "../../host/version.ts";
+import { stuckWorkers } from "../../host/worker_handle.ts";
+import { describeSlot, workerInfo } from "./task_views.ts";
+
+/** Adds `core.version`, `core.uptime` and `core.psx` to `table`. */
+export function addCoreMethods(table: MethodTable, host: HostView): void {
+  table.set("core.version", {
+    params: [],
+    help: "The host's name and version, and the Deno it runs on.",
+    call: () => versionLine(),
+  });
+  table.set("core.uptime", {
+    params: [],
+    help: "When the host started and for how many seconds it has run.",
+    call() {
+      const now = Date.now();
+      return {
+        now: new Date(now).toISOString(),
+        up_since: new Date(host.startedAt).toISOString(),
+        uptime: Math.floor((now - host.startedAt) / 1000),
+      };
+    },
+  });
+  table.set("core.psx", {
+    params: [],
+    help:
+      "One row per worker: task, index, state and a description; workers stopped while stuck too.",
+    call: () => [
+      ...host.table.all().map((slot) => ({
+        idx: slot.id,
+        role: slot.role,
+        ...workerInfo(slot),
+        description: describeSlot(slot),
+      })),
+      ...stuckWorkers.map((worker) => ({
+        role: "stuck",
+        state: "stuck",
+        since: new Date(worker.since).toISOString(),
+        description: `stopped while stuck in synchronous code (${worker.label}); Deno cannot ` +
+          "interrupt it: its thread may use a CPU core until the host restarts",
+      })),
+    ],
+  });
+}

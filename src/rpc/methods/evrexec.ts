@@ -1,0 +1,44 @@
+/**
+ * `evrexec.*` methods: run a function, list the tasks.
+ *
+ * @module
+ */
+
+import type { HostView } from "../../host/view.ts";
+import { JsonText } from "../jsonrpc.ts";
+import type { MethodTable, RpcMethod } from "../method_table.ts";
+import { RpcCode, RpcError } from "../errors.ts";
+import { exportedFunctions } from "../../pool/pool.ts";
+import { stringParam } from "./params.ts";
+import { taskInfo } from "./task_views.ts";
+
+/** Data as the function receives it: strings as they are, the rest as JSON. */
+function dataText(data: unknown): string {
+  if (data === undefined) return "";
+  return typeof data === "string" ? data : JSON.stringify(data);
+}
+
+/** Adds `evrexec.run` (also `evroute.run`) and `evrexec.list` to `table`. */
+export function addEvrexecMethods(table: MethodTable, host: HostView): void {
+  const run: RpcMethod = {
+    params: [{ name: "name" }, { name: "data", optional: true }],
+    help: 'Runs an exported function once with data (default "") and answers its return value.',
+    async call(values, signal) {
+      const name = stringParam(values, "name");
+      if (!host.pool.exports(name)) {
+        throw new RpcError(
+          RpcCode.INVALID_PARAMS,
+          `unknown function ${JSON.stringify(name)} (${exportedFunctions(host.pool.functions)})`,
+        );
+      }
+      return new JsonText(await host.pool.run(name, dataText(values.data), signal));
+    },
+  };
+  table.set("evrexec.run", run);
+  table.set("evroute.run", run);
+  table.set("evrexec.list", {
+    params: [],
+    help: "Each exec task: its state, spec and restart policy, and its workers with their states.",
+    call: () => host.supervisors.map(taskInfo),
+  });
+}

@@ -1,0 +1,77 @@
+/**
+ * Task control over RPC: `evrexec.stop`, `evrexec.start`, `evrexec.restart`
+ * and `evrexec.reload`.
+ *
+ * @module
+ */
+
+import type { HostView } from "../../host/view.ts";
+import type { MethodTable } from "../method_table.ts";
+import type { TaskSupervisor } from "../../tasks/supervisor.ts";
+import { badParams, stringParam } from "./params.ts";
+import { taskInfo } from "./task_views.ts";
+
+function findTask(host: HostView, values: Record<string, unknown>): TaskSupervisor {
+  const name = stringParam(values, "task");
+  const supervisor = host.supervisor(name);
+  if (supervisor === undefined) {
+    const names = host.supervisors.map((s) => s.task.name).join(", ") || "none";
+    throw badParams(`unknown task ${JSON.stringify(name)} (tasks: ${names})`);
+  }
+  return supervisor;
+}
+
+function findIndex(supervisor: TaskSupervisor, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const index = typeof value === "string" && /^[0-9]+$/.test(value) ? Number(value) : value;
+  if (
+    typeof index !== "number" || !Number.isInteger(index) || index < 0 ||
+    index >= supervisor.slots.length
+  ) {
+    throw badParams(
+      `task ${JSON.stringify(supervisor.task.name)} has no worker ${JSON.stringify(value)} ` +
+        `(indexes 0 to ${supervisor.slots.length - 1})`,
+    );
+  }
+  return index;
+}
+
+/** Adds the task control methods to `table`. */
+export function addTaskControlMethods(table: MethodTable, host: HostView): void {
+  const grace = () => host.config.shutdownTimeoutMs;
+  table.set("evrexec.stop", {
+    params: [{ name: "task" }],
+    help:
+      "Stops a task's workers (each function is told through KSR.shutdown first); answers the task's new state.",
+    async call(values) {
+      const supervisor = findTask(host, values);
+      await supervisor.stop(grace());
+      return taskInfo(supervisor);
+    },
+  });
+  table.set("evrexec.start", {
+    params: [{ name: "task" }],
+    help:
+      "Starts a task's workers that are not running (stopped, ended, failed or in backoff); answers the new state.",
+    call(values) {
+      const supervisor = findTask(host, values);
+      supervisor.start();
+      return taskInfo(supervisor);
+    },
+  });
+  table.set("evrexec.restart", {
+    params: [{ name: "task" }, { name: "index", optional: true }],
+    help: "Restarts a task's workers, or only worker index; answers the task's new state.",
+    async call(values) {
+      const supervisor = findTask(host, values);
+      await supervisor.restart(grace(), findIndex(supervisor, values.index));
+      return taskInfo(supervisor);
+    },
+  });
+  table.set("evrexec.reload", {
+    params: [],
+    help:
+      "Re-imports the script, checks it, replaces the RPC pool and restarts tasks whose restart policy is not 'no'.",
+    call: () => host.reload(),
+  });
+}

@@ -1,0 +1,71 @@
+/**
+ * How worker slots look in RPC answers.
+ *
+ * @module
+ */
+
+import type { TaskSupervisor } from "../../tasks/supervisor.ts";
+import type { WorkerSlot } from "../../host/worker_table.ts";
+
+/** A worker slot as `core.psx` and `evrexec.list` show it. */
+export interface WorkerInfo {
+  readonly task: string;
+  readonly index: number;
+  readonly state: string;
+  readonly since: string;
+  readonly started: string;
+  readonly restarts: number;
+  readonly uptime: string;
+  readonly last_error: { message: string; at: string; ago: string } | null;
+}
+
+/** Kamailio-style description of a slot, e.g. `EVREXEC child=0 exec=timer`. */
+export function describeSlot(slot: WorkerSlot): string {
+  return slot.role === "exec"
+    ? `EVREXEC child=${slot.index} exec=${slot.task}`
+    : `RPC worker child=${slot.index}`;
+}
+
+/** The RPC view of one worker slot. */
+export function workerInfo(slot: WorkerSlot): WorkerInfo {
+  return {
+    task: slot.task,
+    index: slot.index,
+    state: slot.state,
+    since: new Date(slot.since).toISOString(),
+    started: new Date(slot.startedAt).toISOString(),
+    restarts: slot.restarts,
+    uptime: ago(Date.now() - slot.startedAt),
+    last_error: slot.lastError && {
+      message: slot.lastError.message,
+      at: new Date(slot.lastError.at).toISOString(),
+      ago: ago(Date.now() - slot.lastError.at),
+    },
+  };
+}
+
+/** How long ago `at` was, for people: `5s`, `3m12s`, `2h5m`, `4d3h`. */
+export function ago(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60}s`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
+  return `${Math.floor(s / 86400)}d${Math.floor((s % 86400) / 3600)}h`;
+}
+
+/** A task as `evrexec.list` and the control methods show it. */
+export function taskInfo(supervisor: TaskSupervisor) {
+  const task = supervisor.task;
+  const counts = new Map<string, number>();
+  for (const slot of supervisor.slots) counts.set(slot.state, (counts.get(slot.state) ?? 0) + 1);
+  return {
+    name: task.name,
+    state: supervisor.state,
+    workers_summary: [...counts].map(([state, n]) => `${n} ${state}`).join(", "),
+    spec: task.spec,
+    restart: task.restart,
+    wait_us: task.waitUs,
+    ...(task.sockaddr ? { sockaddr: task.sockaddr.text } : {}),
+    workers: supervisor.slots.map(workerInfo),
+  };
+}

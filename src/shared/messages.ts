@@ -1,0 +1,158 @@
+/**
+ * Every message between the host and its workers, as one typed union per
+ * direction. The host side is `worker_handle.ts`; the worker side is
+ * `worker/main.ts`.
+ *
+ * @module
+ */
+
+/** What a worker is for: an exec task's worker or a warm RPC pool worker. */
+export type WorkerRole = "exec" | "rpc";
+
+/** Log levels a worker may send; KSR's levels map onto these. */
+export type WorkerLogLevel = "debug" | "info" | "warning" | "error" | "fatal";
+
+/** An error as it crosses the worker boundary. */
+export interface ErrorInfo {
+  /** The error's name (`Error`, `TypeError`, …) or the thrown value's type. */
+  readonly name: string;
+  /** The error's message, or the thrown value as text. */
+  readonly message: string;
+  /** The stack trace, when the thrown value had one. */
+  readonly stack?: string;
+}
+
+/** First message to every worker: what to load and what to do. */
+export interface InitMessage {
+  readonly type: "init";
+  readonly role: WorkerRole;
+  /** URL of the KEMI script. */
+  readonly scriptUrl: string;
+  /** Task name (exec) or "rpc". */
+  readonly task: string;
+  /** Worker index within its task or pool. */
+  readonly index: number;
+  /** Records below this level are dropped inside the worker. */
+  readonly logLevel: WorkerLogLevel;
+  /** Exec role: the function to call. */
+  readonly fn?: string;
+  /** Exec role: microseconds to wait before the call. */
+  readonly waitUs?: number;
+  /** RPC role: the buffer of the fast hop (see `shared/channel.ts`). */
+  readonly shared?: SharedArrayBuffer;
+  /** Exec role, UDP task: the address to bind; each datagram is one call. */
+  readonly sockaddr?: { readonly host: string; readonly port: number; readonly text: string };
+}
+
+/** RPC role: run `fn(data)` once and answer with a result message. */
+export interface RunMessage {
+  readonly type: "run";
+  readonly id: number;
+  readonly fn: string;
+  readonly data: string;
+}
+
+/** The host is stopping: abort `KSR.shutdown`. */
+export interface StopMessage {
+  readonly type: "stop";
+}
+
+/** Asks the worker how much heap it uses (for the memory watchdog). */
+export interface StatsRequest {
+  readonly type: "stats";
+}
+
+/** Messages from the host to a worker. */
+export type HostToWorker = InitMessage | RunMessage | StopMessage | StatsRequest;
+
+/** The script is imported; `functions` are its exported function names. */
+export interface LoadedMessage {
+  readonly type: "loaded";
+  readonly functions: readonly string[];
+}
+
+/** The script could not be imported. */
+export interface LoadFailedMessage {
+  readonly type: "load-failed";
+  readonly error: ErrorInfo;
+}
+
+/** UDP task: the socket is bound at `port` (the real one when 0 was asked). */
+export interface BoundMessage {
+  readonly type: "bound";
+  readonly port: number;
+}
+
+/** UDP task: the socket could not be bound. */
+export interface BindFailedMessage {
+  readonly type: "bind-failed";
+  readonly error: ErrorInfo;
+}
+
+/** Exec role: the wait is over and the function has been called. */
+export interface EnteredMessage {
+  readonly type: "entered";
+}
+
+/** Exec role: the function returned, threw or rejected. */
+export interface EndedMessage {
+  readonly type: "ended";
+  readonly outcome: "returned" | "threw";
+  readonly error?: ErrorInfo;
+}
+
+/** UDP task: the function threw for one datagram; the task goes on. */
+export interface DatagramFailedMessage {
+  readonly type: "datagram-failed";
+  readonly error: ErrorInfo;
+}
+
+/** A KSR log record, to be written by the host's logging. */
+export interface LogMessage {
+  readonly type: "log";
+  readonly level: WorkerLogLevel;
+  readonly message: string;
+}
+
+/** RPC role: the run answered; `json` is the return value as JSON text. */
+export interface ResultMessage {
+  readonly type: "result";
+  readonly id: number;
+  readonly json: string;
+}
+
+/** RPC role: the run threw, or its value cannot be sent as JSON. */
+export interface RunFailedMessage {
+  readonly type: "run-failed";
+  readonly id: number;
+  readonly reason: "threw" | "not-json";
+  readonly error: ErrorInfo;
+}
+
+/** The worker's answer to a {@link StatsRequest}: its isolate's heap in use, in bytes. */
+export interface StatsMessage {
+  readonly type: "stats";
+  readonly heapUsed: number;
+}
+
+/** Messages from a worker to the host. */
+export type WorkerToHost =
+  | StatsMessage
+  | LoadedMessage
+  | LoadFailedMessage
+  | BoundMessage
+  | BindFailedMessage
+  | EnteredMessage
+  | EndedMessage
+  | DatagramFailedMessage
+  | LogMessage
+  | ResultMessage
+  | RunFailedMessage;
+
+/** Turns any thrown value into an {@link ErrorInfo}. */
+export function errorInfo(error: unknown): ErrorInfo {
+  if (error instanceof Error) {
+    return { name: error.name, message: error.message, stack: error.stack };
+  }
+  return { name: typeof error, message: String(error) };
+}
