@@ -17,7 +17,8 @@
  * @module
  */
 
-import { Host, type HostConfig } from "./src/host/host.ts";
+import type { HostConfig } from "./src/host/config.ts";
+import { Host } from "./src/host/host.ts";
 import type { ReloadReport } from "./src/host/view.ts";
 
 export { ConfigError, EXIT_FATAL, EXIT_OK, EXIT_USAGE } from "./src/shared/errors.ts";

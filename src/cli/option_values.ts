@@ -1,11 +1,13 @@
 /**
- * Small validators for command-line values: bounded integers, octal modes,
- * one-of choices. Each throws a {@link ConfigError} naming the option.
+ * Readers of command-line values, each with its default when the option is
+ * not given: bounded integers, octal modes, one-of choices. Each throws a
+ * {@link ConfigError} naming the option.
  *
  * @module
  */
 
 import { ConfigError } from "../shared/errors.ts";
+import { readChoice, readInteger } from "../shared/values.ts";
 
 /** Reads an integer option within `[min, max]`; `fallback` when not given. */
 export function intOption(
@@ -15,14 +17,7 @@ export function intOption(
   min: number,
   max: number,
 ): number {
-  if (value === undefined) return fallback;
-  const n = /^[0-9]+$/.test(value.trim()) ? Number(value.trim()) : NaN;
-  if (!(n >= min && n <= max)) {
-    throw new ConfigError(
-      `${flag} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`,
-    );
-  }
-  return n;
+  return value === undefined ? fallback : readInteger(flag, value.trim(), min, max);
 }
 
 /** Reads a file mode in octal (`600`, `0660`); `fallback` when not given. */
@@ -43,13 +38,7 @@ export function choiceOption<T extends string>(
   choices: readonly T[],
   fallback: T,
 ): T {
-  if (value === undefined) return fallback;
-  if (!(choices as readonly string[]).includes(value)) {
-    throw new ConfigError(
-      `${flag} must be one of ${choices.join(", ")}, got ${JSON.stringify(value)}`,
-    );
-  }
-  return value as T;
+  return value === undefined ? fallback : readChoice(flag, value, choices);
 }
 
 /**
@@ -62,7 +51,8 @@ export function parsingArgs<T>(parse: () => T): T {
   } catch (error) {
     const code = (error as { code?: string }).code;
     const message = error instanceof Error ? error.message : String(error);
-    const option = /'([^']+)'/.exec(message)?.[1];
+    const quoted = /'([^']+)'/.exec(message)?.[1];
+    const option = quoted?.match(/--[^ ]+/)?.[0] ?? quoted;
     if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
       throw new ConfigError(`unknown option ${option ?? message} (see --help)`);
     }

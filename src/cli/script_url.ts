@@ -5,7 +5,8 @@
  * @module
  */
 
-import { ConfigError, messageOf } from "../shared/errors.ts";
+import { messageOf } from "../shared/error_text.ts";
+import { ConfigError } from "../shared/errors.ts";
 
 /** Resolves and checks the script; throws a {@link ConfigError} if unusable. */
 export function resolveScript(script: string): string {

@@ -6,6 +6,7 @@
  */
 
 import { RpcError } from "../rpc/errors.ts";
+import { closeQuietly, writeAll } from "../shared/streams.ts";
 
 /** A JSON-RPC response as the host sends it. */
 export interface RpcResponse {
@@ -50,7 +51,7 @@ export class RpcClient {
       ? { jsonrpc: "2.0", method, id }
       : { jsonrpc: "2.0", method, params, id };
     const bytes = encoder.encode(JSON.stringify(request) + "\n");
-    for (let done = 0; done < bytes.length;) done += await this.#conn.write(bytes.subarray(done));
+    await writeAll(this.#conn, bytes);
     return waiter.promise;
   }
 
@@ -65,11 +66,7 @@ export class RpcClient {
 
   /** Closes the connection; calls still waiting are rejected. */
   async close(): Promise<void> {
-    try {
-      this.#conn.close();
-    } catch {
-      // already closed
-    }
+    closeQuietly(this.#conn);
     await this.#reading;
   }
 

@@ -7,7 +7,8 @@
 
 import { parseArgs } from "node:util";
 import { withTimeout } from "../shared/deadline.ts";
-import { ConfigError, EXIT_FATAL, EXIT_OK, EXIT_USAGE, messageOf } from "../shared/errors.ts";
+import { messageOf } from "../shared/error_text.ts";
+import { ConfigError, EXIT_FATAL, EXIT_OK, EXIT_USAGE } from "../shared/errors.ts";
 import { intOption, parsingArgs } from "../cli/option_values.ts";
 import { RpcClient } from "./client.ts";
 import { defaultSocketPath } from "../rpc/socket_file.ts";

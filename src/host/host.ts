@@ -7,11 +7,10 @@
  */
 
 import { settlesWithin, withTimeout } from "../shared/deadline.ts";
-import { ConfigError, messageOf } from "../shared/errors.ts";
-import type { ExecTask } from "../tasks/spec.ts";
+import { errorLine, messageOf } from "../shared/error_text.ts";
+import { ConfigError } from "../shared/errors.ts";
 import type { HostView, ReloadReport } from "./view.ts";
-import { loadErrorLine } from "../shared/load_error.ts";
-import { type HostLogLevel, log } from "./log.ts";
+import { log } from "./log.ts";
 import { MemoryWatchdog } from "./memory_watchdog.ts";
 import { addCoreMethods } from "../rpc/methods/core.ts";
 import { addEvrexecMethods } from "../rpc/methods/evrexec.ts";
@@ -19,52 +18,19 @@ import { addTaskControlMethods } from "../rpc/methods/task_control.ts";
 import type { ErrorInfo } from "../shared/messages.ts";
 import { RpcCode, RpcError } from "../rpc/errors.ts";
 import { addSystemMethods, methodCaller, type MethodTable } from "../rpc/method_table.ts";
-import { exportedFunctions, RpcPool } from "../pool/pool.ts";
+import { RpcPool } from "../pool/pool.ts";
+import { missingFunction } from "./script_exports.ts";
 import { RpcServer } from "../rpc/server.ts";
 import { clearSocketPath } from "../rpc/socket_file.ts";
-import { type SupervisorContext, TaskSupervisor } from "../tasks/supervisor.ts";
+import { TaskSupervisor } from "../tasks/supervisor.ts";
+import type { HostConfig } from "./config.ts";
+import type { SpawnContext } from "./spawn_context.ts";
 import { WorkerTable } from "./worker_table.ts";
-
-/** Everything the host needs to run, validated. */
-export interface HostConfig {
-  /** URL of the KEMI script. */
-  readonly scriptUrl: string;
-  /** The exec tasks, in the order given. */
-  readonly tasks: readonly ExecTask[];
-  /** Path of the RPC socket. */
-  readonly socket: string;
-  /** Mode of the socket file. */
-  readonly socketMode: number;
-  /** Lowest level logged. */
-  readonly logLevel: HostLogLevel;
-  /** Warm workers in the RPC pool. */
-  readonly rpcWorkers: number;
-  /** Calls that may wait for a pool worker. */
-  readonly rpcQueue: number;
-  /** Longest run of one RPC call, in milliseconds. */
-  readonly rpcTimeoutMs: number;
-  /** How long a graceful stop waits for running calls and loops, in milliseconds. */
-  readonly shutdownTimeoutMs: number;
-  /** RSS in MiB past which the memory watchdog stops the biggest worker; 0 turns it off. */
-  readonly memoryLimitMiB: number;
-  /** Connections served at once; more are refused. */
-  readonly maxConnections: number;
-  /** A connection without any progress for this long is closed, in milliseconds. */
-  readonly idleTimeoutMs: number;
-}
 
 /** How long start-up waits for UDP tasks to bind. */
 const BIND_TIMEOUT_MS = 10_000;
 /** The rest of the RPC pool starts when the tasks run, or after this long. */
 const POOL_REST_DELAY_MS = 1000;
-
-/** The first task that names no exported function, as a message; null if none. */
-function missingFunction(tasks: readonly ExecTask[], functions: readonly string[]): string | null {
-  const task = tasks.find((task) => !functions.includes(task.name));
-  if (task === undefined) return null;
-  return `exec task ${JSON.stringify(task.name)}: the script exports no function of that name ` +
-    `(${exportedFunctions(functions)})`;
-}
 
 /** A running host. */
 export class Host implements HostView {
@@ -76,7 +42,7 @@ export class Host implements HostView {
   readonly supervisors: readonly TaskSupervisor[];
   /** The configuration the host runs with. */
   readonly config: HostConfig;
-  #context: SupervisorContext;
+  #context: SpawnContext;
   #pool: RpcPool;
   #server: RpcServer | null = null;
   #watchdog: MemoryWatchdog | null = null;
@@ -85,7 +51,7 @@ export class Host implements HostView {
   #stopped = false;
   #shuttingDown = false;
 
-  private constructor(config: HostConfig, context: SupervisorContext, pool: RpcPool) {
+  private constructor(config: HostConfig, context: SpawnContext, pool: RpcPool) {
     this.config = config;
     this.#context = context;
     this.table = context.table;
@@ -120,7 +86,7 @@ export class Host implements HostView {
     const host = new Host(config, context, newPool(config, context));
     try {
       const functions = await host.#pool.load().catch((error: ErrorInfo) => {
-        throw new ConfigError(`cannot load script ${config.scriptUrl}: ${loadErrorLine(error)}`);
+        throw new ConfigError(`cannot load script ${config.scriptUrl}: ${errorLine(error)}`);
       });
       const missing = missingFunction(config.tasks, functions);
       if (missing !== null) throw new ConfigError(missing);
@@ -193,7 +159,7 @@ export class Host implements HostView {
         throw new RpcError(
           RpcCode.RELOAD_FAILED,
           `reload failed, the running version is kept: cannot load script: ${
-            loadErrorLine(error as ErrorInfo)
+            errorLine(error as ErrorInfo)
           }`,
         );
       }
@@ -274,7 +240,7 @@ export class Host implements HostView {
   }
 }
 
-function newPool(config: HostConfig, context: SupervisorContext): RpcPool {
+function newPool(config: HostConfig, context: SpawnContext): RpcPool {
   return new RpcPool({
     size: config.rpcWorkers,
     queueLimit: config.rpcQueue,

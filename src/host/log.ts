@@ -15,6 +15,7 @@ import {
   type LogLevel,
   type LogRecord,
 } from "@logtape/logtape";
+import { writeAllSync } from "../shared/streams.ts";
 
 /** The levels `--log-level` accepts, lowest first. */
 export const LOG_LEVELS: readonly HostLogLevel[] = ["debug", "info", "warning", "error"];
@@ -27,11 +28,6 @@ export type LogFormat = "text" | "json";
 
 const encoder = new TextEncoder();
 
-function writeAll(bytes: Uint8Array): void {
-  let done = 0;
-  while (done < bytes.length) done += Deno.stderr.writeSync(bytes.subarray(done));
-}
-
 /** Sets up logging for the host process; call once, before anything logs. */
 export function setupLogging(level: HostLogLevel, format: LogFormat): void {
   const formatter = format === "json"
@@ -39,7 +35,7 @@ export function setupLogging(level: HostLogLevel, format: LogFormat): void {
     : getTextFormatter({ timestamp: "date-time-tz", category: ".", value: "bare" });
   const sink = (record: LogRecord) => {
     try {
-      writeAll(encoder.encode(formatter(record)));
+      writeAllSync(Deno.stderr, encoder.encode(formatter(record)));
     } catch {
       // stderr is gone (closed pipe): nothing left to tell.
     }
@@ -63,7 +59,7 @@ export function log(...category: string[]): Logger {
  * Logs `message` as it is: braces are not taken as logtape placeholders.
  * `properties` go to the record (shown in JSON lines).
  */
-export function emit(
+export function logVerbatim(
   logger: Logger,
   level: LogLevel,
   message: string,
@@ -92,10 +88,5 @@ export function logFromWorker(
   level: LogLevel,
   message: string,
 ): void {
-  emit(log(task, String(index)), level, message, { task, index });
-}
-
-/** An error as one text: its stack when it has one, else `name: message`. */
-export function describeError(error: { name: string; message: string; stack?: string }): string {
-  return error.stack ?? `${error.name}: ${error.message}`;
+  logVerbatim(log(task, String(index)), level, message, { task, index });
 }

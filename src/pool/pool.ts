@@ -1,22 +1,21 @@
 /**
- * The warm RPC pool: workers with the script already loaded, one run at a
- * time each, a bounded queue in front, a timeout that replaces a stuck
- * worker. Its first worker also reports the script's exported functions.
+ * The warm RPC pool: workers with the script already loaded (`member.ts`),
+ * one call at a time each, a bounded queue in front (`job.ts`), and one
+ * sweep timer that times out runs and replaces their worker. Its first
+ * worker also reports the script's exported functions.
  *
  * @module
  */
 
-import { settlesWithin } from "../shared/deadline.ts";
-import { describeError, emit, log, logFromWorker } from "../host/log.ts";
-import type { ErrorInfo, WorkerToHost } from "../shared/messages.ts";
+import { log, logVerbatim } from "../host/log.ts";
+import type { SpawnContext } from "../host/spawn_context.ts";
 import { RpcCode, RpcError } from "../rpc/errors.ts";
-import { type SharedAnswer, SharedChannel } from "../shared/channel.ts";
-import type { SupervisorContext } from "../tasks/supervisor.ts";
-import { WorkerHandle } from "../host/worker_handle.ts";
-import type { WorkerSlot } from "../host/worker_table.ts";
+import { settlesWithin } from "../shared/deadline.ts";
+import { errorStack } from "../shared/error_text.ts";
+import type { ErrorInfo } from "../shared/messages.ts";
+import { type Job, JobQueue } from "./job.ts";
+import { type MemberEvents, POOL_TASK, PoolMember } from "./member.ts";
 
-/** The task name pool workers carry in the worker table and in logs. */
-export const POOL_TASK = "rpc";
 /** Delay before a pool worker that failed to start is started again. */
 const RESPAWN_DELAY_MS = 1000;
 
@@ -30,53 +29,12 @@ export interface PoolOptions {
   readonly timeoutMs: number;
 }
 
-/** A call waiting for or running on a pool worker. */
-export interface Job {
-  readonly id: number;
-  readonly fn: string;
-  readonly data: string;
-  resolve(json: string): void;
-  reject(error: RpcError): void;
-  /** When the call was handed to a worker (performance.now()). */
-  startedAt?: number;
-  /** Aborted when the client that asked has gone: a queued call is then dropped. */
-  readonly signal?: AbortSignal;
-}
-
-interface Member {
-  readonly slot: WorkerSlot;
-  handle: WorkerHandle | null;
-  channel: SharedChannel | null;
-  ready: boolean;
-  job: Job | null;
-}
-
-/** `exported functions: a, b` (or `none`), for messages about a name the script lacks. */
-export function exportedFunctions(functions: readonly string[]): string {
-  return `exported functions: ${functions.join(", ") || "none"}`;
-}
-
-/** The error a failed run answers with. */
-function runError(fn: string, reason: "threw" | "not-json", error: ErrorInfo): RpcError {
-  if (reason === "not-json") {
-    return new RpcError(
-      RpcCode.INTERNAL_ERROR,
-      `the result of ${fn} cannot be sent as JSON: ${error.message}`,
-    );
-  }
-  return new RpcError(RpcCode.FUNCTION_FAILED, error.message, {
-    name: error.name,
-    stack: error.stack ?? null,
-  });
-}
-
 /** The pool of warm workers that runs `evrexec.run` calls. */
 export class RpcPool {
   #options: PoolOptions;
-  #context: SupervisorContext;
-  #members: Member[];
-  #queue: Job[] = [];
-  #queueHead = 0;
+  #context: SpawnContext;
+  #members: PoolMember[];
+  #queue = new JobQueue();
   #nextId = 1;
   #functions: readonly string[] = [];
   #functionSet: ReadonlySet<string> = new Set();
@@ -87,19 +45,21 @@ export class RpcPool {
   #sweeper: ReturnType<typeof setInterval>;
 
   /** Registers the pool's worker slots; `load` starts the first worker. */
-  constructor(options: PoolOptions, context: SupervisorContext) {
+  constructor(options: PoolOptions, context: SpawnContext) {
     this.#options = options;
     this.#context = context;
     const every = Math.min(1000, Math.max(10, options.timeoutMs / 10));
     this.#sweeper = setInterval(() => this.#sweep(), every);
     Deno.unrefTimer(this.#sweeper);
-    this.#members = Array.from({ length: options.size }, (_, index) => ({
-      slot: context.table.add("rpc", POOL_TASK, index),
-      handle: null,
-      channel: null,
-      ready: false,
-      job: null,
-    }));
+    const events: MemberEvents = {
+      loaded: (_, functions) => this.#onLoaded(functions),
+      freed: () => this.#onFreed(),
+      lost: (member, why, error) => this.#lost(member, why, error),
+    };
+    this.#members = Array.from(
+      { length: options.size },
+      (_, index) => new PoolMember(index, context, events),
+    );
   }
 
   /** The script's exported functions, known once `load` has resolved. */
@@ -114,7 +74,12 @@ export class RpcPool {
 
   /** Calls waiting for a worker. */
   get queued(): number {
-    return this.#queue.length - this.#queueHead;
+    return this.#queue.length;
+  }
+
+  /** Calls running now. */
+  get running(): number {
+    return this.#members.filter((member) => member.job !== null).length;
   }
 
   /**
@@ -154,21 +119,13 @@ export class RpcPool {
 
   /** Takes the calls still waiting out of the queue (to hand them to a new pool). */
   takeQueue(): Job[] {
-    const jobs = this.#queue.splice(this.#queueHead);
-    this.#queue = [];
-    this.#queueHead = 0;
-    return jobs;
+    return this.#queue.takeAll();
   }
 
   /** Queues calls taken from another pool, in their order. */
-  adopt(jobs: readonly Job[]): void {
+  adopt(jobs: Job[]): void {
     this.#queue.push(...jobs);
     this.#dispatch();
-  }
-
-  /** Calls running now. */
-  get running(): number {
-    return this.#members.filter((member) => member.job !== null).length;
   }
 
   /**
@@ -206,13 +163,10 @@ export class RpcPool {
     clearInterval(this.#sweeper);
     this.#refuseQueued();
     for (const member of this.#members) {
-      const job = member.job;
-      member.job = null;
-      if (job !== null) {
-        job.reject(
-          new RpcError(RpcCode.BUSY, `${job.fn}: the host stopped before the call finished`),
-        );
-      }
+      const job = member.takeJob();
+      job?.reject(
+        new RpcError(RpcCode.BUSY, `${job.fn}: the host stopped before the call finished`),
+      );
       member.handle?.terminate();
       member.handle = null;
       this.#context.table.set(member.slot, "stopped");
@@ -233,106 +187,33 @@ export class RpcPool {
     return new Promise((resolve) => this.#idle = resolve);
   }
 
-  #spawn(member: Member): void {
+  #spawn(member: PoolMember): void {
     if (!this.#accepting) return; // stopping, retired or discarded: no new worker
-    const { table, scriptUrl, logLevel } = this.#context;
-    table.set(member.slot, "starting");
-    member.ready = false;
-    member.channel = new SharedChannel();
-    member.handle = new WorkerHandle({
-      type: "init",
-      role: "rpc",
-      scriptUrl,
-      task: POOL_TASK,
-      index: member.slot.index,
-      logLevel,
-      shared: member.channel.buffer,
-    }, {
-      message: (message) => this.#onMessage(member, message),
-      crash: (error) => this.#lost(member, `worker crashed: ${error.message}`, error),
-    });
+    member.spawn();
   }
 
-  #onMessage(member: Member, message: WorkerToHost): void {
-    switch (message.type) {
-      case "result":
-        return this.#finish(member, message.id, (job) => job.resolve(message.json));
-      case "run-failed":
-        return this.#finish(
-          member,
-          message.id,
-          (job) => job.reject(runError(job.fn, message.reason, message.error)),
-        );
-      case "loaded":
-        if (!this.#everLoaded) {
-          this.#functions = message.functions;
-          this.#functionSet = new Set(message.functions);
-        }
-        this.#everLoaded = true;
-        this.#loaded.resolve(message.functions);
-        member.ready = true;
-        this.#context.table.set(member.slot, "idle");
-        return this.#dispatch();
-      case "load-failed":
-        return this.#lost(
-          member,
-          `cannot load the script: ${message.error.message}`,
-          message.error,
-        );
-      case "log":
-        return logFromWorker(member.slot.task, member.slot.index, message.level, message.message);
+  #onLoaded(functions: readonly string[]): void {
+    if (!this.#everLoaded) {
+      this.#functions = functions;
+      this.#functionSet = new Set(functions);
     }
+    this.#everLoaded = true;
+    this.#loaded.resolve(functions);
+    this.#dispatch();
   }
 
-  /** An answer that came through the shared channel. */
-  #onShared(member: Member, job: Job, answer: SharedAnswer): void {
-    const { kind, text } = answer;
-    if (kind === "by-message") return; // the answer comes as a message
-    if (kind === "result") return this.#finish(member, job.id, (j) => j.resolve(text));
-    const error = JSON.parse(text) as ErrorInfo;
-    this.#finish(member, job.id, (j) => j.reject(runError(j.fn, kind, error)));
-  }
-
-  #finish(member: Member, id: number, settle: (job: Job) => void): void {
-    const job = member.job;
-    if (job === null || job.id !== id) return;
-    member.job = null;
-    this.#context.table.set(member.slot, "idle");
-    settle(job);
+  #onFreed(): void {
     this.#dispatch();
     if (this.#idle !== null && this.running === 0) this.#idle();
   }
 
   #dispatch(): void {
     for (const member of this.#members) {
-      if (!member.ready || member.job !== null || member.handle === null) continue;
-      const job = this.#nextJob();
+      if (!member.free) continue;
+      const job = this.#queue.next();
       if (job === undefined) return;
-      member.job = job;
-      this.#context.table.set(member.slot, "running");
-      job.startedAt = performance.now();
-      const answer = member.channel?.call(job.id, job.fn, job.data);
-      if (answer) {
-        answer.then(
-          (shared) => this.#onShared(member, job, shared),
-          (error: Error) => member.job === job && this.#lost(member, error.message),
-        );
-      } else member.handle.post({ type: "run", id: job.id, fn: job.fn, data: job.data });
+      member.give(job);
     }
-  }
-
-  /** The next queued call whose client is still there. */
-  #nextJob(): Job | undefined {
-    while (this.queued > 0) {
-      const job = this.#queue[this.#queueHead++];
-      if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queue.length) {
-        this.#queue = this.#queue.slice(this.#queueHead);
-        this.#queueHead = 0;
-      }
-      if (!job.signal?.aborted) return job;
-      job.reject(new RpcError(RpcCode.BUSY, `${job.fn}: the client has gone; not run`));
-    }
-    return undefined;
   }
 
   /** Times out every run that has taken longer than the timeout (one timer for all runs). */
@@ -346,26 +227,25 @@ export class RpcPool {
     }
   }
 
-  #timedOut(member: Member, job: Job): void {
+  #timedOut(member: PoolMember, job: Job): void {
     job.reject(
       new RpcError(
         RpcCode.TIMEOUT,
         `${job.fn} did not answer within ${this.#options.timeoutMs} ms; its worker was replaced`,
       ),
     );
-    member.job = null;
+    member.takeJob();
     member.handle?.stop(); // notes the worker if it is stuck in synchronous code
     member.handle = null;
     this.#lost(member, `run of ${job.fn} timed out after ${this.#options.timeoutMs} ms`);
   }
 
   /** A member's worker is gone or useless: fail its job, start a new one. */
-  #lost(member: Member, why: string, error?: ErrorInfo): void {
+  #lost(member: PoolMember, why: string, error?: ErrorInfo): void {
     member.handle?.terminate();
     member.handle = null;
     member.ready = false;
-    const job = member.job;
-    member.job = null;
+    const job = member.takeJob();
     if (job !== null) {
       job.reject(new RpcError(RpcCode.INTERNAL_ERROR, `${job.fn}: ${why}`));
     }
@@ -376,10 +256,10 @@ export class RpcPool {
     }
     if (this.#idle !== null && this.running === 0) this.#idle();
     if (!this.#accepting) return;
-    emit(
+    logVerbatim(
       log(POOL_TASK, String(member.slot.index)),
       "error",
-      `rpc worker ${member.slot.index}: ${error ? describeError(error) : why}`,
+      `rpc worker ${member.slot.index}: ${error ? errorStack(error) : why}`,
     );
     member.slot.restarts++;
     const delay = error === undefined ? 0 : RESPAWN_DELAY_MS;

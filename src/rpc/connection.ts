@@ -9,6 +9,7 @@
 import { settlesWithin } from "../shared/deadline.ts";
 import { answerLine, errorAnswer, type MethodCaller } from "./jsonrpc.ts";
 import { RpcCode } from "./errors.ts";
+import { closeQuietly, writeAll } from "../shared/streams.ts";
 
 /** The longest request line, in bytes. */
 export const MAX_LINE_BYTES = 1 << 20;
@@ -111,11 +112,7 @@ export class RpcConnection {
     if (this.#closed) return;
     this.#closed = true;
     this.#gone.abort();
-    try {
-      this.#conn.close();
-    } catch {
-      // already closed
-    }
+    closeQuietly(this.#conn);
     this.#notify();
   }
 
@@ -164,9 +161,7 @@ export class RpcConnection {
         const bytes = encoder.encode(this.#out.join(""));
         this.#out = [];
         this.#outBytes = 0;
-        for (let done = 0; done < bytes.length;) {
-          done += await this.#conn.write(bytes.subarray(done));
-        }
+        await writeAll(this.#conn, bytes);
       }
     } catch {
       this.close();

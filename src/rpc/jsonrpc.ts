@@ -6,7 +6,7 @@
  * @module
  */
 
-import { messageOf } from "../shared/errors.ts";
+import { messageOf } from "../shared/error_text.ts";
 import { RpcCode, RpcError } from "./errors.ts";
 
 /** A request id: a string, a number or null. */

@@ -6,7 +6,7 @@
  */
 
 import type { MethodCaller } from "./jsonrpc.ts";
-import { type ParamSpec, readParams } from "./methods/params.ts";
+import { type ParamSpec, paramUsage, readParams } from "./methods/params.ts";
 import { RpcCode, RpcError } from "./errors.ts";
 
 /** One RPC method. */
@@ -51,7 +51,7 @@ export function addSystemMethods(table: MethodTable): void {
       if (method === undefined) {
         throw new RpcError(RpcCode.INVALID_PARAMS, `no such method: ${String(name)}`);
       }
-      const usage = method.params.map((p) => p.optional ? `[${p.name}]` : p.name).join(" ");
+      const usage = paramUsage(method.params);
       return `${name}${usage ? " " + usage : ""}: ${method.help}`;
     },
   });

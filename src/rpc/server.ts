@@ -10,6 +10,7 @@ import { log } from "../host/log.ts";
 import { RpcConnection } from "./connection.ts";
 import { RpcCode } from "./errors.ts";
 import { bindSocket } from "./socket_file.ts";
+import { closeQuietly, writeAll } from "../shared/streams.ts";
 
 /** The server's settings. */
 export interface ServerOptions {
@@ -81,15 +82,9 @@ export class RpcServer {
       RpcCode.BUSY,
       `busy: too many connections (--max-connections ${limit})`,
     );
-    conn.write(encoder.encode(refusal + "\n"))
+    writeAll(conn, encoder.encode(refusal + "\n"))
       .catch(() => {})
-      .finally(() => {
-        try {
-          conn.close();
-        } catch {
-          // closed already
-        }
-      });
+      .finally(() => closeQuietly(conn));
     this.#refused++;
     if (performance.now() - this.#lastRefusalLog >= REFUSAL_LOG_MS) {
       this.#lastRefusalLog = performance.now();
@@ -118,11 +113,7 @@ export class RpcServer {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#sweeper);
-    try {
-      this.#listener.close();
-    } catch {
-      // already closed
-    }
+    closeQuietly(this.#listener);
     try {
       Deno.removeSync(this.path);
     } catch {

@@ -5,7 +5,8 @@
  * @module
  */
 
-import { ConfigError, messageOf } from "../shared/errors.ts";
+import { messageOf } from "../shared/error_text.ts";
+import { ConfigError } from "../shared/errors.ts";
 
 /** The environment variable that sets the socket for host and client. */
 export const SOCKET_ENV = "EVREXEC_SOCKET";

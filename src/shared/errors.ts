@@ -22,8 +22,3 @@ export class ConfigError extends Error {
     this.name = "ConfigError";
   }
 }
-
-/** Returns the message of any thrown value, as one string. */
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -148,11 +148,3 @@ export type WorkerToHost =
   | LogMessage
   | ResultMessage
   | RunFailedMessage;
-
-/** Turns any thrown value into an {@link ErrorInfo}. */
-export function errorInfo(error: unknown): ErrorInfo {
-  if (error instanceof Error) {
-    return { name: error.name, message: error.message, stack: error.stack };
-  }
-  return { name: typeof error, message: String(error) };
-}

@@ -7,6 +7,7 @@
  */
 
 import { ConfigError } from "../shared/errors.ts";
+import { readChoice, readInteger } from "../shared/values.ts";
 import { parseUdpAddress, type UdpAddress } from "./udp_address.ts";
 
 /** The most workers one task may ask for. */
@@ -81,45 +82,32 @@ function items(spec: string): Map<SpecKey, string> {
   const found = new Map<SpecKey, string>();
   for (const part of parts) {
     const item = part.trim();
-    if (item === "") throw "empty item between ';'";
+    if (item === "") throw new ConfigError("empty item between ';'");
     const eq = item.indexOf("=");
-    if (eq < 0) throw `item ${JSON.stringify(item)} is not key=value`;
+    if (eq < 0) throw new ConfigError(`item ${JSON.stringify(item)} is not key=value`);
     const key = item.slice(0, eq).trim().replace(/[A-Z]/g, (c) => c.toLowerCase()); // ASCII only, as Kamailio
     if (!(SPEC_KEYS as readonly string[]).includes(key)) {
-      throw `unknown key ${JSON.stringify(key)} (expected ${SPEC_KEYS.join(", ")})`;
+      throw new ConfigError(
+        `unknown key ${JSON.stringify(key)} (expected ${SPEC_KEYS.join(", ")})`,
+      );
     }
-    if (found.has(key as SpecKey)) throw `key "${key}" given twice`;
+    if (found.has(key as SpecKey)) throw new ConfigError(`key "${key}" given twice`);
     found.set(key as SpecKey, unquote(item.slice(eq + 1).trim()));
   }
   return found;
 }
 
-/** Reads a non-negative integer key within `[min, max]`, or `fallback`. */
-function count(
+/** Reads integer key `key` within `[min, max]`, or `fallback` when it is not given. */
+function integer(
   found: Map<SpecKey, string>,
   key: SpecKey,
   fallback: number,
+  min: number,
   max: number,
   unit = "",
-  min = 0,
 ): number {
   const value = found.get(key);
-  if (value === undefined) return fallback;
-  if (!/^[0-9]+$/.test(value)) {
-    throw `${key} must be a non-negative integer${unit}, got ${JSON.stringify(value)}`;
-  }
-  const n = Number(value);
-  if (n > max) throw `${key} must be at most ${max}${unit}, got ${value}`;
-  if (n < min) throw `${key} must be at least ${min}${unit}, got ${value}`;
-  return n;
-}
-
-function restartPolicy(found: Map<SpecKey, string>): RestartPolicy {
-  const value = found.get("restart") ?? "no";
-  if (!(RESTART_POLICIES as readonly string[]).includes(value)) {
-    throw `restart must be one of ${RESTART_POLICIES.join(", ")}, got ${JSON.stringify(value)}`;
-  }
-  return value as RestartPolicy;
+  return value === undefined ? fallback : readInteger(key, value, min, max, unit);
 }
 
 /**
@@ -137,34 +125,38 @@ export function parseExecSpec(spec: string): ExecTask {
   try {
     const found = items(spec);
     const name = found.get("name");
-    if (name === undefined) throw 'missing "name"';
-    if (name === "") throw 'empty "name"';
+    if (name === undefined) throw new ConfigError('missing "name"');
+    if (name === "") throw new ConfigError('empty "name"');
     const sockaddrText = found.get("sockaddr");
     const sockaddr = sockaddrText === undefined ? null : parseUdpAddress(sockaddrText);
-    const workers = count(found, "workers", 1, MAX_WORKERS) || 1;
-    if (sockaddr !== null && workers > 1) throw "a sockaddr task has exactly one worker";
-    const backoffMs = count(found, "backoff", 100, MAX_MS, " (ms)", 1);
+    const workers = integer(found, "workers", 1, 0, MAX_WORKERS) || 1;
+    if (sockaddr !== null && workers > 1) {
+      throw new ConfigError("a sockaddr task has exactly one worker");
+    }
+    const backoffMs = integer(found, "backoff", 100, 1, MAX_MS, " (ms)");
     return {
       name,
-      waitUs: count(found, "wait", 0, MAX_WAIT_US, " (microseconds)"),
+      waitUs: integer(found, "wait", 0, 0, MAX_WAIT_US, " (microseconds)"),
       workers,
-      restart: restartPolicy(found),
+      restart: readChoice("restart", found.get("restart") ?? "no", RESTART_POLICIES),
       backoffMs,
-      backoffMaxMs: count(
+      backoffMaxMs: integer(
         found,
         "backoff_max",
         Math.max(30_000, backoffMs),
+        backoffMs,
         MAX_MS,
         " (ms)",
-        backoffMs,
       ),
-      maxRestarts: count(found, "max_restarts", 5, 1_000_000),
-      restartWindowMs: count(found, "restart_window", 60_000, MAX_MS, " (ms)", 1),
+      maxRestarts: integer(found, "max_restarts", 5, 0, 1_000_000),
+      restartWindowMs: integer(found, "restart_window", 60_000, 1, MAX_MS, " (ms)"),
       sockaddr,
       spec,
     };
-  } catch (problem) {
-    if (typeof problem === "string") throw new ExecSpecError(spec, problem);
-    throw problem;
+  } catch (error) {
+    if (error instanceof ConfigError && !(error instanceof ExecSpecError)) {
+      throw new ExecSpecError(spec, error.message);
+    }
+    throw error;
   }
 }

@@ -8,21 +8,16 @@
 
 import { settlesWithin } from "../shared/deadline.ts";
 import type { ExecTask } from "./spec.ts";
-import { describeError, emit, log, logFromWorker } from "../host/log.ts";
-import type { ErrorInfo, WorkerLogLevel, WorkerToHost } from "../shared/messages.ts";
+import { log, logFromWorker } from "../host/log.ts";
+import { errorStack } from "../shared/error_text.ts";
+import type { ErrorInfo, WorkerToHost } from "../shared/messages.ts";
+import { AllRunning } from "./all_running.ts";
+import { endingText, logBound, logCrashLoop, logEnding } from "./task_log.ts";
 import { type Ending, RestartTracker } from "./restart_policy.ts";
+import { UdpBinding } from "./udp_binding.ts";
+import type { SpawnContext } from "../host/spawn_context.ts";
 import { WorkerHandle } from "../host/worker_handle.ts";
-import type { WorkerSlot, WorkerTable } from "../host/worker_table.ts";
-
-/** What every supervisor shares with the host. */
-export interface SupervisorContext {
-  /** URL of the KEMI script. */
-  readonly scriptUrl: string;
-  /** Lowest level workers send. */
-  readonly logLevel: WorkerLogLevel;
-  /** Where worker states are kept. */
-  readonly table: WorkerTable;
-}
+import type { WorkerSlot } from "../host/worker_table.ts";
 
 /**
  * A task's state: `active` while it has workers or restarts them, `stopped`
@@ -43,19 +38,16 @@ export class TaskSupervisor {
   readonly task: ExecTask;
   /** One slot per worker, index order. */
   readonly slots: readonly WorkerSlot[];
-  #context: SupervisorContext;
+  #context: SpawnContext;
   #tracker: RestartTracker;
   #live = new Map<WorkerSlot, Live>();
   #timers = new Map<WorkerSlot, ReturnType<typeof setTimeout>>();
   #stopping = new Set<WorkerSlot>();
-  #bound = Promise.withResolvers<void>();
-  #everBound = false;
-  #startedAt = 0;
-  #allRunningLogged = false;
-  #firstAllRunning = Promise.withResolvers<void>();
+  #binding: UdpBinding;
+  #allRunning: AllRunning;
 
   /** Registers the task's worker slots; `start` starts them. */
-  constructor(task: ExecTask, context: SupervisorContext) {
+  constructor(task: ExecTask, context: SpawnContext) {
     this.task = task;
     this.#context = context;
     this.#tracker = new RestartTracker(task);
@@ -63,8 +55,8 @@ export class TaskSupervisor {
       { length: task.workers },
       (_, index) => context.table.add("exec", task.name, index),
     );
-    if (task.sockaddr === null) this.#bound.resolve();
-    this.#bound.promise.catch(() => {}); // observed by `bound()` callers only
+    this.#binding = new UdpBinding(task);
+    this.#allRunning = new AllRunning(task);
   }
 
   /** The task's state. */
@@ -78,12 +70,12 @@ export class TaskSupervisor {
    * rejects with the bind error.
    */
   bound(): Promise<void> {
-    return this.#bound.promise;
+    return this.#binding.bound;
   }
 
   /** Resolves the first time every worker of the task has entered its function. */
   allRunning(): Promise<void> {
-    return this.#firstAllRunning.promise;
+    return this.#allRunning.first;
   }
 
   /**
@@ -92,10 +84,9 @@ export class TaskSupervisor {
    * first call starts the task; later ones count as restarts.
    */
   start(): void {
-    const first = this.#startedAt === 0;
+    const first = this.#allRunning.neverStarted;
     this.#tracker.reset();
-    this.#startedAt = performance.now();
-    this.#allRunningLogged = false;
+    this.#allRunning.begin();
     for (const slot of this.slots) {
       if (!(this.#isBusy(slot) && this.#live.has(slot))) this.#respawn(slot, !first);
     }
@@ -211,20 +202,12 @@ export class TaskSupervisor {
         table.set(slot, "waiting");
         break;
       case "bound":
-        this.#everBound = true;
-        log(this.task.name).info("task {task}: listening on {address} (port {port})", {
-          task: this.task.name,
-          address: this.task.sockaddr?.text,
-          port: message.port,
-        });
-        this.#bound.resolve();
+        this.#binding.succeeded();
+        logBound(this.task, message.port);
         break;
       case "bind-failed":
-        if (!this.#everBound) {
+        if (this.#binding.failed(message.error.message)) {
           // Start-up: the host reports it as one line and exits.
-          this.#bound.reject(
-            new Error(`cannot bind ${this.task.sockaddr?.text}: ${message.error.message}`),
-          );
           table.set(slot, "failed", message.error.message);
           this.#live.get(slot)?.ended.resolve();
           break;
@@ -234,7 +217,7 @@ export class TaskSupervisor {
       case "entered":
         table.set(slot, "running");
         log(this.task.name, String(slot.index)).debug("function entered");
-        this.#noteAllRunning();
+        this.#allRunning.note(this.slots);
         break;
       case "ended":
         this.#ended(slot, handle, message.outcome, message.error);
@@ -243,10 +226,10 @@ export class TaskSupervisor {
         this.#ended(slot, handle, "threw", message.error);
         break;
       case "datagram-failed":
-        this.#logEnding(
+        logEnding(
           slot,
           "error",
-          `function failed on a datagram: ${describeError(message.error)}`,
+          `function failed on a datagram: ${errorStack(message.error)}`,
           message.error,
         );
         break;
@@ -254,32 +237,6 @@ export class TaskSupervisor {
         logFromWorker(slot.task, slot.index, message.level, message.message);
         break;
     }
-  }
-
-  /** Logs once when every worker of the task has entered its function. */
-  #noteAllRunning(): void {
-    if (this.#allRunningLogged || this.slots.some((slot) => slot.state !== "running")) return;
-    this.#allRunningLogged = true;
-    this.#firstAllRunning.resolve();
-    log(this.task.name).info("task {task}: all {workers} workers running after {ms} ms", {
-      task: this.task.name,
-      workers: this.slots.length,
-      ms: Math.round(performance.now() - this.#startedAt),
-    });
-  }
-
-  #logEnding(
-    slot: WorkerSlot,
-    level: "debug" | "warning" | "error",
-    what: string,
-    error?: ErrorInfo,
-  ): void {
-    emit(
-      log(this.task.name, String(slot.index)),
-      level,
-      `task ${JSON.stringify(this.task.name)} worker ${slot.index}: ${what}`,
-      { task: slot.task, index: slot.index, ...(error ? { error: error.message } : {}) },
-    );
   }
 
   #ended(slot: WorkerSlot, handle: WorkerHandle, ending: Ending, error?: ErrorInfo): void {
@@ -294,26 +251,22 @@ export class TaskSupervisor {
         ending === "returned" ? "returned" : "failed",
         error && message,
       );
-      return this.#logEnding(slot, "debug", `function ended after stop (${ending})`);
+      return logEnding(slot, "debug", `function ended after stop (${ending})`);
     }
     const decision = this.#tracker.decide(slot.index, ending, Date.now() - slot.startedAt);
     const failed = ending !== "returned";
     this.#context.table.set(slot, failed ? "failed" : "returned", failed ? message : undefined);
-    const what = ending === "returned"
-      ? "function returned"
-      : `${ending === "crashed" ? "worker crashed" : "function failed"}: ${
-        error ? describeError(error) : message
-      }`;
+    const what = endingText(ending, error, message);
     switch (decision.kind) {
       case "stay":
-        return this.#logEnding(
+        return logEnding(
           slot,
           failed ? "error" : "warning",
           `${what}${failed ? "" : "; the worker stays idle"}`,
           error,
         );
       case "restart":
-        this.#logEnding(
+        logEnding(
           slot,
           failed ? "error" : "warning",
           `${what}; restarting in ${decision.delayMs} ms (restart=${this.task.restart})`,
@@ -332,20 +285,12 @@ export class TaskSupervisor {
         );
         return;
       case "give-up":
-        this.#logEnding(slot, "error", what, error);
+        logEnding(slot, "error", what, error);
         for (const other of [...this.#timers.keys()]) {
           this.#cancelTimer(other);
           this.#context.table.set(other, "failed");
         }
-        emit(
-          log(this.task.name),
-          "error",
-          `task ${
-            JSON.stringify(this.task.name)
-          }: crash loop: ${decision.restarts} restarts within ` +
-            `${this.task.restartWindowMs} ms; the task is marked failed and not restarted any more`,
-          { task: this.task.name },
-        );
+        logCrashLoop(this.task, decision.restarts);
     }
   }
 }

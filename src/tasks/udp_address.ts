@@ -5,6 +5,8 @@
  * @module
  */
 
+import { ConfigError } from "../shared/errors.ts";
+
 /** A UDP address to bind. */
 export interface UdpAddress {
   /** The host to bind, an IP address or a name. */
@@ -15,13 +17,15 @@ export interface UdpAddress {
   readonly text: string;
 }
 
-/** Parses `udp:HOST:PORT`; throws a string naming the problem. */
+/** Parses `udp:HOST:PORT`; throws a {@link ConfigError} naming the problem. */
 export function parseUdpAddress(text: string): UdpAddress {
   const match = /^udp:(?:\[([^\]]+)\]|([^:\[\]]+)):([0-9]+)$/i.exec(text);
   if (match === null) {
-    throw `sockaddr must be udp:HOST:PORT (IPv6 in brackets), got ${JSON.stringify(text)}`;
+    throw new ConfigError(
+      `sockaddr must be udp:HOST:PORT (IPv6 in brackets), got ${JSON.stringify(text)}`,
+    );
   }
   const port = Number(match[3]);
-  if (port > 65535) throw `sockaddr port must be at most 65535, got ${match[3]}`;
+  if (port > 65535) throw new ConfigError(`sockaddr port must be at most 65535, got ${match[3]}`);
   return { host: match[1] ?? match[2], port, text };
 }

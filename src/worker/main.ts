@@ -1,33 +1,27 @@
 /**
- * The entry module of every worker: sets the `KSR` global, imports the KEMI
- * script, then either runs an exec task's function (exec role) or answers
- * calls one at a time (RPC role), from the shared channel or, when a call
- * does not fit there, from `run` messages. Kept small: each worker loads it.
+ * The entry module of every worker, and the only folder whose code runs
+ * inside workers: sets the `KSR` global, imports the KEMI script, then runs
+ * an exec task's function (`exec.ts`) or answers RPC calls (`calls.ts`).
+ * Kept small: each worker loads it.
  *
  * @module
  */
 
 import { createKsr, emptyEvr } from "../../kemi/ksr.ts";
 import type {} from "../../kemi/mod.ts"; // the typed KSR global; erased at run time
-import {
-  errorInfo,
-  type HostToWorker,
-  type InitMessage,
-  type WorkerLogLevel,
-  type WorkerToHost,
-} from "../shared/messages.ts";
-import { SharedChannel } from "../shared/channel.ts";
+import { errorInfo } from "../shared/error_text.ts";
+import type { HostToWorker, WorkerLogLevel, WorkerToHost } from "../shared/messages.ts";
+import { perform, sendOutcome, serveChannel } from "./calls.ts";
+import { WorkerChannel } from "./channel.ts";
+import type { ScriptFunction, WorkerContext } from "./context.ts";
+import { runTask } from "./exec.ts";
 
 interface WorkerScope {
   postMessage(message: WorkerToHost): void;
   onmessage: ((event: MessageEvent<HostToWorker>) => void) | null;
 }
 
-// deno-lint-ignore ban-types -- exported functions of any signature
-type ScriptFunction = Function;
-
 const scope = globalThis as unknown as WorkerScope;
-const send = (message: WorkerToHost) => scope.postMessage(message);
 const LEVEL_ORDER: Record<WorkerLogLevel, number> = {
   debug: 0,
   info: 1,
@@ -36,122 +30,36 @@ const LEVEL_ORDER: Record<WorkerLogLevel, number> = {
   fatal: 4,
 };
 let lowestLevel = LEVEL_ORDER.info;
-const evr = emptyEvr();
 const stopping = new AbortController();
-const functions = new Map<string, ScriptFunction>();
+const context: WorkerContext = {
+  send: (message) => scope.postMessage(message),
+  evr: emptyEvr(),
+  stopping: stopping.signal,
+  functions: new Map<string, ScriptFunction>(),
+};
 
 globalThis.KSR = createKsr({
   log(level, message) {
-    if (LEVEL_ORDER[level] >= lowestLevel) send({ type: "log", level, message });
+    if (LEVEL_ORDER[level] >= lowestLevel) context.send({ type: "log", level, message });
   },
-  evr,
+  evr: context.evr,
   shutdown: stopping.signal,
 });
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    if (stopping.signal.aborted || ms <= 0) return resolve();
-    const timer = setTimeout(resolve, ms);
-    stopping.signal.addEventListener("abort", () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
-  });
-}
-
+/** Imports the script and reports its exported functions; false if it did not load. */
 async function load(url: string): Promise<boolean> {
   let namespace: Record<string, unknown>;
   try {
     namespace = await import(url);
   } catch (error) {
-    send({ type: "load-failed", error: errorInfo(error) });
+    context.send({ type: "load-failed", error: errorInfo(error) });
     return false;
   }
   for (const [name, value] of Object.entries(namespace)) {
-    if (typeof value === "function") functions.set(name, value as ScriptFunction);
+    if (typeof value === "function") context.functions.set(name, value as ScriptFunction);
   }
-  send({ type: "loaded", functions: [...functions.keys()] });
+  context.send({ type: "loaded", functions: [...context.functions.keys()] });
   return true;
-}
-
-async function execute(init: InitMessage): Promise<void> {
-  const fn = functions.get(init.fn ?? "");
-  if (fn === undefined) {
-    const error = new Error(`${JSON.stringify(init.fn)} is not an exported function`);
-    return send({ type: "ended", outcome: "threw", error: errorInfo(error) });
-  }
-  const waitFirst = () => sleep((init.waitUs ?? 0) / 1000);
-  if (init.sockaddr !== undefined) {
-    const { serveUdp } = await import("./udp.ts");
-    const sockaddr = init.sockaddr;
-    return serveUdp({
-      init: { ...init, sockaddr },
-      fn: (text) => fn(text),
-      evr,
-      send,
-      stopping: stopping.signal,
-      waitFirst,
-    });
-  }
-  if ((init.waitUs ?? 0) > 0) await waitFirst();
-  if (stopping.signal.aborted) return send({ type: "ended", outcome: "returned" });
-  send({ type: "entered" });
-  try {
-    await fn(String(init.index));
-    send({ type: "ended", outcome: "returned" });
-  } catch (error) {
-    send({ type: "ended", outcome: "threw", error: errorInfo(error) });
-  }
-}
-
-/** How one RPC call ended: the value's JSON, or the error as JSON. */
-interface Outcome {
-  readonly kind: "result" | "threw" | "not-json";
-  readonly text: string;
-}
-
-const failed = (kind: "threw" | "not-json", error: unknown): Outcome => ({
-  kind,
-  text: JSON.stringify(errorInfo(error)),
-});
-
-/** Runs `fn(data)` with `$evr(data)` set; never throws. */
-async function perform(name: string, data: string): Promise<Outcome> {
-  const fn = functions.get(name);
-  evr.data = data;
-  try {
-    if (fn === undefined) throw new Error(`${JSON.stringify(name)} is not an exported function`);
-    const value = await fn(data);
-    let text: string | undefined;
-    try {
-      text = JSON.stringify(value === undefined ? null : value);
-    } catch (error) {
-      return failed("not-json", error);
-    }
-    if (text === undefined) {
-      return failed("not-json", new TypeError(`a value of type ${typeof value} has no JSON form`));
-    }
-    return { kind: "result", text };
-  } catch (error) {
-    return failed("threw", error);
-  } finally {
-    evr.data = "";
-  }
-}
-
-/** Sends an outcome by postMessage. */
-function sendOutcome(id: number, outcome: Outcome): void {
-  if (outcome.kind === "result") return send({ type: "result", id, json: outcome.text });
-  send({ type: "run-failed", id, reason: outcome.kind, error: JSON.parse(outcome.text) });
-}
-
-/** Answers calls from the shared channel, one at a time, for as long as the worker lives. */
-async function serveShared(channel: SharedChannel): Promise<void> {
-  while (true) {
-    const request = await channel.next();
-    const outcome = await perform(request.fn, request.data);
-    if (!channel.answer(outcome.kind, outcome.text)) sendOutcome(request.id, outcome);
-  }
 }
 
 scope.onmessage = (event) => {
@@ -160,18 +68,22 @@ scope.onmessage = (event) => {
     case "init":
       lowestLevel = LEVEL_ORDER[message.logLevel];
       load(message.scriptUrl).then((ok) => {
-        if (ok && message.role === "exec") return execute(message);
-        if (ok && message.shared) return serveShared(new SharedChannel(message.shared));
+        if (ok && message.role === "exec") return runTask(message, context);
+        if (ok && message.shared) {
+          return serveChannel(context, new WorkerChannel(message.shared));
+        }
       });
       break;
     case "run":
-      perform(message.fn, message.data).then((outcome) => sendOutcome(message.id, outcome));
+      perform(context, message.fn, message.data).then((outcome) =>
+        sendOutcome(context, message.id, outcome)
+      );
       break;
     case "stop":
       stopping.abort();
       break;
     case "stats":
-      send({ type: "stats", heapUsed: Deno.memoryUsage().heapUsed });
+      context.send({ type: "stats", heapUsed: Deno.memoryUsage().heapUsed });
       break;
   }
 };

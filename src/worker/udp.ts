@@ -10,7 +10,8 @@
 import dgram from "node:dgram";
 import { emptyEvr } from "../../kemi/ksr.ts";
 import type { EvrValues } from "../../kemi/types.ts";
-import { errorInfo, type InitMessage, type WorkerToHost } from "../shared/messages.ts";
+import { errorInfo } from "../shared/error_text.ts";
+import type { InitMessage, WorkerToHost } from "../shared/messages.ts";
 
 /** Datagrams that may wait for the function; more are dropped. */
 const MAX_QUEUED = 1024;

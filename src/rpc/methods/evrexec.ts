@@ -8,7 +8,7 @@ import type { HostView } from "../../host/view.ts";
 import { JsonText } from "../jsonrpc.ts";
 import type { MethodTable, RpcMethod } from "../method_table.ts";
 import { RpcCode, RpcError } from "../errors.ts";
-import { exportedFunctions } from "../../pool/pool.ts";
+import { exportedFunctions } from "../../host/script_exports.ts";
 import { stringParam } from "./params.ts";
 import { taskInfo } from "./task_views.ts";
 

@@ -13,6 +13,11 @@ export interface ParamSpec {
   readonly optional?: boolean;
 }
 
+/** The params as a usage line shows them: `name [data]`; empty when there are none. */
+export function paramUsage(specs: readonly ParamSpec[]): string {
+  return specs.map((p) => p.optional ? `[${p.name}]` : p.name).join(" ");
+}
+
 /** Bad params: a -32602 error with `message`. */
 export function badParams(message: string): RpcError {
   return new RpcError(RpcCode.INVALID_PARAMS, `invalid params: ${message}`);
@@ -29,7 +34,7 @@ export function readParams(
 ): Record<string, unknown> {
   const usage = specs.length === 0
     ? `${method} takes no params`
-    : `${method} takes ${specs.map((p) => p.optional ? `[${p.name}]` : p.name).join(", ")}`;
+    : `${method} takes ${paramUsage(specs)}`;
   const values: Record<string, unknown> = {};
   if (Array.isArray(params)) {
     if (params.length > specs.length) throw badParams(`too many params; ${usage}`);

@@ -4,7 +4,7 @@
 // `ExecSpecError` are imported.
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { ExecSpecError, parseExecSpec } from "../src/tasks/spec.ts";
+import { ExecSpecError, parseExecSpec } from "../../src/tasks/spec.ts";
 
 // ---------------------------------------------------------------------------
 // The reference model

@@ -1,0 +1,85 @@
+/**
+ * The host's arguments, parsed and validated into a {@link HostConfig}.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import type { HostConfig } from "../host/config.ts";
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat } from "../host/log.ts";
+import { defaultMemoryLimitMiB } from "../host/memory_watchdog.ts";
+import { DEFAULT_SOCKET_MODE, defaultSocketPath } from "../rpc/socket_file.ts";
+import { ConfigError } from "../shared/errors.ts";
+import { parseExecSpec } from "../tasks/spec.ts";
+import { choiceOption, intOption, modeOption, parsingArgs } from "./option_values.ts";
+import { resolveScript } from "./script_url.ts";
+
+/** What the command line asks for. */
+export type CliRequest =
+  | { readonly kind: "help" }
+  | { readonly kind: "version" }
+  | { readonly kind: "run"; readonly config: HostConfig; readonly logFormat: LogFormat };
+
+/** Parses the host's arguments; throws a {@link ConfigError} on any mistake. */
+export function parseCli(args: readonly string[]): CliRequest {
+  const { values, positionals } = parsingArgs(() =>
+    parseArgs({
+      args: [...args],
+      strict: true,
+      allowPositionals: true,
+      options: {
+        exec: { type: "string", short: "e", multiple: true },
+        socket: { type: "string", short: "s" },
+        "socket-mode": { type: "string" },
+        "rpc-workers": { type: "string" },
+        "rpc-queue": { type: "string" },
+        "rpc-timeout": { type: "string" },
+        "shutdown-timeout": { type: "string" },
+        "memory-limit": { type: "string" },
+        "max-connections": { type: "string" },
+        "idle-timeout": { type: "string" },
+        "log-level": { type: "string", short: "l" },
+        "log-format": { type: "string" },
+        help: { type: "boolean", short: "h" },
+        version: { type: "boolean", short: "V" },
+      },
+    })
+  );
+  if (values.help) return { kind: "help" };
+  if (values.version) return { kind: "version" };
+  if (positionals.length === 0) throw new ConfigError("missing SCRIPT (see --help)");
+  if (positionals.length > 1) {
+    throw new ConfigError(
+      `expected one SCRIPT, got ${positionals.length}: ${positionals.join(" ")}`,
+    );
+  }
+  const config: HostConfig = {
+    tasks: (values.exec ?? []).map(parseExecSpec),
+    socket: values.socket ?? defaultSocketPath(),
+    socketMode: modeOption("--socket-mode", values["socket-mode"], DEFAULT_SOCKET_MODE),
+    logLevel: choiceOption("--log-level", values["log-level"], LOG_LEVELS, "info"),
+    rpcWorkers: intOption("--rpc-workers", values["rpc-workers"], 2, 1, 256),
+    rpcQueue: intOption("--rpc-queue", values["rpc-queue"], 1000, 0, 1_000_000),
+    rpcTimeoutMs: intOption("--rpc-timeout", values["rpc-timeout"], 30_000, 1, 86_400_000),
+    shutdownTimeoutMs: intOption(
+      "--shutdown-timeout",
+      values["shutdown-timeout"],
+      5000,
+      0,
+      3_600_000,
+    ),
+    memoryLimitMiB: intOption(
+      "--memory-limit",
+      values["memory-limit"],
+      defaultMemoryLimitMiB(),
+      0,
+      1_048_576,
+    ),
+    maxConnections: intOption("--max-connections", values["max-connections"], 512, 1, 100_000),
+    idleTimeoutMs: intOption("--idle-timeout", values["idle-timeout"], 120_000, 100, 86_400_000),
+    scriptUrl: resolveScript(positionals[0]),
+  };
+  if (config.socket === "") throw new ConfigError("--socket must not be empty");
+  const logFormat = choiceOption("--log-format", values["log-format"], LOG_FORMATS, "text");
+  return { kind: "run", config, logFormat };
+}

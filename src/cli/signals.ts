@@ -1,0 +1,50 @@
+/**
+ * The signals a running host answers: SIGHUP reloads, SIGINT and SIGTERM
+ * stop gracefully, and a second one stops at once.
+ *
+ * @module
+ */
+
+import type { Host } from "../host/host.ts";
+import { log } from "../host/log.ts";
+import { messageOf } from "../shared/error_text.ts";
+
+/**
+ * A second stop signal within this many ms of the first is taken as the
+ * same one: Ctrl-C under `deno task` reaches the host twice, once from the
+ * terminal and once forwarded.
+ */
+const DUPLICATE_SIGNAL_MS = 1000;
+
+/**
+ * Serves signals until the host has stopped: SIGHUP reloads the script;
+ * SIGINT or SIGTERM stops gracefully, and a second one stops at once.
+ */
+export function handleSignals(host: Host): Promise<void> {
+  return new Promise((resolve) => {
+    let stopping = 0;
+    const stop = (signal: Deno.Signal) => {
+      if (stopping > 0 && performance.now() - stopping < DUPLICATE_SIGNAL_MS) return;
+      if (stopping > 0) {
+        log().warn("second {signal}: stopping now", { signal });
+        host.stop();
+        return resolve();
+      }
+      stopping = performance.now();
+      log().info("{signal} received; stopping (up to {ms} ms)", {
+        signal,
+        ms: host.config.shutdownTimeoutMs,
+      });
+      host.shutdown().then(() => {
+        log().info("stopped");
+        resolve();
+      });
+    };
+    Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
+    Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
+    Deno.addSignalListener("SIGHUP", () => {
+      log().info("SIGHUP received; reloading the script");
+      host.reload().catch((error) => log().error("{error}", { error: messageOf(error) }));
+    });
+  });
+}

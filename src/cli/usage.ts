@@ -1,0 +1,32 @@
+/**
+ * The text `--help` prints: every option of the host, one line each.
+ *
+ * @module
+ */
+
+/** The usage text `--help` prints. */
+export const USAGE = `Usage: deno run <permissions> mod.ts [options] SCRIPT
+
+Runs exec tasks of a KEMI script in dedicated Web Workers and serves RPC on
+a Unix socket, as Kamailio's evrexec module does.
+
+Options:
+  -e, --exec SPEC           an exec task, name=<fn>;wait=<us>;workers=<N>; once per task
+  -s, --socket PATH         the RPC socket (default: $EVREXEC_SOCKET, else
+                            $XDG_RUNTIME_DIR/evrexec.sock, else /tmp/evrexec.sock)
+      --socket-mode MODE    the socket file's mode, in octal (default 0600)
+      --rpc-workers N       warm workers for evrexec.run (default 2)
+      --rpc-queue N         calls that may wait for a worker (default 1000)
+      --rpc-timeout MS      longest evrexec.run, in milliseconds (default 30000)
+      --shutdown-timeout MS how long a stop waits for running calls and loops (default 5000)
+      --memory-limit MIB    RSS past which the biggest worker is stopped (default: 3/4 of
+                            one isolate's heap limit; 0 turns the watchdog off)
+      --max-connections N   RPC connections served at once (default 512)
+      --idle-timeout MS     close a connection without progress for this long (default 120000)
+  -l, --log-level LEVEL     debug | info | warning | error (default info)
+      --log-format FMT      text | json (default text)
+  -h, --help                this text
+  -V, --version             the version
+
+Exit codes: 0 after a normal shutdown, 2 for a usage or configuration error,
+1 for anything else fatal.`;

@@ -1,0 +1,37 @@
+/**
+ * Everything the host needs to run, validated: what the command line (or a
+ * library caller) hands to the host.
+ *
+ * @module
+ */
+
+import type { ExecTask } from "../tasks/spec.ts";
+import type { HostLogLevel } from "./log.ts";
+
+/** Everything the host needs to run, validated. */
+export interface HostConfig {
+  /** URL of the KEMI script. */
+  readonly scriptUrl: string;
+  /** The exec tasks, in the order given. */
+  readonly tasks: readonly ExecTask[];
+  /** Path of the RPC socket. */
+  readonly socket: string;
+  /** Mode of the socket file. */
+  readonly socketMode: number;
+  /** Lowest level logged. */
+  readonly logLevel: HostLogLevel;
+  /** Warm workers in the RPC pool. */
+  readonly rpcWorkers: number;
+  /** Calls that may wait for a pool worker. */
+  readonly rpcQueue: number;
+  /** Longest run of one RPC call, in milliseconds. */
+  readonly rpcTimeoutMs: number;
+  /** How long a graceful stop waits for running calls and loops, in milliseconds. */
+  readonly shutdownTimeoutMs: number;
+  /** RSS in MiB past which the memory watchdog stops the biggest worker; 0 turns it off. */
+  readonly memoryLimitMiB: number;
+  /** Connections served at once; more are refused. */
+  readonly maxConnections: number;
+  /** A connection without any progress for this long is closed, in milliseconds. */
+  readonly idleTimeoutMs: number;
+}

@@ -1,0 +1,74 @@
+/**
+ * The host's side of the shared channel (see `shared/channel_layout.ts`):
+ * writes a request, wakes the worker, and waits for the answer with
+ * `Atomics.waitAsync`, so the host's thread never blocks.
+ *
+ * @module
+ */
+
+import {
+  ANSWER_KINDS,
+  channelViews,
+  newChannelBuffer,
+  type SharedAnswer,
+  Slot,
+} from "../shared/channel_layout.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** The host's end of one worker's channel. */
+export class HostChannel {
+  /** The buffer to hand to the worker in its init message. */
+  readonly buffer: SharedArrayBuffer;
+  #header: Int32Array;
+  #bytes: Uint8Array;
+
+  /** Wraps `buffer`, or a new one. */
+  constructor(buffer: SharedArrayBuffer = newChannelBuffer()) {
+    this.buffer = buffer;
+    ({ header: this.#header, bytes: this.#bytes } = channelViews(buffer));
+  }
+
+  /**
+   * Sends a request and resolves with its answer; null (nothing sent) when
+   * the request does not fit or is not well-formed Unicode. Rejects if the
+   * answer is not the one to this request (the channel must then be dropped).
+   */
+  call(id: number, fn: string, data: string): Promise<SharedAnswer> | null {
+    // UTF-8 cannot carry a lone surrogate; postMessage can.
+    if (!fn.isWellFormed() || !data.isWellFormed()) return null;
+    const name = encoder.encodeInto(fn, this.#bytes);
+    if (name.read < fn.length) return null;
+    const body = encoder.encodeInto(data, this.#bytes.subarray(name.written));
+    if (body.read < data.length) return null;
+    const header = this.#header;
+    header[Slot.REQUEST_ID] = id;
+    header[Slot.FN_BYTES] = name.written;
+    header[Slot.REQUEST_BYTES] = name.written + body.written;
+    const answers = Atomics.load(header, Slot.ANSWERS);
+    Atomics.add(header, Slot.REQUESTS, 1);
+    Atomics.notify(header, Slot.REQUESTS);
+    return this.#answerAfter(answers, id);
+  }
+
+  /**
+   * Resolves with the answer once the answer count has moved past `answers`.
+   * The count is checked again after every wake-up: a wake-up alone proves
+   * nothing (under load, waits were seen to return "ok" without a new answer).
+   */
+  async #answerAfter(answers: number, id: number): Promise<SharedAnswer> {
+    const header = this.#header;
+    while (Atomics.load(header, Slot.ANSWERS) === answers) {
+      const wait = Atomics.waitAsync(header, Slot.ANSWERS, answers);
+      if (wait.async) await wait.value;
+    }
+    if (header[Slot.ANSWER_ID] !== id || Atomics.load(header, Slot.ANSWERS) !== answers + 1) {
+      throw new Error(`the shared channel is out of step (request ${id})`);
+    }
+    return {
+      kind: ANSWER_KINDS[header[Slot.ANSWER_KIND]],
+      text: decoder.decode(this.#bytes.slice(0, header[Slot.ANSWER_BYTES])),
+    };
+  }
+}

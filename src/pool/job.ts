@@ -1,0 +1,62 @@
+/**
+ * A call for the RPC pool, and the queue where calls wait for a worker: first
+ * in, first out, with calls whose client has gone dropped as they come up.
+ *
+ * @module
+ */
+
+import { RpcCode, RpcError } from "../rpc/errors.ts";
+
+/** A call waiting for or running on a pool worker. */
+export interface Job {
+  readonly id: number;
+  readonly fn: string;
+  readonly data: string;
+  resolve(json: string): void;
+  reject(error: RpcError): void;
+  /** When the call was handed to a worker (performance.now()). */
+  startedAt?: number;
+  /** Aborted when the client that asked has gone: a queued call is then dropped. */
+  readonly signal?: AbortSignal;
+}
+
+/** Calls waiting for a worker, oldest first. */
+export class JobQueue {
+  #jobs: Job[] = [];
+  #head = 0;
+
+  /** How many calls wait. */
+  get length(): number {
+    return this.#jobs.length - this.#head;
+  }
+
+  /** Adds calls at the end. */
+  push(...jobs: Job[]): void {
+    this.#jobs.push(...jobs);
+  }
+
+  /**
+   * The oldest call whose client is still there; calls whose client has
+   * gone are answered "busy" and dropped on the way.
+   */
+  next(): Job | undefined {
+    while (this.length > 0) {
+      const job = this.#jobs[this.#head++];
+      if (this.#head > 1024 && this.#head * 2 > this.#jobs.length) {
+        this.#jobs = this.#jobs.slice(this.#head);
+        this.#head = 0;
+      }
+      if (!job.signal?.aborted) return job;
+      job.reject(new RpcError(RpcCode.BUSY, `${job.fn}: the client has gone; not run`));
+    }
+    return undefined;
+  }
+
+  /** Takes every waiting call out of the queue, oldest first. */
+  takeAll(): Job[] {
+    const jobs = this.#jobs.slice(this.#head);
+    this.#jobs = [];
+    this.#head = 0;
+    return jobs;
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * One warm worker of the RPC pool: its slot in the worker table, its worker
+ * and shared channel, and the call it runs. It hands a call to the worker
+ * (through the channel, or by message when the call does not fit) and turns
+ * the worker's answers into the call's outcome.
+ *
+ * @module
+ */
+
+import type { SpawnContext } from "../host/spawn_context.ts";
+import { logFromWorker } from "../host/log.ts";
+import { WorkerHandle } from "../host/worker_handle.ts";
+import type { WorkerSlot } from "../host/worker_table.ts";
+import type { SharedAnswer } from "../shared/channel_layout.ts";
+import type { ErrorInfo, WorkerToHost } from "../shared/messages.ts";
+import { HostChannel } from "./channel.ts";
+import type { Job } from "./job.ts";
+import { runError } from "./run_error.ts";
+
+/** The task name pool workers carry in the worker table and in logs. */
+export const POOL_TASK = "rpc";
+
+/** What the pool hears from a member. */
+export interface MemberEvents {
+  /** The worker loaded the script: it takes calls from now on. */
+  loaded(member: PoolMember, functions: readonly string[]): void;
+  /** The member's call has been answered: it is free again. */
+  freed(member: PoolMember): void;
+  /** The worker is gone or useless (`error` when it crashed or did not load). */
+  lost(member: PoolMember, why: string, error?: ErrorInfo): void;
+}
+
+/** One warm worker of the pool. */
+export class PoolMember {
+  /** The member's slot in the worker table. */
+  readonly slot: WorkerSlot;
+  /** The worker, while there is one. */
+  handle: WorkerHandle | null = null;
+  /** True once the worker has loaded the script. */
+  ready = false;
+  /** The call the worker runs now. */
+  job: Job | null = null;
+  #channel: HostChannel | null = null;
+  #context: SpawnContext;
+  #events: MemberEvents;
+
+  /** Registers the member's slot; `spawn` starts its worker. */
+  constructor(index: number, context: SpawnContext, events: MemberEvents) {
+    this.slot = context.table.add("rpc", POOL_TASK, index);
+    this.#context = context;
+    this.#events = events;
+  }
+
+  /** True when the member can take a call now. */
+  get free(): boolean {
+    return this.ready && this.job === null && this.handle !== null;
+  }
+
+  /** Starts a new worker for the member. Blocks for the worker's start-up. */
+  spawn(): void {
+    const { table, scriptUrl, logLevel } = this.#context;
+    table.set(this.slot, "starting");
+    this.ready = false;
+    this.#channel = new HostChannel();
+    this.handle = new WorkerHandle({
+      type: "init",
+      role: "rpc",
+      scriptUrl,
+      task: POOL_TASK,
+      index: this.slot.index,
+      logLevel,
+      shared: this.#channel.buffer,
+    }, {
+      message: (message) => this.#onMessage(message),
+      crash: (error) => this.#events.lost(this, `worker crashed: ${error.message}`, error),
+    });
+  }
+
+  /** Hands `job` to the worker. */
+  give(job: Job): void {
+    this.job = job;
+    this.#context.table.set(this.slot, "running");
+    job.startedAt = performance.now();
+    const answer = this.#channel?.call(job.id, job.fn, job.data);
+    if (answer) {
+      answer.then(
+        (shared) => this.#onShared(job, shared),
+        (error: Error) => this.job === job && this.#events.lost(this, error.message),
+      );
+    } else this.handle?.post({ type: "run", id: job.id, fn: job.fn, data: job.data });
+  }
+
+  /** Takes the member's call away from it (to fail it); null if it has none. */
+  takeJob(): Job | null {
+    const job = this.job;
+    this.job = null;
+    return job;
+  }
+
+  #onMessage(message: WorkerToHost): void {
+    switch (message.type) {
+      case "result":
+        return this.#finish(message.id, (job) => job.resolve(message.json));
+      case "run-failed":
+        return this.#finish(
+          message.id,
+          (job) => job.reject(runError(job.fn, message.reason, message.error)),
+        );
+      case "loaded":
+        this.ready = true;
+        this.#context.table.set(this.slot, "idle");
+        return this.#events.loaded(this, message.functions);
+      case "load-failed":
+        return this.#events.lost(
+          this,
+          `cannot load the script: ${message.error.message}`,
+          message.error,
+        );
+      case "log":
+        return logFromWorker(this.slot.task, this.slot.index, message.level, message.message);
+    }
+  }
+
+  /** An answer that came through the shared channel. */
+  #onShared(job: Job, answer: SharedAnswer): void {
+    const { kind, text } = answer;
+    if (kind === "by-message") return; // the answer comes as a message
+    if (kind === "result") return this.#finish(job.id, (j) => j.resolve(text));
+    const error = JSON.parse(text) as ErrorInfo;
+    this.#finish(job.id, (j) => j.reject(runError(j.fn, kind, error)));
+  }
+
+  #finish(id: number, settle: (job: Job) => void): void {
+    const job = this.job;
+    if (job === null || job.id !== id) return;
+    this.job = null;
+    this.#context.table.set(this.slot, "idle");
+    settle(job);
+    this.#events.freed(this);
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * The layout of the shared channel, the fast hop between the host and a warm
+ * RPC worker: one call at a time through a SharedArrayBuffer, signalled with
+ * Atomics, skipping postMessage's serialization and event dispatch. The host
+ * side is `pool/channel.ts`, the worker side `worker/channel.ts`. A request
+ * or an answer too large for the buffer goes by postMessage instead.
+ *
+ * @module
+ */
+
+/** Bytes for the request or the answer. */
+export const CAPACITY = 64 * 1024;
+/** Longest an idle worker blocks before its event loop gets a turn, in ms. */
+export const IDLE_SLICE_MS = 20;
+/** Bytes of the header: eight Int32 slots. */
+export const HEADER_BYTES = 32;
+
+/** The Int32 slots of the header. */
+export const Slot = {
+  /** Bumped by the host for each request. */
+  REQUESTS: 0,
+  /** Bumped by the worker for each answer. */
+  ANSWERS: 1,
+  REQUEST_ID: 2,
+  FN_BYTES: 3,
+  REQUEST_BYTES: 4,
+  ANSWER_KIND: 5,
+  ANSWER_BYTES: 6,
+  /** The id of the request answered, checked by the host. */
+  ANSWER_ID: 7,
+} as const;
+
+/**
+ * How a call ended: its value's JSON, the error it threw, a value without
+ * JSON form, or "sent by message" (the answer did not fit).
+ */
+export type AnswerKind = "result" | "threw" | "not-json" | "by-message";
+/** The answer kinds, by their number in the header. */
+export const ANSWER_KINDS: readonly AnswerKind[] = ["result", "threw", "not-json", "by-message"];
+
+/** An answer read from the channel: its kind and its text (JSON). */
+export interface SharedAnswer {
+  readonly kind: AnswerKind;
+  readonly text: string;
+}
+
+/** A request read from the channel. */
+export interface SharedRequest {
+  readonly id: number;
+  readonly fn: string;
+  readonly data: string;
+}
+
+/** The two views of a channel's buffer. */
+export interface ChannelViews {
+  readonly header: Int32Array;
+  readonly bytes: Uint8Array;
+}
+
+/** The header and the payload area of `buffer`. */
+export function channelViews(buffer: SharedArrayBuffer): ChannelViews {
+  return {
+    header: new Int32Array(buffer, 0, HEADER_BYTES / 4),
+    bytes: new Uint8Array(buffer, HEADER_BYTES),
+  };
+}
+
+/** A new, zeroed buffer for one channel. */
+export function newChannelBuffer(): SharedArrayBuffer {
+  return new SharedArrayBuffer(HEADER_BYTES + CAPACITY);
+}

@@ -1,0 +1,65 @@
+/**
+ * What a task's supervisor writes to the log: a worker's ending under
+ * `evrexec.<task>.<index>`, naming the task and worker, with the error; a
+ * task that gave up after a crash loop; start-up milestones.
+ *
+ * @module
+ */
+
+import { log, logVerbatim } from "../host/log.ts";
+import type { WorkerSlot } from "../host/worker_table.ts";
+import { errorStack } from "../shared/error_text.ts";
+import type { ErrorInfo } from "../shared/messages.ts";
+import type { Ending } from "./restart_policy.ts";
+import type { ExecTask } from "./spec.ts";
+
+/** What ended, in words: `function returned`, `worker crashed: …`, `function failed: …`. */
+export function endingText(ending: Ending, error: ErrorInfo | undefined, message: string): string {
+  if (ending === "returned") return "function returned";
+  const what = ending === "crashed" ? "worker crashed" : "function failed";
+  return `${what}: ${error ? errorStack(error) : message}`;
+}
+
+/** Logs `what` about worker `slot` of its task. */
+export function logEnding(
+  slot: WorkerSlot,
+  level: "debug" | "warning" | "error",
+  what: string,
+  error?: ErrorInfo,
+): void {
+  logVerbatim(
+    log(slot.task, String(slot.index)),
+    level,
+    `task ${JSON.stringify(slot.task)} worker ${slot.index}: ${what}`,
+    { task: slot.task, index: slot.index, ...(error ? { error: error.message } : {}) },
+  );
+}
+
+/** Logs that `task` gave up after `restarts` restarts within its window. */
+export function logCrashLoop(task: ExecTask, restarts: number): void {
+  logVerbatim(
+    log(task.name),
+    "error",
+    `task ${JSON.stringify(task.name)}: crash loop: ${restarts} restarts within ` +
+      `${task.restartWindowMs} ms; the task is marked failed and not restarted any more`,
+    { task: task.name },
+  );
+}
+
+/** Logs that a UDP task's socket is bound at `port`. */
+export function logBound(task: ExecTask, port: number): void {
+  log(task.name).info("task {task}: listening on {address} (port {port})", {
+    task: task.name,
+    address: task.sockaddr?.text,
+    port,
+  });
+}
+
+/** Logs that every worker of `task` has entered its function, `ms` after the start. */
+export function logAllRunning(task: ExecTask, ms: number): void {
+  log(task.name).info("task {task}: all {workers} workers running after {ms} ms", {
+    task: task.name,
+    workers: task.workers,
+    ms: Math.round(ms),
+  });
+}

@@ -1,0 +1,68 @@
+/**
+ * The worker's side of the shared channel (see `shared/channel_layout.ts`):
+ * an idle worker blocks in `Atomics.wait` for up to `IDLE_SLICE_MS` at a
+ * time, then gives its event loop one turn (messages, timers a function left
+ * behind); a futex wake-up is the cheapest way to get a call to it.
+ *
+ * @module
+ */
+
+import {
+  ANSWER_KINDS,
+  type AnswerKind,
+  channelViews,
+  IDLE_SLICE_MS,
+  type SharedRequest,
+  Slot,
+} from "../shared/channel_layout.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** The worker's end of its channel. */
+export class WorkerChannel {
+  #header: Int32Array;
+  #bytes: Uint8Array;
+  #seenRequests = 0;
+
+  /** Wraps the buffer the host sent. */
+  constructor(buffer: SharedArrayBuffer) {
+    ({ header: this.#header, bytes: this.#bytes } = channelViews(buffer));
+  }
+
+  /** Waits for the next request, giving the event loop a turn every slice. */
+  async next(): Promise<SharedRequest> {
+    const header = this.#header;
+    // The request count must really have moved: a wake-up alone proves nothing.
+    while (Atomics.load(header, Slot.REQUESTS) === this.#seenRequests) {
+      if (Atomics.wait(header, Slot.REQUESTS, this.#seenRequests, IDLE_SLICE_MS) === "timed-out") {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      }
+    }
+    this.#seenRequests = Atomics.load(header, Slot.REQUESTS);
+    const bytes = this.#bytes.slice(0, header[Slot.REQUEST_BYTES]);
+    const fnBytes = header[Slot.FN_BYTES];
+    return {
+      id: header[Slot.REQUEST_ID],
+      fn: decoder.decode(bytes.subarray(0, fnBytes)),
+      data: decoder.decode(bytes.subarray(fnBytes)),
+    };
+  }
+
+  /**
+   * Answers the current request. Returns false, having sent nothing but a
+   * "by-message" mark, when `text` does not fit: the worker then sends the
+   * answer by postMessage.
+   */
+  answer(kind: Exclude<AnswerKind, "by-message">, text: string): boolean {
+    const header = this.#header;
+    const written = encoder.encodeInto(text, this.#bytes);
+    const fits = written.read === text.length;
+    header[Slot.ANSWER_KIND] = ANSWER_KINDS.indexOf(fits ? kind : "by-message");
+    header[Slot.ANSWER_BYTES] = fits ? written.written : 0;
+    header[Slot.ANSWER_ID] = header[Slot.REQUEST_ID];
+    Atomics.add(header, Slot.ANSWERS, 1);
+    Atomics.notify(header, Slot.ANSWERS);
+    return fits;
+  }
+}

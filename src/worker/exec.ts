@@ -1,0 +1,42 @@
+/**
+ * The exec role: waits the task's `wait`, then calls its function with the
+ * worker index as a string, once, and tells the host how it ended. A UDP
+ * task's worker serves datagrams instead (`udp.ts`).
+ *
+ * @module
+ */
+
+import { errorInfo } from "../shared/error_text.ts";
+import type { InitMessage } from "../shared/messages.ts";
+import { sleepUnlessStopped, type WorkerContext } from "./context.ts";
+
+/** Runs the exec task that `init` describes. */
+export async function runTask(init: InitMessage, context: WorkerContext): Promise<void> {
+  const { send, stopping } = context;
+  const fn = context.functions.get(init.fn ?? "");
+  if (fn === undefined) {
+    const error = new Error(`${JSON.stringify(init.fn)} is not an exported function`);
+    return send({ type: "ended", outcome: "threw", error: errorInfo(error) });
+  }
+  const waitFirst = () => sleepUnlessStopped((init.waitUs ?? 0) / 1000, stopping);
+  if (init.sockaddr !== undefined) {
+    const { serveUdp } = await import("./udp.ts");
+    return serveUdp({
+      init: { ...init, sockaddr: init.sockaddr },
+      fn: (text) => fn(text),
+      evr: context.evr,
+      send,
+      stopping,
+      waitFirst,
+    });
+  }
+  if ((init.waitUs ?? 0) > 0) await waitFirst();
+  if (stopping.aborted) return send({ type: "ended", outcome: "returned" });
+  send({ type: "entered" });
+  try {
+    await fn(String(init.index));
+    send({ type: "ended", outcome: "returned" });
+  } catch (error) {
+    send({ type: "ended", outcome: "threw", error: errorInfo(error) });
+  }
+}

@@ -1,0 +1,62 @@
+// The shared channel's two ends, driven in one thread: a request written by
+// the host is read by the worker side, and its answer read back by the host.
+import assert from "node:assert/strict";
+import { HostChannel } from "../../src/pool/channel.ts";
+import { CAPACITY } from "../../src/shared/channel_layout.ts";
+import { WorkerChannel } from "../../src/worker/channel.ts";
+
+function pair(): [HostChannel, WorkerChannel] {
+  const host = new HostChannel();
+  return [host, new WorkerChannel(host.buffer)];
+}
+
+/**
+ * Runs `body` with a timer keeping the event loop alive: Deno does not count
+ * a pending `Atomics.waitAsync` as work, and would end the test early.
+ */
+async function alive<T>(body: () => Promise<T>): Promise<T> {
+  const timer = setInterval(() => {}, 1000);
+  try {
+    return await body();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+Deno.test("channel: a request and its answer cross unchanged", () =>
+  alive(async () => {
+    const [host, worker] = pair();
+    for (let id = 1; id <= 3; id++) {
+      const answer = host.call(id, "echo", `data ${id} ✓ 😀`);
+      assert.ok(answer !== null);
+      const request = await worker.next();
+      assert.deepEqual(request, { id, fn: "echo", data: `data ${id} ✓ 😀` });
+      assert.equal(worker.answer("result", JSON.stringify({ id })), true);
+      assert.deepEqual(await answer, { kind: "result", text: `{"id":${id}}` });
+    }
+  }));
+
+Deno.test("channel: a request that does not fit, or is not well-formed Unicode, is not sent", () => {
+  const [host] = pair();
+  assert.equal(host.call(1, "f", "x".repeat(CAPACITY)), null);
+  assert.equal(host.call(2, "f", "lone \ud800 surrogate"), null);
+  assert.equal(host.call(3, "\udfff", ""), null);
+});
+
+Deno.test("channel: an answer that does not fit is marked to come by message", () =>
+  alive(async () => {
+    const [host, worker] = pair();
+    const answer = host.call(7, "big", "");
+    await worker.next();
+    assert.equal(worker.answer("result", JSON.stringify("y".repeat(CAPACITY))), false);
+    assert.deepEqual(await answer, { kind: "by-message", text: "" });
+  }));
+
+Deno.test("channel: errors keep their kind", () =>
+  alive(async () => {
+    const [host, worker] = pair();
+    const answer = host.call(1, "f", "");
+    await worker.next();
+    worker.answer("threw", '{"name":"Error","message":"boom"}');
+    assert.deepEqual(await answer, { kind: "threw", text: '{"name":"Error","message":"boom"}' });
+  }));
