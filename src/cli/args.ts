@@ -40,6 +40,8 @@ export function parseCli(args: readonly string[]): CliRequest {
         "idle-timeout": { type: "string" },
         "log-level": { type: "string", short: "l" },
         "log-format": { type: "string" },
+        watch: { type: "boolean" },
+        check: { type: "boolean" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "V" },
       },
@@ -78,6 +80,8 @@ export function parseCli(args: readonly string[]): CliRequest {
     maxConnections: intOption("--max-connections", values["max-connections"], 512, 1, 100_000),
     idleTimeoutMs: intOption("--idle-timeout", values["idle-timeout"], 120_000, 100, 86_400_000),
     scriptUrl: resolveScript(positionals[0]),
+    watch: values.watch ?? false,
+    check: values.check ?? false,
   };
   if (config.socket === "") throw new ConfigError("--socket must not be empty");
   const logFormat = choiceOption("--log-format", values["log-format"], LOG_FORMATS, "text");

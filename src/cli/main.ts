@@ -12,6 +12,7 @@ import { messageOf } from "../shared/error_text.ts";
 import { ConfigError, EXIT_FATAL, EXIT_OK, EXIT_USAGE } from "../shared/errors.ts";
 import { parseCli } from "./args.ts";
 import { handleSignals } from "./signals.ts";
+import { TypeCheckError } from "../host/type_check.ts";
 import { USAGE } from "./usage.ts";
 
 /** Runs the host's command line; resolves with the process exit code. */
@@ -42,6 +43,7 @@ export async function main(args: readonly string[]): Promise<number> {
     await handleSignals(host);
     return EXIT_OK;
   } catch (error) {
+    if (error instanceof TypeCheckError && error.report !== "") console.error(error.report);
     if (error instanceof ConfigError) {
       console.error(`${NAME}: ${error.message}`);
       return EXIT_USAGE;

@@ -57,6 +57,9 @@ export function parsingArgs<T>(parse: () => T): T {
       throw new ConfigError(`unknown option ${option ?? message} (see --help)`);
     }
     if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+      if (message.includes("does not take an argument")) {
+        throw new ConfigError(`${option ?? "an option"} takes no value (see --help)`);
+      }
       throw new ConfigError(`${option ?? "an option"} needs a value (see --help)`);
     }
     throw new ConfigError(`${message.split("\n")[0]} (see --help)`);

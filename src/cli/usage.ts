@@ -25,6 +25,8 @@ Options:
       --idle-timeout MS     close a connection without progress for this long (default 120000)
   -l, --log-level LEVEL     debug | info | warning | error (default info)
       --log-format FMT      text | json (default text)
+      --watch               reload when the script or a local file it imports changes
+      --check               type-check the script (deno check) at start and before each reload
   -h, --help                this text
   -V, --version             the version
 

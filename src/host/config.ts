@@ -34,4 +34,8 @@ export interface HostConfig {
   readonly maxConnections: number;
   /** A connection without any progress for this long is closed, in milliseconds. */
   readonly idleTimeoutMs: number;
+  /** Type-check the script (`deno check`) before start-up and before each reload. */
+  readonly check?: boolean;
+  /** Reload when a file of the script's module graph changes. */
+  readonly watch?: boolean;
 }

@@ -26,6 +26,9 @@ import { TaskSupervisor } from "../tasks/supervisor.ts";
 import type { HostConfig } from "./config.ts";
 import type { SpawnContext } from "./spawn_context.ts";
 import { WorkerTable } from "./worker_table.ts";
+import { requireDenoRun } from "./deno_command.ts";
+import { startChecker, type TypeChecker } from "./type_check.ts";
+import { type ScriptWatcher, startWatcher } from "./watcher.ts";
 
 /** How long start-up waits for UDP tasks to bind. */
 const BIND_TIMEOUT_MS = 10_000;
@@ -50,6 +53,8 @@ export class Host implements HostView {
   #reloading = false;
   #stopped = false;
   #shuttingDown = false;
+  #checker: TypeChecker | null = null;
+  #watcher: ScriptWatcher | null = null;
 
   private constructor(config: HostConfig, context: SpawnContext, pool: RpcPool) {
     this.config = config;
@@ -75,6 +80,8 @@ export class Host implements HostView {
    * UDP task cannot bind; nothing is left running then.
    */
   static async start(config: HostConfig): Promise<Host> {
+    if (config.watch) requireDenoRun("--watch", "deno info");
+    const checker = await startChecker(config);
     if (await clearSocketPath(config.socket) === "stale") {
       log("rpc").info("removed a stale socket at {path}", { path: config.socket });
     }
@@ -84,6 +91,7 @@ export class Host implements HostView {
       table: new WorkerTable(),
     };
     const host = new Host(config, context, newPool(config, context));
+    host.#checker = checker;
     try {
       const functions = await host.#pool.load().catch((error: ErrorInfo) => {
         throw new ConfigError(`cannot load script ${config.scriptUrl}: ${errorLine(error)}`);
@@ -113,6 +121,7 @@ export class Host implements HostView {
           })
         ),
       );
+      host.#watcher = await startWatcher(config, (changed) => host.reload(changed));
       log().info("host ready: {tasks} exec tasks, {workers} exec workers, RPC on {socket}", {
         tasks: config.tasks.length,
         workers: config.tasks.reduce((sum, task) => sum + task.workers, 0),
@@ -144,12 +153,21 @@ export class Host implements HostView {
    * on success, swaps the RPC pool (queued calls move over, running ones
    * finish on the old code) and restarts the workers of tasks whose restart
    * policy is not `no`. On any error nothing changes and it rejects with an
-   * {@link RpcError} (-32003).
+   * {@link RpcError} (-32003). With `--check` the new version must
+   * type-check first. `changed` (files, from `--watch`) goes to the log line.
    */
-  async reload(): Promise<ReloadReport> {
+  async reload(changed: readonly string[] = []): Promise<ReloadReport> {
     if (this.#reloading) throw new RpcError(RpcCode.BUSY, "busy: a reload is running already");
     this.#reloading = true;
+    const started = performance.now();
     try {
+      const typeErrors = await this.#checker?.failure();
+      if (typeErrors) {
+        throw new RpcError(
+          RpcCode.RELOAD_FAILED,
+          `reload failed, the running version is kept: ${typeErrors}`,
+        );
+      }
       const next = newPool(this.config, this.#context);
       let functions: readonly string[];
       try {
@@ -189,14 +207,20 @@ export class Host implements HostView {
         restarted_tasks: restarted.map((s) => s.task.name),
         kept_tasks: this.supervisors.filter((s) => !restarted.includes(s)).map((s) => s.task.name),
       };
-      log().info("reloaded {script} (version {version}); restarted tasks: {tasks}", {
-        script: report.script,
-        version: report.version,
-        tasks: report.restarted_tasks.join(", ") || "none",
-      });
+      log().info(
+        "reloaded {script} (version {version}){changed} in {ms} ms; restarted tasks: {tasks}",
+        {
+          script: report.script,
+          version: report.version,
+          changed: changed.length > 0 ? ` after a change of ${changed.join(", ")}` : "",
+          ms: Math.round(performance.now() - started),
+          tasks: report.restarted_tasks.join(", ") || "none",
+        },
+      );
       return report;
     } finally {
       this.#reloading = false;
+      this.#watcher?.refresh();
     }
   }
 
@@ -209,6 +233,7 @@ export class Host implements HostView {
   async shutdown(): Promise<void> {
     if (this.#stopped || this.#shuttingDown) return;
     this.#shuttingDown = true;
+    this.#watcher?.stop();
     const grace = this.config.shutdownTimeoutMs;
     this.#server?.stopAccepting();
     for (const supervisor of this.supervisors) supervisor.signalStop();
@@ -233,6 +258,7 @@ export class Host implements HostView {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#watchdog?.stop();
+    this.#watcher?.stop();
     this.#server?.stopAccepting();
     for (const supervisor of this.supervisors) supervisor.signalStop();
     this.#pool.terminate();

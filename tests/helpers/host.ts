@@ -179,6 +179,8 @@ export interface StartOptions {
    * When unset and `env` has EVREXEC_SOCKET, no --socket is passed.
    */
   readonly socket?: string;
+  /** Deno flags added to {@link HOST_PERMISSIONS} (e.g. `--allow-run`). */
+  readonly permissions?: readonly string[];
 }
 
 /** Starts the host on `script` with a socket in a new temporary directory. */
@@ -190,6 +192,7 @@ export async function startHost(script: string, options: StartOptions = {}): Pro
     "run",
     "--quiet", // no "Download …" notices from Deno in what the tests read
     ...HOST_PERMISSIONS,
+    ...(options.permissions ?? []),
     MOD,
     ...(fromEnv === undefined ? ["--socket", socket] : []),
     ...(options.exec ?? []).flatMap((spec) => ["--exec", spec]),

@@ -30,6 +30,12 @@ Deno.test("args: defaults", () => {
   assert.ok(c.scriptUrl.startsWith("file:///"));
 });
 
+Deno.test("args: --watch and --check are off unless given", () => {
+  assert.deepEqual([config().config.watch, config().config.check], [false, false]);
+  const { config: c } = config("--watch", "--check");
+  assert.deepEqual([c.watch, c.check], [true, true]);
+});
+
 Deno.test("args: every --exec is one task, in order", () => {
   const { config: c } = config("-e", "name=a", "--exec", "name=b;workers=3");
   assert.deepEqual(c.tasks.map((t) => [t.name, t.workers]), [["a", 1], ["b", 3]]);
@@ -51,6 +57,8 @@ const BAD: [string[], RegExp][] = [
   [["--bogus"], /unknown option --bogus \(see --help\)/],
   [["--socket"], /--socket needs a value/],
   [["--exec", "name="], /exec spec "name=": empty "name"/],
+  [["--watch=yes"], /^--watch takes no value \(see --help\)$/],
+  [["--check=strict"], /^--check takes no value \(see --help\)$/],
 ];
 
 for (const [args, message] of BAD) {
