@@ -12,7 +12,7 @@ import { messageOf } from "../shared/error_text.ts";
 import { ConfigError, EXIT_FATAL, EXIT_OK, EXIT_USAGE } from "../shared/errors.ts";
 import { parseCli } from "./args.ts";
 import { handleSignals } from "./signals.ts";
-import { TypeCheckError } from "../host/type_check.ts";
+import { TypeCheckError } from "../dev/type_check.ts";
 import { USAGE } from "./usage.ts";
 
 /** Runs the host's command line; resolves with the process exit code. */

@@ -26,9 +26,9 @@ import { TaskSupervisor } from "../tasks/supervisor.ts";
 import type { HostConfig } from "./config.ts";
 import type { SpawnContext } from "./spawn_context.ts";
 import { WorkerTable } from "./worker_table.ts";
-import { requireDenoRun } from "./deno_command.ts";
-import { startChecker, type TypeChecker } from "./type_check.ts";
-import { type ScriptWatcher, startWatcher } from "./watcher.ts";
+import { requireDenoRun } from "../dev/deno_command.ts";
+import { startChecker, type TypeChecker } from "../dev/type_check.ts";
+import { type ScriptWatcher, startWatcher } from "../dev/watcher.ts";
 
 /** How long start-up waits for UDP tasks to bind. */
 const BIND_TIMEOUT_MS = 10_000;

@@ -1,6 +1,6 @@
 // What --check makes of deno check's report: one line per error, with where.
 import assert from "node:assert/strict";
-import { errorLines } from "../../src/host/type_check.ts";
+import { errorLines } from "../../src/dev/type_check.ts";
 
 Deno.test("check report: type errors, their locations, related information left out", () => {
   const report = `TS2322 [ERROR]: Type 'number' is not assignable to type 'string'.

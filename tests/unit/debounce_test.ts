@@ -1,7 +1,7 @@
 // The debouncer of --watch, driven by a fake clock: bursts make one batch,
 // batches never overlap, and a stop drops what is pending.
 import assert from "node:assert/strict";
-import { ChangeDebouncer, type DebounceTimers } from "../../src/host/debounce.ts";
+import { ChangeDebouncer, type DebounceTimers } from "../../src/dev/debounce.ts";
 
 /** A clock that runs only when told to. */
 class FakeClock implements DebounceTimers {
