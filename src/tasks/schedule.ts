@@ -18,8 +18,11 @@ export const OVERLAPS: readonly Overlap[] = ["skip", "queue"];
 const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 /** The longest `every=`: one day (longer periods read better as a `cron=`). */
 const MAX_EVERY_MS = 86_400_000;
-/** At most this many late cron ticks are passed over in one step. */
-const MAX_CATCH_UP = 1000;
+/**
+ * Missed cron ticks counted one by one after a stall or a clock step (each
+ * costs a croner look-up); past this many, the count stops and the latest is found at once.
+ */
+const MAX_COUNTED = 100;
 
 /** When the tick after a previous one is due, and how many due ticks were passed over. */
 export interface NextTick {
@@ -104,11 +107,14 @@ export class CronSchedule implements Schedule {
   next(previous: number, now: number): NextTick {
     let at = this.#after(previous);
     let missed = 0;
-    while (at !== null && at <= now && missed < MAX_CATCH_UP) {
+    while (at !== null && at <= now) {
       const following = this.#after(at);
       if (following === null || following > now) break;
+      if (++missed === MAX_COUNTED) {
+        at = this.#cron.previousRuns(1, new Date(now + 1))[0]?.getTime() ?? following;
+        break;
+      }
       at = following;
-      missed++;
     }
     return { at, missed };
   }

@@ -137,12 +137,18 @@ export class Ticker {
 
   #wake(): void {
     this.#timer = null;
-    const due = this.#due;
+    let due = this.#due;
     if (!this.#active || due === null) return;
     const now = this.#now();
     if (now < due) return this.#arm(); // never early: a midnight tick must not see 23:59:59.999
+    let next = this.#schedule.next(due, now);
+    if (next.at !== null && next.at <= now) {
+      // Woke late (a stall, a wall-clock step): only the latest due tick starts.
+      this.#skipped += next.missed + 1;
+      due = next.at;
+      next = this.#schedule.next(due, now);
+    }
     this.#offer({ id: this.#nextId++, due: this.#toWall(due) });
-    const next = this.#schedule.next(due, now);
     this.#skipped += next.missed;
     this.#due = next.at;
     this.#arm();
@@ -171,9 +177,11 @@ export class Ticker {
   trigger(): Promise<TickOutcome> {
     if (!this.#active) return Promise.resolve("not running");
     const tick = { id: this.#nextId++, due: this.#clock.wall() };
+    const started = new Promise<TickOutcome>((resolve) => this.#waiters.set(tick.id, resolve));
     const outcome = this.#offer(tick);
-    if (outcome !== "started") return Promise.resolve(outcome);
-    return new Promise((resolve) => this.#waiters.set(tick.id, resolve));
+    if (outcome === "started") return started;
+    this.#waiters.delete(tick.id);
+    return Promise.resolve(outcome);
   }
 
   /** The worker began the call of tick `id`. */
