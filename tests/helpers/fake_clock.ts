@@ -41,9 +41,9 @@ export class FakeClock implements TickClock {
   advance(ms: number): void {
     const end = this.#mono + ms;
     while (true) {
-      const due = [...this.#timers].filter(([, t]) => t.at <= end).sort((a, b) =>
-        a[1].at - b[1].at
-      )[0];
+      const due = [...this.#timers].filter(([, t]) =>
+        t.at <= end
+      ).sort((a, b) => a[1].at - b[1].at)[0];
       if (due === undefined) break;
       this.#timers.delete(due[0]);
       this.#wall += due[1].at - this.#mono;
