@@ -2,7 +2,7 @@
 // rules, a tick that throws, evrexec.trigger, stop and start, graceful stop.
 import assert from "node:assert/strict";
 import type { RpcError } from "../src/rpc/errors.ts";
-import { fixture, sleep, type TestHost, withHost } from "./helpers/host.ts";
+import { fixture, runHost, sleep, type TestHost, withHost } from "./helpers/host.ts";
 
 const SCHEDULES = fixture("schedules.ts");
 
@@ -238,3 +238,9 @@ Deno.test(
     assert.equal(host.count(/slow start/), host.count(/slow end/), "every started call ended");
   }),
 );
+
+Deno.test("--help names the timer keys", async () => {
+  const exit = await runHost(["--help"]);
+  assert.equal(exit.code, 0);
+  assert.match(exit.stdout, /\(timers: every=10s or cron=<expr>;tz=<zone>; overlap=skip\|queue\)/);
+});

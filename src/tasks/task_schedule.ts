@@ -62,6 +62,8 @@ export class TaskSchedule {
   #tickers: Ticker[];
   #handles = new Map<WorkerSlot, WorkerHandle>();
   #lastDurationMs: number | null = null;
+  /** Workers whose first skipped tick was logged as a warning (until a new worker). */
+  #warned = new Set<WorkerSlot>();
 
   /** Ticks for `slots`, idle until each worker is ready. */
   constructor(
@@ -95,12 +97,13 @@ export class TaskSchedule {
   }
 
   #logSkip(slot: WorkerSlot, tick: Tick): void {
-    const counts = this.#tickers[slot.index].counts();
+    const first = !this.#warned.has(slot);
+    this.#warned.add(slot);
     logEnding(
       slot,
-      counts.skipped === 1 ? "warning" : "debug",
+      first ? "warning" : "debug",
       `tick of ${iso(tick.due)} skipped: the previous call still runs (overlap=${this.overlap})` +
-        (counts.skipped === 1 ? "; evrexec.list counts the skipped ticks" : ""),
+        (first ? "; evrexec.list counts the skipped ticks" : ""),
     );
   }
 
@@ -112,6 +115,7 @@ export class TaskSchedule {
     const ticker = this.#tickers[slot.index];
     if (message.type === "entered") {
       this.#handles.set(slot, handle);
+      this.#warned.delete(slot);
       return ticker.begin();
     }
     if (this.#handles.get(slot) !== handle) return; // an old worker, replaced already
