@@ -149,6 +149,7 @@ export class Ticker {
       next = this.#schedule.next(due, now);
     }
     this.#offer({ id: this.#nextId++, due: this.#toWall(due) });
+    if (!this.#active) return; // the worker was found gone when the tick was sent
     this.#skipped += next.missed;
     this.#due = next.at;
     this.#arm();
