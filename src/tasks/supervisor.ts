@@ -126,6 +126,7 @@ export class TaskSupervisor {
 
   /** Tells every worker that the host is stopping (`KSR.shutdown`), without waiting. */
   signalStop(): void {
+    this.schedule?.halt();
     for (const [slot, live] of this.#live) {
       this.#stopping.add(slot);
       live.handle.post({ type: "stop" });
