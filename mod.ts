@@ -29,6 +29,7 @@ export {
   type RestartPolicy,
 } from "./src/tasks/spec.ts";
 export type { UdpAddress } from "./src/tasks/udp_address.ts";
+export type { NextTick, Overlap, Schedule } from "./src/tasks/schedule.ts";
 export type { HostLogLevel, LogFormat } from "./src/host/log.ts";
 export type { HostConfig, ReloadReport };
 export { main } from "./src/cli/main.ts";

@@ -37,6 +37,23 @@ const INVALID: [string, RegExp][] = [
     /restart_window must be an integer from 1 to 86400000 \(ms\), got "0"/,
   ],
   ["name=t;sockaddr=udp:host", /sockaddr must be udp:HOST:PORT/],
+  // timer tasks (every=, cron=, tz=, overlap=)
+  ["name=t;every=5d", /every must be a whole number with a unit ms, s, m or h .*got "5d"/],
+  ["name=t;every=10", /every must be a whole number with a unit/],
+  ["name=t;every=0", /every must be a whole number with a unit/],
+  ["name=t;every=0ms", /every must be an integer from 1 to 86400000 \(ms\), got "0"/],
+  ["name=t;every=0s", /every must be an integer from 1 to 86400 \(s\), got "0"/],
+  ["name=t;cron=61 * * * *", /cron "61 \* \* \* \*": Invalid value for minute: 61/],
+  ["name=t;cron=* * * *", /cron "\* \* \* \*": .*five, six/],
+  ["name=t;cron=0 0 30 2 *", /cron "0 0 30 2 \*" never fires/],
+  ["name=t;cron=* * * * *;tz=Mars/Olympus", /tz must be an IANA time zone .*"Mars\/Olympus"/],
+  ["name=t;every=1s;cron=* * * * *", /every and cron exclude each other/],
+  ["name=t;every=1s;sockaddr=udp:127.0.0.1:0", /a sockaddr task takes no every/],
+  ["name=t;cron=* * * * *;sockaddr=udp:127.0.0.1:0", /a sockaddr task takes no cron/],
+  ["name=t;tz=UTC", /tz needs cron/],
+  ["name=t;every=1s;tz=UTC", /tz needs cron/],
+  ["name=t;overlap=queue", /overlap needs every or cron/],
+  ["name=t;every=1s;overlap=later", /overlap must be one of skip, queue, got "later"/],
 ];
 
 for (const [spec, problem] of INVALID) {

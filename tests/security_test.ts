@@ -95,6 +95,7 @@ Deno.test(
       "evrexec.run",
       "evrexec.start",
       "evrexec.stop",
+      "evrexec.trigger", // runs a tick of a task's own exported function only
       "evroute.run",
       "system.listMethods",
       "system.methodHelp",

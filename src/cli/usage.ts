@@ -12,6 +12,7 @@ a Unix socket, as Kamailio's evrexec module does.
 
 Options:
   -e, --exec SPEC           an exec task, name=<fn>;wait=<us>;workers=<N>; once per task
+                            (timers: every=10s or cron=<expr>;tz=<zone>; overlap=skip|queue)
   -s, --socket PATH         the RPC socket (default: $EVREXEC_SOCKET, else
                             $XDG_RUNTIME_DIR/evrexec.sock, else /tmp/evrexec.sock)
       --socket-mode MODE    the socket file's mode, in octal (default 0600)

@@ -42,6 +42,8 @@ export interface InitMessage {
   readonly shared?: SharedArrayBuffer;
   /** Exec role, UDP task: the address to bind; each datagram is one call. */
   readonly sockaddr?: { readonly host: string; readonly port: number; readonly text: string };
+  /** Exec role, timer task: call the function at each {@link TickMessage}, not once. */
+  readonly scheduled?: boolean;
 }
 
 /** RPC role: run `fn(data)` once and answer with a result message. */
@@ -62,8 +64,14 @@ export interface StatsRequest {
   readonly type: "stats";
 }
 
+/** Timer task: call the function now (answered by tick-started, then tick-ended). */
+export interface TickMessage {
+  readonly type: "tick";
+  readonly id: number;
+}
+
 /** Messages from the host to a worker. */
-export type HostToWorker = InitMessage | RunMessage | StopMessage | StatsRequest;
+export type HostToWorker = InitMessage | RunMessage | StopMessage | StatsRequest | TickMessage;
 
 /** The script is imported; `functions` are its exported function names. */
 export interface LoadedMessage {
@@ -135,6 +143,24 @@ export interface StatsMessage {
   readonly heapUsed: number;
 }
 
+/** Timer task: the call of tick `id` has begun. */
+export interface TickStartedMessage {
+  readonly type: "tick-started";
+  readonly id: number;
+}
+
+/**
+ * Timer task: the call of tick `id` ended after `ms` milliseconds (with
+ * `error` if it threw or rejected), or was not made (`ran` false: stopping).
+ */
+export interface TickEndedMessage {
+  readonly type: "tick-ended";
+  readonly id: number;
+  readonly ran: boolean;
+  readonly ms: number;
+  readonly error?: ErrorInfo;
+}
+
 /** Messages from a worker to the host. */
 export type WorkerToHost =
   | StatsMessage
@@ -147,4 +173,6 @@ export type WorkerToHost =
   | DatagramFailedMessage
   | LogMessage
   | ResultMessage
-  | RunFailedMessage;
+  | RunFailedMessage
+  | TickStartedMessage
+  | TickEndedMessage;

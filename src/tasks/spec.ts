@@ -1,6 +1,6 @@
 /**
  * The exec spec: `name=<fn>;wait=<microseconds>;workers=<N>` and this host's
- * supervision and UDP keys, parsed with Kamailio's evrexec rules, stricter
+ * supervision, UDP and schedule keys, parsed with Kamailio's evrexec rules, stricter
  * where Kamailio is lax.
  *
  * @module
@@ -9,6 +9,7 @@
 import { ConfigError } from "../shared/errors.ts";
 import { readChoice, readInteger } from "../shared/values.ts";
 import { parseUdpAddress, type UdpAddress } from "./udp_address.ts";
+import { type Overlap, readSchedule, type Schedule } from "./schedule.ts";
 
 /** The most workers one task may ask for. */
 export const MAX_WORKERS = 1024;
@@ -42,6 +43,10 @@ export interface ExecTask {
   readonly restartWindowMs: number;
   /** For a UDP task, the address its one worker binds; null otherwise. */
   readonly sockaddr: UdpAddress | null;
+  /** For a timer task (`every=` or `cron=`), when its workers call the function; null otherwise. */
+  readonly schedule: Schedule | null;
+  /** A timer task's rule for a tick that falls while the previous call runs (default `skip`). */
+  readonly overlap: Overlap;
   /** The spec text as the user gave it. */
   readonly spec: string;
 }
@@ -57,6 +62,10 @@ export const SPEC_KEYS = [
   "max_restarts",
   "restart_window",
   "sockaddr",
+  "every",
+  "cron",
+  "tz",
+  "overlap",
 ] as const;
 type SpecKey = typeof SPEC_KEYS[number];
 
@@ -134,6 +143,8 @@ export function parseExecSpec(spec: string): ExecTask {
       throw new ConfigError("a sockaddr task has exactly one worker");
     }
     const backoffMs = integer(found, "backoff", 100, 1, MAX_MS, " (ms)");
+    const { every, cron, tz, overlap } = Object.fromEntries(found);
+    const timer = readSchedule({ every, cron, tz, overlap, udp: sockaddr !== null });
     return {
       name,
       waitUs: integer(found, "wait", 0, 0, MAX_WAIT_US, " (microseconds)"),
@@ -151,6 +162,7 @@ export function parseExecSpec(spec: string): ExecTask {
       maxRestarts: integer(found, "max_restarts", 5, 0, 1_000_000),
       restartWindowMs: integer(found, "restart_window", 60_000, 1, MAX_MS, " (ms)"),
       sockaddr,
+      ...timer,
       spec,
     };
   } catch (error) {

@@ -15,6 +15,7 @@ import { AllRunning } from "./all_running.ts";
 import { endingText, logBound, logCrashLoop, logEnding } from "./task_log.ts";
 import { type Ending, RestartTracker } from "./restart_policy.ts";
 import { UdpBinding } from "./udp_binding.ts";
+import { TaskSchedule } from "./task_schedule.ts";
 import type { SpawnContext } from "../host/spawn_context.ts";
 import { WorkerHandle } from "../host/worker_handle.ts";
 import type { WorkerSlot } from "../host/worker_table.ts";
@@ -38,6 +39,8 @@ export class TaskSupervisor {
   readonly task: ExecTask;
   /** One slot per worker, index order. */
   readonly slots: readonly WorkerSlot[];
+  /** A timer task's ticks (`every=`, `cron=`); null for other tasks. */
+  readonly schedule: TaskSchedule | null;
   #context: SpawnContext;
   #tracker: RestartTracker;
   #live = new Map<WorkerSlot, Live>();
@@ -57,6 +60,7 @@ export class TaskSupervisor {
     );
     this.#binding = new UdpBinding(task);
     this.#allRunning = new AllRunning(task);
+    this.schedule = task.schedule && new TaskSchedule(task.schedule, task.overlap, this.slots);
   }
 
   /** The task's state. */
@@ -122,6 +126,7 @@ export class TaskSupervisor {
 
   /** Tells every worker that the host is stopping (`KSR.shutdown`), without waiting. */
   signalStop(): void {
+    this.schedule?.halt();
     for (const [slot, live] of this.#live) {
       this.#stopping.add(slot);
       live.handle.post({ type: "stop" });
@@ -188,6 +193,7 @@ export class TaskSupervisor {
       fn: this.task.name,
       waitUs: this.task.waitUs,
       sockaddr: this.task.sockaddr ?? undefined,
+      scheduled: this.schedule !== null,
     }, {
       message: (message) => this.#onMessage(slot, handle, message),
       crash: (error) => this.#ended(slot, handle, "crashed", error),
@@ -197,6 +203,7 @@ export class TaskSupervisor {
 
   #onMessage(slot: WorkerSlot, handle: WorkerHandle, message: WorkerToHost): void {
     const table = this.#context.table;
+    this.schedule?.heard(slot, handle, message);
     switch (message.type) {
       case "loaded":
         table.set(slot, "waiting");

@@ -22,6 +22,8 @@ export interface WorkerContext {
   readonly stopping: AbortSignal;
   /** The script's exported functions, by name, once it is loaded. */
   readonly functions: Map<string, ScriptFunction>;
+  /** Timer task: runs tick `id` (set by `ticks.ts` once the task's wait is over). */
+  tick?: (id: number) => void;
 }
 
 /** Waits `ms` milliseconds, or less if the worker is told to stop meanwhile. */

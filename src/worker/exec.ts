@@ -1,7 +1,7 @@
 /**
  * The exec role: waits the task's `wait`, then calls its function with the
  * worker index as a string, once, and tells the host how it ended. A UDP
- * task's worker serves datagrams instead (`udp.ts`).
+ * task's worker serves datagrams instead (`udp.ts`), a timer task's ticks (`ticks.ts`).
  *
  * @module
  */
@@ -9,6 +9,7 @@
 import { errorInfo } from "../shared/error_text.ts";
 import type { InitMessage } from "../shared/messages.ts";
 import { sleepUnlessStopped, type WorkerContext } from "./context.ts";
+import { serveTicks } from "./ticks.ts";
 
 /** Runs the exec task that `init` describes. */
 export async function runTask(init: InitMessage, context: WorkerContext): Promise<void> {
@@ -33,6 +34,10 @@ export async function runTask(init: InitMessage, context: WorkerContext): Promis
   if ((init.waitUs ?? 0) > 0) await waitFirst();
   if (stopping.aborted) return send({ type: "ended", outcome: "returned" });
   send({ type: "entered" });
+  if (init.scheduled) {
+    await serveTicks(context, () => fn(String(init.index)));
+    return send({ type: "ended", outcome: "returned" });
+  }
   try {
     await fn(String(init.index));
     send({ type: "ended", outcome: "returned" });

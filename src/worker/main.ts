@@ -85,5 +85,8 @@ scope.onmessage = (event) => {
     case "stats":
       context.send({ type: "stats", heapUsed: Deno.memoryUsage().heapUsed });
       break;
+    case "tick":
+      context.tick?.(message.id);
+      break;
   }
 };

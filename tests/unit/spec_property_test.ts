@@ -4,6 +4,7 @@
 // `ExecSpecError` are imported.
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { Cron } from "croner";
 import { ExecSpecError, parseExecSpec } from "../../src/tasks/spec.ts";
 
 // ---------------------------------------------------------------------------
@@ -20,6 +21,10 @@ const KEYS = [
   "max_restarts",
   "restart_window",
   "sockaddr",
+  "every",
+  "cron",
+  "tz",
+  "overlap",
 ] as const;
 type Key = typeof KEYS[number];
 const NUMERIC_KEYS = [
@@ -41,6 +46,8 @@ const M_DAY_MS = 86_400_000;
 /** The largest `max_restarts`. */
 const M_MAX_RESTARTS = 1_000_000;
 const POLICIES = ["no", "on-failure", "always"] as const;
+/** Milliseconds per unit of `every`. */
+const M_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 interface ModelTask {
   name: string;
@@ -52,6 +59,9 @@ interface ModelTask {
   maxRestarts: number;
   restartWindowMs: number;
   sockaddr: { host: string; port: number; text: string } | null;
+  /** The schedule as text (`every=10s`, `cron=… tz=…`), or null. */
+  schedule: string | null;
+  overlap: string;
   spec: string;
 }
 
@@ -91,6 +101,55 @@ function modelSockaddr(text: string): { host: string; port: number; text: string
   const port = Number(portText);
   if (port > 65535) refuse();
   return { host, port, text };
+}
+
+/** `every=`: a whole number of at least 1 with a unit, at most one day. */
+function modelEvery(text: string): string {
+  const match = /^([0-9]+)(ms|s|m|h)$/.exec(text) ?? refuse();
+  const ms = Number(match[1]) * M_UNITS[match[2]];
+  if (ms < 1 || ms > M_DAY_MS) refuse();
+  return `every=${text}`;
+}
+
+/** `cron=` with `tz=`: what croner accepts (5 or 6 fields) and fires at least once. */
+function modelCron(expression: string, tz: string | undefined): string {
+  let zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (tz !== undefined) {
+    try {
+      zone = new Intl.DateTimeFormat("en-US", { timeZone: tz }).resolvedOptions().timeZone;
+    } catch {
+      refuse();
+    }
+    if (zone.startsWith("+") || zone.startsWith("-")) refuse();
+  }
+  let next: Date | null = null;
+  try {
+    next = new Cron(expression, { timezone: zone, mode: "5-or-6-parts" }).nextRun();
+  } catch {
+    refuse();
+  }
+  if (next === null) refuse();
+  return `cron=${expression} tz=${zone}`;
+}
+
+/** The schedule keys: every or cron (not both, not with sockaddr), tz with cron, overlap. */
+function modelSchedule(values: Map<string, string>, udp: boolean) {
+  const every = values.get("every");
+  const cron = values.get("cron");
+  const tz = values.get("tz");
+  const overlap = values.get("overlap");
+  if (every !== undefined && cron !== undefined) refuse();
+  const timer = every !== undefined || cron !== undefined;
+  if (timer && udp) refuse();
+  if (tz !== undefined && cron === undefined) refuse();
+  if (overlap !== undefined && !timer) refuse();
+  if (overlap !== undefined && overlap !== "skip" && overlap !== "queue") refuse();
+  const schedule = every !== undefined
+    ? modelEvery(every)
+    : cron !== undefined
+    ? modelCron(cron, tz)
+    : null;
+  return { schedule, overlap: overlap ?? "skip" };
 }
 
 /** The model: the task a spec describes, or null when the spec must be refused. */
@@ -143,6 +202,7 @@ function modelTask(spec: string): ModelTask {
   const sockaddrText = values.get("sockaddr");
   const sockaddr = sockaddrText === undefined ? null : modelSockaddr(sockaddrText) ?? refuse();
   if (sockaddr !== null && workers > 1) refuse();
+  const { schedule, overlap } = modelSchedule(values, sockaddr !== null);
   return {
     name,
     waitUs,
@@ -153,6 +213,8 @@ function modelTask(spec: string): ModelTask {
     maxRestarts,
     restartWindowMs,
     sockaddr,
+    schedule,
+    overlap,
     spec,
   };
 }
@@ -249,6 +311,11 @@ const validValues = fc.record({
   max_restarts: numberText(0, M_MAX_RESTARTS),
   restart_window: numberText(1, M_DAY_MS),
   sockaddr: sockaddrValue,
+  every: fc.tuple(fc.integer({ min: 1, max: 24 }), fc.constantFrom("ms", "s", "m", "h"))
+    .map(([n, unit]) => `${n}${unit}`),
+  cron: fc.constantFrom("* * * * *", "*/5 * * * * *", "0 30 2 * * *", "0 9 * * MON-FRI", "@daily"),
+  tz: fc.constantFrom("UTC", "Europe/Berlin", "america/new_york"),
+  overlap: fc.constantFrom("skip", "queue"),
 }, { requiredKeys: ["name"] });
 
 /** The entries of a valid spec: the coupled keys (backoff_max, sockaddr's workers) made to fit. */
@@ -261,6 +328,10 @@ const validEntries: fc.Arbitrary<Entry[]> = validValues.map((values) => {
   if (v.sockaddr !== undefined && v.workers !== undefined && Number(v.workers) > 1) {
     v.workers = String(Number(v.workers) % 2);
   }
+  if (v.every !== undefined || v.sockaddr !== undefined) v.cron = undefined;
+  if (v.sockaddr !== undefined) v.every = undefined;
+  if (v.cron === undefined) v.tz = undefined;
+  if (v.every === undefined && v.cron === undefined) v.overlap = undefined;
   return KEYS.filter((k) => v[k] !== undefined).map((key) => ({ key, value: v[key]! }));
 });
 
@@ -376,6 +447,31 @@ const badSockaddr = fc.constantFrom(
   "udp:ho[st:1",
 );
 
+/** Schedule keys that are wrong alone or together. */
+const badSchedule: fc.Arbitrary<Entry[]> = fc.oneof(
+  fc.constantFrom("0ms", "0s", "10", "5x", "1.5s", "-1s", "10 s", "25h", "1441m", "").map((
+    value,
+  ) => [{ key: "every", value, quote: value !== value.trim() ? true : undefined }]),
+  fc.constantFrom("* * * *", "61 * * * *", "* * * * * * *", "0 0 30 2 *", "x").map((value) => [
+    { key: "cron", value },
+  ]),
+  fc.constantFrom("Mars/Olympus", "", "+01:00", "Local").map((value) => [
+    { key: "cron", value: "* * * * *" },
+    { key: "tz", value },
+  ]),
+  fc.constant<Entry[]>([{ key: "every", value: "1s" }, { key: "cron", value: "* * * * *" }]),
+  fc.constant<Entry[]>([{ key: "tz", value: "UTC" }]),
+  fc.constant<Entry[]>([{ key: "overlap", value: "skip" }]),
+  fc.constantFrom("", "Skip", "wait", "drop").map((value) => [
+    { key: "every", value: "1s" },
+    { key: "overlap", value },
+  ]),
+  fc.constant<Entry[]>([{ key: "every", value: "1s" }, {
+    key: "sockaddr",
+    value: "udp:127.0.0.1:0",
+  }]),
+);
+
 const badRestart = fc.constantFrom("", "yes", "Always", "ON-FAILURE", "on_failure", "never", "1");
 
 interface Mutation {
@@ -423,6 +519,16 @@ function mutate(entries: Entry[]): fc.Arbitrary<Mutation> {
       entries: replace("restart", { key: "restart", value }),
       kind: "bad restart",
       mentions: ["restart"],
+    })),
+    badSchedule.map((bad) => ({
+      entries: [
+        ...entries.filter((x) =>
+          !["every", "cron", "tz", "overlap", "sockaddr", "workers"].includes(x.key)
+        ),
+        ...bad,
+      ],
+      kind: "bad schedule",
+      mentions: [...new Set(bad.map((e) => e.key))],
     })),
     badSockaddr.map((value) => ({
       entries: replace("sockaddr", { key: "sockaddr", value }, "workers"),
@@ -526,6 +632,14 @@ const soupToken = fc.oneof(
       "udp:",
       "udp:127.0.0.1:5060",
       "udp:[::1]:0",
+      "10s",
+      "500ms",
+      "0ms",
+      "* * * * *",
+      "0 30 2 * * *",
+      "Europe/Berlin",
+      "skip",
+      "queue",
       "[",
       "]",
       ":",
@@ -571,6 +685,12 @@ const soupValue = fc.oneof(
         "always",
         "udp:127.0.0.1:5060",
         "udp:[::1]:0",
+        "10s",
+        "0ms",
+        "*/2 * * * * *",
+        "UTC",
+        "skip",
+        "queue",
         "x",
       ),
       blank,
@@ -630,7 +750,8 @@ function agrees(spec: string): void {
         "error" in got ? got.error.message : ""
       }`,
     );
-    assert.deepEqual(got.task, expected);
+    const task = got.task as { schedule: { text: string } | null };
+    assert.deepEqual({ ...task, schedule: task.schedule?.text ?? null }, expected);
   }
 }
 
@@ -645,6 +766,8 @@ Deno.test("property: the model agrees with a few hand-checked specs", () => {
     maxRestarts: 5,
     restartWindowMs: 60_000,
     sockaddr: null,
+    schedule: null,
+    overlap: "skip",
   };
   assert.deepEqual(model("name=t"), { ...base, name: "t", spec: "name=t" });
   assert.deepEqual(model(' NAME = "a b" ;Workers=0;'), {
@@ -660,6 +783,17 @@ Deno.test("property: the model agrees with a few hand-checked specs", () => {
     sockaddr: { host: "::1", port: 9, text: "udp:[::1]:009" },
     spec: "name=t;backoff=40000;sockaddr=udp:[::1]:009",
   });
+  assert.deepEqual(model("name=t;every=10s;overlap=queue"), {
+    ...base,
+    name: "t",
+    schedule: "every=10s",
+    overlap: "queue",
+    spec: "name=t;every=10s;overlap=queue",
+  });
+  assert.equal(
+    model("name=t;cron=0 30 2 * * *;tz=europe/berlin")?.schedule,
+    "cron=0 30 2 * * * tz=Europe/Berlin",
+  );
   for (
     const bad of [
       "",
@@ -679,6 +813,16 @@ Deno.test("property: the model agrees with a few hand-checked specs", () => {
       "name=t;restart=Always",
       "name=t;sockaddr=udp:h:65536",
       "name=t;sockaddr=udp:h:1;workers=2",
+      "name=t;every=0ms",
+      "name=t;every=10",
+      "name=t;every=2d",
+      "name=t;tz=UTC",
+      "name=t;overlap=skip",
+      "name=t;every=1s;overlap=later",
+      "name=t;every=1s;cron=* * * * *",
+      "name=t;cron=61 * * * *",
+      "name=t;cron=* * * * *;tz=Mars/Olympus",
+      "name=t;every=1s;sockaddr=udp:h:1",
     ]
   ) {
     assert.equal(model(bad), null, bad);
@@ -718,7 +862,7 @@ Deno.test("property (b): mutated specs always throw an ExecSpecError that quotes
     { numRuns: NUM_RUNS * 2 },
   );
   // Every kind of mutation was tried.
-  assert.equal(kinds.size, 9, [...kinds.keys()].join(", "));
+  assert.equal(kinds.size, 10, [...kinds.keys()].join(", "));
 });
 
 Deno.test("property (c): arbitrary strings parse or throw an ExecSpecError, nothing else", () => {

@@ -38,7 +38,8 @@ export function addEvrexecMethods(table: MethodTable, host: HostView): void {
   table.set("evroute.run", run);
   table.set("evrexec.list", {
     params: [],
-    help: "Each exec task: its state, spec and restart policy, and its workers with their states.",
+    help:
+      "Each exec task: its state, spec and restart policy, its workers with their states, and a timer task's schedule and ticks.",
     call: () => host.supervisors.map(taskInfo),
   });
 }

@@ -1,6 +1,6 @@
 /**
- * Task control over RPC: `evrexec.stop`, `evrexec.start`, `evrexec.restart`
- * and `evrexec.reload`.
+ * Task control over RPC: `evrexec.stop`, `evrexec.start`, `evrexec.restart`,
+ * `evrexec.trigger` and `evrexec.reload`.
  *
  * @module
  */
@@ -66,6 +66,19 @@ export function addTaskControlMethods(table: MethodTable, host: HostView): void 
       const supervisor = findTask(host, values);
       await supervisor.restart(grace(), findIndex(supervisor, values.index));
       return taskInfo(supervisor);
+    },
+  });
+  table.set("evrexec.trigger", {
+    params: [{ name: "task" }, { name: "index", optional: true }],
+    help:
+      "Runs one tick of a timer task now on its workers, or only worker index, under its overlap rule; answers once the ticks have started.",
+    async call(values) {
+      const supervisor = findTask(host, values);
+      const index = findIndex(supervisor, values.index);
+      if (supervisor.schedule === null) {
+        throw badParams(`task ${JSON.stringify(supervisor.task.name)} has no every= or cron=`);
+      }
+      return { task: supervisor.task.name, ticks: await supervisor.schedule.trigger(index) };
     },
   });
   table.set("evrexec.reload", {

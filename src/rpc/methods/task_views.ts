@@ -66,6 +66,7 @@ export function taskInfo(supervisor: TaskSupervisor) {
     restart: task.restart,
     wait_us: task.waitUs,
     ...(task.sockaddr ? { sockaddr: task.sockaddr.text } : {}),
+    ...supervisor.schedule?.view(),
     workers: supervisor.slots.map(workerInfo),
   };
 }

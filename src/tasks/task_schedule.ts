@@ -1,0 +1,202 @@
+/**
+ * A timer task's ticks on the host: one {@link Ticker} per worker, started
+ * when the worker is ready, fed by its tick messages, triggered over RPC.
+ *
+ * @module
+ */
+
+import type { WorkerHandle } from "../host/worker_handle.ts";
+import type { WorkerSlot } from "../host/worker_table.ts";
+import { settlesWithin } from "../shared/deadline.ts";
+import { errorStack } from "../shared/error_text.ts";
+import type { WorkerToHost } from "../shared/messages.ts";
+import type { Overlap, Schedule } from "./schedule.ts";
+import { logEnding } from "./task_log.ts";
+import { systemClock, type Tick, type TickClock, type TickCounts, Ticker } from "./ticker.ts";
+import type { TickOutcome } from "./ticker.ts";
+
+/** How often a trigger waiting for its tick to start checks that the worker still lives. */
+const LIVENESS_POLL_MS = 250;
+/** A time for RPC answers: ISO 8601, or null. */
+const iso = (ms: number | null) => ms === null ? null : new Date(ms).toISOString();
+/** A duration for RPC answers: ms to a tenth, or null. */
+const tenths = (ms: number | null) => ms === null ? null : Math.round(ms * 10) / 10;
+
+/** What a timer task adds to its `evrexec.list` entry: its totals, then each worker's ticks. */
+export interface ScheduleView {
+  /** `every=300ms` or `cron=… tz=…`. */
+  readonly schedule: string;
+  readonly overlap: Overlap;
+  /** The earliest next tick of any worker. */
+  readonly next_run: string | null;
+  /** The latest tick start of any worker. */
+  readonly last_run: string | null;
+  /** How long the tick that ended last took, in ms. */
+  readonly last_duration_ms: number | null;
+  readonly runs: number;
+  readonly errors: number;
+  readonly skipped: number;
+  /** The same figures per worker, and whether a tick runs now. */
+  readonly ticks: readonly WorkerTicks[];
+}
+
+/** One worker's figures in a {@link ScheduleView}. */
+export interface WorkerTicks {
+  readonly index: number;
+  readonly next_run: string | null;
+  readonly last_run: string | null;
+  readonly last_duration_ms: number | null;
+  readonly runs: number;
+  readonly errors: number;
+  readonly skipped: number;
+  readonly in_tick: boolean;
+}
+
+/** The ticks of every worker of one timer task. */
+export class TaskSchedule {
+  /** The schedule every worker keeps. */
+  readonly schedule: Schedule;
+  /** The overlap rule. */
+  readonly overlap: Overlap;
+  #slots: readonly WorkerSlot[];
+  #tickers: Ticker[];
+  #handles = new Map<WorkerSlot, WorkerHandle>();
+  #lastDurationMs: number | null = null;
+  /** Workers whose first skipped tick was logged as a warning (until a new worker). */
+  #warned = new Set<WorkerSlot>();
+
+  /** Ticks for `slots`, idle until each worker is ready. */
+  constructor(
+    schedule: Schedule,
+    overlap: Overlap,
+    slots: readonly WorkerSlot[],
+    clock: TickClock = systemClock,
+  ) {
+    this.schedule = schedule;
+    this.overlap = overlap;
+    this.#slots = slots;
+    this.#tickers = slots.map((slot) =>
+      new Ticker(schedule, overlap, clock, {
+        send: (tick) => this.#send(slot, tick),
+        skipped: (tick) => this.#logSkip(slot, tick),
+      })
+    );
+  }
+
+  /** The ticker of `slot`, if its worker is the one ready now (else it is halted). */
+  #live(slot: WorkerSlot): Ticker | null {
+    const ticker = this.#tickers[slot.index];
+    if (slot.state === "running" && this.#handles.has(slot)) return ticker;
+    ticker.halt(); // the worker died, was replaced or stopped meanwhile
+    this.#handles.delete(slot);
+    return null;
+  }
+
+  #send(slot: WorkerSlot, tick: Tick): void {
+    if (this.#live(slot) !== null) this.#handles.get(slot)?.post({ type: "tick", id: tick.id });
+  }
+
+  #logSkip(slot: WorkerSlot, tick: Tick): void {
+    const first = !this.#warned.has(slot);
+    this.#warned.add(slot);
+    logEnding(
+      slot,
+      first ? "warning" : "debug",
+      `tick of ${iso(tick.due)} skipped: the previous call still runs (overlap=${this.overlap})` +
+        (first ? "; evrexec.list counts the skipped ticks" : ""),
+    );
+  }
+
+  /**
+   * Follows a message of `slot`'s worker `handle`: `entered` starts its
+   * ticks, `ended` stops them, tick messages update the figures.
+   */
+  heard(slot: WorkerSlot, handle: WorkerHandle, message: WorkerToHost): void {
+    const ticker = this.#tickers[slot.index];
+    if (message.type === "entered") {
+      this.#handles.set(slot, handle);
+      this.#warned.delete(slot);
+      return ticker.begin();
+    }
+    if (this.#handles.get(slot) !== handle) return; // an old worker, replaced already
+    if (message.type === "ended") {
+      ticker.halt();
+      this.#handles.delete(slot);
+    } else if (message.type === "tick-started") {
+      ticker.started(message.id);
+    } else if (message.type === "tick-ended") {
+      const tick = ticker.ended(message.id, message.ran, message.ms, message.error !== undefined);
+      if (tick !== null && message.ran) this.#lastDurationMs = message.ms;
+      if (tick !== null && message.error !== undefined) {
+        logEnding(
+          slot,
+          "error",
+          `tick of ${iso(tick.due)} failed: ${errorStack(message.error)}`,
+          message.error,
+        );
+      }
+    }
+  }
+
+  /**
+   * Runs one tick now on every worker (or worker `index`), under the overlap
+   * rule; resolves once each tick has started, was queued or skipped.
+   */
+  async trigger(index?: number): Promise<{ index: number; tick: TickOutcome }[]> {
+    const slots = index === undefined ? this.#slots : [this.#slots[index]];
+    return await Promise.all(slots.map(async (slot) => ({
+      index: slot.index,
+      tick: await this.#started(slot, this.#live(slot)?.trigger()),
+    })));
+  }
+
+  /** Waits for a triggered tick to start, or for its worker to be gone (it never answers then). */
+  async #started(slot: WorkerSlot, outcome?: Promise<TickOutcome>): Promise<TickOutcome> {
+    while (outcome !== undefined) {
+      const known = await settlesWithin(outcome, LIVENESS_POLL_MS);
+      if (known || this.#live(slot) === null) return await outcome;
+    }
+    return "not running";
+  }
+
+  /** Stops every worker's ticks for good: the host is stopping. */
+  halt(): void {
+    for (const slot of this.#slots) {
+      this.#tickers[slot.index].halt();
+      this.#handles.delete(slot);
+    }
+  }
+
+  /** The schedule and its figures, for `evrexec.list`. */
+  view(): ScheduleView {
+    const rows = this.#slots.map((slot) => {
+      const live = this.#live(slot) !== null;
+      return { slot, counts: this.#tickers[slot.index].counts(), live };
+    });
+    const all = rows.map((row) => row.counts);
+    const times = (pick: (c: TickCounts) => number | null) =>
+      all.map(pick).filter((t): t is number => t !== null);
+    const next = times((c) => c.nextRun);
+    const last = times((c) => c.lastRun);
+    return {
+      schedule: this.schedule.text,
+      overlap: this.overlap,
+      next_run: next.length ? iso(Math.min(...next)) : null,
+      last_run: last.length ? iso(Math.max(...last)) : null,
+      last_duration_ms: tenths(this.#lastDurationMs),
+      runs: all.reduce((sum, c) => sum + c.runs, 0),
+      errors: all.reduce((sum, c) => sum + c.errors, 0),
+      skipped: all.reduce((sum, c) => sum + c.skipped, 0),
+      ticks: rows.map(({ slot, counts, live }) => ({
+        index: slot.index,
+        next_run: iso(counts.nextRun),
+        last_run: iso(counts.lastRun),
+        last_duration_ms: tenths(counts.lastDurationMs),
+        runs: counts.runs,
+        errors: counts.errors,
+        skipped: counts.skipped,
+        in_tick: live && counts.inTick,
+      })),
+    };
+  }
+}
