@@ -34,4 +34,9 @@ export interface HostConfig {
   readonly maxConnections: number;
   /** A connection without any progress for this long is closed, in milliseconds. */
   readonly idleTimeoutMs: number;
+  /**
+   * Workers stuck in synchronous code tolerated; one more and the host exits 1
+   * (default: half the CPU cores, at least 1).
+   */
+  readonly maxStuck?: number;
 }
