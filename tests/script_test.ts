@@ -85,6 +85,7 @@ Deno.test("cli: usage errors exit 2 with one line; --help and --version exit 0",
     [["--log-format", "xml", fixture("tasks.ts")], /--log-format must be one of text, json/],
     [["--rpc-workers", "0", fixture("tasks.ts")], /--rpc-workers must be an integer from 1/],
     [["--socket-mode", "999", fixture("tasks.ts")], /--socket-mode must be an octal file mode/],
+    [["--max-stuck", "x", fixture("tasks.ts")], /--max-stuck must be an integer from 0 to 1024/],
   ];
   for (const [args, pattern] of usage) {
     const exit = await runHost(args);

@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import type { HostConfig } from "../host/config.ts";
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat } from "../host/log.ts";
 import { defaultMemoryLimitMiB } from "../host/memory_watchdog.ts";
+import { defaultMaxStuck } from "../host/worker_registry.ts";
 import { DEFAULT_SOCKET_MODE, defaultSocketPath } from "../rpc/socket_file.ts";
 import { ConfigError } from "../shared/errors.ts";
 import { parseExecSpec } from "../tasks/spec.ts";
@@ -38,6 +39,7 @@ export function parseCli(args: readonly string[]): CliRequest {
         "memory-limit": { type: "string" },
         "max-connections": { type: "string" },
         "idle-timeout": { type: "string" },
+        "max-stuck": { type: "string" },
         "log-level": { type: "string", short: "l" },
         "log-format": { type: "string" },
         watch: { type: "boolean" },
@@ -79,6 +81,7 @@ export function parseCli(args: readonly string[]): CliRequest {
     ),
     maxConnections: intOption("--max-connections", values["max-connections"], 512, 1, 100_000),
     idleTimeoutMs: intOption("--idle-timeout", values["idle-timeout"], 120_000, 100, 86_400_000),
+    maxStuck: intOption("--max-stuck", values["max-stuck"], defaultMaxStuck(), 0, 1024),
     scriptUrl: resolveScript(positionals[0]),
     watch: values.watch ?? false,
     check: values.check ?? false,

@@ -24,6 +24,8 @@ Options:
                             one isolate's heap limit; 0 turns the watchdog off)
       --max-connections N   RPC connections served at once (default 512)
       --idle-timeout MS     close a connection without progress for this long (default 120000)
+      --max-stuck N         workers stuck in synchronous code tolerated; one more and the
+                            host exits 1 (default: half the CPU cores, at least 1)
   -l, --log-level LEVEL     debug | info | warning | error (default info)
       --log-format FMT      text | json (default text)
       --watch               reload when the script or a local file it imports changes

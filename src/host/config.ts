@@ -38,4 +38,9 @@ export interface HostConfig {
   readonly check?: boolean;
   /** Reload when a file of the script's module graph changes. */
   readonly watch?: boolean;
+  /**
+   * Workers stuck in synchronous code tolerated; one more and the host exits 1
+   * (default: half the CPU cores, at least 1).
+   */
+  readonly maxStuck?: number;
 }

@@ -8,7 +8,7 @@
 
 import { settlesWithin, withTimeout } from "../shared/deadline.ts";
 import { errorLine, messageOf } from "../shared/error_text.ts";
-import { ConfigError } from "../shared/errors.ts";
+import { ConfigError, EXIT_FATAL } from "../shared/errors.ts";
 import type { HostView, ReloadReport } from "./view.ts";
 import { log } from "./log.ts";
 import { MemoryWatchdog } from "./memory_watchdog.ts";
@@ -29,6 +29,7 @@ import { WorkerTable } from "./worker_table.ts";
 import { requireDenoRun } from "../dev/deno_command.ts";
 import { startChecker, type TypeChecker } from "../dev/type_check.ts";
 import { type ScriptWatcher, startWatcher } from "../dev/watcher.ts";
+import { defaultMaxStuck, type StuckWorker, WorkerRegistry } from "./worker_registry.ts";
 
 /** How long start-up waits for UDP tasks to bind. */
 const BIND_TIMEOUT_MS = 10_000;
@@ -64,6 +65,11 @@ export class Host implements HostView {
     this.supervisors = config.tasks.map((task) => new TaskSupervisor(task, context));
   }
 
+  /** This host's live workers, and those stopped while stuck in synchronous code. */
+  get workers(): WorkerRegistry {
+    return this.#context.workers;
+  }
+
   /** The warm RPC pool in service now (a reload replaces it). */
   get pool(): RpcPool {
     return this.#pool;
@@ -85,12 +91,19 @@ export class Host implements HostView {
     if (await clearSocketPath(config.socket) === "stale") {
       log("rpc").info("removed a stale socket at {path}", { path: config.socket });
     }
-    const context = {
+    let started: Host | null = null;
+    const context: SpawnContext = {
       scriptUrl: config.scriptUrl,
       logLevel: config.logLevel,
       table: new WorkerTable(),
+      workers: new WorkerRegistry({
+        maxStuck: config.maxStuck ?? defaultMaxStuck(),
+        tooManyStuck: (stuck) => {
+          if (started !== null) started.#tooManyStuck(stuck);
+        },
+      }),
     };
-    const host = new Host(config, context, newPool(config, context));
+    const host = started = new Host(config, context, newPool(config, context));
     host.#checker = checker;
     try {
       const functions = await host.#pool.load().catch((error: ErrorInfo) => {
@@ -100,7 +113,7 @@ export class Host implements HostView {
       if (missing !== null) throw new ConfigError(missing);
       host.#server = RpcServer.listen(config, host.#methods());
       if (config.memoryLimitMiB > 0) {
-        host.#watchdog = new MemoryWatchdog(config.memoryLimitMiB);
+        host.#watchdog = new MemoryWatchdog(config.memoryLimitMiB, context.workers);
         host.#watchdog.start();
       }
       for (const supervisor of host.supervisors) supervisor.start();
@@ -246,6 +259,27 @@ export class Host implements HostView {
     }
     this.#terminateWorkers();
     await this.#server?.close(500);
+  }
+
+  /**
+   * More workers are stuck in synchronous code than `--max-stuck`: each may
+   * keep a core busy for good, so the host exits 1 for its service manager to
+   * restart it. Not while it stops: stopping makes stuck workers, and ends.
+   */
+  #tooManyStuck(stuck: readonly StuckWorker[]): void {
+    if (this.#stopped || this.#shuttingDown) return;
+    log().fatal(
+      "{count} workers are stuck in synchronous code ({workers}), past --max-stuck {max}: each " +
+        "may keep a CPU core busy and Deno cannot stop them; exiting so that the service " +
+        "manager restarts the host",
+      {
+        count: stuck.length,
+        workers: stuck.map((worker) => worker.label).join(", "),
+        max: this.#context.workers.maxStuck,
+      },
+    );
+    this.stop();
+    Deno.exit(EXIT_FATAL);
   }
 
   /** Stops RPC and every worker at once, and removes the socket file. */

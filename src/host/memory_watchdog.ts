@@ -2,11 +2,12 @@
  * The memory watchdog. V8 aborts the whole process when any isolate runs
  * out of heap, so a worker that allocates without end would take the host
  * down. The watchdog samples the process's RSS; past `--memory-limit` it asks
- * every worker for its heap and kills the biggest one that answers (its
- * owner then logs why and applies its restart policy). A worker stuck in
- * synchronous code cannot answer, and Deno cannot interrupt it either
- * (`worker.terminate()` does not stop it): then the host exits with one
- * clear line, before V8 aborts it with a C stack trace.
+ * every worker of its host for its heap and kills the biggest one that
+ * answers, if that heap explains the growth (its owner then logs why and
+ * applies its restart policy). Otherwise, the growth being in a worker stuck
+ * in synchronous code (which cannot answer, and which Deno cannot interrupt)
+ * or elsewhere, the host exits with one clear line, before V8 aborts it with
+ * a C stack trace.
  *
  * @module
  */
@@ -14,7 +15,8 @@
 import { getHeapStatistics } from "node:v8";
 import { EXIT_FATAL } from "../shared/errors.ts";
 import { log } from "./log.ts";
-import { liveWorkers, type WorkerHandle } from "./worker_handle.ts";
+import type { WorkerHandle } from "./worker_handle.ts";
+import type { WorkerRegistry } from "./worker_registry.ts";
 
 const MIB = 1024 * 1024;
 const SAMPLE_MS = 200;
@@ -23,18 +25,26 @@ const ANSWER_MS = 150;
 const MAX_FUTILE_KILLS = 3;
 /** After a kill, the time the freed heap gets to show in the RSS. */
 const SETTLE_MS = 1000;
+/**
+ * A worker explains the growth when its heap is at least this share of the
+ * RSS gained since the lowest RSS seen: an innocent worker is never stopped.
+ */
+const EXPLAINS_SHARE = 0.5;
 
 /** Watches the process's memory and kills the worker that grows it past the limit. */
 export class MemoryWatchdog {
   #limitBytes: number;
+  #workers: WorkerRegistry;
+  #lowestRss = Infinity;
   #timer: ReturnType<typeof setInterval> | null = null;
   #checking = false;
   #futileKills = 0;
   #lastKill = -Infinity;
 
-  /** Watches for an RSS over `limitMiB` mebibytes. */
-  constructor(limitMiB: number) {
+  /** Watches for an RSS over `limitMiB` mebibytes, caused by one of `workers`. */
+  constructor(limitMiB: number, workers: WorkerRegistry) {
     this.#limitBytes = limitMiB * MIB;
+    this.#workers = workers;
   }
 
   /** Starts sampling. */
@@ -52,6 +62,7 @@ export class MemoryWatchdog {
   async #check(): Promise<void> {
     if (this.#checking) return;
     const rss = Deno.memoryUsage().rss;
+    this.#lowestRss = Math.min(this.#lowestRss, rss);
     if (rss < this.#limitBytes) {
       this.#futileKills = 0;
       return;
@@ -59,7 +70,7 @@ export class MemoryWatchdog {
     if (performance.now() - this.#lastKill < SETTLE_MS && rss < this.#limitBytes * 1.25) return;
     this.#checking = true;
     try {
-      const workers = [...liveWorkers];
+      const workers = [...this.#workers.live];
       const heaps = await Promise.all(workers.map((worker) => worker.heapUsed(ANSWER_MS)));
       const answered = workers
         .map((worker, i) => ({ worker, heap: heaps[i] }))
@@ -67,26 +78,35 @@ export class MemoryWatchdog {
         .sort((a, b) => b.heap - a.heap);
       const silent = workers.filter((_, i) => heaps[i] === null);
       const biggest = answered[0];
-      if (biggest !== undefined && this.#futileKills < MAX_FUTILE_KILLS) {
+      const growth = rss - this.#lowestRss;
+      const explains = biggest !== undefined && biggest.heap >= growth * EXPLAINS_SHARE;
+      if (explains && this.#futileKills < MAX_FUTILE_KILLS) {
         this.#futileKills++;
         this.#lastKill = performance.now();
         biggest.worker.kill({
           name: "MemoryLimitError",
-          message: `out of memory: the host's RSS reached ${Math.round(rss / MIB)} MiB ` +
-            `(--memory-limit ${Math.round(this.#limitBytes / MIB)} MiB) and this worker held ` +
-            `${Math.round(biggest.heap / MIB)} MiB of heap, the most of all; it was stopped`,
+          message: `out of memory: the host's RSS reached ${mib(rss)} MiB ` +
+            `(--memory-limit ${mib(this.#limitBytes)} MiB) and this worker held ` +
+            `${mib(biggest.heap)} MiB of heap, the most of all; it was stopped`,
         });
         return;
       }
+      let reason: string;
+      if (silent.length > 0) {
+        reason = `the growth is in a worker stuck in synchronous code (${
+          silent.map((worker) => worker.label).join(", ")
+        }), which Deno cannot interrupt`;
+      } else if (explains) {
+        reason = `${MAX_FUTILE_KILLS} stops of the biggest worker did not bring it down`;
+      } else {
+        reason = `no worker's heap explains the growth of ${mib(growth)} MiB (the biggest: ${
+          biggest ? `${biggest.worker.label}, ${mib(biggest.heap)} MiB` : "none answered"
+        })`;
+      }
       log().fatal(
-        "out of memory: the host's RSS reached {rss} MiB (--memory-limit {limit} MiB) and the " +
-          "growth is in a worker stuck in synchronous code ({workers}), which Deno cannot " +
-          "interrupt; exiting before V8 aborts the process",
-        {
-          rss: Math.round(rss / MIB),
-          limit: Math.round(this.#limitBytes / MIB),
-          workers: silent.map((worker) => worker.label).join(", ") || "none answered",
-        },
+        "out of memory: the host's RSS reached {rss} MiB (--memory-limit {limit} MiB) and " +
+          "{reason}; exiting before V8 aborts the process",
+        { rss: mib(rss), limit: mib(this.#limitBytes), reason },
       );
       Deno.exit(EXIT_FATAL);
     } finally {
@@ -94,6 +114,8 @@ export class MemoryWatchdog {
     }
   }
 }
+
+const mib = (bytes: number) => Math.round(bytes / MIB);
 
 /** The default limit: three quarters of one isolate's heap limit, in MiB. */
 export function defaultMemoryLimitMiB(): number {

@@ -6,6 +6,7 @@
 
 import type { RpcPool } from "../pool/pool.ts";
 import type { TaskSupervisor } from "../tasks/supervisor.ts";
+import type { WorkerRegistry } from "./worker_registry.ts";
 import type { WorkerTable } from "./worker_table.ts";
 
 /** What `evrexec.reload` answers. */
@@ -30,6 +31,8 @@ export interface HostView {
   readonly startedAt: number;
   /** Every worker's state. */
   readonly table: WorkerTable;
+  /** This host's live workers, and those stopped while stuck in synchronous code. */
+  readonly workers: WorkerRegistry;
   /** The warm RPC pool in service now. */
   readonly pool: RpcPool;
   /** One supervisor per exec task, in the order the tasks were given. */

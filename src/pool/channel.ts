@@ -1,7 +1,8 @@
 /**
  * The host's side of the shared channel (see `shared/channel_layout.ts`):
  * writes a request, wakes the worker, and waits for the answer with
- * `Atomics.waitAsync`, so the host's thread never blocks.
+ * `Atomics.waitAsync`, so the host's thread never blocks. Closing the
+ * channel ends that wait: nothing stays pending once a call has ended.
  *
  * @module
  */
@@ -10,6 +11,7 @@ import {
   ANSWER_KINDS,
   channelViews,
   newChannelBuffer,
+  nextCount,
   type SharedAnswer,
   Slot,
 } from "../shared/channel_layout.ts";
@@ -17,23 +19,36 @@ import {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** Settings of a {@link HostChannel}. */
+export interface HostChannelOptions {
+  /**
+   * Where the request and answer counts start (default 0), an Int32; tests
+   * start them just below the wrap.
+   */
+  readonly counterStart?: number;
+}
+
 /** The host's end of one worker's channel. */
 export class HostChannel {
   /** The buffer to hand to the worker in its init message. */
-  readonly buffer: SharedArrayBuffer;
+  readonly buffer: SharedArrayBuffer = newChannelBuffer();
   #header: Int32Array;
   #bytes: Uint8Array;
+  #closed = false;
 
-  /** Wraps `buffer`, or a new one. */
-  constructor(buffer: SharedArrayBuffer = newChannelBuffer()) {
-    this.buffer = buffer;
-    ({ header: this.#header, bytes: this.#bytes } = channelViews(buffer));
+  /** A new channel on a new buffer, its counts at `counterStart`. */
+  constructor(options: HostChannelOptions = {}) {
+    ({ header: this.#header, bytes: this.#bytes } = channelViews(this.buffer));
+    const start = (options.counterStart ?? 0) | 0;
+    this.#header[Slot.REQUESTS] = start;
+    this.#header[Slot.ANSWERS] = start;
   }
 
   /**
    * Sends a request and resolves with its answer; null (nothing sent) when
    * the request does not fit or is not well-formed Unicode. Rejects if the
-   * answer is not the one to this request (the channel must then be dropped).
+   * answer is not the one to this request (the channel must then be
+   * dropped), or once the channel is closed.
    */
   call(id: number, fn: string, data: string): Promise<SharedAnswer> | null {
     // UTF-8 cannot carry a lone surrogate; postMessage can.
@@ -53,17 +68,29 @@ export class HostChannel {
   }
 
   /**
+   * Drops the channel: a call still waiting for its answer rejects at once,
+   * so neither its promise nor the buffer outlives the call.
+   */
+  close(): void {
+    this.#closed = true;
+    Atomics.notify(this.#header, Slot.ANSWERS);
+  }
+
+  /**
    * Resolves with the answer once the answer count has moved past `answers`.
    * The count is checked again after every wake-up: a wake-up alone proves
    * nothing (under load, waits were seen to return "ok" without a new answer).
    */
   async #answerAfter(answers: number, id: number): Promise<SharedAnswer> {
     const header = this.#header;
-    while (Atomics.load(header, Slot.ANSWERS) === answers) {
+    while (!this.#closed && Atomics.load(header, Slot.ANSWERS) === answers) {
       const wait = Atomics.waitAsync(header, Slot.ANSWERS, answers);
       if (wait.async) await wait.value;
     }
-    if (header[Slot.ANSWER_ID] !== id || Atomics.load(header, Slot.ANSWERS) !== answers + 1) {
+    if (this.#closed) throw new Error(`the shared channel was closed (request ${id})`);
+    if (
+      header[Slot.ANSWER_ID] !== id || Atomics.load(header, Slot.ANSWERS) !== nextCount(answers)
+    ) {
       throw new Error(`the shared channel is out of step (request ${id})`);
     }
     return {

@@ -1,6 +1,7 @@
 /**
  * A call for the RPC pool, and the queue where calls wait for a worker: first
- * in, first out, with calls whose client has gone dropped as they come up.
+ * in, first out, with calls whose client has gone, or that are refused by
+ * then, answered as they come up.
  *
  * @module
  */
@@ -36,18 +37,24 @@ export class JobQueue {
   }
 
   /**
-   * The oldest call whose client is still there; calls whose client has
-   * gone are answered "busy" and dropped on the way.
+   * The oldest call whose client is still there and that `refusal` lets
+   * run; calls whose client has gone are answered "busy", and refused ones
+   * with their refusal, and dropped on the way.
    */
-  next(): Job | undefined {
+  next(refusal: (job: Job) => RpcError | null = () => null): Job | undefined {
     while (this.length > 0) {
       const job = this.#jobs[this.#head++];
       if (this.#head > 1024 && this.#head * 2 > this.#jobs.length) {
         this.#jobs = this.#jobs.slice(this.#head);
         this.#head = 0;
       }
-      if (!job.signal?.aborted) return job;
-      job.reject(new RpcError(RpcCode.BUSY, `${job.fn}: the client has gone; not run`));
+      if (job.signal?.aborted) {
+        job.reject(new RpcError(RpcCode.BUSY, `${job.fn}: the client has gone; not run`));
+        continue;
+      }
+      const refused = refusal(job);
+      if (refused === null) return job;
+      job.reject(refused);
     }
     return undefined;
   }

@@ -43,12 +43,17 @@ export class PoolMember {
   #channel: HostChannel | null = null;
   #context: SpawnContext;
   #events: MemberEvents;
+  #counterStart: number;
 
-  /** Registers the member's slot; `spawn` starts its worker. */
-  constructor(index: number, context: SpawnContext, events: MemberEvents) {
+  /**
+   * Registers the member's slot; `spawn` starts its worker. Its channels'
+   * counts start at `counterStart`.
+   */
+  constructor(index: number, context: SpawnContext, events: MemberEvents, counterStart = 0) {
     this.slot = context.table.add("rpc", POOL_TASK, index);
     this.#context = context;
     this.#events = events;
+    this.#counterStart = counterStart;
   }
 
   /** True when the member can take a call now. */
@@ -56,24 +61,58 @@ export class PoolMember {
     return this.ready && this.job === null && this.handle !== null;
   }
 
-  /** Starts a new worker for the member. Blocks for the worker's start-up. */
+  /**
+   * Starts a new worker for the member. Blocks for the worker's start-up.
+   * Only the member's current worker is heard: a replaced one that is still
+   * being stopped may log, but its crash or answers change nothing.
+   */
   spawn(): void {
-    const { table, scriptUrl, logLevel } = this.#context;
+    const { table, scriptUrl, logLevel, workers } = this.#context;
     table.set(this.slot, "starting");
-    this.ready = false;
-    this.#channel = new HostChannel();
-    this.handle = new WorkerHandle({
+    this.release();
+    const channel = new HostChannel({ counterStart: this.#counterStart });
+    this.#channel = channel;
+    const handle: WorkerHandle = new WorkerHandle({
       type: "init",
       role: "rpc",
       scriptUrl,
       task: POOL_TASK,
       index: this.slot.index,
       logLevel,
-      shared: this.#channel.buffer,
+      shared: channel.buffer,
     }, {
-      message: (message) => this.#onMessage(message),
-      crash: (error) => this.#events.lost(this, `worker crashed: ${error.message}`, error),
-    });
+      message: (message) => {
+        if (this.handle === handle || message.type === "log") this.#onMessage(message);
+      },
+      crash: (error) => {
+        if (this.handle === handle) {
+          this.#events.lost(this, `worker crashed: ${error.message}`, error);
+        }
+      },
+    }, workers);
+    this.handle = handle;
+  }
+
+  /**
+   * Lets go of the worker: ends the wait on its channel, then terminates it,
+   * or with `stop`, pings it first to tell whether it is stuck in synchronous
+   * code. Resolves true when it was stuck.
+   */
+  release(stop = false): Promise<boolean> {
+    const handle = this.handle;
+    this.handle = null;
+    this.ready = false;
+    this.#channel?.close();
+    this.#channel = null;
+    if (handle === null) return Promise.resolve(false);
+    if (stop) return handle.stop();
+    handle.terminate();
+    return Promise.resolve(false);
+  }
+
+  /** Aborts `KSR.shutdown` in the worker: the host stops, or the pool is retired. */
+  signalStop(): void {
+    this.handle?.post({ type: "stop" });
   }
 
   /** Hands `job` to the worker. */

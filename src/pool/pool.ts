@@ -1,7 +1,8 @@
 /**
  * The warm RPC pool: workers with the script already loaded (`member.ts`),
  * one call at a time each, a bounded queue in front (`job.ts`), and one
- * sweep timer that times out runs and replaces their worker. Its first
+ * sweep timer that times out runs and replaces their worker; a function
+ * that got its worker stuck is refused (`stuck_functions.ts`). Its first
  * worker also reports the script's exported functions.
  *
  * @module
@@ -11,10 +12,12 @@ import { log, logVerbatim } from "../host/log.ts";
 import type { SpawnContext } from "../host/spawn_context.ts";
 import { RpcCode, RpcError } from "../rpc/errors.ts";
 import { settlesWithin } from "../shared/deadline.ts";
+import { nextCount } from "../shared/channel_layout.ts";
 import { errorStack } from "../shared/error_text.ts";
 import type { ErrorInfo } from "../shared/messages.ts";
 import { type Job, JobQueue } from "./job.ts";
 import { type MemberEvents, POOL_TASK, PoolMember } from "./member.ts";
+import { StuckFunctions } from "./stuck_functions.ts";
 
 /** Delay before a pool worker that failed to start is started again. */
 const RESPAWN_DELAY_MS = 1000;
@@ -27,6 +30,11 @@ export interface PoolOptions {
   readonly queueLimit: number;
   /** How long a run may take, in milliseconds. */
   readonly timeoutMs: number;
+  /**
+   * The first request id, and where every channel's counts start (default
+   * 1), an Int32; ids and counts wrap, and tests start them just below that.
+   */
+  readonly counterStart?: number;
 }
 
 /** The pool of warm workers that runs `evrexec.run` calls. */
@@ -35,7 +43,8 @@ export class RpcPool {
   #context: SpawnContext;
   #members: PoolMember[];
   #queue = new JobQueue();
-  #nextId = 1;
+  #nextId: number;
+  #stuck = new StuckFunctions();
   #functions: readonly string[] = [];
   #functionSet: ReadonlySet<string> = new Set();
   #everLoaded = false;
@@ -48,6 +57,8 @@ export class RpcPool {
   constructor(options: PoolOptions, context: SpawnContext) {
     this.#options = options;
     this.#context = context;
+    const counterStart = (options.counterStart ?? 1) | 0;
+    this.#nextId = counterStart;
     const every = Math.min(1000, Math.max(10, options.timeoutMs / 10));
     this.#sweeper = setInterval(() => this.#sweep(), every);
     Deno.unrefTimer(this.#sweeper);
@@ -58,7 +69,7 @@ export class RpcPool {
     };
     this.#members = Array.from(
       { length: options.size },
-      (_, index) => new PoolMember(index, context, events),
+      (_, index) => new PoolMember(index, context, events, counterStart),
     );
   }
 
@@ -98,21 +109,25 @@ export class RpcPool {
 
   /**
    * Runs `fn(data)` on a warm worker; resolves with the result as JSON text.
-   * Rejects with an {@link RpcError}: the function threw, timed out, or the
-   * queue is full. A call still queued when `signal` aborts (its client has
-   * gone) is dropped; a running one finishes.
+   * Rejects with an {@link RpcError}: the function threw, timed out, got a
+   * worker stuck earlier, or the queue is full. A call still queued when
+   * `signal` aborts (its client has gone) is dropped; a running one finishes.
    */
   run(fn: string, data: string, signal?: AbortSignal): Promise<string> {
     if (!this.#accepting) {
       return Promise.reject(new RpcError(RpcCode.BUSY, "busy: the host is stopping"));
     }
+    const refusal = this.#stuck.refusal(fn);
+    if (refusal !== null) return Promise.reject(refusal);
     if (this.queued >= this.#options.queueLimit) {
       return Promise.reject(
         new RpcError(RpcCode.BUSY, `busy: ${this.queued} calls are waiting (--rpc-queue)`),
       );
     }
     const { promise, resolve, reject } = Promise.withResolvers<string>();
-    this.#queue.push({ id: this.#nextId++, fn, data, resolve, reject, signal });
+    const id = this.#nextId;
+    this.#nextId = nextCount(id); // stored in an Int32 slot of the channel
+    this.#queue.push({ id, fn, data, resolve, reject, signal });
     this.#dispatch();
     return promise;
   }
@@ -129,30 +144,35 @@ export class RpcPool {
   }
 
   /**
-   * Retires the pool after a reload: it takes no new call, lets running ones
-   * finish, then stops its workers and drops their slots from the table.
-   * Queued calls must have been taken (`takeQueue`) first.
+   * Retires the pool after a reload: it takes no new call, aborts
+   * `KSR.shutdown` in its workers, lets running calls finish, then stops its
+   * workers and drops their slots from the table. Queued calls must have
+   * been taken (`takeQueue`) first.
    */
   async retire(): Promise<void> {
     this.#accepting = false;
+    this.#signalStop();
     await this.#drained();
     this.discard();
   }
 
   /**
    * Stops for a shutdown: refuses new calls, answers queued ones "busy" at
-   * once, lets running ones finish for up to `graceMs`, then stops every
-   * worker; calls still running then are answered with an error.
+   * once, aborts `KSR.shutdown` in its workers, lets running calls finish
+   * for up to `graceMs`, then stops every worker; calls still running then
+   * are answered with an error.
    */
   async shutdown(graceMs: number): Promise<void> {
     this.#accepting = false;
     this.#refuseQueued();
+    this.#signalStop();
     await settlesWithin(this.#drained(), graceMs);
     this.terminate();
   }
 
   /** Stops the pool at once and drops its slots from the table (a failed reload). */
   discard(): void {
+    this.#signalStop();
     this.terminate();
     for (const member of this.#members) this.#context.table.remove(member.slot);
   }
@@ -167,8 +187,7 @@ export class RpcPool {
       job?.reject(
         new RpcError(RpcCode.BUSY, `${job.fn}: the host stopped before the call finished`),
       );
-      member.handle?.terminate();
-      member.handle = null;
+      member.release();
       this.#context.table.set(member.slot, "stopped");
     }
   }
@@ -180,6 +199,10 @@ export class RpcPool {
         new RpcError(RpcCode.BUSY, "busy: the host is stopping; the call was not started"),
       );
     }
+  }
+
+  #signalStop(): void {
+    for (const member of this.#members) member.signalStop();
   }
 
   #drained(): Promise<void> {
@@ -210,7 +233,8 @@ export class RpcPool {
   #dispatch(): void {
     for (const member of this.#members) {
       if (!member.free) continue;
-      const job = this.#queue.next();
+      // A function may have been refused since its call was queued.
+      const job = this.#queue.next((queued) => this.#stuck.refusal(queued.fn));
       if (job === undefined) return;
       member.give(job);
     }
@@ -235,16 +259,14 @@ export class RpcPool {
       ),
     );
     member.takeJob();
-    member.handle?.stop(); // notes the worker if it is stuck in synchronous code
-    member.handle = null;
+    // The ping tells whether the worker is stuck in synchronous code.
+    member.release(true).then((stuck) => stuck && this.#stuck.note(job.fn));
     this.#lost(member, `run of ${job.fn} timed out after ${this.#options.timeoutMs} ms`);
   }
 
   /** A member's worker is gone or useless: fail its job, start a new one. */
   #lost(member: PoolMember, why: string, error?: ErrorInfo): void {
-    member.handle?.terminate();
-    member.handle = null;
-    member.ready = false;
+    member.release();
     const job = member.takeJob();
     if (job !== null) {
       job.reject(new RpcError(RpcCode.INTERNAL_ERROR, `${job.fn}: ${why}`));

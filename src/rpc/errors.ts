@@ -25,6 +25,8 @@ export const RpcCode = {
   BUSY: -32002,
   /** A reload found the new script unusable; the running version is kept. */
   RELOAD_FAILED: -32003,
+  /** The function got a worker stuck in synchronous code: it is refused until a reload. */
+  REFUSED_STUCK: -32004,
 } as const;
 
 /** An error a method answers with; `data` goes to the error's `data`. */

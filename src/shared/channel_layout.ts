@@ -15,7 +15,10 @@ export const IDLE_SLICE_MS = 20;
 /** Bytes of the header: eight Int32 slots. */
 export const HEADER_BYTES = 32;
 
-/** The Int32 slots of the header. */
+/**
+ * The Int32 slots of the header. The two counts and the request id wrap
+ * from 2^31 - 1 to -2^31 (see {@link nextCount}): only equality is compared.
+ */
 export const Slot = {
   /** Bumped by the host for each request. */
   REQUESTS: 0,
@@ -68,4 +71,12 @@ export function channelViews(buffer: SharedArrayBuffer): ChannelViews {
 /** A new, zeroed buffer for one channel. */
 export function newChannelBuffer(): SharedArrayBuffer {
   return new SharedArrayBuffer(HEADER_BYTES + CAPACITY);
+}
+
+/**
+ * The count or id after `n`, as an Int32 slot holds it: 2^31 - 1 is
+ * followed by -2^31, so a value read back from the header compares equal.
+ */
+export function nextCount(n: number): number {
+  return (n + 1) | 0;
 }

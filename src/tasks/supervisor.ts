@@ -197,7 +197,7 @@ export class TaskSupervisor {
     }, {
       message: (message) => this.#onMessage(slot, handle, message),
       crash: (error) => this.#ended(slot, handle, "crashed", error),
-    });
+    }, this.#context.workers);
     this.#live.set(slot, { handle, ended: Promise.withResolvers() });
   }
 

@@ -23,11 +23,15 @@ const decoder = new TextDecoder();
 export class WorkerChannel {
   #header: Int32Array;
   #bytes: Uint8Array;
-  #seenRequests = 0;
+  #seenRequests: number;
 
-  /** Wraps the buffer the host sent. */
+  /**
+   * Wraps the buffer the host sent, before the host can send a request: the
+   * request count found now is the one already seen (it need not be 0).
+   */
   constructor(buffer: SharedArrayBuffer) {
     ({ header: this.#header, bytes: this.#bytes } = channelViews(buffer));
+    this.#seenRequests = Atomics.load(this.#header, Slot.REQUESTS);
   }
 
   /** Waits for the next request, giving the event loop a turn every slice. */

@@ -2,7 +2,8 @@
  * The entry module of every worker, and the only folder whose code runs
  * inside workers: sets the `KSR` global, imports the KEMI script, then runs
  * an exec task's function (`exec.ts`) or answers RPC calls (`calls.ts`).
- * Kept small: each worker loads it.
+ * It talks to the host only through the MessagePort of the init message,
+ * kept here out of the script's reach. Kept small: each worker loads it.
  *
  * @module
  */
@@ -17,11 +18,16 @@ import type { ScriptFunction, WorkerContext } from "./context.ts";
 import { runTask } from "./exec.ts";
 
 interface WorkerScope {
-  postMessage(message: WorkerToHost): void;
   onmessage: ((event: MessageEvent<HostToWorker>) => void) | null;
 }
 
 const scope = globalThis as unknown as WorkerScope;
+/**
+ * Sends to the host through the init message's port, bound before the script
+ * loads. The global scope is the script's too (it may set `onmessage` or post
+ * what it likes), so the host listens to this port only.
+ */
+let toHost: ((message: WorkerToHost) => void) | null = null;
 const LEVEL_ORDER: Record<WorkerLogLevel, number> = {
   debug: 0,
   info: 1,
@@ -32,7 +38,7 @@ const LEVEL_ORDER: Record<WorkerLogLevel, number> = {
 let lowestLevel = LEVEL_ORDER.info;
 const stopping = new AbortController();
 const context: WorkerContext = {
-  send: (message) => scope.postMessage(message),
+  send: (message) => toHost?.(message),
   evr: emptyEvr(),
   stopping: stopping.signal,
   functions: new Map<string, ScriptFunction>(),
@@ -62,18 +68,9 @@ async function load(url: string): Promise<boolean> {
   return true;
 }
 
-scope.onmessage = (event) => {
-  const message = event.data;
+/** Handles a message from the host, after the init message. */
+function onHostMessage(message: HostToWorker): void {
   switch (message.type) {
-    case "init":
-      lowestLevel = LEVEL_ORDER[message.logLevel];
-      load(message.scriptUrl).then((ok) => {
-        if (ok && message.role === "exec") return runTask(message, context);
-        if (ok && message.shared) {
-          return serveChannel(context, new WorkerChannel(message.shared));
-        }
-      });
-      break;
     case "run":
       perform(context, message.fn, message.data).then((outcome) =>
         sendOutcome(context, message.id, outcome)
@@ -89,4 +86,20 @@ scope.onmessage = (event) => {
       context.tick?.(message.id);
       break;
   }
+}
+
+scope.onmessage = (event) => {
+  const init = event.data;
+  if (toHost !== null || init.type !== "init" || event.ports.length !== 1) return;
+  scope.onmessage = null; // nothing more comes this way
+  const port = event.ports[0];
+  toHost = port.postMessage.bind(port);
+  port.onmessage = (message: MessageEvent<HostToWorker>) => onHostMessage(message.data);
+  lowestLevel = LEVEL_ORDER[init.logLevel];
+  // Before the script loads: the host sends no call before "loaded".
+  const channel = init.shared ? new WorkerChannel(init.shared) : null;
+  load(init.scriptUrl).then((ok) => {
+    if (ok && init.role === "exec") return runTask(init, context);
+    if (ok && channel !== null) return serveChannel(context, channel);
+  });
 };

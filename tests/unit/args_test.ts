@@ -26,6 +26,7 @@ Deno.test("args: defaults", () => {
     "info",
     "text",
   ]);
+  assert.equal(c.maxStuck, Math.max(1, Math.floor(navigator.hardwareConcurrency / 2)));
   assert.equal(c.tasks.length, 0);
   assert.ok(c.scriptUrl.startsWith("file:///"));
 });
@@ -54,6 +55,8 @@ const BAD: [string[], RegExp][] = [
   [["--log-level", "loud"], /--log-level must be one of debug, info, warning, error/],
   [["--log-format", "xml"], /--log-format must be one of text, json/],
   [["--socket", ""], /--socket must not be empty/],
+  [["--max-stuck", "2000"], /--max-stuck must be an integer from 0 to 1024, got "2000"/],
+  [["--max-stuck", "many"], /--max-stuck must be an integer from 0 to 1024, got "many"/],
   [["--bogus"], /unknown option --bogus \(see --help\)/],
   [["--socket"], /--socket needs a value/],
   [["--exec", "name="], /exec spec "name=": empty "name"/],

@@ -1,8 +1,9 @@
 // The shared channel's two ends, driven in one thread: a request written by
-// the host is read by the worker side, and its answer read back by the host.
+// the host is read by the worker side, and its answer read back by the host;
+// across the wrap of its Int32 counts, and closed while a call waits.
 import assert from "node:assert/strict";
 import { HostChannel } from "../../src/pool/channel.ts";
-import { CAPACITY } from "../../src/shared/channel_layout.ts";
+import { CAPACITY, nextCount } from "../../src/shared/channel_layout.ts";
 import { WorkerChannel } from "../../src/worker/channel.ts";
 
 function pair(): [HostChannel, WorkerChannel] {
@@ -59,4 +60,54 @@ Deno.test("channel: errors keep their kind", () =>
     await worker.next();
     worker.answer("threw", '{"name":"Error","message":"boom"}');
     assert.deepEqual(await answer, { kind: "threw", text: '{"name":"Error","message":"boom"}' });
+  }));
+
+/** Settles `promise` into a word, or "pending" if it has not settled within `ms`. */
+function settledWithin(promise: Promise<unknown>, ms: number): Promise<string> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    promise.then(() => "resolved", (error: Error) => `rejected: ${error.message}`),
+    new Promise<string>((resolve) => timer = setTimeout(() => resolve("pending"), ms)),
+  ]).finally(() => clearTimeout(timer));
+}
+
+Deno.test("channel: the counts and the request id wrap past 2^31 - 1 without losing step", () =>
+  alive(async () => {
+    const start = 2 ** 31 - 3;
+    const host = new HostChannel({ counterStart: start });
+    const worker = new WorkerChannel(host.buffer);
+    let id = start;
+    for (let call = 0; call < 6; call++, id = nextCount(id)) {
+      const answer = host.call(id, "echo", `call ${call}`);
+      assert.ok(answer !== null);
+      const request = await worker.next();
+      assert.deepEqual(request, { id, fn: "echo", data: `call ${call}` });
+      worker.answer("result", String(call));
+      assert.deepEqual(await answer, { kind: "result", text: String(call) });
+    }
+    assert.ok(id < 0, "the id wrapped");
+  }));
+
+Deno.test("channel: closing it ends the wait of a call that will never be answered", async () => {
+  const [host, worker] = pair();
+  const answer = host.call(1, "hang", "");
+  assert.ok(answer !== null);
+  await worker.next();
+  host.close(); // the call timed out, or its worker died
+  assert.equal(
+    await settledWithin(answer, 1000),
+    "rejected: the shared channel was closed (request 1)",
+  );
+});
+
+Deno.test("channel: a worker end made before any request has nothing to read, whatever the start", () =>
+  alive(async () => {
+    const host = new HostChannel({ counterStart: 12_345 });
+    const worker = new WorkerChannel(host.buffer);
+    const next = worker.next();
+    assert.equal(await settledWithin(next, 100), "pending");
+    const answer = host.call(7, "f", "d");
+    assert.deepEqual(await next, { id: 7, fn: "f", data: "d" });
+    worker.answer("result", "1");
+    assert.deepEqual(await answer, { kind: "result", text: "1" });
   }));

@@ -1,13 +1,15 @@
-// The RPC pool's queue: order, calls whose client has gone, taking all.
+// The RPC pool's queue: order, calls whose client has gone, refused calls,
+// taking all.
 import assert from "node:assert/strict";
 import { type Job, JobQueue } from "../../src/pool/job.ts";
+import { StuckFunctions } from "../../src/pool/stuck_functions.ts";
 import { RpcCode, type RpcError } from "../../src/rpc/errors.ts";
 
-function job(id: number, signal?: AbortSignal): Job & { refused: RpcError[] } {
+function job(id: number, signal?: AbortSignal, fn = "f"): Job & { refused: RpcError[] } {
   const refused: RpcError[] = [];
   return {
     id,
-    fn: "f",
+    fn,
     data: "",
     resolve() {},
     reject: (error) => refused.push(error),
@@ -44,4 +46,25 @@ Deno.test("job queue: stays in order across its compaction, and takeAll empties 
   const rest = queue.takeAll();
   assert.deepEqual([rest[0].id, rest.at(-1)?.id, rest.length], [3000, 4999, 2000]);
   assert.equal(queue.length, 0);
+});
+
+Deno.test("job queue: a call of a refused function is answered with its refusal and skipped", () => {
+  const queue = new JobQueue();
+  const stuck = new StuckFunctions(() => Date.UTC(2030, 0, 2, 3, 4, 5));
+  const rule = (queued: Job) => stuck.refusal(queued.fn);
+  queue.push(job(1, undefined, "spin"), job(2));
+  assert.equal(queue.next(rule)?.id, 1, "nothing refused yet");
+  const refused = job(3, undefined, "spin");
+  queue.push(refused, job(4));
+  stuck.note("spin");
+  assert.equal(queue.next(rule)?.id, 2);
+  assert.equal(queue.next(rule)?.id, 4);
+  assert.equal(refused.refused.length, 1);
+  assert.equal(refused.refused[0].code, RpcCode.REFUSED_STUCK);
+  assert.equal(
+    refused.refused[0].message,
+    "spin is refused: a run of it got its worker stuck in synchronous code at " +
+      "2030-01-02T03:04:05.000Z, which Deno cannot stop; fix it and run evrexec.reload, " +
+      "or restart the host",
+  );
 });

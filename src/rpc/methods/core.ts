@@ -7,7 +7,6 @@
 import type { HostView } from "../../host/view.ts";
 import type { MethodTable } from "../method_table.ts";
 import { versionLine } from "../../host/version.ts";
-import { stuckWorkers } from "../../host/worker_handle.ts";
 import { describeSlot, workerInfo } from "./task_views.ts";
 
 /** Adds `core.version`, `core.uptime` and `core.psx` to `table`. */
@@ -40,7 +39,7 @@ export function addCoreMethods(table: MethodTable, host: HostView): void {
         ...workerInfo(slot),
         description: describeSlot(slot),
       })),
-      ...stuckWorkers.map((worker) => ({
+      ...host.workers.stuck.map((worker) => ({
         role: "stuck",
         state: "stuck",
         since: new Date(worker.since).toISOString(),

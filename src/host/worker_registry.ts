@@ -1,0 +1,61 @@
+/**
+ * One host's registry of its workers: those alive now (for the memory
+ * watchdog) and those stopped while stuck in synchronous code, with the
+ * bound on how many such threads the host tolerates.
+ *
+ * @module
+ */
+
+import type { WorkerHandle } from "./worker_handle.ts";
+
+/**
+ * A worker that was stopped while stuck in synchronous code. Deno's
+ * `worker.terminate()` cannot interrupt such code, so its thread may keep a
+ * CPU core busy until the host restarts.
+ */
+export interface StuckWorker {
+  /** What the worker was, e.g. `task "spin" worker 0`. */
+  readonly label: string;
+  /** When it was stopped, in ms since the epoch. */
+  readonly since: number;
+}
+
+/** Settings of a {@link WorkerRegistry}. */
+export interface RegistryOptions {
+  /** Stuck workers tolerated; one more calls `tooManyStuck`. */
+  readonly maxStuck: number;
+  /** Called (each time) once more than `maxStuck` workers are stuck; the host exits. */
+  readonly tooManyStuck: (stuck: readonly StuckWorker[]) => void;
+  /** The clock, in ms since the epoch (default `Date.now`). */
+  readonly now?: () => number;
+}
+
+/** The workers of one host. */
+export class WorkerRegistry {
+  /** Every worker of this host that is alive now. */
+  readonly live: Set<WorkerHandle> = new Set();
+  /** Workers stopped while stuck in synchronous code, oldest first. */
+  readonly stuck: StuckWorker[] = [];
+  /** Stuck workers tolerated. */
+  readonly maxStuck: number;
+  #tooManyStuck: RegistryOptions["tooManyStuck"];
+  #now: () => number;
+
+  /** A registry with no worker yet. */
+  constructor(options: RegistryOptions) {
+    this.maxStuck = options.maxStuck;
+    this.#tooManyStuck = options.tooManyStuck;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Lists a worker that was stopped while stuck; past `maxStuck`, calls `tooManyStuck`. */
+  noteStuck(label: string): void {
+    this.stuck.push({ label, since: this.#now() });
+    if (this.stuck.length > this.maxStuck) this.#tooManyStuck(this.stuck);
+  }
+}
+
+/** The default `--max-stuck`: half the CPU cores, at least 1. */
+export function defaultMaxStuck(): number {
+  return Math.max(1, Math.floor(navigator.hardwareConcurrency / 2));
+}

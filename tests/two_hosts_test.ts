@@ -1,0 +1,59 @@
+// Two hosts started in one process (the library's startHost) keep their
+// workers apart: a worker stuck in one host is listed, counted and watched by
+// that host only.
+import assert from "node:assert/strict";
+import { type HostConfig, RpcClient, startHost } from "../mod.ts";
+import { fixture, sleep } from "./helpers/host.ts";
+
+type Row = { state: string; description: string };
+
+async function stuckRows(socket: string): Promise<Row[]> {
+  const client = await RpcClient.connect(socket);
+  try {
+    return (await client.call("core.psx") as Row[]).filter((row) => row.state === "stuck");
+  } finally {
+    await client.close();
+  }
+}
+
+Deno.test({
+  name: "two hosts in one process: a worker stuck in one is not listed by the other",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "evrexec-two-" });
+    const config = (name: string): HostConfig => ({
+      scriptUrl: `file://${fixture("pool_faults.ts")}`,
+      tasks: [],
+      socket: `${dir}/${name}.sock`,
+      socketMode: 0o600,
+      logLevel: "error",
+      rpcWorkers: 1,
+      rpcQueue: 10,
+      rpcTimeoutMs: 300,
+      shutdownTimeoutMs: 1000,
+      memoryLimitMiB: 0,
+      maxConnections: 8,
+      idleTimeoutMs: 10_000,
+    });
+    const a = await startHost(config("a"));
+    const b = await startHost(config("b"));
+    try {
+      const client = await RpcClient.connect(a.config.socket);
+      // Busy for 1.5 s: it times out after 300 ms and does not answer the ping.
+      await client.call("evrexec.run", ["busy", "1500"]).catch(() => {});
+      await client.close();
+      const deadline = Date.now() + 5000;
+      while ((await stuckRows(a.config.socket)).length === 0 && Date.now() < deadline) {
+        await sleep(50);
+      }
+      assert.equal((await stuckRows(a.config.socket)).length, 1, "host a lists its stuck worker");
+      assert.deepEqual(await stuckRows(b.config.socket), [], "host b lists none");
+      await sleep(1500); // the busy thread ends, so the test process is left clean
+    } finally {
+      await a.shutdown();
+      await b.shutdown();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
