@@ -29,6 +29,10 @@ import { WorkerTable } from "./worker_table.ts";
 import { requireDenoRun } from "../dev/deno_command.ts";
 import { startChecker, type TypeChecker } from "../dev/type_check.ts";
 import { type ScriptWatcher, startWatcher } from "../dev/watcher.ts";
+import { HostStats } from "../observe/stats.ts";
+import { addStatsMethods } from "../rpc/methods/stats.ts";
+import { DatagramServer } from "../rpc/dgram_server.ts";
+import { type MetricsServer, startMetricsServer } from "../observe/metrics_server.ts";
 
 /** How long start-up waits for UDP tasks to bind. */
 const BIND_TIMEOUT_MS = 10_000;
@@ -45,6 +49,8 @@ export class Host implements HostView {
   readonly supervisors: readonly TaskSupervisor[];
   /** The configuration the host runs with. */
   readonly config: HostConfig;
+  /** The counters that `stats.*` and /metrics read. */
+  readonly stats: HostStats;
   #context: SpawnContext;
   #pool: RpcPool;
   #server: RpcServer | null = null;
@@ -55,9 +61,12 @@ export class Host implements HostView {
   #shuttingDown = false;
   #checker: TypeChecker | null = null;
   #watcher: ScriptWatcher | null = null;
+  #dgram: DatagramServer | null = null;
+  #metrics: MetricsServer | null = null;
 
-  private constructor(config: HostConfig, context: SpawnContext, pool: RpcPool) {
+  private constructor(config: HostConfig, context: SpawnContext, pool: RpcPool, stats: HostStats) {
     this.config = config;
+    this.stats = stats;
     this.#context = context;
     this.table = context.table;
     this.#pool = pool;
@@ -67,6 +76,11 @@ export class Host implements HostView {
   /** The warm RPC pool in service now (a reload replaces it). */
   get pool(): RpcPool {
     return this.#pool;
+  }
+
+  /** True once a shutdown or stop has begun. */
+  get stopping(): boolean {
+    return this.#shuttingDown || this.#stopped;
   }
 
   /** How many times the script was loaded: 1, then one more per reload. */
@@ -85,12 +99,13 @@ export class Host implements HostView {
     if (await clearSocketPath(config.socket) === "stale") {
       log("rpc").info("removed a stale socket at {path}", { path: config.socket });
     }
+    const stats = new HostStats(config.stats ?? true);
     const context = {
       scriptUrl: config.scriptUrl,
       logLevel: config.logLevel,
-      table: new WorkerTable(),
+      table: new WorkerTable(stats.counting ? stats.workerState : undefined),
     };
-    const host = new Host(config, context, newPool(config, context));
+    const host = new Host(config, context, newPool(config, context), stats);
     host.#checker = checker;
     try {
       const functions = await host.#pool.load().catch((error: ErrorInfo) => {
@@ -98,7 +113,19 @@ export class Host implements HostView {
       });
       const missing = missingFunction(config.tasks, functions);
       if (missing !== null) throw new ConfigError(missing);
-      host.#server = RpcServer.listen(config, host.#methods());
+      const methods = host.#methods();
+      host.#server = RpcServer.listen(
+        config,
+        methods,
+        stats.counting ? stats.transport("stream") : undefined,
+      );
+      host.#dgram = await DatagramServer.listen(
+        config.rpcDgram ?? [],
+        config.socketMode,
+        methods,
+        stats,
+      );
+      if (config.metrics) host.#metrics = await startMetricsServer(config.metrics, host);
       if (config.memoryLimitMiB > 0) {
         host.#watchdog = new MemoryWatchdog(config.memoryLimitMiB);
         host.#watchdog.start();
@@ -139,6 +166,7 @@ export class Host implements HostView {
     addEvrexecMethods(table, this);
     addTaskControlMethods(table, this);
     addCoreMethods(table, this);
+    addStatsMethods(table, this);
     addSystemMethods(table);
     return methodCaller(table);
   }
@@ -245,13 +273,16 @@ export class Host implements HostView {
       log().warn("graceful stop took longer than {ms} ms; terminating what is left", { ms: grace });
     }
     this.#terminateWorkers();
-    await this.#server?.close(500);
+    await Promise.all([this.#server?.close(500), this.#dgram?.close(500)]);
+    await this.#metrics?.close();
   }
 
   /** Stops RPC and every worker at once, and removes the socket file. */
   stop(): void {
     this.#terminateWorkers();
     this.#server?.close(0);
+    this.#dgram?.close(0);
+    this.#metrics?.close();
   }
 
   #terminateWorkers(): void {

@@ -26,12 +26,14 @@ export function addEvrexecMethods(table: MethodTable, host: HostView): void {
     async call(values, signal) {
       const name = stringParam(values, "name");
       if (!host.pool.exports(name)) {
+        if (host.stats.counting) host.stats.unknownFunctions++;
         throw new RpcError(
           RpcCode.INVALID_PARAMS,
           `unknown function ${JSON.stringify(name)} (${exportedFunctions(host.pool.functions)})`,
         );
       }
-      return new JsonText(await host.pool.run(name, dataText(values.data), signal));
+      const answer = host.pool.run(name, dataText(values.data), signal);
+      return new JsonText(await (host.stats.counting ? host.stats.run(name, answer) : answer));
     },
   };
   table.set("evrexec.run", run);

@@ -1,0 +1,39 @@
+/**
+ * The Prometheus exposition: a prom-client registry of the host's families
+ * (`prom_families.ts`) and of the process metrics that hold under Deno.
+ * prom-client writes the text format; values are read at scrape time, so
+ * counting stays a field increment.
+ *
+ * @module
+ */
+
+import client from "prom-client";
+import { FAMILIES, type MetricsView } from "./prom_families.ts";
+
+/** Process metrics of prom-client that hold under Deno (the rest read Node's event loop). */
+function keepDefault(name: string): boolean {
+  return name.startsWith("process_") || name.startsWith("nodejs_heap_") ||
+    name === "nodejs_external_memory_bytes";
+}
+
+/** A registry of every family over `host`, plus the process's metrics. */
+export function metricsRegistry(host: MetricsView): client.Registry {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry });
+  for (const metric of registry.getMetricsAsArray()) {
+    if (!keepDefault(metric.name)) registry.removeSingleMetric(metric.name);
+  }
+  for (const family of FAMILIES) {
+    const metric = {
+      name: family.name,
+      help: family.help,
+      type: family.type,
+      aggregator: "sum",
+      get: () => ({ ...metric, values: family.samples(host) }),
+      reset() {},
+    };
+    // prom-client formats any object with a name and get(); its types only list its own classes.
+    registry.registerMetric(metric as unknown as client.Metric);
+  }
+  return registry;
+}
