@@ -9,11 +9,16 @@
 
 import client from "prom-client";
 import { FAMILIES, type MetricsView } from "./prom_families.ts";
+import { PROCESS_FAMILIES } from "./process_metrics.ts";
 
-/** Process metrics of prom-client that hold under Deno (the rest read Node's event loop). */
+/**
+ * The metrics of prom-client's default collectors that hold under Deno;
+ * the others read Node's event loop, or `/proc/self` through `node:fs`
+ * (see `process_metrics.ts`).
+ */
 function keepDefault(name: string): boolean {
-  return name.startsWith("process_") || name.startsWith("nodejs_heap_") ||
-    name === "nodejs_external_memory_bytes";
+  return name.startsWith("process_cpu_") || name === "process_start_time_seconds" ||
+    name.startsWith("nodejs_heap_") || name === "nodejs_external_memory_bytes";
 }
 
 /** A registry of every family over `host`, plus the process's metrics. */
@@ -23,7 +28,7 @@ export function metricsRegistry(host: MetricsView): client.Registry {
   for (const metric of registry.getMetricsAsArray()) {
     if (!keepDefault(metric.name)) registry.removeSingleMetric(metric.name);
   }
-  for (const family of FAMILIES) {
+  for (const family of [...PROCESS_FAMILIES, ...FAMILIES]) {
     const metric = {
       name: family.name,
       help: family.help,

@@ -22,7 +22,7 @@ function statNames(method: string, values: Record<string, unknown>): string[] {
 
 /** Adds the `stats.*` methods to `table`. */
 export function addStatsMethods(table: MethodTable, host: HostView): void {
-  const params = [{ name: "names", rest: true }];
+  const params = [{ name: "names", rest: true, optional: true }];
   table.set("stats.get_statistics", {
     params,
     help:
