@@ -17,6 +17,8 @@ export interface Column {
 }
 
 const GAP = "  ";
+/** The last column (free text such as an error) shrinks first, down to this many characters. */
+const LAST_MIN_WIDTH = 10;
 /** No column is shrunk below this many characters. */
 const MIN_WIDTH = 5;
 
@@ -38,10 +40,19 @@ export function renderTable(
     Math.max(column.title.length, ...cells.map((row) => (row[i] ?? "").length))
   );
   const total = () => widths.reduce((sum, w) => sum + w, 0) + GAP.length * (widths.length - 1);
-  while (total() > maxWidth) {
-    const widest = widths.indexOf(Math.max(...widths));
-    if (widths[widest] <= MIN_WIDTH) break;
-    widths[widest]--;
+  const last = widths.length - 1;
+  const over = total() - maxWidth;
+  if (over > 0) {
+    widths[last] = Math.max(Math.min(widths[last], LAST_MIN_WIDTH), widths[last] - over);
+  }
+  // Then the widest columns, first not below their titles, then down to MIN_WIDTH.
+  for (const floor of [(i: number) => columns[i].title.length, () => MIN_WIDTH]) {
+    while (total() > maxWidth) {
+      const candidates = widths.map((w, i) => w > floor(i) ? w : -1);
+      const widest = candidates.indexOf(Math.max(...candidates));
+      if (candidates[widest] < 0) break;
+      widths[widest]--;
+    }
   }
   const line = (row: readonly string[]) =>
     columns.map((column, i) => {

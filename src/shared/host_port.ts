@@ -9,7 +9,7 @@
 export interface HostPort {
   /** An IP address or a name, without brackets. */
   readonly host: string;
-  /** 0-65535. */
+  /** 0-65535 (0: any free port). */
   readonly port: number;
 }
 
