@@ -8,6 +8,7 @@
 import type { MemoryResult } from "./memory.ts";
 import type { RpcPoint } from "./rpc.ts";
 import type { StartupResult } from "./startup.ts";
+import type { CountingCost } from "./counting.ts";
 
 /** One checked target. */
 export interface Target {
@@ -68,6 +69,7 @@ export function rpcTargets(points: readonly RpcPoint[]): Target[] {
   const bad = points.reduce(
     (sum, point) =>
       sum + point.host.errors + point.host.lost + point.host.connectFailures +
+      point.uncounted.errors + point.uncounted.lost + point.uncounted.connectFailures +
       point.floor.errors + point.floor.lost + point.floor.connectFailures,
     0,
   );
@@ -78,4 +80,14 @@ export function rpcTargets(points: readonly RpcPoint[]): Target[] {
     ok: bad === 0,
   });
   return targets;
+}
+
+/** The counting target: counting on keeps at least 98 % of the calls/s of `--stats off`. */
+export function countingTarget(cost: CountingCost): Target {
+  return {
+    name: "counting cost: calls/s on/off (median of paired rounds)",
+    value: cost.median,
+    bound: ">= 0.98x",
+    ok: cost.median >= 0.98,
+  };
 }

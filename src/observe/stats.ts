@@ -44,6 +44,28 @@ export class FunctionCounts {
   busy = 0;
   /** Durations of the calls that ran (busy refusals left out), queueing included. */
   readonly durations: DurationHistogram = new DurationHistogram();
+
+  /** Counts a call; returns its start time, for {@link ended}. */
+  begin(): number {
+    this.calls++;
+    return performance.now();
+  }
+
+  /** Counts how a call begun at `started` ended: with a result, or with `error`. */
+  ended(started: number, error?: unknown): void {
+    const code = error === undefined
+      ? 0
+      : error instanceof RpcError
+      ? error.code
+      : RpcCode.INTERNAL_ERROR;
+    if (code === RpcCode.BUSY) {
+      this.busy++;
+      return;
+    }
+    this.durations.observe((performance.now() - started) / 1000);
+    if (code === RpcCode.TIMEOUT) this.timeouts++;
+    else if (code !== 0) this.errors++;
+  }
 }
 
 /** Counters of one worker slot: a task's worker `index`, or a pool worker's. */
@@ -122,29 +144,6 @@ export class HostStats {
     } else if (state === "returned") counts.returns++;
     else if (error !== undefined) counts.failures++; // "failed" without an error repeats one counted already
   };
-
-  /**
-   * Counts a run of `fn` and its outcome, and times it; resolves or rejects
-   * as `answer` does.
-   */
-  run<T>(fn: string, answer: Promise<T>): Promise<T> {
-    const counts = this.function(fn);
-    counts.calls++;
-    const started = performance.now();
-    return answer.then((result) => {
-      counts.durations.observe((performance.now() - started) / 1000);
-      return result;
-    }, (error) => {
-      const code = error instanceof RpcError ? error.code : RpcCode.INTERNAL_ERROR;
-      if (code === RpcCode.BUSY) counts.busy++;
-      else {
-        counts.durations.observe((performance.now() - started) / 1000);
-        if (code === RpcCode.TIMEOUT) counts.timeouts++;
-        else counts.errors++;
-      }
-      throw error;
-    });
-  }
 }
 
 function pick(slot: SlotLike): SlotLike {

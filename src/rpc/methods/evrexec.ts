@@ -32,8 +32,19 @@ export function addEvrexecMethods(table: MethodTable, host: HostView): void {
           `unknown function ${JSON.stringify(name)} (${exportedFunctions(host.pool.functions)})`,
         );
       }
-      const answer = host.pool.run(name, dataText(values.data), signal);
-      return new JsonText(await (host.stats.counting ? host.stats.run(name, answer) : answer));
+      const counts = host.stats.counting ? host.stats.function(name) : null;
+      if (counts === null) {
+        return new JsonText(await host.pool.run(name, dataText(values.data), signal));
+      }
+      const started = counts.begin();
+      try {
+        const json = await host.pool.run(name, dataText(values.data), signal);
+        counts.ended(started);
+        return new JsonText(json);
+      } catch (error) {
+        counts.ended(started, error);
+        throw error;
+      }
     },
   };
   table.set("evrexec.run", run);
