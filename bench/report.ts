@@ -188,7 +188,8 @@ function countingRows(results: BenchResults, cost: CountingCost): TableRow[] {
         .join(" / "),
       "",
       fmtRatio(cost.median),
-      ...targetCells(find(results, "counting cost")),
+      "",
+      "",
     ],
     ["  hooks' own time per call, ns (in-process)", fmt(cost.hookNs), "", "", "", ""],
     [
@@ -196,8 +197,7 @@ function countingRows(results: BenchResults, cost: CountingCost): TableRow[] {
       share === undefined ? "?" : `${(share * 100).toFixed(2)} %`,
       "",
       "",
-      "",
-      "",
+      ...targetCells(find(results, "counting cost")),
     ],
   ];
 }

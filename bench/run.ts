@@ -97,7 +97,9 @@ export async function main(args: readonly string[]): Promise<number> {
     const rpc = await measureRpc({ ...settings.rpc, cpuProfDir });
     results.rpc = rpc.points;
     results.counting = rpc.counting;
-    results.targets.push(...rpcTargets(rpc.points), countingTarget(rpc.counting));
+    results.targets.push(...rpcTargets(rpc.points));
+    const counting = countingTarget(rpc.counting, rpc.points);
+    if (counting) results.targets.push(counting);
   }
   if (sections.includes("cli")) {
     step("CLI");

