@@ -31,8 +31,7 @@ import { startChecker, type TypeChecker } from "../dev/type_check.ts";
 import { type ScriptWatcher, startWatcher } from "../dev/watcher.ts";
 import { HostStats } from "../observe/stats.ts";
 import { addStatsMethods } from "../rpc/methods/stats.ts";
-import { DatagramServer } from "../rpc/dgram_server.ts";
-import { type MetricsServer, startMetricsServer } from "../observe/metrics_server.ts";
+import { SideListeners } from "./side_listeners.ts";
 
 /** How long start-up waits for UDP tasks to bind. */
 const BIND_TIMEOUT_MS = 10_000;
@@ -61,8 +60,7 @@ export class Host implements HostView {
   #shuttingDown = false;
   #checker: TypeChecker | null = null;
   #watcher: ScriptWatcher | null = null;
-  #dgram: DatagramServer | null = null;
-  #metrics: MetricsServer | null = null;
+  #side: SideListeners | null = null;
 
   private constructor(config: HostConfig, context: SpawnContext, pool: RpcPool, stats: HostStats) {
     this.config = config;
@@ -119,13 +117,7 @@ export class Host implements HostView {
         methods,
         stats.counting ? stats.transport("stream") : undefined,
       );
-      host.#dgram = await DatagramServer.listen(
-        config.rpcDgram ?? [],
-        config.socketMode,
-        methods,
-        stats,
-      );
-      if (config.metrics) host.#metrics = await startMetricsServer(config.metrics, host);
+      host.#side = await SideListeners.start(config, methods, host);
       if (config.memoryLimitMiB > 0) {
         host.#watchdog = new MemoryWatchdog(config.memoryLimitMiB);
         host.#watchdog.start();
@@ -273,16 +265,14 @@ export class Host implements HostView {
       log().warn("graceful stop took longer than {ms} ms; terminating what is left", { ms: grace });
     }
     this.#terminateWorkers();
-    await Promise.all([this.#server?.close(500), this.#dgram?.close(500)]);
-    await this.#metrics?.close();
+    await Promise.all([this.#server?.close(500), this.#side?.close(500)]);
   }
 
   /** Stops RPC and every worker at once, and removes the socket file. */
   stop(): void {
     this.#terminateWorkers();
     this.#server?.close(0);
-    this.#dgram?.close(0);
-    this.#metrics?.close();
+    this.#side?.close(0);
   }
 
   #terminateWorkers(): void {
