@@ -30,6 +30,8 @@ export {
 } from "./src/tasks/spec.ts";
 export type { UdpAddress } from "./src/tasks/udp_address.ts";
 export type { NextTick, Overlap, Schedule } from "./src/tasks/schedule.ts";
+export type { DgramAddress } from "./src/rpc/dgram_address.ts";
+export type { HostPort } from "./src/shared/host_port.ts";
 export type { HostLogLevel, LogFormat } from "./src/host/log.ts";
 export type { HostConfig, ReloadReport };
 export { main } from "./src/cli/main.ts";

@@ -9,8 +9,10 @@ import type { CliPoint } from "./cli.ts";
 import type { Machine } from "./machine.ts";
 import type { MemoryResult } from "./memory.ts";
 import type { RpcPoint } from "./rpc.ts";
+import type { CountingCost } from "./counting.ts";
 import type { StartupResult } from "./startup.ts";
 import { fmt, fmtRatio, fmtSpread, renderTable, type TableRow } from "./table.ts";
+import { median } from "./stats.ts";
 import type { Target } from "./targets.ts";
 
 /** Everything one bench run measured; what bench/results.json holds. */
@@ -27,6 +29,8 @@ export interface BenchResults {
   memory?: MemoryResult;
   /** RPC figures, if measured. */
   rpc?: RpcPoint[];
+  /** What counting costs, if measured. */
+  counting?: CountingCost;
   /** CLI figures, if measured. */
   cli?: CliPoint[];
   /** The targets checked. */
@@ -134,6 +138,8 @@ function rpcPointRows(results: BenchResults, point: RpcPoint): TableRow[] {
       isRun && point.connections === 4 ? find(results, "RPC calls/s") : undefined,
     ),
     cells("server CPU us/call", point.host.serverCpuUsPerCall, point.floor.serverCpuUsPerCall),
+    cells("calls/s, --stats off", point.uncounted.callsPerS, point.floor.callsPerS),
+    [`  ${c}: counting on/off, calls/s`, "", "", fmtRatio(point.countingRatio), "", ""],
     [
       `  ${c}: errors / lost`,
       `${point.host.errors + point.host.connectFailures} / ${point.host.lost}`,
@@ -160,6 +166,40 @@ function rpcRows(results: BenchResults, points: readonly RpcPoint[]): TableRow[]
   const bad = find(results, "RPC errors");
   rows.push(["  errors + lost, all loads", fmt(bad?.value ?? NaN), "", "", ...targetCells(bad)]);
   return rows;
+}
+
+function countingRows(results: BenchResults, cost: CountingCost): TableRow[] {
+  const point = results.rpc?.find((p) =>
+    p.call === "evrexec.run" && p.connections === cost.connections
+  );
+  const share = point && cost.hookNs / (point.host.serverCpuUsPerCall * 1000);
+  const spread = (values: readonly number[]) =>
+    `${fmt(Math.min(...values))} / ${fmt(median([...values]))} / ${fmt(Math.max(...values))}`;
+  return [
+    {
+      section: `Counting cost: evrexec.run, ${cost.connections} connections, ` +
+        `${cost.ratios.length} paired rounds of on and --stats off (min / median / max)`,
+    },
+    ["  calls/s, counting on", spread(cost.on), "", "", "", ""],
+    ["  calls/s, --stats off", spread(cost.off), "", "", "", ""],
+    [
+      "  on/off per round",
+      [Math.min(...cost.ratios), cost.median, Math.max(...cost.ratios)].map((r) => r.toFixed(3))
+        .join(" / "),
+      "",
+      fmtRatio(cost.median),
+      "",
+      "",
+    ],
+    ["  hooks' own time per call, ns (in-process)", fmt(cost.hookNs), "", "", "", ""],
+    [
+      `  hooks' time / host's server CPU per call (${cost.connections} conn)`,
+      share === undefined ? "?" : `${(share * 100).toFixed(2)} %`,
+      "",
+      "",
+      ...targetCells(find(results, "counting cost")),
+    ],
+  ];
 }
 
 function cliRows(list: readonly CliPoint[]): TableRow[] {
@@ -189,6 +229,7 @@ export function renderReport(results: BenchResults): string {
   if (results.startup) rows.push(...startupRows(results, results.startup));
   if (results.memory) rows.push(...memoryRows(results, results.memory));
   if (results.rpc) rows.push(...rpcRows(results, results.rpc));
+  if (results.counting) rows.push(...countingRows(results, results.counting));
   if (results.cli) rows.push(...cliRows(results.cli));
   const missed = results.targets.filter((target) => !target.ok);
   return [

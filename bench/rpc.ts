@@ -1,10 +1,10 @@
 /**
  * RPC: `evrexec.run` of a function that answers its data, driven by the
  * closed-loop load generator at several connection counts, against the
- * host and against the floor (floor_server.ts), loads interleaved. Also
- * `core.version`, which the host answers on its main thread: the host's
- * RPC path without the hop to a worker. Each load also notes the server's
- * CPU time per call.
+ * host, the host with `--stats off` (what counting costs) and the floor
+ * (floor_server.ts), loads interleaved. Also `core.version`, which the host
+ * answers on its main thread: the host's RPC path without the hop to a
+ * worker. Each load also notes the server's CPU time per call.
  *
  * @module
  */
@@ -19,6 +19,7 @@ import {
 import { cpuSeconds } from "./proc.ts";
 import { type LoadOptions, type LoadResult, runLoad } from "./rpc_load.ts";
 import { ratio } from "./stats.ts";
+import { type CountingCost, type CountingOptions, measureCountingCost } from "./counting.ts";
 
 /** One load's figures plus the server's CPU cost. */
 export interface Measured extends LoadResult {
@@ -37,12 +38,16 @@ export interface RpcPoint {
   readonly connections: number;
   /** The host's figures. */
   readonly host: Measured;
+  /** The host's figures with `--stats off`: nothing counted. */
+  readonly uncounted: Measured;
   /** The floor's figures. */
   readonly floor: Measured;
   /** host.p50Us / floor.p50Us. */
   readonly p50Ratio: number;
   /** host.callsPerS / floor.callsPerS. */
   readonly throughputRatio: number;
+  /** host.callsPerS / uncounted.callsPerS: 1 when counting costs nothing. */
+  readonly countingRatio: number;
 }
 
 /** Settings of the RPC measurement. */
@@ -59,6 +64,16 @@ export interface RpcOptions {
   readonly timeoutMs: number;
   /** When set, the host runs with `--cpu-prof` and writes its profile here. */
   readonly cpuProfDir?: string;
+  /** The paired rounds that measure what counting costs. */
+  readonly counting: CountingOptions;
+}
+
+/** The RPC section's figures. */
+export interface RpcResults {
+  /** Host, host with `--stats off`, and floor under each load. */
+  readonly points: RpcPoint[];
+  /** What counting statistics costs, in paired rounds. */
+  readonly counting: CountingCost;
 }
 
 /** The fixture function every `evrexec.run` call runs. */
@@ -71,10 +86,15 @@ async function measured(server: Launched, options: LoadOptions): Promise<Measure
   return { ...result, serverCpuUsPerCall: used * 1e6 / result.answered };
 }
 
-async function loadBoth(host: Launched, options: RpcOptions): Promise<RpcPoint[]> {
+async function loadAll(
+  host: Launched,
+  uncounted: Launched,
+  options: RpcOptions,
+): Promise<RpcPoint[]> {
   const floor = await launchFloorServer();
   try {
     await host.child.waitLine(HOST_READY, options.timeoutMs);
+    await uncounted.child.waitLine(HOST_READY, options.timeoutMs);
     await floor.child.waitLine(FLOOR_LISTENING, options.timeoutMs);
     const loads = [
       ...options.connections.map((connections) => ({ call: "evrexec.run" as const, connections })),
@@ -92,18 +112,21 @@ async function loadBoth(host: Launched, options: RpcOptions): Promise<RpcPoint[]
         durationMs: options.durationMs,
         call: call === "evrexec.run" ? { run: RPC_FUNCTION } : { method: call },
       };
-      // Alternate which goes first, so that drift hits both.
-      const hostFirst = i % 2 === 0;
-      const first = await measured(hostFirst ? host : floor, load);
-      const second = await measured(hostFirst ? floor : host, load);
-      const [hostResult, floorResult] = hostFirst ? [first, second] : [second, first];
+      // Rotate which goes first, so that drift hits all three.
+      const servers = [host, uncounted, floor];
+      const order = [0, 1, 2].map((k) => (k + i) % 3);
+      const results: Measured[] = [];
+      for (const k of order) results[k] = await measured(servers[k], load);
+      const [hostResult, uncountedResult, floorResult] = results;
       points.push({
         call,
         connections,
         host: hostResult,
+        uncounted: uncountedResult,
         floor: floorResult,
         p50Ratio: ratio(hostResult.p50Us, floorResult.p50Us),
         throughputRatio: ratio(hostResult.callsPerS, floorResult.callsPerS),
+        countingRatio: ratio(hostResult.callsPerS, uncountedResult.callsPerS),
       });
     }
     return points;
@@ -112,22 +135,29 @@ async function loadBoth(host: Launched, options: RpcOptions): Promise<RpcPoint[]
   }
 }
 
-/** Measures every load against host and floor. */
-export async function measureRpc(options: RpcOptions): Promise<RpcPoint[]> {
+/** Measures every load against host and floor, then the counting cost. */
+export async function measureRpc(options: RpcOptions): Promise<RpcResults> {
   const denoFlags = options.cpuProfDir === undefined
     ? []
     : ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`];
   const host = await launchHost({ denoFlags });
+  const uncounted = await launchHost({ args: ["--stats", "off"] });
   let points: RpcPoint[];
+  let counting: CountingCost;
   try {
-    points = await loadBoth(host, options);
+    points = await loadAll(host, uncounted, options);
+    counting = await measureCountingCost(host, uncounted, options.counting);
   } catch (error) {
-    await host.stop();
+    await Promise.all([host.stop(), uncounted.stop()]);
     throw error;
   }
-  const status = await host.stop();
-  if (!status.success) {
-    throw new Error(`host exited with ${status.code} after the RPC load:\n${host.child.output}`);
+  for (const launched of [host, uncounted]) {
+    const status = await launched.stop();
+    if (!status.success) {
+      throw new Error(
+        `host exited with ${status.code} after the RPC load:\n${launched.child.output}`,
+      );
+    }
   }
-  return points;
+  return { points, counting };
 }

@@ -21,7 +21,7 @@ import { killAll } from "./proc.ts";
 import { type BenchResults, renderReport } from "./report.ts";
 import { measureRpc } from "./rpc.ts";
 import { measureStartup } from "./startup.ts";
-import { memoryTarget, rpcTargets, startupTarget } from "./targets.ts";
+import { countingTarget, memoryTarget, rpcTargets, startupTarget } from "./targets.ts";
 
 /** The sections, in the order they run. */
 export const SECTIONS = ["startup", "memory", "rpc", "cli"] as const;
@@ -44,6 +44,7 @@ export function settingsFor(quick: boolean) {
       warmupMs: quick ? 300 : 1000,
       durationMs: quick ? 1000 : 3000,
       timeoutMs: 30_000,
+      counting: { connections: 4, rounds: quick ? 5 : 15, durationMs: 1000 },
     },
     cli: { runs: quick ? 3 : 5, timeoutMs: 30_000 },
   };
@@ -93,8 +94,12 @@ export async function main(args: readonly string[]): Promise<number> {
     step("RPC");
     const cpuProfDir = values["cpu-prof"];
     if (cpuProfDir !== undefined) await Deno.mkdir(cpuProfDir, { recursive: true });
-    results.rpc = await measureRpc({ ...settings.rpc, cpuProfDir });
-    results.targets.push(...rpcTargets(results.rpc));
+    const rpc = await measureRpc({ ...settings.rpc, cpuProfDir });
+    results.rpc = rpc.points;
+    results.counting = rpc.counting;
+    results.targets.push(...rpcTargets(rpc.points));
+    const counting = countingTarget(rpc.counting, rpc.points);
+    if (counting) results.targets.push(counting);
   }
   if (sections.includes("cli")) {
     step("CLI");

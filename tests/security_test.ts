@@ -97,6 +97,9 @@ Deno.test(
       "evrexec.stop",
       "evrexec.trigger", // runs a tick of a task's own exported function only
       "evroute.run",
+      "stats.clear_statistics",
+      "stats.get_statistics",
+      "stats.reset_statistics",
       "system.listMethods",
       "system.methodHelp",
     ]);

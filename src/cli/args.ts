@@ -14,6 +14,7 @@ import { ConfigError } from "../shared/errors.ts";
 import { parseExecSpec } from "../tasks/spec.ts";
 import { choiceOption, intOption, modeOption, parsingArgs } from "./option_values.ts";
 import { resolveScript } from "./script_url.ts";
+import { dgramOption, metricsOption } from "./listen_options.ts";
 
 /** What the command line asks for. */
 export type CliRequest =
@@ -44,6 +45,11 @@ export function parseCli(args: readonly string[]): CliRequest {
         "log-format": { type: "string" },
         watch: { type: "boolean" },
         check: { type: "boolean" },
+        "rpc-dgram": { type: "string", multiple: true },
+        "rpc-dgram-public": { type: "boolean" },
+        metrics: { type: "string" },
+        "metrics-public": { type: "boolean" },
+        stats: { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "V" },
       },
@@ -85,6 +91,9 @@ export function parseCli(args: readonly string[]): CliRequest {
     scriptUrl: resolveScript(positionals[0]),
     watch: values.watch ?? false,
     check: values.check ?? false,
+    rpcDgram: dgramOption(values["rpc-dgram"], values["rpc-dgram-public"] ?? false),
+    metrics: metricsOption(values.metrics, values["metrics-public"] ?? false),
+    stats: choiceOption("--stats", values.stats, ["on", "off"], "on") === "on",
   };
   if (config.socket === "") throw new ConfigError("--socket must not be empty");
   const logFormat = choiceOption("--log-format", values["log-format"], LOG_FORMATS, "text");

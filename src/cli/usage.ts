@@ -26,6 +26,12 @@ Options:
       --idle-timeout MS     close a connection without progress for this long (default 120000)
       --max-stuck N         workers stuck in synchronous code tolerated; one more and the
                             host exits 1 (default: half the CPU cores, at least 1)
+      --rpc-dgram ADDR      also serve JSON-RPC on datagrams, as Kamailio's jsonrpcs does (kamcli):
+                            unix:PATH (needs deno --unstable-net) or udp:HOST:PORT; repeatable
+      --rpc-dgram-public    allow a non-loopback udp: address (the transport has no authentication)
+      --metrics HOST:PORT   serve GET /metrics (Prometheus) and GET /healthz there (loopback only)
+      --metrics-public      allow a non-loopback --metrics address
+      --stats on|off        count statistics for stats.* and /metrics (default on)
   -l, --log-level LEVEL     debug | info | warning | error (default info)
       --log-format FMT      text | json (default text)
       --watch               reload when the script or a local file it imports changes

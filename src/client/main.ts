@@ -12,23 +12,31 @@ import { ConfigError, EXIT_FATAL, EXIT_OK, EXIT_USAGE } from "../shared/errors.t
 import { intOption, parsingArgs } from "../cli/option_values.ts";
 import { RpcClient } from "./client.ts";
 import { defaultSocketPath } from "../rpc/socket_file.ts";
+import { typedParam } from "./params.ts";
+import { terminalWidth } from "./table.ts";
+import { tableView } from "./views.ts";
 
 /** The usage text of the RPC client. */
 export const RPC_USAGE = `Usage: deno task rpc [options] METHOD [PARAM...]
 
-Calls METHOD on a running evrexec host with the PARAMs as strings and prints
-the result: a string as it is, anything else as indented JSON.
+Calls METHOD on a running evrexec host and prints the result: core.psx,
+evrexec.list and stats.get_statistics as tables sized to the terminal, a
+string as it is, anything else as indented JSON. PARAMs are strings; typed
+as kamcli types them, i:5 is a number, s:5 a string and j:{"a":1} JSON.
 
 Options:
   -s, --socket PATH   the host's socket (default: $EVREXEC_SOCKET, else
                       $XDG_RUNTIME_DIR/evrexec.sock, else /tmp/evrexec.sock)
   -t, --timeout MS    how long to wait for the answer (default 60000)
-      --json          print the whole JSON-RPC response object
+      --json          print the whole JSON-RPC response object (no table)
   -h, --help          this text
 
 Examples:
   deno task rpc system.listMethods
   deno task rpc evrexec.run hello operator
+  deno task rpc core.psx
+  deno task rpc stats.get_statistics evrexec:
+  deno task rpc evrexec.run compute 'j:{"n":5}'
 
 Exit codes: 0 on a result, 1 on an RPC error or when no host answers,
 2 for a usage error.`;
@@ -57,7 +65,7 @@ interface ClientRequest {
   readonly timeoutMs: number;
   readonly json: boolean;
   readonly method: string;
-  readonly params: string[];
+  readonly params: unknown[];
 }
 
 /** Parses the client's arguments; null for `--help`. */
@@ -73,7 +81,7 @@ export function parseRpcCli(args: readonly string[]): ClientRequest | null {
     timeoutMs: intOption("--timeout", values.timeout, 60_000, 1, 86_400_000),
     json: values.json ?? false,
     method: rest[0],
-    params: rest.slice(1),
+    params: rest.slice(1).map(typedParam),
   };
 }
 
@@ -115,7 +123,10 @@ export async function rpcMain(args: readonly string[]): Promise<number> {
       console.log(JSON.stringify(response, null, 2));
     } else if (response.error === undefined) {
       const result = response.result;
-      console.log(typeof result === "string" ? result : JSON.stringify(result, null, 2));
+      const table = tableView(request.method, result, terminalWidth());
+      console.log(
+        table ?? (typeof result === "string" ? result : JSON.stringify(result, null, 2)),
+      );
     }
     if (response.error !== undefined) {
       console.error(`error ${response.error.code}: ${response.error.message}`);

@@ -7,6 +7,8 @@
 
 import type { ExecTask } from "../tasks/spec.ts";
 import type { HostLogLevel } from "./log.ts";
+import type { DgramAddress } from "../rpc/dgram_address.ts";
+import type { HostPort } from "../shared/host_port.ts";
 
 /** Everything the host needs to run, validated. */
 export interface HostConfig {
@@ -43,4 +45,10 @@ export interface HostConfig {
    * (default: half the CPU cores, at least 1).
    */
   readonly maxStuck?: number;
+  /** Where datagram JSON-RPC is served (`--rpc-dgram`), Kamailio's jsonrpcs way. */
+  readonly rpcDgram?: readonly DgramAddress[];
+  /** Where `/metrics` and `/healthz` are served (`--metrics`); nowhere when unset. */
+  readonly metrics?: HostPort;
+  /** Count statistics (default true; `--stats off`: the hooks are left out). */
+  readonly stats?: boolean;
 }

@@ -30,6 +30,9 @@ import { requireDenoRun } from "../dev/deno_command.ts";
 import { startChecker, type TypeChecker } from "../dev/type_check.ts";
 import { type ScriptWatcher, startWatcher } from "../dev/watcher.ts";
 import { defaultMaxStuck, type StuckWorker, WorkerRegistry } from "./worker_registry.ts";
+import { HostStats } from "../observe/stats.ts";
+import { addStatsMethods } from "../rpc/methods/stats.ts";
+import { SideListeners } from "./side_listeners.ts";
 
 /** How long start-up waits for UDP tasks to bind. */
 const BIND_TIMEOUT_MS = 10_000;
@@ -46,6 +49,8 @@ export class Host implements HostView {
   readonly supervisors: readonly TaskSupervisor[];
   /** The configuration the host runs with. */
   readonly config: HostConfig;
+  /** The counters that `stats.*` and /metrics read. */
+  readonly stats: HostStats;
   #context: SpawnContext;
   #pool: RpcPool;
   #server: RpcServer | null = null;
@@ -56,9 +61,11 @@ export class Host implements HostView {
   #shuttingDown = false;
   #checker: TypeChecker | null = null;
   #watcher: ScriptWatcher | null = null;
+  #side: SideListeners | null = null;
 
-  private constructor(config: HostConfig, context: SpawnContext, pool: RpcPool) {
+  private constructor(config: HostConfig, context: SpawnContext, pool: RpcPool, stats: HostStats) {
     this.config = config;
+    this.stats = stats;
     this.#context = context;
     this.table = context.table;
     this.#pool = pool;
@@ -73,6 +80,11 @@ export class Host implements HostView {
   /** The warm RPC pool in service now (a reload replaces it). */
   get pool(): RpcPool {
     return this.#pool;
+  }
+
+  /** True once a shutdown or stop has begun. */
+  get stopping(): boolean {
+    return this.#shuttingDown || this.#stopped;
   }
 
   /** How many times the script was loaded: 1, then one more per reload. */
@@ -92,10 +104,11 @@ export class Host implements HostView {
       log("rpc").info("removed a stale socket at {path}", { path: config.socket });
     }
     let started: Host | null = null;
+    const stats = new HostStats(config.stats ?? true);
     const context: SpawnContext = {
       scriptUrl: config.scriptUrl,
       logLevel: config.logLevel,
-      table: new WorkerTable(),
+      table: new WorkerTable(stats.counting ? stats.workerState : undefined),
       workers: new WorkerRegistry({
         maxStuck: config.maxStuck ?? defaultMaxStuck(),
         tooManyStuck: (stuck) => {
@@ -103,7 +116,7 @@ export class Host implements HostView {
         },
       }),
     };
-    const host = started = new Host(config, context, newPool(config, context));
+    const host = started = new Host(config, context, newPool(config, context), stats);
     host.#checker = checker;
     try {
       const functions = await host.#pool.load().catch((error: ErrorInfo) => {
@@ -111,7 +124,13 @@ export class Host implements HostView {
       });
       const missing = missingFunction(config.tasks, functions);
       if (missing !== null) throw new ConfigError(missing);
-      host.#server = RpcServer.listen(config, host.#methods());
+      const methods = host.#methods();
+      host.#server = RpcServer.listen(
+        config,
+        methods,
+        stats.counting ? stats.transport("stream") : undefined,
+      );
+      host.#side = await SideListeners.start(config, methods, host);
       if (config.memoryLimitMiB > 0) {
         host.#watchdog = new MemoryWatchdog(config.memoryLimitMiB, context.workers);
         host.#watchdog.start();
@@ -152,6 +171,7 @@ export class Host implements HostView {
     addEvrexecMethods(table, this);
     addTaskControlMethods(table, this);
     addCoreMethods(table, this);
+    addStatsMethods(table, this);
     addSystemMethods(table);
     return methodCaller(table);
   }
@@ -258,7 +278,7 @@ export class Host implements HostView {
       log().warn("graceful stop took longer than {ms} ms; terminating what is left", { ms: grace });
     }
     this.#terminateWorkers();
-    await this.#server?.close(500);
+    await Promise.all([this.#server?.close(500), this.#side?.close(500)]);
   }
 
   /**
@@ -286,6 +306,7 @@ export class Host implements HostView {
   stop(): void {
     this.#terminateWorkers();
     this.#server?.close(0);
+    this.#side?.close(0);
   }
 
   #terminateWorkers(): void {

@@ -8,6 +8,7 @@ import type { RpcPool } from "../pool/pool.ts";
 import type { TaskSupervisor } from "../tasks/supervisor.ts";
 import type { WorkerRegistry } from "./worker_registry.ts";
 import type { WorkerTable } from "./worker_table.ts";
+import type { HostStats } from "../observe/stats.ts";
 
 /** What `evrexec.reload` answers. */
 export interface ReloadReport {
@@ -35,6 +36,8 @@ export interface HostView {
   readonly workers: WorkerRegistry;
   /** The warm RPC pool in service now. */
   readonly pool: RpcPool;
+  /** The counters that `stats.*` and /metrics read. */
+  readonly stats: HostStats;
   /** One supervisor per exec task, in the order the tasks were given. */
   readonly supervisors: readonly TaskSupervisor[];
   /** The script's version: 1 at start, one more per reload. */

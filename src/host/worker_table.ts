@@ -50,12 +50,20 @@ export interface WorkerSlot {
   restarts: number;
   /** The last error, if any. */
   lastError: LastError | null;
+  /** The process the worker runs in, when not the host's own (a child-process worker). */
+  pid?: number;
 }
+
+/** Told of every state change: `error` is the error recorded with it, if any. */
+export type StateObserver = (slot: WorkerSlot, state: WorkerState, error?: string) => void;
 
 /** The table of all worker slots. */
 export class WorkerTable {
   #slots: WorkerSlot[] = [];
   #nextId = 0;
+
+  /** A table whose state changes are told to `observer` (the statistics' hook). */
+  constructor(private readonly observer?: StateObserver) {}
 
   /** Adds a slot in state `starting`. */
   add(role: WorkerRole, task: string, index: number): WorkerSlot {
@@ -82,6 +90,7 @@ export class WorkerTable {
     slot.state = state;
     slot.since = now;
     if (error !== undefined) slot.lastError = { message: error, at: now };
+    this.observer?.(slot, state, error);
   }
 
   /** Drops a slot (a retired pool's worker). */

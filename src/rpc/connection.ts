@@ -7,7 +7,7 @@
  */
 
 import { settlesWithin } from "../shared/deadline.ts";
-import { answerLine, errorAnswer, type MethodCaller } from "./jsonrpc.ts";
+import { answerLine, errorAnswer, type MethodCaller, type RequestCounts } from "./jsonrpc.ts";
 import { RpcCode } from "./errors.ts";
 import { closeQuietly, writeAll } from "../shared/streams.ts";
 
@@ -51,9 +51,11 @@ export class RpcConnection {
   #gone = new AbortController();
   #reading = true;
   #lastProgress = performance.now();
+  #counts?: RequestCounts;
 
-  /** Wraps an accepted connection; `serve` runs it. */
-  constructor(conn: Deno.Conn, call: MethodCaller) {
+  /** Wraps an accepted connection; `serve` runs it; `counts` counts its requests. */
+  constructor(conn: Deno.Conn, call: MethodCaller, counts?: RequestCounts) {
+    this.#counts = counts;
     this.#conn = conn;
     this.#call = (method, params) => call(method, params, this.#gone.signal);
   }
@@ -139,7 +141,7 @@ export class RpcConnection {
   #handle(line: string | null): void {
     if (!this.#reading) return;
     this.#inFlight++;
-    (line === null ? Promise.resolve(NOT_UTF8) : answerLine(line, this.#call)).then(
+    (line === null ? Promise.resolve(NOT_UTF8) : answerLine(line, this.#call, this.#counts)).then(
       (answer) => {
         this.#inFlight--;
         if (answer !== null) this.#send(answer);

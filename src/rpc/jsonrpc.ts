@@ -21,6 +21,14 @@ export class JsonText {
   constructor(readonly text: string) {}
 }
 
+/** Where a transport counts what it reads (see `observe/stats.ts`). */
+export interface RequestCounts {
+  /** Requests read; each element of a batch counts. */
+  requests: number;
+  /** Lines or datagrams that were not JSON. */
+  parseErrors: number;
+}
+
 /**
  * Looks a method up and calls it; throws {@link RpcError} on bad params.
  * `signal` is aborted when the client that asked has gone.
@@ -48,7 +56,12 @@ function isId(value: unknown): value is RpcId {
 }
 
 /** Answers one request object; null for a notification. */
-async function answer(request: unknown, call: MethodCaller): Promise<string | null> {
+async function answer(
+  request: unknown,
+  call: MethodCaller,
+  counts?: RequestCounts,
+): Promise<string | null> {
+  if (counts) counts.requests++;
   if (typeof request !== "object" || request === null || Array.isArray(request)) {
     return errorLine(null, invalid("expected an object"));
   }
@@ -76,27 +89,34 @@ async function answer(request: unknown, call: MethodCaller): Promise<string | nu
 /**
  * Answers one line of newline-delimited JSON-RPC: a request or a batch.
  * Resolves with the response line (no newline), or null when nothing is to
- * be sent back (notifications, blank lines).
+ * be sent back (notifications, blank lines). `counts`, when given, counts
+ * the requests and parse errors.
  */
-export async function answerLine(line: string, call: MethodCaller): Promise<string | null> {
+export async function answerLine(
+  line: string,
+  call: MethodCaller,
+  counts?: RequestCounts,
+): Promise<string | null> {
   if (line.trim() === "") return null;
   let parsed: unknown;
   try {
     parsed = JSON.parse(line);
   } catch (error) {
+    if (counts) counts.parseErrors++;
     return errorLine(null, new RpcError(RpcCode.PARSE_ERROR, `parse error: ${messageOf(error)}`));
   }
-  if (!Array.isArray(parsed)) return answer(parsed, call);
+  if (!Array.isArray(parsed)) return answer(parsed, call, counts);
   if (parsed.length === 0) return errorLine(null, invalid("empty batch"));
-  const lines = (await Promise.all(parsed.map((item) => answer(item, call))))
+  const lines = (await Promise.all(parsed.map((item) => answer(item, call, counts))))
     .filter((l): l is string => l !== null);
   return lines.length === 0 ? null : `[${lines.join(",")}]`;
 }
 
 /**
  * An error answer with a null id, for what is not a request at all: a line
- * too long or not UTF-8, a connection past the limit.
+ * too long or not UTF-8, a connection past the limit. `id`, when known,
+ * goes in instead (an answer too large for a datagram).
  */
-export function errorAnswer(code: number, message: string): string {
-  return errorLine(null, new RpcError(code, message));
+export function errorAnswer(code: number, message: string, id: RpcId = null): string {
+  return errorLine(id, new RpcError(code, message));
 }

@@ -11,6 +11,7 @@ import { RpcConnection } from "./connection.ts";
 import { RpcCode } from "./errors.ts";
 import { bindSocket } from "./socket_file.ts";
 import { closeQuietly, writeAll } from "../shared/streams.ts";
+import type { TransportCounts } from "../observe/stats.ts";
 
 /** The server's settings. */
 export interface ServerOptions {
@@ -40,6 +41,7 @@ export class RpcServer {
   #refused = 0;
   #lastRefusalLog = -Infinity;
   #closed = false;
+  #counts: TransportCounts | undefined;
 
   private constructor(options: ServerOptions, listener: Deno.UnixListener, call: MethodCaller) {
     this.path = options.socket;
@@ -52,9 +54,10 @@ export class RpcServer {
     );
   }
 
-  /** Binds the socket and starts accepting connections. */
-  static listen(options: ServerOptions, call: MethodCaller): RpcServer {
+  /** Binds the socket and starts accepting connections; `counts` counts what it serves. */
+  static listen(options: ServerOptions, call: MethodCaller, counts?: TransportCounts): RpcServer {
     const server = new RpcServer(options, bindSocket(options.socket, options.socketMode), call);
+    server.#counts = counts;
     server.#accept();
     return server;
   }
@@ -66,7 +69,8 @@ export class RpcServer {
           this.#refuse(conn);
           continue;
         }
-        const connection = new RpcConnection(conn, this.#call);
+        if (this.#counts) this.#counts.accepted++;
+        const connection = new RpcConnection(conn, this.#call, this.#counts);
         this.#connections.add(connection);
         connection.serve().finally(() => this.#connections.delete(connection));
       }
@@ -86,6 +90,7 @@ export class RpcServer {
       .catch(() => {})
       .finally(() => closeQuietly(conn));
     this.#refused++;
+    if (this.#counts) this.#counts.refused++;
     if (performance.now() - this.#lastRefusalLog >= REFUSAL_LOG_MS) {
       this.#lastRefusalLog = performance.now();
       log("rpc").warn("refused {count} connections: {limit} are open (--max-connections)", {
@@ -104,6 +109,7 @@ export class RpcServer {
           ms: this.#options.idleTimeoutMs,
         });
         connection.close();
+        if (this.#counts) this.#counts.evicted++;
       }
     }
   }

@@ -35,8 +35,8 @@ async function answers(path: string): Promise<boolean> {
     const conn = await Deno.connect({ transport: "unix", path });
     conn.close();
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    return /\(os error 91\)/.test(messageOf(error)); // EPROTOTYPE: a live datagram socket
   }
 }
 
@@ -71,9 +71,20 @@ function dirname(path: string): string {
 /**
  * Binds a Unix socket at `path` with `mode`: it is bound inside a private
  * 0700 directory beside `path`, given its mode, then renamed into place, so
- * no client can connect before the mode holds.
+ * no client can connect before the mode holds. `bind` binds another kind of
+ * socket at the path it is given (a datagram socket).
  */
-export function bindSocket(path: string, mode: number): Deno.UnixListener {
+export function bindSocket(path: string, mode: number): Deno.UnixListener;
+export function bindSocket<T extends { close(): void }>(
+  path: string,
+  mode: number,
+  bind: (path: string) => T,
+): T;
+export function bindSocket(
+  path: string,
+  mode: number,
+  bind = (at: string): { close(): void } => Deno.listen({ transport: "unix", path: at }),
+): { close(): void } {
   let privateDir: string;
   try {
     privateDir = Deno.makeTempDirSync({ dir: dirname(path), prefix: ".evrexec-" });
@@ -82,7 +93,7 @@ export function bindSocket(path: string, mode: number): Deno.UnixListener {
   }
   const staging = `${privateDir}/s`;
   try {
-    const listener = Deno.listen({ transport: "unix", path: staging });
+    const listener = bind(staging);
     try {
       Deno.chmodSync(staging, mode);
       Deno.renameSync(staging, path);

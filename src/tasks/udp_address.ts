@@ -6,6 +6,7 @@
  */
 
 import { ConfigError } from "../shared/errors.ts";
+import { parseHostPort } from "../shared/host_port.ts";
 
 /** A UDP address to bind. */
 export interface UdpAddress {
@@ -17,15 +18,17 @@ export interface UdpAddress {
   readonly text: string;
 }
 
-/** Parses `udp:HOST:PORT`; throws a {@link ConfigError} naming the problem. */
-export function parseUdpAddress(text: string): UdpAddress {
-  const match = /^udp:(?:\[([^\]]+)\]|([^:\[\]]+)):([0-9]+)$/i.exec(text);
-  if (match === null) {
+/** Parses `udp:HOST:PORT`; throws a {@link ConfigError} naming the problem (as `label`). */
+export function parseUdpAddress(text: string, label = "sockaddr"): UdpAddress {
+  const address = /^udp:/i.test(text) ? parseHostPort(text.slice(4)) : null;
+  if (address === null) {
+    const port = /:([0-9]+)$/.exec(text)?.[1];
+    if (/^udp:/i.test(text) && port !== undefined && Number(port) > 65535) {
+      throw new ConfigError(`${label} port must be at most 65535, got ${port}`);
+    }
     throw new ConfigError(
-      `sockaddr must be udp:HOST:PORT (IPv6 in brackets), got ${JSON.stringify(text)}`,
+      `${label} must be udp:HOST:PORT (IPv6 in brackets), got ${JSON.stringify(text)}`,
     );
   }
-  const port = Number(match[3]);
-  if (port > 65535) throw new ConfigError(`sockaddr port must be at most 65535, got ${match[3]}`);
-  return { host: match[1] ?? match[2], port, text };
+  return { ...address, text };
 }

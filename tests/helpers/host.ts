@@ -181,6 +181,8 @@ export interface StartOptions {
   readonly socket?: string;
   /** Deno flags added to {@link HOST_PERMISSIONS} (e.g. `--allow-run`). */
   readonly permissions?: readonly string[];
+  /** False: run without `--unstable-net`, which the deno tasks pass. */
+  readonly unstableNet?: boolean;
 }
 
 /** Starts the host on `script` with a socket in a new temporary directory. */
@@ -191,6 +193,7 @@ export async function startHost(script: string, options: StartOptions = {}): Pro
   const args = [
     "run",
     "--quiet", // no "Download …" notices from Deno in what the tests read
+    ...(options.unstableNet === false ? [] : ["--unstable-net"]), // as the deno tasks run it
     ...HOST_PERMISSIONS,
     ...(options.permissions ?? []),
     MOD,
@@ -221,7 +224,7 @@ export async function startHost(script: string, options: StartOptions = {}): Pro
 /** Runs the host to its exit (for start-up errors); kills it after `timeoutMs`. */
 export async function runHost(args: readonly string[], timeoutMs = 20_000): Promise<Exit> {
   const process = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...HOST_PERMISSIONS, MOD, ...args],
+    args: ["run", "--quiet", "--unstable-net", ...HOST_PERMISSIONS, MOD, ...args],
     stdout: "piped",
     stderr: "piped",
     stdin: "null",

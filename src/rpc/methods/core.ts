@@ -31,15 +31,21 @@ export function addCoreMethods(table: MethodTable, host: HostView): void {
   table.set("core.psx", {
     params: [],
     help:
-      "One row per worker: task, index, state and a description; workers stopped while stuck too.",
+      "One row per worker (IDX, PID, DSC as Kamailio's, and task, index, state); stuck ones too.",
     call: () => [
       ...host.table.all().map((slot) => ({
+        IDX: slot.id,
+        PID: slot.pid ?? Deno.pid,
+        DSC: describeSlot(slot),
         idx: slot.id,
         role: slot.role,
         ...workerInfo(slot),
         description: describeSlot(slot),
       })),
       ...host.workers.stuck.map((worker) => ({
+        IDX: -1,
+        PID: Deno.pid,
+        DSC: `stuck ${worker.label} (stopped in synchronous code; its thread may still run)`,
         role: "stuck",
         state: "stuck",
         since: new Date(worker.since).toISOString(),

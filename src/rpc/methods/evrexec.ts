@@ -26,12 +26,25 @@ export function addEvrexecMethods(table: MethodTable, host: HostView): void {
     async call(values, signal) {
       const name = stringParam(values, "name");
       if (!host.pool.exports(name)) {
+        if (host.stats.counting) host.stats.unknownFunctions++;
         throw new RpcError(
           RpcCode.INVALID_PARAMS,
           `unknown function ${JSON.stringify(name)} (${exportedFunctions(host.pool.functions)})`,
         );
       }
-      return new JsonText(await host.pool.run(name, dataText(values.data), signal));
+      const counts = host.stats.counting ? host.stats.function(name) : null;
+      if (counts === null) {
+        return new JsonText(await host.pool.run(name, dataText(values.data), signal));
+      }
+      const started = counts.begin();
+      try {
+        const json = await host.pool.run(name, dataText(values.data), signal);
+        counts.ended(started);
+        return new JsonText(json);
+      } catch (error) {
+        counts.ended(started, error);
+        throw error;
+      }
     },
   };
   table.set("evrexec.run", run);

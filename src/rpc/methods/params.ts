@@ -11,11 +11,16 @@ import { RpcCode, RpcError } from "../errors.ts";
 export interface ParamSpec {
   readonly name: string;
   readonly optional?: boolean;
+  /** The last param only: it takes every remaining positional param, as an array. */
+  readonly rest?: boolean;
 }
 
 /** The params as a usage line shows them: `name [data]`; empty when there are none. */
 export function paramUsage(specs: readonly ParamSpec[]): string {
-  return specs.map((p) => p.optional ? `[${p.name}]` : p.name).join(" ");
+  return specs.map((p) => {
+    const name = p.rest ? `${p.name}...` : p.name;
+    return p.optional ? `[${name}]` : name;
+  }).join(" ");
 }
 
 /** Bad params: a -32602 error with `message`. */
@@ -36,6 +41,10 @@ export function readParams(
     ? `${method} takes no params`
     : `${method} takes ${paramUsage(specs)}`;
   const values: Record<string, unknown> = {};
+  const rest = specs.at(-1)?.rest ? specs.at(-1) : undefined;
+  if (Array.isArray(params) && rest !== undefined) {
+    params = [...params.slice(0, specs.length - 1), params.slice(specs.length - 1)];
+  }
   if (Array.isArray(params)) {
     if (params.length > specs.length) throw badParams(`too many params; ${usage}`);
     specs.forEach((spec, i) => {

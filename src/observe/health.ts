@@ -1,0 +1,51 @@
+/**
+ * The health verdict that `GET /healthz` answers: healthy while every exec
+ * task is active, RPC is served and no worker is stuck; otherwise the
+ * reasons, in one line, for load balancers and probes.
+ *
+ * @module
+ */
+
+import type { StuckWorker } from "../host/worker_registry.ts";
+
+/** What the verdict reads of the host. */
+export interface HealthView {
+  /** True once a shutdown or stop has begun. */
+  readonly stopping: boolean;
+  /** Every exec task, by name and state. */
+  readonly supervisors: readonly {
+    readonly task: { readonly name: string };
+    readonly state: string;
+  }[];
+}
+
+/** The verdict: ok, or why not. */
+export interface Health {
+  /** True when the host is healthy. */
+  readonly ok: boolean;
+  /** `ok`, or every reason it is not, in one line. */
+  readonly reason: string;
+}
+
+/** Judges the host's health from its state and the workers stuck in synchronous code. */
+export function healthOf(host: HealthView, stuck: readonly StuckWorker[]): Health {
+  const reasons: string[] = [];
+  if (host.stopping) reasons.push("shutting down");
+  for (const supervisor of host.supervisors) {
+    const name = JSON.stringify(supervisor.task.name);
+    if (supervisor.state === "failed") {
+      reasons.push(`task ${name} failed: its workers crash-looped (evrexec.start restarts it)`);
+    } else if (supervisor.state === "stopped") {
+      reasons.push(`task ${name} is stopped`);
+    }
+  }
+  if (stuck.length > 0) {
+    reasons.push(
+      `${stuck.length} worker${stuck.length === 1 ? "" : "s"} stuck in synchronous code ` +
+        `(${stuck.map((worker) => worker.label).join(", ")}): restart the host to free the CPU`,
+    );
+  }
+  return reasons.length === 0
+    ? { ok: true, reason: "ok" }
+    : { ok: false, reason: reasons.join("; ") };
+}

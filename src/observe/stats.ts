@@ -1,0 +1,151 @@
+/**
+ * The host's statistics registry: counters fed by one-line hooks (the RPC
+ * transports, `evrexec.run`, the worker table), read by the `stats.*`
+ * methods and by the Prometheus exporter. Counting is a field increment.
+ *
+ * @module
+ */
+
+import type { WorkerState } from "../host/worker_table.ts";
+import type { WorkerRole } from "../shared/messages.ts";
+import { RpcCode, RpcError } from "../rpc/errors.ts";
+import { DurationHistogram } from "./histogram.ts";
+
+/** How a request reached the host. */
+export type Transport = "stream" | "unix_dgram" | "udp";
+
+/** Counters of one RPC transport. */
+export class TransportCounts {
+  /** Connections accepted (stream). */
+  accepted = 0;
+  /** Connections refused past `--max-connections` (stream). */
+  refused = 0;
+  /** Connections closed by the host for want of progress (stream). */
+  evicted = 0;
+  /** JSON-RPC requests read (each element of a batch counts). */
+  requests = 0;
+  /** Lines or datagrams that were not JSON. */
+  parseErrors = 0;
+  /** Datagrams, or their answers, larger than one datagram may be (datagram). */
+  tooLarge = 0;
+  /** Answers that could not be sent back to the sender (datagram). */
+  unanswered = 0;
+}
+
+/** Counters of `evrexec.run` for one exported function. */
+export class FunctionCounts {
+  /** Calls that named this function. */
+  calls = 0;
+  /** Calls answered with an error other than a timeout or busy. */
+  errors = 0;
+  /** Calls that timed out (`--rpc-timeout`). */
+  timeouts = 0;
+  /** Calls refused "busy" (a full queue, a stopping host, a departed client). */
+  busy = 0;
+  /** Durations of the calls that ran (busy refusals left out), queueing included. */
+  readonly durations: DurationHistogram = new DurationHistogram();
+
+  /** Counts a call; returns its start time, for {@link ended}. */
+  begin(): number {
+    this.calls++;
+    return performance.now();
+  }
+
+  /** Counts how a call begun at `started` ended: with a result, or with `error`. */
+  ended(started: number, error?: unknown): void {
+    const code = error === undefined
+      ? 0
+      : error instanceof RpcError
+      ? error.code
+      : RpcCode.INTERNAL_ERROR;
+    if (code === RpcCode.BUSY) {
+      this.busy++;
+      return;
+    }
+    this.durations.observe((performance.now() - started) / 1000);
+    if (code === RpcCode.TIMEOUT) this.timeouts++;
+    else if (code !== 0) this.errors++;
+  }
+}
+
+/** Counters of one worker slot: a task's worker `index`, or a pool worker's. */
+export interface WorkerCounts {
+  /** Exec task worker or RPC pool worker. */
+  readonly role: WorkerRole;
+  /** The task's name (`rpc` for the pool). */
+  readonly task: string;
+  /** The worker's index in its task or pool. */
+  readonly index: number;
+  /** Workers started in the slot. */
+  starts: number;
+  /** Starts that replaced an earlier worker of the slot. */
+  restarts: number;
+  /** Functions that threw, workers that crashed or did not load. */
+  failures: number;
+  /** Task functions that returned. */
+  returns: number;
+}
+
+/** The slot fields the worker-table hook reads. */
+export interface SlotLike {
+  readonly role: WorkerRole;
+  readonly task: string;
+  readonly index: number;
+}
+
+/** Every counter of one host. */
+export class HostStats {
+  /** Counters per transport, in the order the transports started. */
+  readonly transports: Map<Transport, TransportCounts> = new Map();
+  /** Counters per exported function that was called. */
+  readonly functions: Map<string, FunctionCounts> = new Map();
+  /** Counters per worker slot, by role, task and index. */
+  readonly workers: Map<string, WorkerCounts> = new Map();
+  /** Stat values at the last `stats.reset_statistics`, by `group:name`. */
+  readonly baseline: Map<string, number> = new Map();
+  /** `evrexec.run` calls naming no exported function (not per name: clients choose names). */
+  unknownFunctions = 0;
+  /** False with `--stats off`: no hook counts, and every counter stays 0. */
+  readonly counting: boolean;
+  #seen = new WeakSet<SlotLike>();
+
+  /** A registry; `counting` false leaves its hooks unattached (`--stats off`). */
+  constructor(counting = true) {
+    this.counting = counting;
+  }
+
+  /** The counters of `transport`, created on first use. */
+  transport(transport: Transport): TransportCounts {
+    let counts = this.transports.get(transport);
+    if (counts === undefined) this.transports.set(transport, counts = new TransportCounts());
+    return counts;
+  }
+
+  /** The counters of function `fn`, created on first use. */
+  function(fn: string): FunctionCounts {
+    let counts = this.functions.get(fn);
+    if (counts === undefined) this.functions.set(fn, counts = new FunctionCounts());
+    return counts;
+  }
+
+  /** The worker table's hook: counts starts, restarts, failures and returns. */
+  readonly workerState = (slot: SlotLike, state: WorkerState, error?: string): void => {
+    if (state !== "starting" && state !== "failed" && state !== "returned") return;
+    const key = `${slot.role}\0${slot.task}\0${slot.index}`;
+    let counts = this.workers.get(key);
+    if (counts === undefined) {
+      counts = { ...pick(slot), starts: 0, restarts: 0, failures: 0, returns: 0 };
+      this.workers.set(key, counts);
+    }
+    if (state === "starting") {
+      counts.starts++;
+      if (this.#seen.has(slot)) counts.restarts++;
+      else this.#seen.add(slot);
+    } else if (state === "returned") counts.returns++;
+    else if (error !== undefined) counts.failures++; // "failed" without an error repeats one counted already
+  };
+}
+
+function pick(slot: SlotLike): SlotLike {
+  return { role: slot.role, task: slot.task, index: slot.index };
+}

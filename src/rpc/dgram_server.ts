@@ -1,0 +1,114 @@
+/**
+ * The datagram JSON-RPC transport, Kamailio's jsonrpcs way (`--rpc-dgram`):
+ * one request per datagram, the answer sent to the sender's address, served
+ * by the same method caller as the stream socket. Nothing a datagram carries
+ * stops it: every failure is an error answer, a counter or a debug line.
+ *
+ * @module
+ */
+
+import { log } from "../host/log.ts";
+import type { HostStats, Transport } from "../observe/stats.ts";
+import { settlesWithin, withTimeout } from "../shared/deadline.ts";
+import { answerDatagram, type DatagramCounts } from "./dgram_answer.ts";
+import type { DgramAddress } from "./dgram_address.ts";
+import type { DatagramEndpoint, Reply } from "./dgram_endpoint.ts";
+import { listenUdpDatagram } from "./dgram_udp.ts";
+import { listenUnixDatagram } from "./dgram_unix.ts";
+import { errorAnswer, type MethodCaller } from "./jsonrpc.ts";
+import { RpcCode } from "./errors.ts";
+
+/** Requests being answered at once, over every datagram socket; more are answered "busy". */
+export const MAX_DGRAM_IN_FLIGHT = 1024;
+/** How long sending one answer may take, queueing included, before it counts as lost. */
+const SEND_TIMEOUT_MS = 5000;
+
+const BUSY = new TextEncoder().encode(errorAnswer(
+  RpcCode.BUSY,
+  `busy: ${MAX_DGRAM_IN_FLIGHT} datagram requests are being answered; try again`,
+));
+
+/** Serves JSON-RPC on every `--rpc-dgram` address. */
+export class DatagramServer {
+  #endpoints: DatagramEndpoint[] = [];
+  #call: MethodCaller;
+  #inFlight = 0;
+  #drained: (() => void) | null = null;
+
+  private constructor(call: MethodCaller) {
+    this.#call = call;
+  }
+
+  /**
+   * Binds every address (Unix sockets with `mode`) and starts serving;
+   * throws a {@link ConfigError} (nothing left bound) when one cannot be.
+   */
+  static async listen(
+    addresses: readonly DgramAddress[],
+    mode: number,
+    call: MethodCaller,
+    stats: HostStats,
+  ): Promise<DatagramServer> {
+    const server = new DatagramServer(call);
+    try {
+      for (const address of addresses) {
+        const endpoint = address.kind === "unix"
+          ? await listenUnixDatagram(address.path, mode)
+          : await listenUdpDatagram(address.host, address.port, address.text);
+        server.#endpoints.push(endpoint);
+        const transport: Transport = address.kind === "unix" ? "unix_dgram" : "udp";
+        const counts = stats.counting ? stats.transport(transport) : undefined;
+        endpoint.serve((data, reply) => server.#take(data, reply, address, counts));
+      }
+    } catch (error) {
+      server.close();
+      throw error;
+    }
+    return server;
+  }
+
+  #take(
+    data: Uint8Array,
+    reply: Reply | null,
+    address: DgramAddress,
+    counts: DatagramCounts | undefined,
+  ): void {
+    if (this.#inFlight >= MAX_DGRAM_IN_FLIGHT) {
+      this.#send(BUSY, reply, address, counts);
+      return;
+    }
+    this.#inFlight++;
+    answerDatagram(data, this.#call, counts)
+      .then((answer) => answer && this.#send(answer, reply, address, counts))
+      .finally(() => {
+        this.#inFlight--;
+        if (this.#inFlight === 0) this.#drained?.();
+      });
+  }
+
+  async #send(
+    answer: Uint8Array,
+    reply: Reply | null,
+    address: DgramAddress,
+    counts: DatagramCounts | undefined,
+  ): Promise<void> {
+    try {
+      if (reply === null) throw new Error("the sender has no address to answer to (unbound)");
+      await withTimeout(reply(answer), SEND_TIMEOUT_MS, `not sent within ${SEND_TIMEOUT_MS} ms`);
+    } catch (error) {
+      if (counts) counts.unanswered++;
+      log("rpc").debug("{address}: an answer could not be sent: {error}", {
+        address: address.text,
+        error,
+      });
+    }
+  }
+
+  /** Lets answers being computed go out for up to `timeoutMs`, then closes every socket. */
+  async close(timeoutMs = 0): Promise<void> {
+    if (this.#inFlight > 0 && timeoutMs > 0) {
+      await settlesWithin(new Promise<void>((resolve) => this.#drained = resolve), timeoutMs);
+    }
+    for (const endpoint of this.#endpoints) endpoint.close();
+  }
+}

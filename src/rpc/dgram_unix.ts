@@ -1,0 +1,91 @@
+/**
+ * The Unix datagram endpoint of the datagram transport (`--rpc-dgram
+ * unix:PATH`): Deno's `unixpacket` datagram socket, which needs
+ * `--unstable-net`, placed with the same care as the stream socket.
+ *
+ * Deno lets a datagram socket do one thing at a time ("Socket already in
+ * use"), and the socket waits in `receive` nearly always, so answers go out
+ * one by one from a second socket of their own (`reply_sender.ts`).
+ *
+ * @module
+ */
+
+import { ConfigError } from "../shared/errors.ts";
+import { log } from "../host/log.ts";
+import { MAX_DATAGRAM_BYTES } from "./dgram_answer.ts";
+import type { DatagramEndpoint, DatagramHandler } from "./dgram_endpoint.ts";
+import { ReplySender } from "./reply_sender.ts";
+import { bindSocket, clearSocketPath } from "./socket_file.ts";
+
+/**
+ * Binds a Unix datagram socket at `path` with `mode`: a stale socket there
+ * is replaced, a live one stops start-up. Throws a {@link ConfigError} when
+ * Deno runs without `--unstable-net`.
+ */
+export async function listenUnixDatagram(path: string, mode: number): Promise<DatagramEndpoint> {
+  if (typeof Deno.listenDatagram !== "function") {
+    throw new ConfigError(
+      `--rpc-dgram unix:${path}: Unix datagram sockets need Deno's --unstable-net flag ` +
+        "(deno run --unstable-net …; the deno tasks pass it)",
+    );
+  }
+  if (await clearSocketPath(path) === "stale") {
+    log("rpc").info("removed a stale socket at {path}", { path });
+  }
+  const conn = bindSocket(
+    path,
+    mode,
+    (at) => Deno.listenDatagram({ transport: "unixpacket", path: at }),
+  );
+  log("rpc").info("datagram JSON-RPC on {address}", { address: `unix:${path}` });
+  return new UnixEndpoint(path, conn);
+}
+
+class UnixEndpoint implements DatagramEndpoint {
+  #path: string;
+  #conn: Deno.DatagramConn;
+  #replies = new ReplySender();
+  #closed = false;
+
+  constructor(path: string, conn: Deno.DatagramConn) {
+    this.#path = path;
+    this.#conn = conn;
+  }
+
+  async serve(handler: DatagramHandler): Promise<void> {
+    // One byte more than a request may have: a longer datagram arrives cut, and is refused.
+    const buffer = new Uint8Array(MAX_DATAGRAM_BYTES + 1);
+    while (!this.#closed) {
+      let data: Uint8Array, from: Deno.Addr;
+      try {
+        [data, from] = await this.#conn.receive(buffer);
+      } catch (error) {
+        if (this.#closed) return;
+        log("rpc").warn("{path}: receiving a datagram failed: {error}", {
+          path: this.#path,
+          error,
+        });
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        continue;
+      }
+      const path = (from as Deno.UnixAddr).path;
+      handler(data, path ? (answer) => this.#replies.send(answer, path) : null);
+    }
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#replies.close();
+    try {
+      this.#conn.close();
+    } catch {
+      // closed already
+    }
+    try {
+      Deno.removeSync(this.#path);
+    } catch {
+      // gone already
+    }
+  }
+}
