@@ -14,7 +14,7 @@ import { log } from "./log.ts";
 import { MemoryWatchdog } from "./memory_watchdog.ts";
 import { addCoreMethods } from "../rpc/methods/core.ts";
 import { addEvrexecMethods } from "../rpc/methods/evrexec.ts";
-import { addTaskControlMethods } from "../rpc/methods/task_control.ts";
+import { addTaskControlMethods, stoppingError } from "../rpc/methods/task_control.ts";
 import type { ErrorInfo } from "../shared/messages.ts";
 import { RpcCode, RpcError } from "../rpc/errors.ts";
 import { addSystemMethods, methodCaller, type MethodTable } from "../rpc/method_table.ts";
@@ -22,9 +22,11 @@ import { RpcPool } from "../pool/pool.ts";
 import { missingFunction } from "./script_exports.ts";
 import { RpcServer } from "../rpc/server.ts";
 import { clearSocketPath } from "../rpc/socket_file.ts";
+import { STOP_ACK_MS } from "../tasks/slot_machine.ts";
 import { TaskSupervisor } from "../tasks/supervisor.ts";
 import type { HostConfig } from "./config.ts";
 import type { SpawnContext } from "./spawn_context.ts";
+import { WorkerPacer } from "./worker_pacer.ts";
 import { WorkerTable } from "./worker_table.ts";
 
 /** How long start-up waits for UDP tasks to bind. */
@@ -69,6 +71,11 @@ export class Host implements HostView {
     return this.#version;
   }
 
+  /** True once a stop has begun: control methods are refused from then on. */
+  get stopping(): boolean {
+    return this.#shuttingDown || this.#stopped;
+  }
+
   /**
    * Starts a host. Rejects with a {@link ConfigError} when the socket is in
    * use, the script does not load, a task names no exported function, or a
@@ -82,6 +89,7 @@ export class Host implements HostView {
       scriptUrl: config.scriptUrl,
       logLevel: config.logLevel,
       table: new WorkerTable(),
+      pacer: new WorkerPacer(),
     };
     const host = new Host(config, context, newPool(config, context));
     try {
@@ -98,8 +106,10 @@ export class Host implements HostView {
       for (const supervisor of host.supervisors) supervisor.start();
       // The rest of the pool starts once the tasks run: starting a worker blocks
       // this thread, and the tasks come first (pool worker 0 serves meanwhile).
+      // A reload may have replaced this pool by then: its successor starts its own.
       const tasksRunning = Promise.all(host.supervisors.map((s) => s.allRunning()));
-      settlesWithin(tasksRunning, POOL_REST_DELAY_MS).then(() => host.#pool.startRest());
+      const pool = host.#pool;
+      settlesWithin(tasksRunning, POOL_REST_DELAY_MS).then(() => pool.startRest());
       await Promise.all(
         host.supervisors.map((supervisor) =>
           withTimeout(
@@ -147,6 +157,7 @@ export class Host implements HostView {
    * {@link RpcError} (-32003).
    */
   async reload(): Promise<ReloadReport> {
+    if (this.stopping) throw stoppingError();
     if (this.#reloading) throw new RpcError(RpcCode.BUSY, "busy: a reload is running already");
     this.#reloading = true;
     try {
@@ -162,6 +173,10 @@ export class Host implements HostView {
             errorLine(error as ErrorInfo)
           }`,
         );
+      }
+      if (this.stopping) {
+        next.discard();
+        throw stoppingError();
       }
       const missing = missingFunction(this.config.tasks, functions);
       if (missing !== null) {
@@ -202,21 +217,21 @@ export class Host implements HostView {
 
   /**
    * Stops gracefully: takes no new RPC calls (queued ones are answered
-   * "busy"), tells every function through `KSR.shutdown`, waits up to
-   * `--shutdown-timeout` for running calls and loops to end, then stops
-   * what is left and removes the socket file.
+   * "busy"), lets running calls finish for up to `--shutdown-timeout`, and
+   * stops the exec workers by the stop rule (see `SlotMachine.stop`): a loop
+   * whose code reads `KSR.shutdown` gets up to `--shutdown-timeout` to end,
+   * any other at once. Then it stops what is left and removes the socket file.
    */
   async shutdown(): Promise<void> {
     if (this.#stopped || this.#shuttingDown) return;
     this.#shuttingDown = true;
     const grace = this.config.shutdownTimeoutMs;
     this.#server?.stopAccepting();
-    for (const supervisor of this.supervisors) supervisor.signalStop();
     const settled = Promise.all([
       this.#pool.shutdown(grace),
-      ...this.supervisors.map((supervisor) => supervisor.settled()),
+      ...this.supervisors.map((supervisor) => supervisor.stop(grace)),
     ]);
-    if (!await settlesWithin(settled, grace)) {
+    if (!await settlesWithin(settled, grace + STOP_ACK_MS)) {
       log().warn("graceful stop took longer than {ms} ms; terminating what is left", { ms: grace });
     }
     this.#terminateWorkers();
@@ -234,7 +249,7 @@ export class Host implements HostView {
     this.#stopped = true;
     this.#watchdog?.stop();
     this.#server?.stopAccepting();
-    for (const supervisor of this.supervisors) supervisor.signalStop();
+    this.#context.pacer.close();
     this.#pool.terminate();
     for (const supervisor of this.supervisors) supervisor.terminate();
   }

@@ -1,11 +1,13 @@
 /**
  * What every owner of workers (a task supervisor, the RPC pool) needs to
- * start one: the script, the lowest log level, and the table of states.
+ * start one: the script, the lowest log level, the table of states, and the
+ * pacer that creates workers one event-loop turn apart.
  *
  * @module
  */
 
 import type { WorkerLogLevel } from "../shared/messages.ts";
+import type { WorkerPacer } from "./worker_pacer.ts";
 import type { WorkerTable } from "./worker_table.ts";
 
 /** Shared by every owner of workers. */
@@ -16,4 +18,6 @@ export interface SpawnContext {
   readonly logLevel: WorkerLogLevel;
   /** Where worker states are kept. */
   readonly table: WorkerTable;
+  /** Creates workers one at a time, shared by every owner. */
+  readonly pacer: WorkerPacer;
 }

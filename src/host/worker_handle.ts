@@ -105,8 +105,17 @@ export class WorkerHandle {
   async stop(): Promise<void> {
     if (!this.#alive) return;
     const answered = await this.heapUsed(PING_MS) !== null;
+    if (answered) this.terminate();
+    else this.abandon();
+  }
+
+  /**
+   * Terminates a worker known to be stuck in synchronous code (it answered
+   * nothing in time): lists it in {@link stuckWorkers} and warns.
+   */
+  abandon(): void {
+    if (!this.#alive) return;
     this.terminate();
-    if (answered) return;
     stuckWorkers.push({ label: this.label, since: Date.now() });
     log().warn(
       "{worker} was stopped while stuck in synchronous code, which Deno cannot interrupt: " +

@@ -135,9 +135,19 @@ export interface StatsMessage {
   readonly heapUsed: number;
 }
 
+/**
+ * The answer to a {@link StopMessage}: `watched` is true when the script's
+ * code has read `KSR.shutdown` (it may end on it), false when it never has.
+ */
+export interface StopAckMessage {
+  readonly type: "stop-ack";
+  readonly watched: boolean;
+}
+
 /** Messages from a worker to the host. */
 export type WorkerToHost =
   | StatsMessage
+  | StopAckMessage
   | LoadedMessage
   | LoadFailedMessage
   | BoundMessage

@@ -31,6 +31,8 @@ const LEVEL_ORDER: Record<WorkerLogLevel, number> = {
 };
 let lowestLevel = LEVEL_ORDER.info;
 const stopping = new AbortController();
+/** Whether the script has read `KSR.shutdown`: a stop then gives it its grace. */
+let shutdownWatched = false;
 const context: WorkerContext = {
   send: (message) => scope.postMessage(message),
   evr: emptyEvr(),
@@ -44,6 +46,9 @@ globalThis.KSR = createKsr({
   },
   evr: context.evr,
   shutdown: stopping.signal,
+  shutdownRead: () => {
+    shutdownWatched = true;
+  },
 });
 
 /** Imports the script and reports its exported functions; false if it did not load. */
@@ -80,6 +85,7 @@ scope.onmessage = (event) => {
       );
       break;
     case "stop":
+      context.send({ type: "stop-ack", watched: shutdownWatched });
       stopping.abort();
       break;
     case "stats":
