@@ -56,7 +56,10 @@ Deno.test("graceful stop: a spinning worker is terminated at once, the other loo
     await host.waitFor(/steady up index=0/);
     const exit = await host.stop("SIGTERM");
     assert.equal(exit.code, 0);
-    assert.ok(exit.ms < 2500, `stopped without waiting for the timeout (${Math.round(exit.ms)} ms)`);
+    assert.ok(
+      exit.ms < 2500,
+      `stopped without waiting for the timeout (${Math.round(exit.ms)} ms)`,
+    );
     assert.match(exit.stderr, /task "spin" worker 0 was stopped while stuck in synchronous code/);
     assert.match(exit.stderr, /steady stopping index=0/, "the other loop ended cleanly");
     assert.ok(!processExists(host.pid));
