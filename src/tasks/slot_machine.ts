@@ -208,10 +208,12 @@ export class SlotMachine<W> {
     const stop: Stop = { acked: false, then, done: Promise.withResolvers(), cancel: [] };
     this.#phase = "stopping";
     this.#stop = stop;
+    const judge = () => {
+      if (this.#stop === stop && !stop.acked) this.#finishStop("stuck");
+    };
     stop.cancel.push(
-      clock.after(STOP_ACK_MS, () => {
-        if (this.#stop === stop && !stop.acked) this.#finishStop("stuck");
-      }),
+      // One more turn first: an ack that came while this thread was busy is read before the verdict.
+      clock.after(STOP_ACK_MS, () => stop.cancel.push(clock.after(0, judge))),
       clock.after(graceMs, () => {
         if (this.#stop === stop) this.#finishStop("late");
       }),
