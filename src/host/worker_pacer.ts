@@ -1,7 +1,8 @@
 /**
  * Paced worker creation: `new Worker()` blocks the main thread for the
- * worker's start-up, so workers are created one at a time, with an
- * event-loop turn between two creations, in the order they were asked for.
+ * worker's start-up, and tearing many workers down at once starves it too,
+ * so workers are created and terminated one at a time, an event-loop turn
+ * apart, terminations and creations taking turns, each in the order asked for.
  *
  * @module
  */
@@ -35,6 +36,8 @@ export class WorkerPacer {
   #factory: WorkerFactory;
   #turn: () => Promise<void>;
   #queue: { run: () => void }[] = [];
+  #ends: WorkerHandle[] = [];
+  #lastEnded = false;
   #draining = false;
   #closed = false;
 
@@ -46,7 +49,7 @@ export class WorkerPacer {
 
   /** Requests not yet run. */
   get pending(): number {
-    return this.#queue.length;
+    return this.#queue.length + this.#ends.length;
   }
 
   /**
@@ -81,18 +84,36 @@ export class WorkerPacer {
     });
   }
 
-  /** Drops every queued request and takes no more (the host is stopping). */
+  /**
+   * Terminates `handle` within a turn or two (ends and creations take
+   * turns); the caller counts it gone already and heeds none of its events.
+   */
+  terminate(handle: WorkerHandle): void {
+    if (this.#closed) return handle.terminate();
+    this.#ends.push(handle);
+    if (!this.#draining) this.#drain();
+  }
+
+  /** Terminates what waits for it now, drops every creation and takes no more (the host is stopping). */
   close(): void {
     this.#closed = true;
     this.#queue = [];
+    for (const handle of this.#ends.splice(0)) handle.terminate();
   }
 
   async #drain(): Promise<void> {
     this.#draining = true;
     try {
-      while (this.#queue.length > 0) {
+      while (this.#queue.length + this.#ends.length > 0) {
         await this.#turn();
-        const entry = this.#queue.shift();
+        // Ends and creations take turns: many isolates torn down at once slow
+        // the next creation (and this thread) by hundreds of ms.
+        const end = this.#ends.length > 0 && (this.#queue.length === 0 || !this.#lastEnded);
+        this.#lastEnded = end;
+        const handle = end ? this.#ends.shift() : undefined;
+        const entry = handle === undefined
+          ? this.#queue.shift()
+          : { run: () => handle.terminate() };
         if (entry === undefined) break;
         try {
           entry.run();

@@ -158,7 +158,7 @@ export class TaskSupervisor {
 
   #terminate(slot: WorkerSlot, worker: WorkerHandle, why: DropReason): void {
     if (why === "stuck") return worker.abandon();
-    worker.terminate();
+    this.#context.pacer.terminate(worker);
     if (why === "late") {
       logEnding(slot, "warning", "did not end within its grace after the stop; terminated");
     }

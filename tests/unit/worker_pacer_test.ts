@@ -98,3 +98,34 @@ Deno.test("pacer: close drops what waits and takes nothing more", async () => {
   assert.equal(made, 0);
   assert.equal(pacer.pending, 0);
 });
+
+Deno.test("pacer: terminations and creations take turns; close runs the terminations left", async () => {
+  const clock = turns();
+  const order: string[] = [];
+  const pacer = new WorkerPacer({
+    factory: (message) => {
+      order.push(`create ${message.index}`);
+      return {} as WorkerHandle;
+    },
+    turn: clock.turn,
+  });
+  const handle = (name: string) =>
+    ({
+      terminate() {
+        order.push(`end ${name}`);
+      },
+    }) as unknown as WorkerHandle;
+  pacer.create(init(0), events, () => {});
+  pacer.create(init(1), events, () => {});
+  pacer.terminate(handle("a"));
+  pacer.terminate(handle("b"));
+  pacer.terminate(handle("c"));
+  assert.deepEqual(order, [], "nothing inside the call");
+  for (let i = 0; i < 5; i++) await clock.pass();
+  assert.deepEqual(order, ["end a", "create 0", "end b", "create 1", "end c"]);
+  pacer.terminate(handle("d"));
+  pacer.close();
+  assert.equal(order.at(-1), "end d", "close terminates at once");
+  pacer.terminate(handle("e"));
+  assert.equal(order.at(-1), "end e", "after close, at once");
+});
