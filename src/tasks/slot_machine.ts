@@ -91,12 +91,6 @@ export class SlotMachine<W> {
     return this.#worker;
   }
 
-  /** True while the worker is loading, waiting or inside its function, or one is asked for. */
-  get busy(): boolean {
-    return this.#phase === "queued" || this.#phase === "stopping" ||
-      (this.#phase === "live" && this.#stage !== "ended");
-  }
-
   /** Starts a worker unless one is busy; a stop in progress is followed by a start. */
   start(): void {
     switch (this.#phase) {
