@@ -29,6 +29,8 @@ export interface KsrHost {
   readonly evr: EvrValues;
   /** Aborted when the host stops. */
   readonly shutdown: AbortSignal;
+  /** Called each time the script reads `KSR.shutdown`. */
+  readonly shutdownRead?: () => void;
 }
 
 /** Creates a `KSR` object over `host`. */
@@ -53,7 +55,10 @@ export function createKsr(host: KsrHost): Ksr {
     crit: (message) => log("crit", message),
     log,
     pv: createPv(host.evr),
-    shutdown: host.shutdown,
+    get shutdown() {
+      host.shutdownRead?.();
+      return host.shutdown;
+    },
   };
 }
 

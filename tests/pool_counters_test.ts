@@ -2,6 +2,8 @@
 // Int32 wrap (as after 2^31 calls), in a pool run in this process on a real
 // worker: every call across the wrap is answered, none "out of step".
 import assert from "node:assert/strict";
+import { WorkerHandle } from "../src/host/worker_handle.ts";
+import { WorkerPacer } from "../src/host/worker_pacer.ts";
 import { WorkerRegistry } from "../src/host/worker_registry.ts";
 import { WorkerTable } from "../src/host/worker_table.ts";
 import { RpcPool } from "../src/pool/pool.ts";
@@ -27,6 +29,9 @@ Deno.test({
       logLevel: "error",
       table,
       workers,
+      pacer: new WorkerPacer({
+        factory: (init, events) => new WorkerHandle(init, events, workers),
+      }),
     });
     try {
       await pool.load();

@@ -19,7 +19,7 @@ Options:
       --rpc-workers N       warm workers for evrexec.run (default 2)
       --rpc-queue N         calls that may wait for a worker (default 1000)
       --rpc-timeout MS      longest evrexec.run, in milliseconds (default 30000)
-      --shutdown-timeout MS how long a stop waits for running calls and loops (default 5000)
+      --shutdown-timeout MS grace for running calls and KSR.shutdown loops (default 5000)
       --memory-limit MIB    RSS past which the biggest worker is stopped (default: 3/4 of
                             one isolate's heap limit; 0 turns the watchdog off)
       --max-connections N   RPC connections served at once (default 512)

@@ -14,22 +14,25 @@ import { log } from "./log.ts";
 import { MemoryWatchdog } from "./memory_watchdog.ts";
 import { addCoreMethods } from "../rpc/methods/core.ts";
 import { addEvrexecMethods } from "../rpc/methods/evrexec.ts";
-import { addTaskControlMethods } from "../rpc/methods/task_control.ts";
+import { addTaskControlMethods, stoppingError } from "../rpc/methods/task_control.ts";
 import type { ErrorInfo } from "../shared/messages.ts";
 import { RpcCode, RpcError } from "../rpc/errors.ts";
 import { addSystemMethods, methodCaller, type MethodTable } from "../rpc/method_table.ts";
-import { RpcPool } from "../pool/pool.ts";
+import type { RpcPool } from "../pool/pool.ts";
+import { loadNextVersion, newPool } from "./next_version.ts";
 import { missingFunction } from "./script_exports.ts";
 import { RpcServer } from "../rpc/server.ts";
 import { clearSocketPath } from "../rpc/socket_file.ts";
+import { STOP_ACK_MS } from "../tasks/slot_machine.ts";
 import { TaskSupervisor } from "../tasks/supervisor.ts";
 import type { HostConfig } from "./config.ts";
 import type { SpawnContext } from "./spawn_context.ts";
-import { WorkerTable } from "./worker_table.ts";
+import { logTooManyStuck, newSpawnContext } from "./spawn_setup.ts";
+import type { StuckWorker, WorkerRegistry } from "./worker_registry.ts";
+import type { WorkerTable } from "./worker_table.ts";
 import { requireDenoRun } from "../dev/deno_command.ts";
 import { startChecker, type TypeChecker } from "../dev/type_check.ts";
 import { type ScriptWatcher, startWatcher } from "../dev/watcher.ts";
-import { defaultMaxStuck, type StuckWorker, WorkerRegistry } from "./worker_registry.ts";
 import { HostStats } from "../observe/stats.ts";
 import { addStatsMethods } from "../rpc/methods/stats.ts";
 import { SideListeners } from "./side_listeners.ts";
@@ -105,17 +108,9 @@ export class Host implements HostView {
     }
     let started: Host | null = null;
     const stats = new HostStats(config.stats ?? true);
-    const context: SpawnContext = {
-      scriptUrl: config.scriptUrl,
-      logLevel: config.logLevel,
-      table: new WorkerTable(stats.counting ? stats.workerState : undefined),
-      workers: new WorkerRegistry({
-        maxStuck: config.maxStuck ?? defaultMaxStuck(),
-        tooManyStuck: (stuck) => {
-          if (started !== null) started.#tooManyStuck(stuck);
-        },
-      }),
-    };
+    const context = newSpawnContext(config, stats, (stuck) => {
+      if (started !== null) started.#tooManyStuck(stuck);
+    });
     const host = started = new Host(config, context, newPool(config, context), stats);
     host.#checker = checker;
     try {
@@ -138,8 +133,10 @@ export class Host implements HostView {
       for (const supervisor of host.supervisors) supervisor.start();
       // The rest of the pool starts once the tasks run: starting a worker blocks
       // this thread, and the tasks come first (pool worker 0 serves meanwhile).
+      // A reload may have replaced this pool by then: its successor starts its own.
       const tasksRunning = Promise.all(host.supervisors.map((s) => s.allRunning()));
-      settlesWithin(tasksRunning, POOL_REST_DELAY_MS).then(() => host.#pool.startRest());
+      const pool = host.#pool;
+      settlesWithin(tasksRunning, POOL_REST_DELAY_MS).then(() => pool.startRest());
       await Promise.all(
         host.supervisors.map((supervisor) =>
           withTimeout(
@@ -190,38 +187,17 @@ export class Host implements HostView {
    * type-check first. `changed` (files, from `--watch`) goes to the log line.
    */
   async reload(changed: readonly string[] = []): Promise<ReloadReport> {
+    if (this.stopping) throw stoppingError();
     if (this.#reloading) throw new RpcError(RpcCode.BUSY, "busy: a reload is running already");
     this.#reloading = true;
     const started = performance.now();
     try {
-      const typeErrors = await this.#checker?.failure();
-      if (typeErrors) {
-        throw new RpcError(
-          RpcCode.RELOAD_FAILED,
-          `reload failed, the running version is kept: ${typeErrors}`,
-        );
-      }
-      const next = newPool(this.config, this.#context);
-      let functions: readonly string[];
-      try {
-        functions = await next.load();
-      } catch (error) {
-        next.discard();
-        throw new RpcError(
-          RpcCode.RELOAD_FAILED,
-          `reload failed, the running version is kept: cannot load script: ${
-            errorLine(error as ErrorInfo)
-          }`,
-        );
-      }
-      const missing = missingFunction(this.config.tasks, functions);
-      if (missing !== null) {
-        next.discard();
-        throw new RpcError(
-          RpcCode.RELOAD_FAILED,
-          `reload failed, the running version is kept: ${missing}`,
-        );
-      }
+      const { pool: next, functions } = await loadNextVersion(
+        this.config,
+        this.#context,
+        this.#checker,
+        () => this.stopping ? stoppingError() : null,
+      );
       const old = this.#pool;
       this.#pool = next;
       next.adopt(old.takeQueue());
@@ -259,9 +235,10 @@ export class Host implements HostView {
 
   /**
    * Stops gracefully: takes no new RPC calls (queued ones are answered
-   * "busy"), tells every function through `KSR.shutdown`, waits up to
-   * `--shutdown-timeout` for running calls and loops to end, then stops
-   * what is left and removes the socket file.
+   * "busy"), lets running calls finish for up to `--shutdown-timeout`, and
+   * stops the exec workers by the stop rule (see `SlotMachine.stop`): a loop
+   * whose code reads `KSR.shutdown` gets up to `--shutdown-timeout` to end,
+   * any other at once. Then it stops what is left and removes the socket file.
    */
   async shutdown(): Promise<void> {
     if (this.#stopped || this.#shuttingDown) return;
@@ -269,12 +246,12 @@ export class Host implements HostView {
     this.#watcher?.stop();
     const grace = this.config.shutdownTimeoutMs;
     this.#server?.stopAccepting();
-    for (const supervisor of this.supervisors) supervisor.signalStop();
+    for (const supervisor of this.supervisors) supervisor.schedule?.halt();
     const settled = Promise.all([
       this.#pool.shutdown(grace),
-      ...this.supervisors.map((supervisor) => supervisor.settled()),
+      ...this.supervisors.map((supervisor) => supervisor.stop(grace)),
     ]);
-    if (!await settlesWithin(settled, grace)) {
+    if (!await settlesWithin(settled, grace + STOP_ACK_MS)) {
       log().warn("graceful stop took longer than {ms} ms; terminating what is left", { ms: grace });
     }
     this.#terminateWorkers();
@@ -288,16 +265,7 @@ export class Host implements HostView {
    */
   #tooManyStuck(stuck: readonly StuckWorker[]): void {
     if (this.#stopped || this.#shuttingDown) return;
-    log().fatal(
-      "{count} workers are stuck in synchronous code ({workers}), past --max-stuck {max}: each " +
-        "may keep a CPU core busy and Deno cannot stop them; exiting so that the service " +
-        "manager restarts the host",
-      {
-        count: stuck.length,
-        workers: stuck.map((worker) => worker.label).join(", "),
-        max: this.#context.workers.maxStuck,
-      },
-    );
+    logTooManyStuck(stuck, this.#context.workers.maxStuck);
     this.stop();
     Deno.exit(EXIT_FATAL);
   }
@@ -315,16 +283,8 @@ export class Host implements HostView {
     this.#watchdog?.stop();
     this.#watcher?.stop();
     this.#server?.stopAccepting();
-    for (const supervisor of this.supervisors) supervisor.signalStop();
+    this.#context.pacer.close();
     this.#pool.terminate();
     for (const supervisor of this.supervisors) supervisor.terminate();
   }
-}
-
-function newPool(config: HostConfig, context: SpawnContext): RpcPool {
-  return new RpcPool({
-    size: config.rpcWorkers,
-    queueLimit: config.rpcQueue,
-    timeoutMs: config.rpcTimeoutMs,
-  }, context);
 }

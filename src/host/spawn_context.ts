@@ -1,13 +1,15 @@
 /**
  * What every owner of workers (a task supervisor, the RPC pool) needs to
  * start one: the script, the lowest log level, the table of states, and the
- * host's registry of workers.
+ * host's registry of workers, and the pacer that creates workers one
+ * event-loop turn apart.
  *
  * @module
  */
 
 import type { WorkerLogLevel } from "../shared/messages.ts";
 import type { WorkerRegistry } from "./worker_registry.ts";
+import type { WorkerPacer } from "./worker_pacer.ts";
 import type { WorkerTable } from "./worker_table.ts";
 
 /** Shared by every owner of workers. */
@@ -20,4 +22,6 @@ export interface SpawnContext {
   readonly table: WorkerTable;
   /** This host's live and stuck workers (each host has its own). */
   readonly workers: WorkerRegistry;
+  /** Creates workers one at a time, shared by every owner. */
+  readonly pacer: WorkerPacer;
 }

@@ -116,15 +116,28 @@ export class WorkerHandle {
     if (!this.#alive) return false;
     const answered = await this.heapUsed(PING_MS) !== null;
     if (!this.#alive) return false; // terminated or crashed meanwhile: not stuck
+    if (answered) {
+      this.terminate();
+      return false;
+    }
+    this.abandon();
+    return true;
+  }
+
+  /**
+   * Terminates a worker known to be stuck in synchronous code (it answered
+   * nothing in time): warns, and lists it in the registry's stuck workers
+   * (which may end the host).
+   */
+  abandon(): void {
+    if (!this.#alive) return;
     this.terminate();
-    if (answered) return false;
     log().warn(
       "{worker} was stopped while stuck in synchronous code, which Deno cannot interrupt: " +
         "its thread may keep a CPU core busy until the host restarts (core.psx lists it)",
       { worker: this.label },
     );
     this.#registry.noteStuck(this.label);
-    return true;
   }
 
   /** Terminates the worker and reports `error` to its owner as a crash. */

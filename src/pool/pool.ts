@@ -13,7 +13,7 @@ import type { SpawnContext } from "../host/spawn_context.ts";
 import { RpcCode, RpcError } from "../rpc/errors.ts";
 import { settlesWithin } from "../shared/deadline.ts";
 import { nextCount } from "../shared/channel_layout.ts";
-import { errorStack } from "../shared/error_text.ts";
+import { errorInfo, errorStack } from "../shared/error_text.ts";
 import type { ErrorInfo } from "../shared/messages.ts";
 import { type Job, JobQueue } from "./job.ts";
 import { type MemberEvents, POOL_TASK, PoolMember } from "./member.ts";
@@ -50,6 +50,7 @@ export class RpcPool {
   #everLoaded = false;
   #loaded: PromiseWithResolvers<readonly string[]> = Promise.withResolvers();
   #accepting = true;
+  #restStarted = false;
   #idle: (() => void) | null = null;
   #sweeper: ReturnType<typeof setInterval>;
 
@@ -102,9 +103,13 @@ export class RpcPool {
     return this.#loaded.promise;
   }
 
-  /** Starts the other workers. */
+  /** Starts the other workers, through the host's pacer; later calls do nothing. */
   startRest(): void {
-    for (const member of this.#members.slice(1)) this.#spawn(member);
+    if (this.#restStarted) return;
+    this.#restStarted = true;
+    for (const member of this.#members.slice(1)) {
+      this.#context.pacer.schedule(() => member.handle === null && this.#spawn(member));
+    }
   }
 
   /**
@@ -212,7 +217,12 @@ export class RpcPool {
 
   #spawn(member: PoolMember): void {
     if (!this.#accepting) return; // stopping, retired or discarded: no new worker
-    member.spawn();
+    try {
+      member.spawn();
+    } catch (error) {
+      const { name, message } = errorInfo(error);
+      this.#lost(member, `cannot start a worker: ${message}`, { name, message });
+    }
   }
 
   #onLoaded(functions: readonly string[]): void {

@@ -161,9 +161,19 @@ export interface TickEndedMessage {
   readonly error?: ErrorInfo;
 }
 
+/**
+ * The answer to a {@link StopMessage}: `watched` is true when the script's
+ * code has read `KSR.shutdown` (it may end on it), false when it never has.
+ */
+export interface StopAckMessage {
+  readonly type: "stop-ack";
+  readonly watched: boolean;
+}
+
 /** Messages from a worker to the host. */
 export type WorkerToHost =
   | StatsMessage
+  | StopAckMessage
   | LoadedMessage
   | LoadFailedMessage
   | BoundMessage

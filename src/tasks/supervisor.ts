@@ -1,23 +1,23 @@
 /**
- * One exec task's supervisor: starts the task's dedicated workers, follows
- * their states in the worker table, applies the task's restart policy when a
+ * One exec task's supervisor: one {@link SlotMachine} per worker slot, fed by
+ * the workers' messages; it applies the task's restart policy when a
  * function ends, and stops, starts or restarts the workers on request.
  *
  * @module
  */
 
-import { settlesWithin } from "../shared/deadline.ts";
 import type { ExecTask } from "./spec.ts";
 import { log, logFromWorker } from "../host/log.ts";
 import { errorStack } from "../shared/error_text.ts";
-import type { ErrorInfo, WorkerToHost } from "../shared/messages.ts";
+import type { ErrorInfo, InitMessage, WorkerToHost } from "../shared/messages.ts";
 import { AllRunning } from "./all_running.ts";
 import { endingText, logBound, logCrashLoop, logEnding } from "./task_log.ts";
-import { type Ending, RestartTracker } from "./restart_policy.ts";
+import { type Ending, type RestartDecision, RestartTracker } from "./restart_policy.ts";
+import { type DropReason, type SlotClock, SlotMachine, type SlotPorts } from "./slot_machine.ts";
 import { UdpBinding } from "./udp_binding.ts";
 import { TaskSchedule } from "./task_schedule.ts";
 import type { SpawnContext } from "../host/spawn_context.ts";
-import { WorkerHandle } from "../host/worker_handle.ts";
+import type { WorkerHandle } from "../host/worker_handle.ts";
 import type { WorkerSlot } from "../host/worker_table.ts";
 
 /**
@@ -26,12 +26,14 @@ import type { WorkerSlot } from "../host/worker_table.ts";
  */
 export type TaskState = "active" | "stopped" | "failed";
 
-/** A worker of the task that is alive now. */
-interface Live {
-  readonly handle: WorkerHandle;
-  /** Resolves when the function ends (or the worker dies). */
-  readonly ended: PromiseWithResolvers<void>;
-}
+/** The real clock: `performance.now()` and `setTimeout`. */
+export const SYSTEM_CLOCK: SlotClock = {
+  now: () => performance.now(),
+  after(ms, fire) {
+    const timer = setTimeout(fire, ms);
+    return () => clearTimeout(timer);
+  },
+};
 
 /** Supervises the workers of one exec task. */
 export class TaskSupervisor {
@@ -42,22 +44,24 @@ export class TaskSupervisor {
   /** A timer task's ticks (`every=`, `cron=`); null for other tasks. */
   readonly schedule: TaskSchedule | null;
   #context: SpawnContext;
+  #clock: SlotClock;
   #tracker: RestartTracker;
-  #live = new Map<WorkerSlot, Live>();
-  #timers = new Map<WorkerSlot, ReturnType<typeof setTimeout>>();
-  #stopping = new Set<WorkerSlot>();
+  #machines: SlotMachine<WorkerHandle>[];
   #binding: UdpBinding;
   #allRunning: AllRunning;
+  #bindFailedAtStart = false;
 
   /** Registers the task's worker slots; `start` starts them. */
-  constructor(task: ExecTask, context: SpawnContext) {
+  constructor(task: ExecTask, context: SpawnContext, clock: SlotClock = SYSTEM_CLOCK) {
     this.task = task;
     this.#context = context;
+    this.#clock = clock;
     this.#tracker = new RestartTracker(task);
     this.slots = Array.from(
       { length: task.workers },
       (_, index) => context.table.add("exec", task.name, index),
     );
+    this.#machines = this.slots.map((slot) => new SlotMachine(this.#ports(slot)));
     this.#binding = new UdpBinding(task);
     this.#allRunning = new AllRunning(task);
     this.schedule = task.schedule && new TaskSchedule(task.schedule, task.overlap, this.slots);
@@ -88,102 +92,62 @@ export class TaskSupervisor {
    * first call starts the task; later ones count as restarts.
    */
   start(): void {
-    const first = this.#allRunning.neverStarted;
     this.#tracker.reset();
     this.#allRunning.begin();
-    for (const slot of this.slots) {
-      if (!(this.#isBusy(slot) && this.#live.has(slot))) this.#respawn(slot, !first);
-    }
+    for (const machine of this.#machines) machine.start();
   }
 
   /**
-   * Stops the task's workers (or only worker `index`): tells each running
-   * function through `KSR.shutdown`, waits up to `graceMs` for it to end,
-   * then terminates the worker. No restart follows.
+   * Stops the task's workers (or only worker `index`) by the stop rule (see
+   * {@link SlotMachine.stop}): a running function whose code reads
+   * `KSR.shutdown` gets up to `graceMs` to end. No restart follows.
    */
   async stop(graceMs: number, index?: number): Promise<void> {
-    const slots = index === undefined ? this.slots : [this.slots[index]];
-    await Promise.all(slots.map((slot) => this.#stopSlot(slot, graceMs)));
+    await Promise.all(this.#chosen(index).map((machine) => machine.stop(graceMs)));
   }
 
   /** Stops the workers (or worker `index`) as `stop` does, then starts them again. */
   async restart(graceMs: number, index?: number): Promise<void> {
-    await this.stop(graceMs, index);
     this.#tracker.reset();
-    for (const slot of index === undefined ? this.slots : [this.slots[index]]) {
-      this.#respawn(slot, true);
-    }
-  }
-
-  /** Replaces a slot's worker (if any) by a new one; `counted` adds a restart. */
-  #respawn(slot: WorkerSlot, counted: boolean): void {
-    this.#cancelTimer(slot);
-    this.#live.get(slot)?.handle.terminate();
-    this.#live.delete(slot);
-    if (counted) slot.restarts++;
-    this.#spawn(slot);
-  }
-
-  /** Tells every worker that the host is stopping (`KSR.shutdown`), without waiting. */
-  signalStop(): void {
-    this.schedule?.halt();
-    for (const [slot, live] of this.#live) {
-      this.#stopping.add(slot);
-      live.handle.post({ type: "stop" });
-    }
-    for (const slot of [...this.#timers.keys()]) this.#cancelTimer(slot);
-  }
-
-  /** Resolves once no function of the task is running any more. */
-  async settled(): Promise<void> {
-    await Promise.all(
-      [...this.#live.entries()]
-        .filter(([slot]) => this.#isBusy(slot))
-        .map(([, live]) => live.ended.promise),
-    );
+    await Promise.all(this.#chosen(index).map((machine) => machine.restart(graceMs)));
   }
 
   /** Terminates every worker at once. */
   terminate(): void {
-    for (const slot of this.slots) {
-      this.#cancelTimer(slot);
-      this.#live.get(slot)?.handle.terminate();
-      this.#live.delete(slot);
-      this.#context.table.set(slot, "stopped");
-    }
+    for (const machine of this.#machines) machine.terminate();
   }
 
-  #isBusy(slot: WorkerSlot): boolean {
-    return slot.state === "running" || slot.state === "waiting" || slot.state === "starting";
+  #chosen(index?: number): SlotMachine<WorkerHandle>[] {
+    return index === undefined ? this.#machines : [this.#machines[index]];
   }
 
-  async #stopSlot(slot: WorkerSlot, graceMs: number): Promise<void> {
-    this.#cancelTimer(slot);
-    const live = this.#live.get(slot);
-    if (live !== undefined) {
-      this.#stopping.add(slot);
-      let ended = slot.state !== "running";
-      if (!ended) {
-        live.handle.post({ type: "stop" });
-        ended = await settlesWithin(live.ended.promise, graceMs);
-      }
-      if (ended) live.handle.terminate();
-      else await live.handle.stop(); // notes the worker if it is stuck in synchronous code
-      this.#live.delete(slot);
-      this.#stopping.delete(slot);
-    }
-    this.#context.table.set(slot, "stopped");
+  #ports(slot: WorkerSlot): SlotPorts<WorkerHandle> {
+    const table = this.#context.table;
+    let requests = 0;
+    return {
+      clock: this.#clock,
+      create: (done) => {
+        if (requests++ > 0) slot.restarts++;
+        let handle: WorkerHandle | null = null;
+        return this.#context.pacer.create(this.#init(slot), {
+          message: (message) => handle && this.#onMessage(slot, handle, message),
+          crash: (error) => handle && this.#machines[slot.index].ended(handle, "crashed", error),
+        }, (creation) => {
+          if ("error" in creation) return done(creation);
+          handle = creation.handle;
+          done({ worker: handle });
+        });
+      },
+      signal: (worker) => worker.post({ type: "stop" }),
+      terminate: (worker, why) => this.#terminate(slot, worker, why),
+      show: (state, error) => table.set(slot, state, error),
+      decide: (ending, upMs, error) => this.#decide(slot, ending, upMs, error),
+    };
   }
 
-  #cancelTimer(slot: WorkerSlot): void {
-    clearTimeout(this.#timers.get(slot));
-    this.#timers.delete(slot);
-  }
-
-  #spawn(slot: WorkerSlot): void {
-    const { table, scriptUrl, logLevel } = this.#context;
-    table.set(slot, "starting");
-    const handle = new WorkerHandle({
+  #init(slot: WorkerSlot): InitMessage {
+    const { scriptUrl, logLevel } = this.#context;
+    return {
       type: "init",
       role: "exec",
       scriptUrl,
@@ -194,110 +158,81 @@ export class TaskSupervisor {
       waitUs: this.task.waitUs,
       sockaddr: this.task.sockaddr ?? undefined,
       scheduled: this.schedule !== null,
-    }, {
-      message: (message) => this.#onMessage(slot, handle, message),
-      crash: (error) => this.#ended(slot, handle, "crashed", error),
-    }, this.#context.workers);
-    this.#live.set(slot, { handle, ended: Promise.withResolvers() });
+    };
+  }
+
+  #terminate(slot: WorkerSlot, worker: WorkerHandle, why: DropReason): void {
+    if (why === "stuck") return worker.abandon();
+    this.#context.pacer.terminate(worker);
+    if (why === "late") {
+      logEnding(slot, "warning", "did not end within its grace after the stop; terminated");
+    }
   }
 
   #onMessage(slot: WorkerSlot, handle: WorkerHandle, message: WorkerToHost): void {
-    const table = this.#context.table;
+    const machine = this.#machines[slot.index];
     this.schedule?.heard(slot, handle, message);
     switch (message.type) {
       case "loaded":
-        table.set(slot, "waiting");
-        break;
+        return machine.loaded(handle);
       case "bound":
         this.#binding.succeeded();
-        logBound(this.task, message.port);
-        break;
+        return logBound(this.task, message.port);
       case "bind-failed":
-        if (this.#binding.failed(message.error.message)) {
-          // Start-up: the host reports it as one line and exits.
-          table.set(slot, "failed", message.error.message);
-          this.#live.get(slot)?.ended.resolve();
-          break;
-        }
-        this.#ended(slot, handle, "threw", message.error);
-        break;
+        // The first bind, at start-up: the host reports it as one line and exits.
+        if (this.#binding.failed(message.error.message)) this.#bindFailedAtStart = true;
+        return machine.ended(handle, "threw", message.error);
       case "entered":
-        table.set(slot, "running");
+        machine.entered(handle);
         log(this.task.name, String(slot.index)).debug("function entered");
-        this.#allRunning.note(this.slots);
-        break;
+        return this.#allRunning.note(this.slots);
       case "ended":
-        this.#ended(slot, handle, message.outcome, message.error);
-        break;
+        if (machine.phase === "stopping") {
+          logEnding(slot, "debug", `function ended after stop (${message.outcome})`);
+        }
+        return machine.ended(handle, message.outcome, message.error);
       case "load-failed":
-        this.#ended(slot, handle, "threw", message.error);
-        break;
+        return machine.ended(handle, "threw", message.error);
+      case "stop-ack":
+        if (!message.watched) {
+          logEnding(slot, "debug", "its code never reads KSR.shutdown: terminated at once");
+        }
+        return machine.acknowledged(handle, message.watched);
       case "datagram-failed":
-        logEnding(
+        return logEnding(
           slot,
           "error",
           `function failed on a datagram: ${errorStack(message.error)}`,
           message.error,
         );
-        break;
       case "log":
-        logFromWorker(slot.task, slot.index, message.level, message.message);
-        break;
+        return logFromWorker(slot.task, slot.index, message.level, message.message);
     }
   }
 
-  #ended(slot: WorkerSlot, handle: WorkerHandle, ending: Ending, error?: ErrorInfo): void {
-    const live = this.#live.get(slot);
-    if (live === undefined || live.handle !== handle) return; // an old worker, replaced already
-    live.ended.resolve();
-    const message = error?.message ?? "unknown error";
-    if (ending === "crashed") this.#live.delete(slot);
-    if (this.#stopping.has(slot)) {
-      this.#context.table.set(
-        slot,
-        ending === "returned" ? "returned" : "failed",
-        error && message,
-      );
-      return logEnding(slot, "debug", `function ended after stop (${ending})`);
-    }
-    const decision = this.#tracker.decide(slot.index, ending, Date.now() - slot.startedAt);
+  #decide(slot: WorkerSlot, ending: Ending, upMs: number, error?: ErrorInfo): RestartDecision {
+    if (this.#bindFailedAtStart) return { kind: "stay" };
+    const decision = this.#tracker.decide(slot.index, ending, upMs, this.#clock.now());
     const failed = ending !== "returned";
-    this.#context.table.set(slot, failed ? "failed" : "returned", failed ? message : undefined);
-    const what = endingText(ending, error, message);
+    const what = endingText(ending, error, error?.message ?? "unknown error");
+    const level = failed ? "error" : "warning";
     switch (decision.kind) {
       case "stay":
-        return logEnding(
-          slot,
-          failed ? "error" : "warning",
-          `${what}${failed ? "" : "; the worker stays idle"}`,
-          error,
-        );
+        logEnding(slot, level, `${what}${failed ? "" : "; the worker stays idle"}`, error);
+        break;
       case "restart":
         logEnding(
           slot,
-          failed ? "error" : "warning",
+          level,
           `${what}; restarting in ${decision.delayMs} ms (restart=${this.task.restart})`,
           error,
         );
-        this.#context.table.set(slot, "backoff");
-        live.handle.terminate();
-        this.#live.delete(slot);
-        this.#timers.set(
-          slot,
-          setTimeout(() => {
-            this.#timers.delete(slot);
-            slot.restarts++;
-            this.#spawn(slot);
-          }, decision.delayMs),
-        );
-        return;
+        break;
       case "give-up":
         logEnding(slot, "error", what, error);
-        for (const other of [...this.#timers.keys()]) {
-          this.#cancelTimer(other);
-          this.#context.table.set(other, "failed");
-        }
+        for (const machine of this.#machines) machine.giveUp();
         logCrashLoop(this.task, decision.restarts);
     }
+    return decision;
   }
 }

@@ -37,6 +37,8 @@ const LEVEL_ORDER: Record<WorkerLogLevel, number> = {
 };
 let lowestLevel = LEVEL_ORDER.info;
 const stopping = new AbortController();
+/** Whether the script has read `KSR.shutdown`: a stop then gives it its grace. */
+let shutdownWatched = false;
 const context: WorkerContext = {
   send: (message) => toHost?.(message),
   evr: emptyEvr(),
@@ -50,6 +52,9 @@ globalThis.KSR = createKsr({
   },
   evr: context.evr,
   shutdown: stopping.signal,
+  shutdownRead: () => {
+    shutdownWatched = true;
+  },
 });
 
 /** Imports the script and reports its exported functions; false if it did not load. */
@@ -77,6 +82,7 @@ function onHostMessage(message: HostToWorker): void {
       );
       break;
     case "stop":
+      context.send({ type: "stop-ack", watched: shutdownWatched });
       stopping.abort();
       break;
     case "stats":

@@ -1,6 +1,6 @@
 /**
  * What /proc tells about a host process: resident memory, open file
- * descriptors, CPU time.
+ * descriptors, CPU time, threads.
  *
  * @module
  */
@@ -26,3 +26,24 @@ export function cpuSeconds(pid: number): number {
 
 /** True when the heavy variants run (`deno task torture`). */
 export const TORTURE = Deno.env.get("TORTURE") === "1";
+
+/** How many threads process `pid` has (`Threads:` of /proc/PID/status). */
+export function threadCount(pid: number): number {
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  return Number(/Threads:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+}
+
+/** How many of process `pid`'s threads are Deno workers (threads named `worker-N`). */
+export function workerThreadCount(pid: number): number {
+  let count = 0;
+  for (const task of Deno.readDirSync(`/proc/${pid}/task`)) {
+    try {
+      if (Deno.readTextFileSync(`/proc/${pid}/task/${task.name}/comm`).startsWith("worker-")) {
+        count++;
+      }
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return count;
+}

@@ -1,17 +1,25 @@
 /**
  * Task control over RPC: `evrexec.stop`, `evrexec.start`, `evrexec.restart`,
- * `evrexec.trigger` and `evrexec.reload`.
+ * `evrexec.trigger` and `evrexec.reload`; each is refused (-32002) once the
+ * host is stopping.
  *
  * @module
  */
 
 import type { HostView } from "../../host/view.ts";
+import { RpcCode, RpcError } from "../errors.ts";
 import type { MethodTable } from "../method_table.ts";
 import type { TaskSupervisor } from "../../tasks/supervisor.ts";
 import { badParams, stringParam } from "./params.ts";
 import { taskInfo } from "./task_views.ts";
 
+/** The answer to a control method once the host is stopping. */
+export function stoppingError(): RpcError {
+  return new RpcError(RpcCode.BUSY, "busy: the host is stopping");
+}
+
 function findTask(host: HostView, values: Record<string, unknown>): TaskSupervisor {
+  if (host.stopping) throw stoppingError();
   const name = stringParam(values, "task");
   const supervisor = host.supervisor(name);
   if (supervisor === undefined) {

@@ -1,0 +1,68 @@
+/**
+ * A new version of the script, loaded and checked before it takes over: it
+ * type-checks (under `--check`), loads in a fresh RPC pool, and names every
+ * exec task's function; on any failure the pool is discarded and the error
+ * is a -32003 that says the running version is kept.
+ *
+ * @module
+ */
+
+import type { TypeChecker } from "../dev/type_check.ts";
+import { RpcPool } from "../pool/pool.ts";
+import { RpcCode, RpcError } from "../rpc/errors.ts";
+import { errorLine } from "../shared/error_text.ts";
+import type { ErrorInfo } from "../shared/messages.ts";
+import type { HostConfig } from "./config.ts";
+import { missingFunction } from "./script_exports.ts";
+import type { SpawnContext } from "./spawn_context.ts";
+
+/** A version ready to take over: its pool (first worker loaded) and its functions. */
+export interface NextVersion {
+  readonly pool: RpcPool;
+  readonly functions: readonly string[];
+}
+
+/** A new RPC pool for `config`, its workers not started yet. */
+export function newPool(config: HostConfig, context: SpawnContext): RpcPool {
+  return new RpcPool({
+    size: config.rpcWorkers,
+    queueLimit: config.rpcQueue,
+    timeoutMs: config.rpcTimeoutMs,
+  }, context);
+}
+
+function reloadFailed(why: string): RpcError {
+  return new RpcError(RpcCode.RELOAD_FAILED, `reload failed, the running version is kept: ${why}`);
+}
+
+/**
+ * Loads and checks the script on disk now. Rejects with a -32003
+ * {@link RpcError}, or with `abort()`'s error when it returns one after the
+ * load (the host began stopping meanwhile); nothing is left running then.
+ */
+export async function loadNextVersion(
+  config: HostConfig,
+  context: SpawnContext,
+  checker: TypeChecker | null,
+  abort: () => RpcError | null,
+): Promise<NextVersion> {
+  const typeErrors = await checker?.failure();
+  if (typeErrors) throw reloadFailed(typeErrors);
+  const pool = newPool(config, context);
+  let functions: readonly string[];
+  try {
+    functions = await pool.load();
+  } catch (error) {
+    pool.discard();
+    throw reloadFailed(`cannot load script: ${errorLine(error as ErrorInfo)}`);
+  }
+  const problem = abort() ?? (() => {
+    const missing = missingFunction(config.tasks, functions);
+    return missing === null ? null : reloadFailed(missing);
+  })();
+  if (problem !== null) {
+    pool.discard();
+    throw problem;
+  }
+  return { pool, functions };
+}
