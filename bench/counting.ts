@@ -55,8 +55,8 @@ export function hookNsPerCall(calls = 2_000_000): number {
     requests.requests++;
     const counts = stats.function("echo");
     const started = counts.begin();
-    stats.workerState(slot, "running");
-    stats.workerState(slot, "idle");
+    stats.workerState(slot, "running", undefined, "idle");
+    stats.workerState(slot, "idle", undefined, "running");
     counts.ended(started);
   };
   for (let i = 0; i < calls / 10; i++) run(); // warm-up: let V8 optimise it

@@ -9,7 +9,12 @@ const FAULTS = fixture("faults.ts");
 
 Deno.test(
   "faults: a function that throws at once under restart=always: backoff keeps the CPU low, the limit trips",
-  withHost(FAULTS, { exec: ["name=boom;restart=always;workers=2", "name=idle"] }, async (host) => {
+  withHost(FAULTS, {
+    exec: ["name=boom;restart=always;backoff=200;workers=2", "name=idle"],
+    args: ["--rpc-workers", "1"],
+  }, async (host) => {
+    // Measured once start-up is over (workers are created after "host ready").
+    await host.waitFor(/task idle: all 1 workers running/);
     const cpuStart = cpuSeconds(host.pid);
     const started = performance.now();
     await host.waitFor(/task "boom": crash loop: 5 restarts within 60000 ms/, 20_000);

@@ -40,7 +40,7 @@ Deno.test("healthz: 200, then 503 naming the task once it crash-loops; 503 while
     assert.equal(body.split("\n").filter(Boolean).length, 1, body);
     assert.match(body, /^task "crashOnTrigger" failed: its workers crash-looped/);
 
-    host.process.kill("SIGTERM"); // stubborn ignores KSR.shutdown: the stop takes its 3 s
+    host.process.kill("SIGTERM"); // stubborn reads KSR.shutdown but never ends: the stop takes its 3 s
     await host.waitFor(/SIGTERM received; stopping/);
     await sleep(200);
     const [during, why] = await health(port);

@@ -55,7 +55,12 @@ export interface WorkerSlot {
 }
 
 /** Told of every state change: `error` is the error recorded with it, if any. */
-export type StateObserver = (slot: WorkerSlot, state: WorkerState, error?: string) => void;
+export type StateObserver = (
+  slot: WorkerSlot,
+  state: WorkerState,
+  error: string | undefined,
+  previous: WorkerState,
+) => void;
 
 /** The table of all worker slots. */
 export class WorkerTable {
@@ -86,11 +91,12 @@ export class WorkerTable {
   /** Moves a slot to `state`, recording `error` as its last error. */
   set(slot: WorkerSlot, state: WorkerState, error?: string): void {
     const now = Date.now();
+    const previous = slot.state;
     if (state === "starting") slot.startedAt = now;
     slot.state = state;
     slot.since = now;
     if (error !== undefined) slot.lastError = { message: error, at: now };
-    this.observer?.(slot, state, error);
+    this.observer?.(slot, state, error, previous);
   }
 
   /** Drops a slot (a retired pool's worker). */

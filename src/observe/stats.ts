@@ -129,8 +129,15 @@ export class HostStats {
   }
 
   /** The worker table's hook: counts starts, restarts, failures and returns. */
-  readonly workerState = (slot: SlotLike, state: WorkerState, error?: string): void => {
+  readonly workerState = (
+    slot: SlotLike,
+    state: WorkerState,
+    error: string | undefined,
+    previous: WorkerState,
+  ): void => {
     if (state !== "starting" && state !== "failed" && state !== "returned") return;
+    // A worker asked for, then made, is "starting" twice and starts once.
+    if (state === "starting" && previous === "starting" && this.#seen.has(slot)) return;
     const key = `${slot.role}\0${slot.task}\0${slot.index}`;
     let counts = this.workers.get(key);
     if (counts === undefined) {

@@ -49,20 +49,18 @@ export async function serveUdp(context: UdpContext): Promise<void> {
   send({ type: "bound", port: socket.address().port });
   const queue: { data: string; address: string; port: number }[] = [];
   let wake: (() => void) | null = null;
+  // A burst of drops lasts until the function has caught up (the queue is
+  // empty): one warning when it begins, one line with the count when it ends.
   let dropped = 0;
+  const warn = (message: string) => send({ type: "log", level: "warning", message });
   socket.on("message", (data, remote) => {
     if (queue.length >= MAX_QUEUED) {
       // As a full socket buffer would: the function cannot keep up.
       if (dropped++ === 0) {
-        send({
-          type: "log",
-          level: "warning",
-          message: `${init.sockaddr.text}: ${MAX_QUEUED} datagrams waiting; dropping more`,
-        });
+        warn(`${init.sockaddr.text}: ${MAX_QUEUED} datagrams waiting; dropping more`);
       }
       return;
     }
-    dropped = 0;
     queue.push({ data: data.toString(), address: remote.address, port: remote.port });
     wake?.();
   });
@@ -76,6 +74,10 @@ export async function serveUdp(context: UdpContext): Promise<void> {
   send({ type: "entered" });
   while (!stopping.aborted) {
     const datagram = queue.shift();
+    if (datagram === undefined && dropped > 0) {
+      warn(`${init.sockaddr.text}: caught up; ${dropped} datagrams were dropped`);
+      dropped = 0;
+    }
     if (datagram === undefined) {
       await new Promise<void>((resolve) => wake = resolve);
       wake = null;

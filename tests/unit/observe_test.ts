@@ -23,16 +23,18 @@ Deno.test("histogram: counts per bucket, cumulative with +Inf last", () => {
 Deno.test("stats: worker states count starts, restarts, failures and returns", () => {
   const stats = new HostStats();
   const slot: SlotLike = { role: "exec", task: "t", index: 0 };
-  stats.workerState(slot, "starting");
-  stats.workerState(slot, "running");
-  stats.workerState(slot, "failed", "boom");
-  stats.workerState(slot, "backoff");
-  stats.workerState(slot, "starting");
-  stats.workerState(slot, "failed"); // given up while in backoff: no new failure
-  stats.workerState(slot, "starting");
-  stats.workerState(slot, "returned");
+  // Each change as the worker table reports it: the new state, its error, the state before.
+  stats.workerState(slot, "starting", undefined, "starting"); // asked for
+  stats.workerState(slot, "starting", undefined, "starting"); // made: the same start
+  stats.workerState(slot, "running", undefined, "starting");
+  stats.workerState(slot, "failed", "boom", "running");
+  stats.workerState(slot, "backoff", undefined, "failed");
+  stats.workerState(slot, "starting", undefined, "backoff");
+  stats.workerState(slot, "failed", undefined, "starting"); // given up while in backoff: no new failure
+  stats.workerState(slot, "starting", undefined, "failed");
+  stats.workerState(slot, "returned", undefined, "starting");
   const replaced: SlotLike = { role: "exec", task: "t", index: 0 }; // a new slot, same place
-  stats.workerState(replaced, "starting");
+  stats.workerState(replaced, "starting", undefined, "starting");
   assert.deepEqual({ ...stats.workers.get("exec\0t\x000") }, {
     role: "exec",
     task: "t",
