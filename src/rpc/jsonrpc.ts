@@ -27,6 +27,20 @@ export class JsonText {
  */
 export type MethodCaller = (method: string, params: RpcParams, signal?: AbortSignal) => unknown;
 
+/**
+ * Paces requests: a slot is taken before each request (a line's, or each
+ * element of a batch) is answered, and given back once it is.
+ */
+export interface Pacer {
+  /** Resolves when the request may start. */
+  take(): Promise<void>;
+  /** The request is answered. */
+  give(): void;
+}
+
+/** No pacing at all. */
+const UNPACED: Pacer = { take: () => Promise.resolve(), give() {} };
+
 function errorLine(id: RpcId, error: RpcError): string {
   const body: Record<string, unknown> = { code: error.code, message: error.message };
   if (error.data !== undefined) body.data = error.data;
@@ -73,12 +87,49 @@ async function answer(request: unknown, call: MethodCaller): Promise<string | nu
   }
 }
 
+/** Answers one request once `pacer` lets it start. */
+async function answerPaced(
+  request: unknown,
+  call: MethodCaller,
+  pacer: Pacer,
+): Promise<string | null> {
+  await pacer.take();
+  try {
+    return await answer(request, call);
+  } finally {
+    pacer.give();
+  }
+}
+
+/**
+ * Answers a batch: its elements start one by one as `pacer` lets them, so a
+ * batch goes at the pace of as many pipelined requests; one array answers all.
+ */
+async function answerBatch(
+  batch: readonly unknown[],
+  call: MethodCaller,
+  pacer: Pacer,
+): Promise<string | null> {
+  const answers: Promise<string | null>[] = [];
+  for (const request of batch) {
+    await pacer.take();
+    answers.push(answer(request, call).finally(() => pacer.give()));
+  }
+  const lines = (await Promise.all(answers)).filter((l): l is string => l !== null);
+  return lines.length === 0 ? null : `[${lines.join(",")}]`;
+}
+
 /**
  * Answers one line of newline-delimited JSON-RPC: a request or a batch.
  * Resolves with the response line (no newline), or null when nothing is to
- * be sent back (notifications, blank lines).
+ * be sent back (notifications, blank lines). Each request, batch elements
+ * included, starts when `pacer` gives it a slot.
  */
-export async function answerLine(line: string, call: MethodCaller): Promise<string | null> {
+export async function answerLine(
+  line: string,
+  call: MethodCaller,
+  pacer: Pacer = UNPACED,
+): Promise<string | null> {
   if (line.trim() === "") return null;
   let parsed: unknown;
   try {
@@ -86,11 +137,9 @@ export async function answerLine(line: string, call: MethodCaller): Promise<stri
   } catch (error) {
     return errorLine(null, new RpcError(RpcCode.PARSE_ERROR, `parse error: ${messageOf(error)}`));
   }
-  if (!Array.isArray(parsed)) return answer(parsed, call);
+  if (!Array.isArray(parsed)) return await answerPaced(parsed, call, pacer);
   if (parsed.length === 0) return errorLine(null, invalid("empty batch"));
-  const lines = (await Promise.all(parsed.map((item) => answer(item, call))))
-    .filter((l): l is string => l !== null);
-  return lines.length === 0 ? null : `[${lines.join(",")}]`;
+  return await answerBatch(parsed, call, pacer);
 }
 
 /**
