@@ -24,6 +24,8 @@ import { SoakHost } from "./soak_spawn.ts";
 
 const SAMPLE_EVERY_S = 2;
 const TABLE_EVERY_S = 10;
+/** The warm-up is 20% of the run, and at least this long (RSS still rises at 12 s). */
+const WARMUP_MIN_S = 20;
 /** How long answers still due may take after the load stops. */
 const DRAIN_MS = 15_000;
 const RPC_TIMEOUT_MS = 1000;
@@ -68,7 +70,7 @@ if (!Number.isFinite(minutes) || minutes <= 0 || minutes > 24 * 60) {
 const out = values.out ?? new URL("./soak.json", import.meta.url).pathname;
 const logFile = out.replace(/(\.json)?$/, ".log");
 const durationS = Math.round(minutes * 60);
-const warmupS = Math.max(TABLE_EVERY_S, Math.round(durationS * 0.2));
+const warmupS = Math.max(WARMUP_MIN_S, Math.round(durationS * 0.2));
 
 const machine = describeMachine();
 console.log(

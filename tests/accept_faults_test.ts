@@ -50,8 +50,14 @@ Deno.test({
     );
     assert.ok(waiting.length > 0, "some clients wait for a descriptor");
     assert.equal(host.count(FAILED), 1, "logged once for the whole burst");
+    const freed = performance.now();
     for (const client of served) await client.close();
     for (const client of waiting) await client.lines(1, 15_000);
+    console.log(
+      `descriptors freed: the waiting clients answered ${
+        Math.round(performance.now() - freed)
+      } ms later`,
+    );
     await host.waitFor(/accepting connections again after \d+ failed attempts/);
     for (const client of waiting) await client.close();
     assert.equal(await host.call("evrexec.run", ["echo", "served again"]), "served again");

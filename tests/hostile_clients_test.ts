@@ -97,7 +97,13 @@ Deno.test(
     await partial.send('{"jsonrpc":"2.0","method":"core.version",');
     await running.send(request(1, "evrexec.run", ["slow", "8000"]));
     await sleep(1200); // quiet for over a second: idle, not between two calls
+    const started = performance.now();
     assert.equal(await host.call("evrexec.run", ["echo", "operator"]), "operator");
+    console.log(
+      `--max-connections 4, all open: a newcomer answered in ${
+        Math.round(performance.now() - started)
+      } ms`,
+    );
     assert.ok(await idle1.waitEnd(2000), "the connection idle the longest was closed");
     assert.ok(!idle2.ended);
     assert.equal(await host.call("evrexec.run", ["echo", "second"]), "second");

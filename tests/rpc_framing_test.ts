@@ -105,6 +105,7 @@ Deno.test(
         params: i % 100 === 0 ? ["slow", "20"] : ["echo", `b${i}`],
         id: i,
       }));
+      const started = performance.now();
       await raw.send(JSON.stringify(batch) + "\n" + request("after", "core.version"));
       const others = await Promise.all(
         [0, 1, 2].map((i) => other.call("evrexec.run", ["echo", `o${i}`])),
@@ -113,6 +114,10 @@ Deno.test(
       const answers = await raw.lines(2, 30_000) as (Answer | Answer[])[];
       const array = answers.find((a) => Array.isArray(a)) as Answer[];
       const errors = array.filter((a) => a.error !== undefined);
+      console.log(
+        `a batch of ${size} (${JSON.stringify(batch).length} bytes), --rpc-queue 40: ` +
+          `${errors.length} refused, answered in ${Math.round(performance.now() - started)} ms`,
+      );
       assert.equal(errors.length, 0, `no element refused: ${JSON.stringify(errors[0])}`);
       assert.deepEqual(array.map((a) => a.id).sort((a, b) => Number(a) - Number(b)), [
         ...batch.keys(),
