@@ -12,8 +12,11 @@ import type { Expect, Ledger, Response } from "./soak_ledger.ts";
 export interface Call {
   /** The kind, for the ledger's counts. */
   readonly kind: string;
+  /** The JSON-RPC method. */
   readonly method: string;
+  /** Its positional params. */
   readonly params: readonly unknown[];
+  /** What the answer must be. */
   readonly expect: Expect;
 }
 

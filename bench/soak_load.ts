@@ -38,9 +38,13 @@ export interface LoadSettings {
 
 /** Counts of what the load did besides calls. */
 export interface LoadCounts {
+  /** Short-lived connections opened. */
   connections: number;
+  /** Of those, dropped with calls running. */
   dropped: number;
+  /** `evrexec.reload` calls. */
   reloads: number;
+  /** `evrexec.restart` calls. */
   restarts: number;
 }
 

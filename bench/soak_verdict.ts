@@ -22,23 +22,33 @@ type Metric = keyof typeof BOUNDS;
 
 /** One figure's growth after warm-up. */
 export interface MetricCheck {
+  /** Which figure. */
   readonly metric: Metric;
   /** Floor (lowest sample) of the first third; for CPU, its median. */
   readonly early: number;
   /** Floor of the last third; for CPU, its median. */
   readonly late: number;
+  /** The growth allowed. */
   readonly bound: number;
+  /** Growth within the bound. */
   readonly ok: boolean;
 }
 
 /** The ledger's totals. */
 export interface CallTotals {
+  /** Requests sent with an id. */
   readonly sent: number;
+  /** Answered once. */
   readonly answered: number;
+  /** Never answered (dropped ones aside). */
   readonly missing: number;
+  /** Answered more than once. */
   readonly duplicates: number;
+  /** Answers to ids never sent. */
   readonly unknown: number;
+  /** Answers that contradict their call. */
   readonly wrong: number;
+  /** Sent on connections the soak dropped on purpose. */
   readonly dropped: number;
 }
 
@@ -50,9 +60,13 @@ export interface Verdict {
   readonly exactlyOnce: boolean;
   /** The host lived to the end. */
   readonly hostAlive: boolean;
+  /** All three. */
   readonly pass: boolean;
+  /** Seconds of warm-up left out. */
   readonly warmupS: number;
+  /** Each figure's growth. */
   readonly checks: readonly MetricCheck[];
+  /** The ledger's totals. */
   readonly calls: CallTotals;
 }
 
