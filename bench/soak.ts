@@ -58,11 +58,19 @@ function usage(message: string): never {
   Deno.exit(2);
 }
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: { minutes: { type: "string", default: "10" }, out: { type: "string" } },
-  strict: true,
-});
+function parse() {
+  try {
+    return parseArgs({
+      args: Deno.args,
+      options: { minutes: { type: "string", default: "10" }, out: { type: "string" } },
+      strict: true,
+    }).values;
+  } catch (error) {
+    return usage(error instanceof Error ? error.message : String(error));
+  }
+}
+
+const values = parse();
 const minutes = Number(values.minutes);
 if (!Number.isFinite(minutes) || minutes <= 0 || minutes > 24 * 60) {
   usage(`--minutes must be a number of minutes above 0, not ${JSON.stringify(values.minutes)}`);
