@@ -53,27 +53,69 @@ Deno.test(
 );
 
 Deno.test(
-  "hostile: past --max-connections, connections are refused with one clear line",
+  "hostile: past --max-connections with every connection busy, newcomers get one clear line",
   withHost(FAULTS, { args: ["--max-connections", "100"] }, async (host) => {
     const count = TORTURE ? 1000 : 300;
     const fdsBefore = openFds(host.pid);
-    const clients: RawClient[] = [];
-    for (let i = 0; i < count; i++) clients.push(await RawClient.connect(host.socket));
+    const busy: RawClient[] = [];
+    for (let i = 0; i < 100; i++) {
+      busy.push(await RawClient.connect(host.socket));
+      await busy[i].send('{"jsonrpc":"2.0","method":"core.version",'); // half a line: busy
+    }
     await sleep(500);
-    const refused = clients.filter((client) => client.ended);
-    console.log(`${count} connections, --max-connections 100: ${refused.length} refused`);
+    const late: RawClient[] = [];
+    for (let i = 100; i < count; i++) late.push(await RawClient.connect(host.socket));
+    await sleep(500);
+    const refused = late.filter((client) => client.ended);
+    console.log(`${count} connections, 100 of them busy: ${refused.length} refused`);
     assert.equal(refused.length, count - 100, "all past the limit are refused");
+    assert.ok(busy.every((client) => !client.ended), "no busy connection is closed");
     const [line] = await refused[0].lines(1) as { error: { code: number; message: string } }[];
     assert.equal(line.error.code, -32002);
     assert.equal(line.error.message, "busy: too many connections (--max-connections 100)");
-    await host.waitFor(/refused \d+ connections: 100 are open \(--max-connections\)/);
-    const open = clients.filter((client) => !client.ended);
-    await open[0].send(request(1, "core.version"));
-    assert.match((await open[0].lines(1) as { result: string }[])[0].result, /^evrexec-deno/);
-    await Promise.all(clients.map((client) => client.close()));
+    await host.waitFor(/refused \d+ connections: 100 are open and busy \(--max-connections\)/);
+    await busy[0].send('"id":1}\n');
+    assert.match((await busy[0].lines(1) as { result: string }[])[0].result, /^evrexec-deno/);
+    await Promise.all([...busy, ...late].map((client) => client.close()));
     await sleep(500);
     assert.equal(await host.call("evrexec.run", ["echo", "room again"]), "room again");
     assert.ok(openFds(host.pid) <= fdsBefore + 1, "the refused and closed connections are gone");
+  }),
+);
+
+Deno.test(
+  "hostile: at --max-connections the connection idle the longest gives way to a newcomer",
+  withHost(FAULTS, { args: ["--max-connections", "4"] }, async (host) => {
+    const [idle1, idle2, partial, running] = await Promise.all(
+      [0, 1, 2, 3].map(() => RawClient.connect(host.socket)),
+    );
+    for (const client of [idle1, idle2]) {
+      await client.send(request(1, "core.version"));
+      await client.lines(1);
+      await sleep(100);
+    }
+    await partial.send('{"jsonrpc":"2.0","method":"core.version",');
+    await running.send(request(1, "evrexec.run", ["slow", "8000"]));
+    await sleep(1200); // quiet for over a second: idle, not between two calls
+    const started = performance.now();
+    assert.equal(await host.call("evrexec.run", ["echo", "operator"]), "operator");
+    console.log(
+      `--max-connections 4, all open: a newcomer answered in ${
+        Math.round(performance.now() - started)
+      } ms`,
+    );
+    assert.ok(await idle1.waitEnd(2000), "the connection idle the longest was closed");
+    assert.ok(!idle2.ended);
+    assert.equal(await host.call("evrexec.run", ["echo", "second"]), "second");
+    assert.ok(await idle2.waitEnd(2000), "then the next idlest");
+    const third = await RawClient.connect(host.socket);
+    const [refusal] = await third.lines(1) as { error: { code: number } }[];
+    assert.equal(refusal.error.code, -32002, "refused: the rest are busy or in use this second");
+    assert.ok(!partial.ended && !running.ended, "a partial line or a running call is never closed");
+    await sleep(1200);
+    assert.equal(await host.call("evrexec.run", ["echo", "fourth"]), "fourth");
+    await host.waitFor(/closed 1 idle connections to admit new ones: 4 are open/);
+    for (const client of [idle1, idle2, partial, running, third]) await client.close();
   }),
 );
 
@@ -93,6 +135,22 @@ Deno.test(
     const [answer] = await busy.lines(1, 10_000) as { result: number }[];
     assert.equal(answer.result, 2500, "a connection waiting for its running call is not idle");
     await busy.close();
+  }),
+);
+
+Deno.test(
+  "hostile: a written answer is progress: the idle timeout counts from the last answer",
+  withHost(FAULTS, { args: ["--idle-timeout", "1000"] }, async (host) => {
+    const client = await RawClient.connect(host.socket);
+    await client.send(request(1, "evrexec.run", ["slow", "1500"]));
+    await client.lines(1, 10_000);
+    await sleep(400); // read nothing for 1.9 s, but the answer was written 0.4 s ago
+    assert.ok(!client.ended, "not closed 0.4 s after an answer");
+    await client.send(request(2, "evrexec.run", ["echo", "next"]));
+    const answers = await client.lines(2) as { result: unknown }[];
+    assert.equal(answers[1].result, "next");
+    assert.ok(await client.waitEnd(10_000), "closed once silent for the whole timeout");
+    await client.close();
   }),
 );
 
@@ -119,6 +177,7 @@ Deno.test(
       await sleep(200);
     }
     while (openFds(host.pid) > fdsBefore && Date.now() < deadline + 10_000) await sleep(200);
+    console.log(`departed clients: descriptors ${fdsBefore} before, ${openFds(host.pid)} after`);
     assert.equal(openFds(host.pid), fdsBefore, "every departed connection is closed");
   }),
 );

@@ -93,6 +93,43 @@ Deno.test(
 );
 
 Deno.test(
+  "framing: a big batch goes at the pace of pipelined calls and fills no queue for others",
+  withHost(RPC, { args: ["--rpc-workers", "1", "--rpc-queue", "40"] }, async (host) => {
+    const raw = await RawClient.connect(host.socket);
+    const other = await host.client();
+    try {
+      const size = 2000;
+      const batch = Array.from({ length: size }, (_, i) => ({
+        jsonrpc: "2.0",
+        method: "evrexec.run",
+        params: i % 100 === 0 ? ["slow", "20"] : ["echo", `b${i}`],
+        id: i,
+      }));
+      const started = performance.now();
+      await raw.send(JSON.stringify(batch) + "\n" + request("after", "core.version"));
+      const others = await Promise.all(
+        [0, 1, 2].map((i) => other.call("evrexec.run", ["echo", `o${i}`])),
+      );
+      assert.deepEqual(others.map((r) => (r as { arg: string }).arg), ["o0", "o1", "o2"]);
+      const answers = await raw.lines(2, 30_000) as (Answer | Answer[])[];
+      const array = answers.find((a) => Array.isArray(a)) as Answer[];
+      const errors = array.filter((a) => a.error !== undefined);
+      console.log(
+        `a batch of ${size} (${JSON.stringify(batch).length} bytes), --rpc-queue 40: ` +
+          `${errors.length} refused, answered in ${Math.round(performance.now() - started)} ms`,
+      );
+      assert.equal(errors.length, 0, `no element refused: ${JSON.stringify(errors[0])}`);
+      assert.deepEqual(array.map((a) => a.id).sort((a, b) => Number(a) - Number(b)), [
+        ...batch.keys(),
+      ]);
+      assert.ok(answers.some((a) => !Array.isArray(a) && a.id === "after"));
+    } finally {
+      await raw.close();
+    }
+  }),
+);
+
+Deno.test(
   "errors: each malformed request gets its code and the connection keeps working",
   withHost(RPC, {}, async (host) => {
     const cases: [string, number, unknown][] = [

@@ -8,12 +8,13 @@
 
 import { settlesWithin } from "../shared/deadline.ts";
 import { answerLine, errorAnswer, type MethodCaller, type RequestCounts } from "./jsonrpc.ts";
-import { RpcCode } from "./errors.ts";
+import { CallSlots } from "./call_slots.ts";
+import { RpcCode, RpcError } from "./errors.ts";
 import { closeQuietly, writeAll } from "../shared/streams.ts";
 
 /** The longest request line, in bytes. */
 export const MAX_LINE_BYTES = 1 << 20;
-/** Requests one connection may have unanswered before reading pauses. */
+/** Requests (batch elements each count) one connection may have in flight; reading pauses there. */
 export const MAX_IN_FLIGHT = 32;
 /** Unsent answer bytes past which reading pauses. */
 const HIGH_WATER_BYTES = 1 << 20;
@@ -42,10 +43,12 @@ function decodeLine(bytes: Uint8Array): string | null {
 export class RpcConnection {
   #conn: Deno.Conn;
   #call: MethodCaller;
+  #slots = new CallSlots(MAX_IN_FLIGHT);
   #out: string[] = [];
   #outBytes = 0;
   #flushing: Promise<void> | null = null;
-  #inFlight = 0;
+  #pendingLines = 0;
+  #partialBytes = 0;
   #waiters: (() => void)[] = [];
   #closed = false;
   #gone = new AbortController();
@@ -57,14 +60,17 @@ export class RpcConnection {
   constructor(conn: Deno.Conn, call: MethodCaller, counts?: RequestCounts) {
     this.#counts = counts;
     this.#conn = conn;
-    this.#call = (method, params) => call(method, params, this.#gone.signal);
+    const gone = this.#gone.signal;
+    this.#call = (method, params) => {
+      if (gone.aborted) throw new RpcError(RpcCode.BUSY, "busy: the client has gone");
+      return call(method, params, gone);
+    };
   }
 
   /** Reads and answers until the client half-closes or the connection fails. */
   async serve(): Promise<void> {
     const buffer = new Uint8Array(READ_SIZE);
     let partial: Uint8Array[] = [];
-    let partialBytes = 0;
     try {
       while (!this.#closed && this.#reading) {
         if (this.#full()) await this.#roomToRead();
@@ -75,24 +81,27 @@ export class RpcConnection {
         while (start < n) {
           const end = buffer.subarray(start, n).indexOf(NEWLINE);
           const stop = end < 0 ? n : start + end;
-          if (partialBytes + stop - start > MAX_LINE_BYTES) return await this.#refuseLong();
+          if (this.#partialBytes + stop - start > MAX_LINE_BYTES) return await this.#refuseLong();
           if (end < 0) {
             partial.push(buffer.slice(start, n));
-            partialBytes += n - start;
+            this.#partialBytes += n - start;
             break;
           }
           const piece = buffer.subarray(start, stop);
           const line = decodeLine(
-            partialBytes === 0 ? piece : concat([...partial, piece], partialBytes + piece.length),
+            this.#partialBytes === 0
+              ? piece
+              : concat([...partial, piece], this.#partialBytes + piece.length),
           );
           partial = [];
-          partialBytes = 0;
+          this.#partialBytes = 0;
           this.#handle(line);
           start = stop + 1;
           if (this.#full()) await this.#roomToRead();
         }
       }
-      if (partialBytes > 0) this.#handle(decodeLine(concat(partial, partialBytes)));
+      if (this.#partialBytes > 0) this.#handle(decodeLine(concat(partial, this.#partialBytes)));
+      this.#partialBytes = 0;
       await this.#settled();
     } catch {
       // The client reset the connection: nothing to answer to.
@@ -103,10 +112,21 @@ export class RpcConnection {
 
   /**
    * How long the connection has made no progress (no byte read or written)
-   * while none of its calls is running, in milliseconds.
+   * while none of its calls is running, in milliseconds: what
+   * `--idle-timeout` measures.
    */
   idleMs(now: number): number {
-    return this.#inFlight > 0 ? 0 : now - this.#lastProgress;
+    return this.#pendingLines > 0 ? 0 : now - this.#lastProgress;
+  }
+
+  /**
+   * How long the connection has been idle with nothing at all under way (no
+   * call, no partial line, no unsent answer), in milliseconds; null when it
+   * is busy. The idlest one gives way to a newcomer at `--max-connections`.
+   */
+  quietMs(now: number): number | null {
+    const busy = this.#pendingLines > 0 || this.#partialBytes > 0 || this.#flushing !== null;
+    return busy || this.#closed ? null : now - this.#lastProgress;
   }
 
   /** Closes the connection; answers still pending are dropped. */
@@ -114,6 +134,7 @@ export class RpcConnection {
     if (this.#closed) return;
     this.#closed = true;
     this.#gone.abort();
+    this.#slots.close();
     closeQuietly(this.#conn);
     this.#notify();
   }
@@ -140,14 +161,21 @@ export class RpcConnection {
 
   #handle(line: string | null): void {
     if (!this.#reading) return;
-    this.#inFlight++;
-    (line === null ? Promise.resolve(NOT_UTF8) : answerLine(line, this.#call, this.#counts)).then(
-      (answer) => {
-        this.#inFlight--;
+    this.#pendingLines++;
+    const slots = this.#slots;
+    const pacer = {
+      take: () => slots.take(),
+      give: () => (slots.give(), this.#notify()),
+    };
+    (line === null
+      ? Promise.resolve(NOT_UTF8)
+      : answerLine(line, this.#call, { pacer, counts: this.#counts }))
+      .catch(() => null)
+      .then((answer) => {
+        this.#pendingLines--;
         if (answer !== null) this.#send(answer);
         this.#notify();
-      },
-    );
+      });
   }
 
   #send(line: string): void {
@@ -164,6 +192,7 @@ export class RpcConnection {
         this.#out = [];
         this.#outBytes = 0;
         await writeAll(this.#conn, bytes);
+        this.#lastProgress = performance.now();
       }
     } catch {
       this.close();
@@ -173,9 +202,12 @@ export class RpcConnection {
     }
   }
 
-  /** True while the connection has as many calls in flight or unsent answers as it may. */
+  /**
+   * True while the connection has as many calls in flight (batch elements
+   * each count) or unsent answers as it may.
+   */
   #full(): boolean {
-    return this.#inFlight >= MAX_IN_FLIGHT || this.#outBytes > HIGH_WATER_BYTES;
+    return this.#slots.full || this.#outBytes > HIGH_WATER_BYTES;
   }
 
   async #roomToRead(): Promise<void> {
@@ -184,7 +216,7 @@ export class RpcConnection {
 
   /** Waits until every answer is computed and written. */
   async #settled(): Promise<void> {
-    while (!this.#closed && (this.#inFlight > 0 || this.#flushing !== null)) {
+    while (!this.#closed && (this.#pendingLines > 0 || this.#flushing !== null)) {
       await this.#changed();
     }
   }

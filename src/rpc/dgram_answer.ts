@@ -83,7 +83,7 @@ export async function answerDatagram(
     if (counts) counts.requests++;
     return BATCH;
   }
-  const answer = await answerLine(text, call, counts);
+  const answer = await answerLine(text, call, { counts });
   if (answer === null) return null;
   const out = encoder.encode(answer);
   if (out.length <= MAX_DATAGRAM_BYTES) return out;

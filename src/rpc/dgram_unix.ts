@@ -15,7 +15,8 @@ import { log } from "../host/log.ts";
 import { MAX_DATAGRAM_BYTES } from "./dgram_answer.ts";
 import type { DatagramEndpoint, DatagramHandler } from "./dgram_endpoint.ts";
 import { ReplySender } from "./reply_sender.ts";
-import { bindSocket, clearSocketPath } from "./socket_file.ts";
+import { bindSocket, clearSocketPath, type PlacedSocket } from "./socket_file.ts";
+import { closeQuietly } from "../shared/streams.ts";
 
 /**
  * Binds a Unix datagram socket at `path` with `mode`: a stale socket there
@@ -32,24 +33,26 @@ export async function listenUnixDatagram(path: string, mode: number): Promise<Da
   if (await clearSocketPath(path) === "stale") {
     log("rpc").info("removed a stale socket at {path}", { path });
   }
-  const conn = bindSocket(
+  const placed = bindSocket(
     path,
     mode,
     (at) => Deno.listenDatagram({ transport: "unixpacket", path: at }),
   );
   log("rpc").info("datagram JSON-RPC on {address}", { address: `unix:${path}` });
-  return new UnixEndpoint(path, conn);
+  return new UnixEndpoint(path, placed);
 }
 
 class UnixEndpoint implements DatagramEndpoint {
   #path: string;
   #conn: Deno.DatagramConn;
+  #placed: PlacedSocket<Deno.DatagramConn>;
   #replies = new ReplySender();
   #closed = false;
 
-  constructor(path: string, conn: Deno.DatagramConn) {
+  constructor(path: string, placed: PlacedSocket<Deno.DatagramConn>) {
     this.#path = path;
-    this.#conn = conn;
+    this.#placed = placed;
+    this.#conn = placed.listener;
   }
 
   async serve(handler: DatagramHandler): Promise<void> {
@@ -77,15 +80,7 @@ class UnixEndpoint implements DatagramEndpoint {
     if (this.#closed) return;
     this.#closed = true;
     this.#replies.close();
-    try {
-      this.#conn.close();
-    } catch {
-      // closed already
-    }
-    try {
-      Deno.removeSync(this.#path);
-    } catch {
-      // gone already
-    }
+    closeQuietly(this.#conn);
+    this.#placed.remove();
   }
 }

@@ -29,11 +29,33 @@ export interface RequestCounts {
   parseErrors: number;
 }
 
+/** How {@link answerLine} paces and counts the requests of a line. */
+export interface LineOptions {
+  /** Gives each request, batch elements included, a slot to start (default: no pacing). */
+  readonly pacer?: Pacer;
+  /** Counts the requests and parse errors, when given. */
+  readonly counts?: RequestCounts;
+}
+
 /**
  * Looks a method up and calls it; throws {@link RpcError} on bad params.
  * `signal` is aborted when the client that asked has gone.
  */
 export type MethodCaller = (method: string, params: RpcParams, signal?: AbortSignal) => unknown;
+
+/**
+ * Paces requests: a slot is taken before each request (a line's, or each
+ * element of a batch) is answered, and given back once it is.
+ */
+export interface Pacer {
+  /** Resolves when the request may start. */
+  take(): Promise<void>;
+  /** The request is answered. */
+  give(): void;
+}
+
+/** No pacing at all. */
+const UNPACED: Pacer = { take: () => Promise.resolve(), give() {} };
 
 function errorLine(id: RpcId, error: RpcError): string {
   const body: Record<string, unknown> = { code: error.code, message: error.message };
@@ -86,36 +108,66 @@ async function answer(
   }
 }
 
+/** Answers one request once `pacer` lets it start. */
+async function answerPaced(
+  request: unknown,
+  call: MethodCaller,
+  { pacer = UNPACED, counts }: LineOptions,
+): Promise<string | null> {
+  await pacer.take();
+  try {
+    return await answer(request, call, counts);
+  } finally {
+    pacer.give();
+  }
+}
+
+/**
+ * Answers a batch: its elements start one by one as `pacer` lets them, so a
+ * batch goes at the pace of as many pipelined requests; one array answers all.
+ */
+async function answerBatch(
+  batch: readonly unknown[],
+  call: MethodCaller,
+  { pacer = UNPACED, counts }: LineOptions,
+): Promise<string | null> {
+  const answers: Promise<string | null>[] = [];
+  for (const request of batch) {
+    await pacer.take();
+    answers.push(answer(request, call, counts).finally(() => pacer.give()));
+  }
+  const lines = (await Promise.all(answers)).filter((l): l is string => l !== null);
+  return lines.length === 0 ? null : `[${lines.join(",")}]`;
+}
+
 /**
  * Answers one line of newline-delimited JSON-RPC: a request or a batch.
  * Resolves with the response line (no newline), or null when nothing is to
- * be sent back (notifications, blank lines). `counts`, when given, counts
- * the requests and parse errors.
+ * be sent back (notifications, blank lines). Each request, batch elements
+ * included, starts when `options.pacer` gives it a slot.
  */
 export async function answerLine(
   line: string,
   call: MethodCaller,
-  counts?: RequestCounts,
+  options: LineOptions = {},
 ): Promise<string | null> {
   if (line.trim() === "") return null;
   let parsed: unknown;
   try {
     parsed = JSON.parse(line);
   } catch (error) {
-    if (counts) counts.parseErrors++;
+    if (options.counts) options.counts.parseErrors++;
     return errorLine(null, new RpcError(RpcCode.PARSE_ERROR, `parse error: ${messageOf(error)}`));
   }
-  if (!Array.isArray(parsed)) return answer(parsed, call, counts);
+  if (!Array.isArray(parsed)) return await answerPaced(parsed, call, options);
   if (parsed.length === 0) return errorLine(null, invalid("empty batch"));
-  const lines = (await Promise.all(parsed.map((item) => answer(item, call, counts))))
-    .filter((l): l is string => l !== null);
-  return lines.length === 0 ? null : `[${lines.join(",")}]`;
+  return await answerBatch(parsed, call, options);
 }
 
 /**
- * An error answer with a null id, for what is not a request at all: a line
- * too long or not UTF-8, a connection past the limit. `id`, when known,
- * goes in instead (an answer too large for a datagram).
+ * An error answer for what is not a request at all (a line too long or not
+ * UTF-8, a connection past the limit), with a null id; or, with `id`, for a
+ * request whose answer cannot be sent as it is.
  */
 export function errorAnswer(code: number, message: string, id: RpcId = null): string {
   return errorLine(id, new RpcError(code, message));

@@ -9,9 +9,10 @@ import { errorAnswer, type MethodCaller } from "./jsonrpc.ts";
 import { log } from "../host/log.ts";
 import { RpcConnection } from "./connection.ts";
 import { RpcCode } from "./errors.ts";
-import { bindSocket } from "./socket_file.ts";
+import { bindSocket, type PlacedSocket } from "./socket_file.ts";
 import { closeQuietly, writeAll } from "../shared/streams.ts";
 import type { TransportCounts } from "../observe/stats.ts";
+import { ThrottledCount } from "./throttled_count.ts";
 
 /** The server's settings. */
 export interface ServerOptions {
@@ -19,39 +20,56 @@ export interface ServerOptions {
   readonly socket: string;
   /** Mode of the socket file. */
   readonly socketMode: number;
-  /** Connections served at once; more are refused with a busy answer. */
+  /** Connections served at once; past it the idlest gives way, or the newcomer is refused. */
   readonly maxConnections: number;
   /** A connection without progress for this long (and no call running) is closed. */
   readonly idleTimeoutMs: number;
 }
 
 const encoder = new TextEncoder();
-/** At most one warning about refused connections per this many ms. */
-const REFUSAL_LOG_MS = 10_000;
+/** At most one warning about refused or closed connections per this many ms. */
+const LIMIT_LOG_MS = 10_000;
+/** A connection quiet for less than this is in use: it does not give way to a newcomer. */
+export const GIVE_WAY_AFTER_MS = 1000;
+/** The first pause after a failed accept(); it doubles up to {@link ACCEPT_RETRY_MAX_MS}. */
+const ACCEPT_RETRY_MS = 10;
+const ACCEPT_RETRY_MAX_MS = 1000;
 
 /** Serves JSON-RPC on a Unix socket. */
 export class RpcServer {
   /** The socket's path. */
   readonly path: string;
-  #listener: Deno.UnixListener;
+  #socket: PlacedSocket;
   #call: MethodCaller;
   #connections = new Set<RpcConnection>();
   #options: ServerOptions;
   #sweeper: ReturnType<typeof setInterval>;
-  #refused = 0;
-  #lastRefusalLog = -Infinity;
+  #refused: ThrottledCount;
+  #evicted: ThrottledCount;
   #closed = false;
+  #stopped = new AbortController();
   #counts: TransportCounts | undefined;
 
-  private constructor(options: ServerOptions, listener: Deno.UnixListener, call: MethodCaller) {
+  private constructor(options: ServerOptions, socket: PlacedSocket, call: MethodCaller) {
     this.path = options.socket;
     this.#options = options;
-    this.#listener = listener;
+    this.#socket = socket;
     this.#call = call;
     this.#sweeper = setInterval(
       () => this.#closeIdle(),
       Math.min(1000, Math.max(25, options.idleTimeoutMs / 4)),
     );
+    const limit = options.maxConnections;
+    this.#refused = new ThrottledCount(LIMIT_LOG_MS, (count) =>
+      log("rpc").warn(
+        "refused {count} connections: {limit} are open and busy (--max-connections)",
+        { count, limit },
+      ));
+    this.#evicted = new ThrottledCount(LIMIT_LOG_MS, (count) =>
+      log("rpc").info(
+        "closed {count} idle connections to admit new ones: {limit} are open (--max-connections)",
+        { count, limit },
+      ));
   }
 
   /** Binds the socket and starts accepting connections; `counts` counts what it serves. */
@@ -62,43 +80,103 @@ export class RpcServer {
     return server;
   }
 
+  /**
+   * Accepts until closed. A failed accept() (out of descriptors: EMFILE)
+   * does not end the loop: it is logged once per burst, retried after a
+   * pause that doubles up to 1 s, and serving resumes once it succeeds.
+   */
   async #accept(): Promise<void> {
-    try {
-      for await (const conn of this.#listener) {
-        if (this.#connections.size >= this.#options.maxConnections) {
-          this.#refuse(conn);
-          continue;
+    let failures = 0;
+    let pauseMs = ACCEPT_RETRY_MS;
+    while (!this.#closed) {
+      let conn: Deno.UnixConn;
+      try {
+        conn = await this.#socket.listener.accept();
+      } catch (error) {
+        if (this.#closed) return;
+        if (failures++ === 0) {
+          log("rpc").error(
+            "accepting a connection failed: {error}; retrying until it works " +
+              "(logged once until then)",
+            { error: error instanceof Error ? error.message : String(error) },
+          );
         }
-        if (this.#counts) this.#counts.accepted++;
-        const connection = new RpcConnection(conn, this.#call, this.#counts);
-        this.#connections.add(connection);
-        connection.serve().finally(() => this.#connections.delete(connection));
+        await this.#pause(pauseMs);
+        pauseMs = Math.min(pauseMs * 2, ACCEPT_RETRY_MAX_MS);
+        continue;
       }
-    } catch (error) {
-      if (!this.#closed) log("rpc").error("accepting connections failed: {error}", { error });
+      if (failures > 0) {
+        log("rpc").info("accepting connections again after {failures} failed attempts", {
+          failures,
+        });
+        failures = 0;
+        pauseMs = ACCEPT_RETRY_MS;
+      }
+      this.#admit(conn);
     }
+  }
+
+  /** Waits `ms`, or less when the server closes meanwhile. */
+  #pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const signal = this.#stopped.signal;
+      signal.addEventListener("abort", done, { once: true });
+      function done() {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        resolve();
+      }
+    });
+  }
+
+  /**
+   * Serves `conn`. At `--max-connections`, the connection quiet the longest
+   * (no call, no partial line, no unsent answer, for at least
+   * {@link GIVE_WAY_AFTER_MS}) is closed to make room; when every one is
+   * busy, `conn` is refused.
+   */
+  #admit(conn: Deno.Conn): void {
+    if (this.#connections.size >= this.#options.maxConnections) {
+      const idlest = this.#idlest();
+      if (idlest === null) return this.#refuse(conn);
+      this.#connections.delete(idlest);
+      idlest.close();
+      this.#evicted.add();
+      if (this.#counts) this.#counts.evicted++;
+    }
+    if (this.#counts) this.#counts.accepted++;
+    const connection = new RpcConnection(conn, this.#call, this.#counts);
+    this.#connections.add(connection);
+    connection.serve().finally(() => this.#connections.delete(connection));
+  }
+
+  /** The connection quiet the longest, if one has been quiet long enough. */
+  #idlest(): RpcConnection | null {
+    const now = performance.now();
+    let idlest: RpcConnection | null = null;
+    let longest = GIVE_WAY_AFTER_MS;
+    for (const connection of this.#connections) {
+      const quiet = connection.quietMs(now);
+      if (quiet !== null && quiet >= longest) {
+        idlest = connection;
+        longest = quiet;
+      }
+    }
+    return idlest;
   }
 
   /** Answers a connection past `--max-connections` with one busy line and closes it. */
   #refuse(conn: Deno.Conn): void {
-    const limit = this.#options.maxConnections;
     const refusal = errorAnswer(
       RpcCode.BUSY,
-      `busy: too many connections (--max-connections ${limit})`,
+      `busy: too many connections (--max-connections ${this.#options.maxConnections})`,
     );
     writeAll(conn, encoder.encode(refusal + "\n"))
       .catch(() => {})
       .finally(() => closeQuietly(conn));
-    this.#refused++;
+    this.#refused.add();
     if (this.#counts) this.#counts.refused++;
-    if (performance.now() - this.#lastRefusalLog >= REFUSAL_LOG_MS) {
-      this.#lastRefusalLog = performance.now();
-      log("rpc").warn("refused {count} connections: {limit} are open (--max-connections)", {
-        count: this.#refused,
-        limit,
-      });
-      this.#refused = 0;
-    }
   }
 
   #closeIdle(): void {
@@ -118,13 +196,10 @@ export class RpcServer {
   stopAccepting(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#stopped.abort();
     clearInterval(this.#sweeper);
-    closeQuietly(this.#listener);
-    try {
-      Deno.removeSync(this.path);
-    } catch {
-      // gone already
-    }
+    closeQuietly(this.#socket.listener);
+    this.#socket.remove();
   }
 
   /**

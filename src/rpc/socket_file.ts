@@ -68,23 +68,48 @@ function dirname(path: string): string {
   return cut < 0 ? "." : cut === 0 ? "/" : path.slice(0, cut);
 }
 
+/** A socket this host bound and placed at its path. */
+export interface PlacedSocket<T extends { close(): void } = Deno.UnixListener> {
+  /** The listener (or datagram socket) bound there. */
+  readonly listener: T;
+  /** Removes the socket file, unless what is at the path now is not this socket. */
+  remove(): void;
+}
+
+/** Why the path was taken when the socket was to be placed there. */
+function occupied(path: string): ConfigError {
+  let isSocket = false;
+  try {
+    isSocket = Deno.lstatSync(path).isSocket === true;
+  } catch {
+    // gone again: say what stood there a moment ago
+  }
+  return new ConfigError(
+    isSocket
+      ? `socket ${path}: another host placed its socket there while this one started; not touching it`
+      : `socket ${path}: the path exists and is not a socket; not touching it`,
+  );
+}
+
 /**
  * Binds a Unix socket at `path` with `mode`: it is bound inside a private
- * 0700 directory beside `path`, given its mode, then renamed into place, so
- * no client can connect before the mode holds. `bind` binds another kind of
- * socket at the path it is given (a datagram socket).
+ * 0700 directory beside `path` and given its mode, so no client can connect
+ * before the mode holds; then it is hard-linked into place, which fails
+ * rather than replace whatever appeared at `path` since it was checked.
+ * `bind` binds another kind of socket at the path it is given (a datagram
+ * socket).
  */
-export function bindSocket(path: string, mode: number): Deno.UnixListener;
+export function bindSocket(path: string, mode: number): PlacedSocket;
 export function bindSocket<T extends { close(): void }>(
   path: string,
   mode: number,
   bind: (path: string) => T,
-): T;
+): PlacedSocket<T>;
 export function bindSocket(
   path: string,
   mode: number,
   bind = (at: string): { close(): void } => Deno.listen({ transport: "unix", path: at }),
-): { close(): void } {
+): PlacedSocket<{ close(): void }> {
   let privateDir: string;
   try {
     privateDir = Deno.makeTempDirSync({ dir: dirname(path), prefix: ".evrexec-" });
@@ -94,15 +119,25 @@ export function bindSocket(
   const staging = `${privateDir}/s`;
   try {
     const listener = bind(staging);
+    let ino: number | null;
     try {
       Deno.chmodSync(staging, mode);
-      Deno.renameSync(staging, path);
+      ino = Deno.lstatSync(staging).ino;
+      Deno.linkSync(staging, path);
     } catch (error) {
       listener.close();
-      throw error;
+      throw error instanceof Deno.errors.AlreadyExists ? occupied(path) : error;
     }
-    return listener;
+    const remove = () => {
+      try {
+        if (Deno.lstatSync(path).ino === ino) Deno.removeSync(path);
+      } catch {
+        // gone already
+      }
+    };
+    return { listener, remove };
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     throw new ConfigError(`socket ${path}: cannot listen: ${messageOf(error)}`);
   } finally {
     Deno.removeSync(privateDir, { recursive: true });

@@ -1,0 +1,86 @@
+// The soak's bookkeeping and verdict: answers counted exactly once, and
+// growth after warm-up caught while transient peaks are not.
+import assert from "node:assert/strict";
+import { Ledger } from "../../bench/soak_ledger.ts";
+import type { Sample } from "../../bench/soak_sample.ts";
+import { judge } from "../../bench/soak_verdict.ts";
+
+Deno.test("soak ledger: duplicates, unknown ids, wrong results and dropped calls are told apart", () => {
+  const ledger = new Ledger();
+  const a = ledger.issue("echo", { result: "a" });
+  const b = ledger.issue("echo", { result: "b" });
+  const c = ledger.issue("throw", "error");
+  const d = ledger.issue("echo", { result: "d" });
+  const e = ledger.issue("reload", "any");
+  ledger.answer({ id: a, result: "a" });
+  ledger.answer({ id: a, result: "a" });
+  ledger.answer({ id: b, result: "a" });
+  ledger.answer({ id: c, error: { code: -32000, message: "x" } });
+  ledger.answer({ id: 999, result: 1 });
+  ledger.answer({ id: null, error: { code: -32700, message: "x" } } as never);
+  ledger.drop(d);
+  ledger.answer({ id: d, result: "d" });
+  assert.equal(ledger.pending, 1);
+  assert.equal(ledger.pendingKinds(), "reload×1");
+  ledger.answer({ id: e, result: { anything: true } });
+  assert.deepEqual(
+    {
+      sent: ledger.sent,
+      answered: ledger.answered,
+      duplicates: ledger.duplicates,
+      unknown: ledger.unknown,
+      wrong: ledger.wrong,
+      dropped: ledger.dropped,
+      pending: ledger.pending,
+    },
+    { sent: 5, answered: 4, duplicates: 1, unknown: 3, wrong: 1, dropped: 1, pending: 0 },
+  );
+  assert.deepEqual(Object.fromEntries(ledger.errors), { "throw -32000": 1 });
+  for (let i = 0; i < 100_000; i++) ledger.issue("echo", "any"); // the id table grows
+  assert.equal(ledger.pending, 100_000);
+});
+
+const CALLS = {
+  sent: 10,
+  answered: 10,
+  missing: 0,
+  duplicates: 0,
+  unknown: 0,
+  wrong: 0,
+  dropped: 0,
+};
+
+function samples(threads: (t: number) => number, rss: (t: number) => number = () => 200): Sample[] {
+  return Array.from({ length: 31 }, (_, i) => ({
+    t: i * 2,
+    rssMiB: rss(i * 2),
+    heapMiB: 10,
+    fds: 60,
+    threads: threads(i * 2),
+    cpuS: i * 0.6,
+    answered: i * 100,
+  }));
+}
+
+Deno.test("soak verdict: flat with transient peaks; a rising floor is growth", () => {
+  const spiky = judge(samples((t) => (t % 10 === 0 ? 19 : 12)), 12, CALLS, true);
+  assert.equal(spiky.flat, true, "restarts in progress add threads for a moment");
+  assert.equal(spiky.pass, true);
+  const leaking = judge(samples((t) => 12 + Math.floor(t / 10)), 12, CALLS, true);
+  assert.equal(leaking.flat, false);
+  assert.equal(leaking.checks.find((c) => c.metric === "threads")?.ok, false);
+  const warmingUp = judge(samples(() => 12, (t) => (t < 12 ? 100 + 10 * t : 220)), 12, CALLS, true);
+  assert.equal(warmingUp.flat, true, "growth during warm-up does not count");
+  const cpu = warmingUp.checks.find((c) => c.metric === "cpuPercent")!;
+  assert.equal(Math.round(cpu.early), 30);
+});
+
+Deno.test("soak verdict: a missing answer, a dead host or too few samples fail", () => {
+  const flat = samples(() => 12);
+  assert.equal(judge(flat, 12, { ...CALLS, missing: 1 }, true).pass, false);
+  assert.equal(judge(flat, 12, { ...CALLS, duplicates: 1 }, true).exactlyOnce, false);
+  assert.equal(judge(flat, 12, CALLS, false).pass, false);
+  const short = judge(flat.slice(0, 7), 12, CALLS, true);
+  assert.equal(short.flat, false);
+  assert.equal(short.checks.length, 0);
+});
