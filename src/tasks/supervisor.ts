@@ -162,7 +162,18 @@ export class TaskSupervisor {
   }
 
   #terminate(slot: WorkerSlot, worker: WorkerHandle, why: DropReason): void {
-    if (why === "stuck") return worker.abandon();
+    if (why === "stuck") {
+      // No answer to the stop within 100 ms: busy in synchronous code, or only
+      // slow on a loaded machine; a Web Worker gives no way to tell, so it is
+      // not counted against --max-stuck.
+      worker.terminate();
+      return logEnding(
+        slot,
+        "warning",
+        "did not answer the stop within 100 ms; terminated at once (if it is stuck in " +
+          "synchronous code, which Deno cannot interrupt, its thread may keep a CPU core busy)",
+      );
+    }
     this.#context.pacer.terminate(worker);
     if (why === "late") {
       logEnding(slot, "warning", "did not end within its grace after the stop; terminated");
