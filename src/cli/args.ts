@@ -15,6 +15,8 @@ import { parseExecSpec } from "../tasks/spec.ts";
 import { choiceOption, intOption, modeOption, parsingArgs } from "./option_values.ts";
 import { resolveScript } from "./script_url.ts";
 import { dgramOption, metricsOption } from "./listen_options.ts";
+import { parsePoolSpec, poolSize } from "../pool/pool_spec.ts";
+import { DEFAULT_WORKER_HEAP_MIB, readHeap } from "../tasks/sandbox.ts";
 
 /** What the command line asks for. */
 export type CliRequest =
@@ -50,6 +52,8 @@ export function parseCli(args: readonly string[]): CliRequest {
         metrics: { type: "string" },
         "metrics-public": { type: "boolean" },
         stats: { type: "string" },
+        "worker-heap": { type: "string" },
+        "rpc-pool": { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "V" },
       },
@@ -63,12 +67,20 @@ export function parseCli(args: readonly string[]): CliRequest {
       `expected one SCRIPT, got ${positionals.length}: ${positionals.join(" ")}`,
     );
   }
+  const rpcPool = values["rpc-pool"] === undefined ? null : parsePoolSpec(values["rpc-pool"]);
+  const rpcWorkers = values["rpc-workers"] === undefined
+    ? undefined
+    : intOption("--rpc-workers", values["rpc-workers"], 2, 1, 256);
   const config: HostConfig = {
     tasks: (values.exec ?? []).map(parseExecSpec),
     socket: values.socket ?? defaultSocketPath(),
     socketMode: modeOption("--socket-mode", values["socket-mode"], DEFAULT_SOCKET_MODE),
     logLevel: choiceOption("--log-level", values["log-level"], LOG_LEVELS, "info"),
-    rpcWorkers: intOption("--rpc-workers", values["rpc-workers"], 2, 1, 256),
+    rpcWorkers: poolSize(rpcWorkers, rpcPool),
+    rpcSandbox: rpcPool?.sandbox,
+    workerHeapMiB: values["worker-heap"] === undefined
+      ? DEFAULT_WORKER_HEAP_MIB
+      : readHeap("--worker-heap", values["worker-heap"].trim()),
     rpcQueue: intOption("--rpc-queue", values["rpc-queue"], 1000, 0, 1_000_000),
     rpcTimeoutMs: intOption("--rpc-timeout", values["rpc-timeout"], 30_000, 1, 86_400_000),
     shutdownTimeoutMs: intOption(

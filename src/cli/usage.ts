@@ -13,10 +13,14 @@ a Unix socket, as Kamailio's evrexec module does.
 Options:
   -e, --exec SPEC           an exec task, name=<fn>;wait=<us>;workers=<N>; once per task
                             (timers: every=10s or cron=<expr>;tz=<zone>; overlap=skip|queue)
+                            (sandbox: isolation=thread|process;heap=MIB;allow-read=…,allow-net=…)
   -s, --socket PATH         the RPC socket (default: $EVREXEC_SOCKET, else
                             $XDG_RUNTIME_DIR/evrexec.sock, else /tmp/evrexec.sock)
       --socket-mode MODE    the socket file's mode, in octal (default 0600)
       --rpc-workers N       warm workers for evrexec.run (default 2)
+      --rpc-pool SPEC       the RPC pool as a spec: workers=N;isolation=…;heap=…;allow-*=…
+      --worker-heap MIB     heap cap of every worker without heap= (default 256; 0: none,
+                            plain Web Workers)
       --rpc-queue N         calls that may wait for a worker (default 1000)
       --rpc-timeout MS      longest evrexec.run, in milliseconds (default 30000)
       --shutdown-timeout MS grace for running calls and KSR.shutdown loops (default 5000)

@@ -9,6 +9,7 @@ import type { ExecTask } from "../tasks/spec.ts";
 import type { HostLogLevel } from "./log.ts";
 import type { DgramAddress } from "../rpc/dgram_address.ts";
 import type { HostPort } from "../shared/host_port.ts";
+import type { SandboxSpec } from "../tasks/sandbox.ts";
 
 /** Everything the host needs to run, validated. */
 export interface HostConfig {
@@ -51,4 +52,8 @@ export interface HostConfig {
   readonly metrics?: HostPort;
   /** Count statistics (default true; `--stats off`: the hooks are left out). */
   readonly stats?: boolean;
+  /** Heap cap of every worker without `heap=`, in MiB; 0: none (`--worker-heap`, default 256). */
+  readonly workerHeapMiB?: number;
+  /** The RPC pool's isolation, heap cap and permissions (`--rpc-pool`). */
+  readonly rpcSandbox?: SandboxSpec;
 }

@@ -27,7 +27,7 @@ import { STOP_ACK_MS } from "../tasks/slot_machine.ts";
 import { TaskSupervisor } from "../tasks/supervisor.ts";
 import type { HostConfig } from "./config.ts";
 import type { SpawnContext } from "./spawn_context.ts";
-import { logTooManyStuck, newSpawnContext } from "./spawn_setup.ts";
+import { logTooManyStuck, newSpawnContext, prepareSandboxes } from "./spawn_setup.ts";
 import type { StuckWorker, WorkerRegistry } from "./worker_registry.ts";
 import type { WorkerTable } from "./worker_table.ts";
 import { requireDenoRun } from "../dev/deno_command.ts";
@@ -114,9 +114,11 @@ export class Host implements HostView {
     const host = started = new Host(config, context, newPool(config, context), stats);
     host.#checker = checker;
     try {
+      const { heapProven } = await prepareSandboxes(config, context);
       const functions = await host.#pool.load().catch((error: ErrorInfo) => {
         throw new ConfigError(`cannot load script ${config.scriptUrl}: ${errorLine(error)}`);
       });
+      await heapProven;
       const missing = missingFunction(config.tasks, functions);
       if (missing !== null) throw new ConfigError(missing);
       const methods = host.#methods();

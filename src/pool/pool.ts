@@ -18,6 +18,8 @@ import type { ErrorInfo } from "../shared/messages.ts";
 import { type Job, JobQueue } from "./job.ts";
 import { type MemberEvents, POOL_TASK, PoolMember } from "./member.ts";
 import { StuckFunctions } from "./stuck_functions.ts";
+import { sandboxOf } from "../host/worker_kinds.ts";
+import type { Sandbox, SandboxSpec } from "../tasks/sandbox.ts";
 
 /** Delay before a pool worker that failed to start is started again. */
 const RESPAWN_DELAY_MS = 1000;
@@ -35,10 +37,14 @@ export interface PoolOptions {
    * 1), an Int32; ids and counts wrap, and tests start them just below that.
    */
   readonly counterStart?: number;
+  /** Isolation, heap cap and permissions of its workers (`--rpc-pool`). */
+  readonly sandbox?: SandboxSpec;
 }
 
 /** The pool of warm workers that runs `evrexec.run` calls. */
 export class RpcPool {
+  /** How the pool's workers are isolated. */
+  readonly sandbox: Sandbox;
   #options: PoolOptions;
   #context: SpawnContext;
   #members: PoolMember[];
@@ -58,6 +64,7 @@ export class RpcPool {
   constructor(options: PoolOptions, context: SpawnContext) {
     this.#options = options;
     this.#context = context;
+    this.sandbox = sandboxOf(context, options.sandbox);
     const counterStart = (options.counterStart ?? 1) | 0;
     this.#nextId = counterStart;
     const every = Math.min(1000, Math.max(10, options.timeoutMs / 10));
@@ -70,7 +77,7 @@ export class RpcPool {
     };
     this.#members = Array.from(
       { length: options.size },
-      (_, index) => new PoolMember(index, context, events, counterStart),
+      (_, index) => new PoolMember(index, context, events, counterStart, this.sandbox),
     );
   }
 

@@ -1,0 +1,56 @@
+/**
+ * `--rpc-pool SPEC`: the warm RPC pool's size and sandbox in the exec spec's
+ * form, e.g. `workers=4;isolation=process;heap=256;allow-net=api.internal:443`.
+ * `--rpc-workers N` is a shorthand for `--rpc-pool workers=N`.
+ *
+ * @module
+ */
+
+import { ConfigError } from "../shared/errors.ts";
+import { readInteger } from "../shared/values.ts";
+import { readSandbox, SANDBOX_KEYS, type SandboxSpec } from "../tasks/sandbox.ts";
+import { specItems } from "../tasks/spec_items.ts";
+
+/** The most warm workers the pool may have. */
+export const MAX_POOL_WORKERS = 256;
+/** The pool's size when neither `--rpc-pool workers=` nor `--rpc-workers` says. */
+export const DEFAULT_POOL_WORKERS = 2;
+/** The keys `--rpc-pool` takes. */
+export const POOL_KEYS = ["workers", ...SANDBOX_KEYS] as const;
+
+/** What `--rpc-pool` says. */
+export interface PoolSpec {
+  /** Warm workers, or null when the spec does not say. */
+  readonly workers: number | null;
+  /** Isolation, heap cap and permissions of every pool worker. */
+  readonly sandbox: SandboxSpec;
+}
+
+/** Parses `--rpc-pool SPEC`; throws a {@link ConfigError} quoting it. */
+export function parsePoolSpec(spec: string): PoolSpec {
+  try {
+    if (spec.trim() === "") throw new ConfigError("empty spec");
+    const found = specItems(spec, POOL_KEYS);
+    const workers = found.get("workers");
+    return {
+      workers: workers === undefined ? null : readInteger("workers", workers, 1, MAX_POOL_WORKERS),
+      sandbox: readSandbox(found),
+    };
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new ConfigError(`--rpc-pool ${JSON.stringify(spec)}: ${error.message}`);
+  }
+}
+
+/**
+ * The pool's size from `--rpc-workers` (`shorthand`, a number read already
+ * or undefined) and `--rpc-pool`; both naming a size is an error.
+ */
+export function poolSize(shorthand: number | undefined, pool: PoolSpec | null): number {
+  if (shorthand !== undefined && pool?.workers != null) {
+    throw new ConfigError(
+      "--rpc-workers and --rpc-pool workers= both set the pool's size: give one of them",
+    );
+  }
+  return shorthand ?? pool?.workers ?? DEFAULT_POOL_WORKERS;
+}
