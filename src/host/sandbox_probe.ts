@@ -19,6 +19,8 @@ import { MIN_HEAP_MIB, PERMISSION_KINDS } from "../tasks/sandbox.ts";
 import { PROBE_FLAG, type ProbeReport, type ProbeRequest } from "../shared/probe_messages.ts";
 import type { OwnedSandbox } from "./sandbox_check.ts";
 import { workerPermissions } from "./worker_web.ts";
+import { workerOptionsEnabled } from "./worker_options_flag.ts";
+import { log } from "./log.ts";
 
 const PROBE_URL = new URL("../worker/probe.ts", import.meta.url);
 /** The longest a probe may take. */
@@ -62,8 +64,29 @@ function probePort() {
   return { port: port2, closed, reports, count, close: () => port1.close() };
 }
 
+/**
+ * Throws the one-line error when `--unstable-worker-options` is off: Deno
+ * would end the process at the first permissioned Web Worker.
+ */
+async function requireWorkerOptions(firstOwner: string): Promise<void> {
+  const enabled = await workerOptionsEnabled();
+  if (enabled === false) {
+    throw new ConfigError(
+      `${firstOwner}: allow-* keys in a thread need deno run --unstable-worker-options ` +
+        "(the deno tasks pass it), or use isolation=process",
+    );
+  }
+  if (enabled === null) {
+    log().warn(
+      "allow-* keys in a thread need deno run --unstable-worker-options, and this host cannot " +
+        "check for it (that needs --allow-run for deno): without it Deno exits now, code 70",
+    );
+  }
+}
+
 /** The Web Worker probe: a thread with no permission refuses each kind; its end shows. */
 async function threadProbe(permissions: boolean, firstOwner: string): Promise<boolean> {
+  if (permissions) await requireWorkerOptions(firstOwner);
   let worker: Worker;
   try {
     worker = new Worker(PROBE_URL, {
@@ -72,12 +95,6 @@ async function threadProbe(permissions: boolean, firstOwner: string): Promise<bo
       ...(permissions ? { deno: { permissions: workerPermissions({}) } } : {}),
     });
   } catch (error) {
-    if (/worker-options|Unstable API/.test(messageOf(error))) {
-      throw new ConfigError(
-        `${firstOwner}: allow-* keys in a thread need deno run --unstable-worker-options ` +
-          "(the deno tasks pass it), or use isolation=process",
-      );
-    }
     throw broken(`a probe thread could not start: ${messageOf(error)}`);
   }
   const probe = probePort();

@@ -3,8 +3,9 @@
  * init message (the script shares the worker's global scope, so the host
  * listens to this port only), and the stuck verdict. Once the worker's
  * thread has really ended, its end of the port is gone and the host's end
- * fires "close" (Deno 2.9 does so once its Node layer is loaded); a thread
- * still spinning in synchronous code never lets go of it. So a terminated
+ * fires "close" (a `node:worker_threads` MessageChannel's documented event,
+ * which Deno 2.9 fires for a port given to any worker); a thread still
+ * spinning in synchronous code never lets go of it. So a terminated
  * worker whose port has not closed within {@link STUCK_AFTER_MS} is stuck:
  * listed (it counts against --max-stuck), and taken off the list if it ends
  * later. Neither `terminate()` nor node's "exit" event tells: both come at
@@ -13,7 +14,7 @@
  * @module
  */
 
-import "node:worker_threads"; // loads Deno's Node layer, which gives MessagePort its "close" event
+import { MessageChannel as NodeMessageChannel } from "node:worker_threads";
 import { log } from "./log.ts";
 import type { ErrorInfo, HostToWorker, InitMessage, WorkerToHost } from "../shared/messages.ts";
 import type { Sandbox } from "../tasks/sandbox.ts";
@@ -45,7 +46,7 @@ export abstract class ThreadWorker extends WorkerHandle {
     sandbox: Sandbox,
   ) {
     super(init, events, registry, sandbox);
-    const { port1, port2 } = new MessageChannel();
+    const { port1, port2 } = new NodeMessageChannel() as unknown as MessageChannel;
     this.#port = port1;
     this.#workerEnd = port2;
     port1.addEventListener("close", () => this.#closed());

@@ -6,8 +6,10 @@
  * the heap without yielding, none at all: the thread halts, answers nothing
  * and uses no CPU. So a capped worker is pinged every {@link PING_EVERY_MS}
  * and reports its heap; one that has answered nothing for {@link HALT_MS}
- * while its thread used (almost) no CPU, and whose last heap figure was over
- * half its cap, is taken for halted at its cap and ended as out of memory.
+ * while its thread used (almost) no CPU, and whose last heap figure, or the
+ * host's growth since, is over half its cap, is taken for halted at its cap
+ * and ended as out of memory (a thread blocked in a synchronous call grows
+ * nothing, and is left alone).
  *
  * @module
  */
@@ -45,8 +47,9 @@ interface ThreadCpu {
 export class NodeWorkerHandle extends ThreadWorker {
   #worker: NodeWorker;
   #pinger: ReturnType<typeof setInterval>;
-  /** The heap in use at the worker's last answer, bytes. */
+  /** The heap in use at the worker's last answer, and the host's RSS then, bytes. */
   #lastHeap = 0;
+  #rssThen = Deno.memoryUsage().rss;
   /** Since when the worker has been quiet, and its thread's CPU time then (µs). */
   #quiet: { since: number; cpuUs: number } | null = null;
 
@@ -87,7 +90,10 @@ export class NodeWorkerHandle extends ThreadWorker {
 
   /** Notes the heap figure of each answer to a ping. */
   protected override heard(message: WorkerToHost): void {
-    if (message.type === "stats") this.#lastHeap = message.heapUsed;
+    if (message.type === "stats") {
+      this.#lastHeap = message.heapUsed;
+      this.#rssThen = Deno.memoryUsage().rss;
+    }
     super.heard(message);
   }
 
@@ -108,7 +114,8 @@ export class NodeWorkerHandle extends ThreadWorker {
     if (this.#quiet === null) this.#quiet = { since: now, cpuUs };
     else if (now - this.#quiet.since >= HALT_MS) {
       const share = (cpuUs - this.#quiet.cpuUs) / 1000 / (now - this.#quiet.since);
-      const high = this.#lastHeap >= this.sandbox.heapMiB * MIB * HIGH_SHARE;
+      const high = Math.max(this.#lastHeap, Deno.memoryUsage().rss - this.#rssThen) >=
+        this.sandbox.heapMiB * MIB * HIGH_SHARE;
       if (share < IDLE_SHARE && high) return this.#halted();
       this.#quiet = { since: now, cpuUs }; // busy, or blocked in a call: not halted
     }
@@ -118,10 +125,10 @@ export class NodeWorkerHandle extends ThreadWorker {
   #halted(): void {
     const mib = this.sandbox.heapMiB;
     log().warn(
-      "{worker} has answered nothing for {s} s while its thread used no CPU, its heap at " +
-        "{heap} MiB of its {mib} MiB cap: taken as halted at its cap (which Deno 2.9 does not " +
-        "always report); terminated",
-      { worker: this.label, s: HALT_MS / 1000, heap: Math.round(this.#lastHeap / MIB), mib },
+      "{worker} has answered nothing for {s} s while its thread used no CPU and its heap, " +
+        "or the host, grew to half its {mib} MiB cap or more: taken as halted at its cap " +
+        "(which Deno 2.9 does not always report); terminated",
+      { worker: this.label, s: HALT_MS / 1000, mib },
     );
     this.kill(outOfMemory(mib));
   }

@@ -25,6 +25,27 @@ export function workerPermissions(permissions: Permissions): Record<string, bool
   return Object.fromEntries(PERMISSION_KINDS.map((kind) => [kind, workerGrant(permissions[kind])]));
 }
 
+/**
+ * The entry of a sandboxed Web Worker for `scriptUrl`: a module that imports
+ * the worker code, then the script. Deno reads a worker's static imports with
+ * the host's permissions and only what the code does with the worker's own,
+ * so the worker needs no read permission for the modules it loads. The
+ * worker code comes first: its listener hears the init message before any
+ * listener of the script could.
+ */
+function sandboxedEntry(scriptUrl: string): string {
+  let url = entries.get(scriptUrl);
+  if (url === undefined) {
+    const code = `import ${JSON.stringify(WORKER_URL.href)};\nimport ${
+      JSON.stringify(scriptUrl)
+    };\n`;
+    url = URL.createObjectURL(new Blob([code], { type: "text/javascript" }));
+    entries.set(scriptUrl, url);
+  }
+  return url;
+}
+const entries = new Map<string, string>();
+
 /** The name a worker's thread carries, e.g. `timer#0`. */
 export const threadName = (init: InitMessage) => `${init.task}#${init.index}`;
 
@@ -41,14 +62,12 @@ export class WebWorkerHandle extends ThreadWorker {
   ) {
     super(init, events, registry, options.sandbox);
     const { permissions } = options.sandbox;
-    this.#worker = new Worker(
-      WORKER_URL,
-      {
-        type: "module",
-        name: threadName(init),
-        ...(permissions === null ? {} : { deno: { permissions: workerPermissions(permissions) } }),
-      } as WorkerOptions & globalThis.WorkerOptions,
-    );
+    const entry = permissions === null ? WORKER_URL : sandboxedEntry(init.scriptUrl);
+    this.#worker = new Worker(entry, {
+      type: "module",
+      name: threadName(init),
+      ...(permissions === null ? {} : { deno: { permissions: workerPermissions(permissions) } }),
+    });
     this.#worker.onerror = (event: ErrorEvent) => {
       event.preventDefault();
       const where = event.filename ? ` (${event.filename}:${event.lineno}:${event.colno})` : "";
