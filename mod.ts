@@ -29,6 +29,14 @@ export {
   type RestartPolicy,
 } from "./src/tasks/spec.ts";
 export type { UdpAddress } from "./src/tasks/udp_address.ts";
+export {
+  type Grant,
+  type Isolation,
+  PERMISSION_KINDS,
+  type PermissionKind,
+  type Permissions,
+  type SandboxSpec,
+} from "./src/tasks/sandbox.ts";
 export type { NextTick, Overlap, Schedule } from "./src/tasks/schedule.ts";
 export type { DgramAddress } from "./src/rpc/dgram_address.ts";
 export type { HostPort } from "./src/shared/host_port.ts";

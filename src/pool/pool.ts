@@ -19,27 +19,13 @@ import { type Job, JobQueue } from "./job.ts";
 import { type MemberEvents, POOL_TASK, PoolMember } from "./member.ts";
 import { StuckFunctions } from "./stuck_functions.ts";
 import { sandboxOf } from "../host/worker_kinds.ts";
-import type { Sandbox, SandboxSpec } from "../tasks/sandbox.ts";
+import type { Sandbox } from "../tasks/sandbox.ts";
+import type { PoolOptions } from "./pool_spec.ts";
 
 /** Delay before a pool worker that failed to start is started again. */
 const RESPAWN_DELAY_MS = 1000;
 
-/** Settings of the pool. */
-export interface PoolOptions {
-  /** How many warm workers. */
-  readonly size: number;
-  /** How many calls may wait for a worker before calls are refused. */
-  readonly queueLimit: number;
-  /** How long a run may take, in milliseconds. */
-  readonly timeoutMs: number;
-  /**
-   * The first request id, and where every channel's counts start (default
-   * 1), an Int32; ids and counts wrap, and tests start them just below that.
-   */
-  readonly counterStart?: number;
-  /** Isolation, heap cap and permissions of its workers (`--rpc-pool`). */
-  readonly sandbox?: SandboxSpec;
-}
+export type { PoolOptions } from "./pool_spec.ts";
 
 /** The pool of warm workers that runs `evrexec.run` calls. */
 export class RpcPool {

@@ -3,7 +3,9 @@
  * inside workers: sets the `KSR` global, imports the KEMI script, then runs
  * an exec task's function (`exec.ts`) or answers RPC calls (`calls.ts`).
  * It talks to the host only through the MessagePort of the init message,
- * kept here out of the script's reach. Kept small: each worker loads it.
+ * kept here out of the script's reach; its listener for that message comes
+ * before any of the script's (a sandboxed thread imports the script right
+ * after this module). Kept small: each worker loads it.
  *
  * @module
  */
