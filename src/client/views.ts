@@ -25,13 +25,6 @@ function lastError(error: unknown): string {
   return `${text(ago)} ago: ${text(message)}`;
 }
 
-/** A worker's isolation in a few characters: `thread 256M`, `process 64M sandboxed`. */
-function isolation(row: Row): string {
-  if (row.isolation === undefined) return "-";
-  const heap = typeof row.heap_mib === "number" && row.heap_mib > 0 ? `${row.heap_mib}M` : "no cap";
-  return `${text(row.isolation)} ${heap}${row.permissions === "host" ? "" : " sandboxed"}`;
-}
-
 const PSX: readonly Column[] = [
   { title: "IDX", align: "right" },
   { title: "PID", align: "right" },
@@ -40,7 +33,6 @@ const PSX: readonly Column[] = [
   { title: "STATE" },
   { title: "UPTIME", align: "right" },
   { title: "RESTARTS", align: "right" },
-  { title: "ISOLATION" },
   { title: "LAST ERROR" },
 ];
 
@@ -49,7 +41,7 @@ function psxTable(rows: readonly Row[], width: number): string {
     PSX,
     rows.map((row) =>
       row.state === "stuck"
-        ? [text(row.IDX), text(row.PID), "-", "-", "stuck", "-", "-", "-", text(row.DSC)]
+        ? [text(row.IDX), text(row.PID), "-", "-", "stuck", "-", "-", text(row.DSC)]
         : [
           text(row.IDX),
           text(row.PID),
@@ -58,7 +50,6 @@ function psxTable(rows: readonly Row[], width: number): string {
           text(row.state),
           text(row.uptime),
           text(row.restarts),
-          isolation(row),
           lastError(row.last_error),
         ]
     ),
@@ -73,7 +64,6 @@ const LIST: readonly Column[] = [
   { title: "STATE" },
   { title: "UPTIME", align: "right" },
   { title: "RESTARTS", align: "right" },
-  { title: "ISOLATION" },
   { title: "LAST ERROR" },
 ];
 
@@ -86,7 +76,6 @@ function listTable(tasks: readonly Row[], width: number): string {
       text(worker.state),
       text(worker.uptime),
       text(worker.restarts),
-      isolation(task),
       lastError(worker.last_error),
     ])
   );
