@@ -1,6 +1,6 @@
 /**
  * evrexec for Deno: runs exec tasks of a KEMI script (TypeScript) in
- * dedicated Web Workers and serves RPC on a Unix socket, as Kamailio's
+ * dedicated workers and serves RPC on a Unix socket, as Kamailio's
  * `evrexec` module does for Kamailio scripts.
  *
  * Run as a program it is the host's command line (`--help` tells more).

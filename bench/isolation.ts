@@ -188,7 +188,7 @@ async function memory(variant: Variant, options: IsolationOptions): Promise<Isol
 }
 
 async function rpc(variant: Variant, options: IsolationOptions): Promise<IsolationRpc> {
-  const launched = await host(variant, 0, ["--rpc-pool", variant.pool, "--log-level", "warning"]);
+  const launched = await host(variant, 0, ["--rpc-pool", variant.pool]);
   try {
     await launched.child.waitLine(HOST_READY, options.timeoutMs);
     await sleep(1500); // the rest of the pool starts a moment after "host ready"

@@ -7,13 +7,13 @@
 /** The usage text `--help` prints. */
 export const USAGE = `Usage: deno run <permissions> mod.ts [options] SCRIPT
 
-Runs exec tasks of a KEMI script in dedicated Web Workers and serves RPC on
-a Unix socket, as Kamailio's evrexec module does.
+Runs exec tasks of a KEMI script in dedicated workers (heap-capped threads, or
+processes) and serves RPC on a Unix socket, as Kamailio's evrexec module does.
 
 Options:
   -e, --exec SPEC           an exec task, name=<fn>;wait=<us>;workers=<N>; once per task
                             (timers: every=10s or cron=<expr>;tz=<zone>; overlap=skip|queue)
-                            (sandbox: isolation=thread|process;heap=MIB;allow-read=…,allow-net=…)
+                            (sandbox: isolation=thread|process;heap=MIB;allow-read=…;allow-net=…)
   -s, --socket PATH         the RPC socket (default: $EVREXEC_SOCKET, else
                             $XDG_RUNTIME_DIR/evrexec.sock, else /tmp/evrexec.sock)
       --socket-mode MODE    the socket file's mode, in octal (default 0600)
