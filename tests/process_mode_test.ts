@@ -26,9 +26,9 @@ async function pids(host: { call(method: string): Promise<unknown> }, task: stri
 }
 
 Deno.test(
-  "process mode: KSR, logs, $var and $evr, graceful stop, start and restart, as in a thread",
+  "process mode: KSR, logs, $var and $evr, graceful stop, start, restart, ticks and reload, as in a thread",
   withHost(SANDBOX, {
-    exec: ["name=steady;isolation=process;workers=2"],
+    exec: ["name=steady;isolation=process;workers=2", "name=tick;isolation=process;every=200ms"],
     args: ["--rpc-pool", "workers=1;isolation=process"],
     permissions: RUN,
   }, async (host) => {
@@ -56,6 +56,11 @@ Deno.test(
     const third = await pids(host, "steady");
     assert.notEqual(third[0], second[0], "restart made a new child");
     assert.equal(third[1], second[1], "the other worker was left alone");
+    const [, tickPid] = await host.waitFor(/tick 2 worker 0 in (\d+)/);
+    assert.notEqual(Number(tickPid), host.pid, "a timer task ticks in its child");
+    const reload = await host.call("evrexec.reload") as { version: number };
+    assert.equal(reload.version, 2);
+    assert.match(await host.call("evrexec.run", ["where", "v2"]) as string, /^v2\|v2\|\d+$/);
   }),
 );
 
