@@ -201,7 +201,6 @@ export class Host implements HostView {
       const old = this.#pool;
       this.#pool = next;
       next.adopt(old.takeQueue());
-      next.startRest();
       old.retire();
       const restarted = this.supervisors.filter((s) =>
         s.task.restart !== "no" && s.state !== "stopped"

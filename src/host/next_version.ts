@@ -1,8 +1,10 @@
 /**
  * A new version of the script, loaded and checked before it takes over: it
- * type-checks (under `--check`), loads in a fresh RPC pool, and names every
- * exec task's function; on any failure the pool is discarded and the error
- * is a -32003 that says the running version is kept.
+ * type-checks (under `--check`), loads in every worker of a fresh RPC pool
+ * (so that a file saved again meanwhile cannot leave the pool with two
+ * versions), and names every exec task's function; on any failure the pool
+ * is discarded and the error is a -32003 that says the running version is
+ * kept.
  *
  * @module
  */
@@ -56,10 +58,14 @@ export async function loadNextVersion(
     pool.discard();
     throw reloadFailed(`cannot load script: ${errorLine(error as ErrorInfo)}`);
   }
-  const problem = abort() ?? (() => {
-    const missing = missingFunction(config.tasks, functions);
-    return missing === null ? null : reloadFailed(missing);
-  })();
+  const missing = missingFunction(config.tasks, functions);
+  let problem = abort() ?? (missing === null ? null : reloadFailed(missing));
+  if (problem === null) {
+    problem = await pool.loadRest().then(
+      () => abort(),
+      (error: ErrorInfo) => reloadFailed(`cannot load script in every worker: ${errorLine(error)}`),
+    );
+  }
   if (problem !== null) {
     pool.discard();
     throw problem;
