@@ -12,12 +12,10 @@ import { ConfigError, EXIT_FATAL } from "../shared/errors.ts";
 import type { HostView, ReloadReport } from "./view.ts";
 import { log } from "./log.ts";
 import { MemoryWatchdog } from "./memory_watchdog.ts";
-import { addCoreMethods } from "../rpc/methods/core.ts";
-import { addEvrexecMethods } from "../rpc/methods/evrexec.ts";
-import { addTaskControlMethods, stoppingError } from "../rpc/methods/task_control.ts";
+import { stoppingError } from "../rpc/methods/task_control.ts";
+import { hostMethods } from "../rpc/methods/all.ts";
 import type { ErrorInfo } from "../shared/messages.ts";
 import { RpcCode, RpcError } from "../rpc/errors.ts";
-import { addSystemMethods, methodCaller, type MethodTable } from "../rpc/method_table.ts";
 import type { RpcPool } from "../pool/pool.ts";
 import { loadNextVersion, newPool } from "./next_version.ts";
 import { missingFunction } from "./script_exports.ts";
@@ -35,7 +33,6 @@ import { requireDenoRun } from "../dev/deno_command.ts";
 import { startChecker, type TypeChecker } from "../dev/type_check.ts";
 import { type ScriptWatcher, startWatcher } from "../dev/watcher.ts";
 import { HostStats } from "../observe/stats.ts";
-import { addStatsMethods } from "../rpc/methods/stats.ts";
 import { SideListeners } from "./side_listeners.ts";
 import { logReload, reloadReport, rereadConfig } from "./reload_plan.ts";
 
@@ -96,6 +93,11 @@ export class Host implements HostView {
     return this.#pool;
   }
 
+  /** RPC stream connections open now. */
+  get connections(): number {
+    return this.#server?.connections ?? 0;
+  }
+
   /** True once a shutdown or stop has begun. */
   get stopping(): boolean {
     return this.#shuttingDown || this.#stopped;
@@ -132,7 +134,7 @@ export class Host implements HostView {
       });
       const missing = missingFunction(config.tasks, functions);
       if (missing !== null) throw new ConfigError(missing);
-      const methods = host.#methods();
+      const methods = hostMethods(host);
       host.#server = RpcServer.listen(
         config,
         methods,
@@ -174,16 +176,6 @@ export class Host implements HostView {
       host.stop();
       throw error;
     }
-  }
-
-  #methods() {
-    const table: MethodTable = new Map();
-    addEvrexecMethods(table, this);
-    addTaskControlMethods(table, this);
-    addCoreMethods(table, this);
-    addStatsMethods(table, this);
-    addSystemMethods(table);
-    return methodCaller(table);
   }
 
   /** The supervisor of task `name`, or undefined. */

@@ -52,6 +52,8 @@ export interface HostView {
   readonly supervisors: readonly TaskSupervisor[];
   /** The script's version: 1 at start, one more per reload. */
   readonly version: number;
+  /** RPC stream connections open now. */
+  readonly connections: number;
   /** True once the host has begun to stop. */
   readonly stopping: boolean;
   /** How long a stop waits for a function to end, in milliseconds. */
