@@ -156,7 +156,8 @@ export class LogFile {
     let count = 0, bytes = 0;
     while (count < this.#queue.length) {
       const next = this.#queue[count].length;
-      if (count > 0 && (bytes + next > BATCH_BYTES || this.#mustRotate(bytes + next))) break;
+      const past = this.#rotates && this.#size + bytes + next > this.#options.maxBytes;
+      if (count > 0 && (bytes + next > BATCH_BYTES || past)) break;
       bytes += next;
       count++;
     }
