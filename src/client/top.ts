@@ -75,6 +75,13 @@ class Reader {
   }
 }
 
+/** How far `keys` scroll: up and down (or k, j) one line, PgUp and PgDn `page` lines. */
+export function scrollBy(keys: string, page: number): number {
+  const count = (pattern: RegExp) => keys.match(pattern)?.length ?? 0;
+  return count(/\x1b[[O]B|j/g) - count(/\x1b[[O]A|k/g) +
+    page * (count(/\x1b\[6~/g) - count(/\x1b\[5~/g));
+}
+
 /** Runs the live view until `q`; resolves with the exit code. */
 async function live(reader: Reader): Promise<number> {
   let view: TopView | null = null, problem: string | null = null, scroll = 0;
@@ -113,11 +120,7 @@ async function live(reader: Reader): Promise<number> {
     for await (const chunk of Deno.stdin.readable) {
       const keys = new TextDecoder().decode(chunk);
       if (keys.includes("q") || keys.includes("Q") || keys.includes("\x03")) break;
-      const page = Math.max(1, windowSize().rows - 5);
-      if (keys.includes("\x1b[A") || keys === "k") scroll--;
-      else if (keys.includes("\x1b[B") || keys === "j") scroll++;
-      else if (keys.includes("\x1b[5~")) scroll -= page;
-      else if (keys.includes("\x1b[6~")) scroll += page;
+      scroll += scrollBy(keys, Math.max(1, windowSize().rows - 5));
       draw();
     }
   } finally {
