@@ -63,7 +63,7 @@ Deno.test({
       "-x",
       "110",
       "-y",
-      "10",
+      "12",
       ...command,
     );
     assert.ok(started.success, new TextDecoder().decode(started.stderr));
@@ -75,12 +75,12 @@ Deno.test({
       const clock = (text: string) => /(\d\d:\d\d:\d\d)\n/.exec(text)?.[1];
       assert.ok(clock(first) !== undefined, first);
       await screenMatching(server, new RegExp(`(?!${clock(first)})\\d\\d:\\d\\d:\\d\\d\\n`), 5000);
-      // 10 rows hold the header and the workers; the functions are further down.
+      // 12 rows hold the header and the workers; the functions are further down.
       assert.doesNotMatch(await screen(server), /FUNCTION/);
       await tmux(server, "send-keys", "-t", "top", "Down", "Down", "Down", "Down", "Down", "Down");
       const scrolled = await screenMatching(server, /FUNCTION +CALLS\/S +CALLS +ERRORS/);
       assert.match(scrolled, /echo +\S+ +5 +0 +0/);
-      assert.equal(scrolled.trimEnd().split("\n").length <= 10, true, "sized to the window");
+      assert.equal(scrolled.trimEnd().split("\n").length <= 12, true, "sized to the window");
       await tmux(server, "send-keys", "-t", "top", "q");
       const deadlineQuit = Date.now() + 10_000;
       while ((await tmux(server, "has-session", "-t", "top")).success) {

@@ -77,9 +77,10 @@ class Reader {
 
 /** How far `keys` scroll: up and down (or k, j) one line, PgUp and PgDn `page` lines. */
 export function scrollBy(keys: string, page: number): number {
-  const count = (pattern: RegExp) => keys.match(pattern)?.length ?? 0;
-  return count(/\x1b[[O]B|j/g) - count(/\x1b[[O]A|k/g) +
-    page * (count(/\x1b\[6~/g) - count(/\x1b\[5~/g));
+  const count = (...codes: string[]) =>
+    codes.reduce((sum, code) => sum + keys.split(code).length - 1, 0);
+  return count("\x1b[B", "\x1bOB", "j") - count("\x1b[A", "\x1bOA", "k") +
+    page * (count("\x1b[6~") - count("\x1b[5~"));
 }
 
 /** Runs the live view until `q`; resolves with the exit code. */
@@ -120,7 +121,7 @@ async function live(reader: Reader): Promise<number> {
     for await (const chunk of Deno.stdin.readable) {
       const keys = new TextDecoder().decode(chunk);
       if (keys.includes("q") || keys.includes("Q") || keys.includes("\x03")) break;
-      scroll += scrollBy(keys, Math.max(1, windowSize().rows - 5));
+      scroll += scrollBy(keys, Math.max(1, windowSize().rows - 6));
       draw();
     }
   } finally {

@@ -66,6 +66,9 @@ function duration(ms: number | null): string {
   return `${(ms / 1000).toFixed(1)}s`;
 }
 
+/** How many lines {@link header} has. */
+const HEADER_LINES = 5;
+
 /** The lines that stay on top: what runs where, the totals, the keys. */
 function header(view: TopView | null, state: ScreenState): string[] {
   const clock = state.now.toTimeString().slice(0, 8);
@@ -79,8 +82,9 @@ function header(view: TopView | null, state: ScreenState): string[] {
   return [
     `${title}  ${clock}`,
     `tasks ${tasks.size} (${g("evrexec:tasks_failed")} failed), exec workers ${exec}, ` +
-    `${rate.toFixed(1)} calls/s, queue ${g("rpc:queue_length")}, running ${g("rpc:running")}, ` +
-    `connections ${g("rpc:connections")}, stuck ${g("evrexec:stuck_workers")}`,
+    `stuck ${g("evrexec:stuck_workers")}`,
+    `RPC ${rate.toFixed(1)} calls/s, queue ${g("rpc:queue_length")}, ` +
+    `running ${g("rpc:running")}, connections ${g("rpc:connections")}`,
     state.problem ? `! ${state.problem}` : "q quits, arrow keys scroll",
     "",
   ];
@@ -125,7 +129,7 @@ function body(view: TopView, width: number): string[] {
 /** The most lines the body can be scrolled by, at `size`. */
 export function maxScroll(view: TopView | null, size: ScreenSize): number {
   if (view === null) return 0;
-  const room = size.rows - 4;
+  const room = size.rows - HEADER_LINES;
   return Math.max(0, body(view, size.columns).length - room);
 }
 
