@@ -109,6 +109,7 @@ Deno.test(
     assert.equal(once.code, 0, new TextDecoder().decode(once.stderr));
     assert.match(text, /\n +\d+ +alpha +active +0 +running /);
     assert.match(text, /\(rpc pool\)/);
+    assert.match(text, /connections 1$/m, "top's own connection, the only one open");
     assert.ok(text.split("\n").every((line) => line.length <= 100));
     const none = await run(["--once", "--socket", `${host.dir}/nobody.sock`]);
     assert.equal(none.code, 1);
