@@ -2,6 +2,7 @@
 // file after a move, and a disk that takes no writes never blocks the host: records are
 // dropped and counted, and the count is logged once writes succeed again.
 import assert from "node:assert/strict";
+import { withTimeout } from "../src/shared/deadline.ts";
 import { fixture, runHost, sleep, startHost, type TestHost } from "./helpers/host.ts";
 
 const SCRIPT = fixture("operate.ts");
@@ -96,7 +97,8 @@ async function readUntil(reader: Deno.FsFile, pattern: RegExp, timeoutMs: number
 
 async function answersWithin(host: TestHost, ms: number): Promise<number> {
   const started = performance.now();
-  assert.equal(await host.call("evrexec.run", ["echo", "still here"]), "still here");
+  const answer = host.call("evrexec.run", ["echo", "still here"]);
+  assert.equal(await withTimeout(answer, ms, `no answer within ${ms} ms`), "still here");
   const took = performance.now() - started;
   assert.ok(took < ms, `an RPC call took ${Math.round(took)} ms while the disk was stuck`);
   return took;
@@ -116,7 +118,8 @@ Deno.test("log file: a disk that takes no writes never blocks the host; drops ar
   try {
     await readUntil(reader, /host ready/, 15_000);
     // About 6 MB of records: the pipe takes 64 KiB, the queue 4 MiB, the rest is dropped.
-    assert.equal(await host.call("evrexec.run", ["chatty", "30000"]), 30000);
+    const chatty = host.call("evrexec.run", ["chatty", "30000"]);
+    assert.equal(await withTimeout(chatty, 20_000, "the host took no call"), 30000);
     await answersWithin(host, 3000);
     await sleep(300);
     await answersWithin(host, 3000);
