@@ -93,6 +93,9 @@ Deno.test("config reload: tasks added start, removed stop, changed restart, unch
     const again = await host.call("evrexec.reload") as Report;
     assert.deepEqual([again.added_tasks, again.removed_tasks], [["beta"], ["gamma", "tick"]]);
     await host.waitFor(/gamma down index=1/);
+    const ticks = host.count(/tick index=0/);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    assert.equal(host.count(/tick index=0/), ticks, "a removed timer task ticks no more");
     await host.waitFor(/(beta up index=0[\s\S]*){2}/);
   } finally {
     await host.cleanup();

@@ -6,17 +6,11 @@
  */
 
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
-import type { HostConfig } from "../host/config.ts";
+import type { ConfigSource, HostConfig } from "../host/config.ts";
 import type { LogFormat } from "../host/log.ts";
 import { HOST_OPTIONS, type HostOption, type RawValues } from "./host_options.ts";
 import { loadConfig, type LoadedConfig, needsRestart } from "./load_config.ts";
 import { parsingArgs } from "./option_values.ts";
-
-/** A configuration read again for a reload, and the options changed that need a restart. */
-export interface Reread {
-  readonly config: HostConfig;
-  readonly needsRestart: readonly string[];
-}
 
 /** What the command line asks for. */
 export type CliRequest =
@@ -27,7 +21,7 @@ export type CliRequest =
     readonly config: HostConfig;
     readonly logFormat: LogFormat;
     /** Reads the config file (and the same flags) again, for a reload. */
-    readonly reread: () => Reread;
+    readonly reread: ConfigSource;
   };
 
 /** `parseArgs`' options, from the table. */

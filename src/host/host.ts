@@ -24,7 +24,7 @@ import { clearSocketPath } from "../rpc/socket_file.ts";
 import { STOP_ACK_MS } from "../tasks/slot_machine.ts";
 import type { TaskSupervisor } from "../tasks/supervisor.ts";
 import type { ConfigSource, HostConfig } from "./config.ts";
-import { diffTasks, TaskSet } from "./task_set.ts";
+import { checkUniqueNames, diffTasks, TaskSet } from "./task_set.ts";
 import type { SpawnContext } from "./spawn_context.ts";
 import { logTooManyStuck, newSpawnContext } from "./spawn_setup.ts";
 import type { StuckWorker, WorkerRegistry } from "./worker_registry.ts";
@@ -115,6 +115,7 @@ export class Host implements HostView {
    * configuration again at each reload (a `--config` file).
    */
   static async start(config: HostConfig, source?: ConfigSource): Promise<Host> {
+    checkUniqueNames(config.tasks);
     if (config.watch) requireDenoRun("--watch", "deno info");
     const checker = await startChecker(config);
     if (await clearSocketPath(config.socket) === "stale") {
