@@ -1,8 +1,10 @@
 /**
  * A new version of the script, loaded and checked before it takes over: it
- * type-checks (under `--check`), loads in a fresh RPC pool, and names every
- * exec task's function; on any failure the pool is discarded and the error
- * is a -32003 that says the running version is kept.
+ * type-checks (under `--check`), loads in every worker of a fresh RPC pool
+ * (so that a file saved again meanwhile cannot leave the pool with two
+ * versions), and names every exec task's function; on any failure the pool
+ * is discarded and the error is a -32003 that says the running version is
+ * kept.
  *
  * @module
  */
@@ -16,6 +18,8 @@ import type { HostConfig } from "./config.ts";
 import { missingFunction } from "./script_exports.ts";
 import type { SpawnContext } from "./spawn_context.ts";
 import { refreshChildren } from "./spawn_setup.ts";
+import { checkNextSandboxes } from "./sandbox_check.ts";
+import { ConfigError } from "../shared/errors.ts";
 
 /** A version ready to take over: its pool (first worker loaded) and its functions. */
 export interface NextVersion {
@@ -33,7 +37,8 @@ export function newPool(config: HostConfig, context: SpawnContext): RpcPool {
   }, context);
 }
 
-function reloadFailed(why: string): RpcError {
+/** The -32003 of a reload that changed nothing, saying why. */
+export function reloadFailed(why: string): RpcError {
   return new RpcError(RpcCode.RELOAD_FAILED, `reload failed, the running version is kept: ${why}`);
 }
 
@@ -50,6 +55,9 @@ export async function loadNextVersion(
 ): Promise<NextVersion> {
   const typeErrors = await checker?.failure();
   if (typeErrors) throw reloadFailed(typeErrors);
+  await checkNextSandboxes(config).catch((error) => {
+    throw error instanceof ConfigError ? reloadFailed(error.message) : error;
+  });
   await refreshChildren(config, context).catch((error) => {
     throw reloadFailed(messageOf(error));
   });
@@ -61,10 +69,14 @@ export async function loadNextVersion(
     pool.discard();
     throw reloadFailed(`cannot load script: ${errorLine(error as ErrorInfo)}`);
   }
-  const problem = abort() ?? (() => {
-    const missing = missingFunction(config.tasks, functions);
-    return missing === null ? null : reloadFailed(missing);
-  })();
+  const missing = missingFunction(config.tasks, functions);
+  let problem = abort() ?? (missing === null ? null : reloadFailed(missing));
+  if (problem === null) {
+    problem = await pool.loadRest().then(
+      () => abort(),
+      (error: ErrorInfo) => reloadFailed(`cannot load script in every worker: ${errorLine(error)}`),
+    );
+  }
   if (problem !== null) {
     pool.discard();
     throw problem;

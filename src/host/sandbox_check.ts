@@ -18,6 +18,7 @@ import {
   type Sandbox,
 } from "../tasks/sandbox.ts";
 import type { HostConfig } from "./config.ts";
+import { requireWorkerOptions } from "./worker_options_flag.ts";
 
 /** A sandbox and who has it, e.g. `exec task "poller"` or `the RPC pool`. */
 export interface OwnedSandbox {
@@ -85,4 +86,18 @@ export function checkSandboxes(sandboxes: readonly OwnedSandbox[]): void {
       );
     }
   }
+}
+
+/**
+ * The checks of {@link checkSandboxes} for the configuration a reload moves
+ * to, and `--unstable-worker-options` when it gives a thread permissions
+ * (without it Deno would end the process at that worker's start).
+ */
+export async function checkNextSandboxes(config: HostConfig): Promise<void> {
+  const sandboxes = sandboxesOf(config);
+  checkSandboxes(sandboxes);
+  const permitted = sandboxes.find(({ sandbox }) =>
+    sandbox.isolation === "thread" && sandbox.permissions !== null
+  );
+  if (permitted) await requireWorkerOptions(permitted.owner);
 }

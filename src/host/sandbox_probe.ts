@@ -19,8 +19,7 @@ import { MIN_HEAP_MIB, PERMISSION_KINDS } from "../tasks/sandbox.ts";
 import { PROBE_FLAG, type ProbeReport, type ProbeRequest } from "../shared/probe_messages.ts";
 import type { OwnedSandbox } from "./sandbox_check.ts";
 import { workerPermissions } from "./worker_web.ts";
-import { workerOptionsEnabled } from "./worker_options_flag.ts";
-import { log } from "./log.ts";
+import { requireWorkerOptions } from "./worker_options_flag.ts";
 
 const PROBE_URL = new URL("../worker/probe.ts", import.meta.url);
 /** The longest a probe may take. */
@@ -62,26 +61,6 @@ function probePort() {
     while (reports.length < n) await new Promise<void>((resolve) => waiters.push(resolve));
   };
   return { port: port2, closed, reports, count, close: () => port1.close() };
-}
-
-/**
- * Throws the one-line error when `--unstable-worker-options` is off: Deno
- * would end the process at the first permissioned Web Worker.
- */
-async function requireWorkerOptions(firstOwner: string): Promise<void> {
-  const enabled = await workerOptionsEnabled();
-  if (enabled === false) {
-    throw new ConfigError(
-      `${firstOwner}: allow-* keys in a thread need deno run --unstable-worker-options ` +
-        "(the deno tasks pass it), or use isolation=process",
-    );
-  }
-  if (enabled === null) {
-    log().warn(
-      "allow-* keys in a thread need deno run --unstable-worker-options, and this host cannot " +
-        "check for it (that needs --allow-run for deno): without it Deno exits now, code 70",
-    );
-  }
 }
 
 /** The Web Worker probe: a thread with no permission refuses each kind; its end shows. */

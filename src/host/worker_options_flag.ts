@@ -11,6 +11,8 @@
  */
 
 import { dirname, join } from "node:path";
+import { ConfigError } from "../shared/errors.ts";
+import { log } from "./log.ts";
 
 const FLAG = "--unstable-worker-options";
 
@@ -54,7 +56,15 @@ function configEnables(): boolean {
 }
 
 /** True or false when it can tell whether `--unstable-worker-options` is on; null when not. */
-export async function workerOptionsEnabled(): Promise<boolean | null> {
+export function workerOptionsEnabled(): Promise<boolean | null> {
+  known ??= askWorkerOptions();
+  return known;
+}
+
+/** The answer, once asked: the flags of a running process do not change. */
+let known: Promise<boolean | null> | undefined;
+
+async function askWorkerOptions(): Promise<boolean | null> {
   let command: string;
   try {
     command = Deno.execPath();
@@ -65,4 +75,24 @@ export async function workerOptionsEnabled(): Promise<boolean | null> {
   const args = await commandLine(Deno.pid);
   if (args === null) return null;
   return args.includes(FLAG) || args.includes("--unstable") || configEnables();
+}
+
+/**
+ * Throws the one-line error when `--unstable-worker-options` is off: Deno
+ * would end the process at the first permissioned Web Worker.
+ */
+export async function requireWorkerOptions(firstOwner: string): Promise<void> {
+  const enabled = await workerOptionsEnabled();
+  if (enabled === false) {
+    throw new ConfigError(
+      `${firstOwner}: allow-* keys in a thread need deno run --unstable-worker-options ` +
+        "(the deno tasks pass it), or use isolation=process",
+    );
+  }
+  if (enabled === null) {
+    log().warn(
+      "allow-* keys in a thread need deno run --unstable-worker-options, and this host cannot " +
+        "check for it (that needs --allow-run for deno): without it Deno exits now, code 70",
+    );
+  }
 }

@@ -17,13 +17,11 @@ import { errorInfo, errorStack } from "../shared/error_text.ts";
 import type { ErrorInfo } from "../shared/messages.ts";
 import { type Job, JobQueue } from "./job.ts";
 import { type MemberEvents, POOL_TASK, PoolMember } from "./member.ts";
+import { RespawnBackoff } from "./respawn.ts";
 import { StuckFunctions } from "./stuck_functions.ts";
 import { sandboxOf } from "../host/worker_kinds.ts";
 import type { Sandbox } from "../tasks/sandbox.ts";
 import type { PoolOptions } from "./pool_spec.ts";
-
-/** Delay before a pool worker that failed to start is started again. */
-const RESPAWN_DELAY_MS = 1000;
 
 export type { PoolOptions } from "./pool_spec.ts";
 
@@ -43,6 +41,8 @@ export class RpcPool {
   #loaded: PromiseWithResolvers<readonly string[]> = Promise.withResolvers();
   #accepting = true;
   #restStarted = false;
+  #allLoaded = Promise.withResolvers<void>();
+  #respawns = new RespawnBackoff();
   #idle: (() => void) | null = null;
   #sweeper: ReturnType<typeof setInterval>;
 
@@ -56,8 +56,9 @@ export class RpcPool {
     const every = Math.min(1000, Math.max(10, options.timeoutMs / 10));
     this.#sweeper = setInterval(() => this.#sweep(), every);
     Deno.unrefTimer(this.#sweeper);
+    this.#allLoaded.promise.catch(() => {}); // observed by `loadRest` callers only
     const events: MemberEvents = {
-      loaded: (_, functions) => this.#onLoaded(functions),
+      loaded: (member, functions) => this.#onLoaded(member, functions),
       freed: () => this.#onFreed(),
       lost: (member, why, error) => this.#lost(member, why, error),
     };
@@ -77,6 +78,11 @@ export class RpcPool {
     return this.#functionSet.has(name);
   }
 
+  /** Each member's slot and live worker, if any (to ask it for its heap). */
+  workers() {
+    return this.#members.map(({ slot, handle }) => ({ slot, handle }));
+  }
+
   /** Calls waiting for a worker. */
   get queued(): number {
     return this.#queue.length;
@@ -94,6 +100,16 @@ export class RpcPool {
   load(): Promise<readonly string[]> {
     this.#spawn(this.#members[0]);
     return this.#loaded.promise;
+  }
+
+  /**
+   * Starts the other workers and resolves once every worker has loaded the
+   * script; rejects with the first load failure (a reload then fails: the
+   * file changed since the first worker read it).
+   */
+  loadRest(): Promise<void> {
+    this.startRest();
+    return this.#allLoaded.promise;
   }
 
   /** Starts the other workers, through the host's pacer; later calls do nothing. */
@@ -218,7 +234,9 @@ export class RpcPool {
     }
   }
 
-  #onLoaded(functions: readonly string[]): void {
+  #onLoaded(member: PoolMember, functions: readonly string[]): void {
+    this.#respawns.loaded(member.slot.index);
+    if (this.#members.every((each) => each.ready)) this.#allLoaded.resolve();
     if (!this.#everLoaded) {
       this.#functions = functions;
       this.#functionSet = new Set(functions);
@@ -279,16 +297,18 @@ export class RpcPool {
       this.#loaded.reject(error);
       return;
     }
+    if (error !== undefined) this.#allLoaded.reject(error);
     if (this.#idle !== null && this.running === 0) this.#idle();
     if (!this.#accepting) return;
+    const respawn = this.#respawns.lost(member.slot.index, error !== undefined);
     logVerbatim(
       log(POOL_TASK, String(member.slot.index)),
-      "error",
-      `rpc worker ${member.slot.index}: ${error ? errorStack(error) : why}`,
+      respawn.first ? "error" : "debug",
+      `rpc worker ${member.slot.index}: ${error ? errorStack(error) : why}` +
+        (respawn.delayMs > 0 ? ` (starting it again in ${respawn.delayMs} ms)` : ""),
     );
     member.slot.restarts++;
-    const delay = error === undefined ? 0 : RESPAWN_DELAY_MS;
-    setTimeout(() => this.#spawn(member), delay);
+    setTimeout(() => this.#spawn(member), respawn.delayMs);
     this.#dispatch();
   }
 }

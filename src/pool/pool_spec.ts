@@ -44,8 +44,8 @@ export interface PoolSpec {
   readonly sandbox: SandboxSpec;
 }
 
-/** Parses `--rpc-pool SPEC`; throws a {@link ConfigError} quoting it. */
-export function parsePoolSpec(spec: string): PoolSpec {
+/** Parses `--rpc-pool SPEC` (`label` names it); throws a {@link ConfigError} quoting it. */
+export function parsePoolSpec(spec: string, label = "--rpc-pool"): PoolSpec {
   try {
     if (spec.trim() === "") throw new ConfigError("empty spec");
     const found = specItems(spec, POOL_KEYS);
@@ -56,7 +56,7 @@ export function parsePoolSpec(spec: string): PoolSpec {
     };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    throw new ConfigError(`--rpc-pool ${JSON.stringify(spec)}: ${error.message}`);
+    throw new ConfigError(`${label} ${JSON.stringify(spec)}: ${error.message}`);
   }
 }
 
