@@ -14,6 +14,8 @@ import type { StartupResult } from "./startup.ts";
 import { fmt, fmtRatio, fmtSpread, renderTable, type TableRow } from "./table.ts";
 import { median } from "./stats.ts";
 import type { Target } from "./targets.ts";
+import type { VariantResult } from "./isolation.ts";
+import { isolationRows } from "./isolation_report.ts";
 
 /** Everything one bench run measured; what bench/results.json holds. */
 export interface BenchResults {
@@ -33,6 +35,8 @@ export interface BenchResults {
   counting?: CountingCost;
   /** CLI figures, if measured. */
   cli?: CliPoint[];
+  /** Each kind of worker against its floor, if measured. */
+  isolation?: VariantResult[];
   /** The targets checked. */
   targets: Target[];
   /** Load average (1, 5, 15 min) when the bench ended. */
@@ -231,6 +235,7 @@ export function renderReport(results: BenchResults): string {
   if (results.rpc) rows.push(...rpcRows(results, results.rpc));
   if (results.counting) rows.push(...countingRows(results, results.counting));
   if (results.cli) rows.push(...cliRows(results.cli));
+  if (results.isolation) rows.push(...isolationRows(results.isolation, results.targets));
   const missed = results.targets.filter((target) => !target.ok);
   return [
     `evrexec bench${results.quick ? " (--quick)" : ""}, ${m.date}, source ${m.source}`,

@@ -3,7 +3,7 @@
  * against bare-Deno floors, prints one table and writes the figures to
  * bench/results.json.
  *
- * Usage: deno run --allow-all bench/run.ts [--quick] [--only startup,memory,rpc,cli]
+ * Usage: deno run --allow-all bench/run.ts [--quick] [--only startup,memory,rpc,cli,isolation]
  *        [--output FILE] [--cpu-prof DIR]
  *
  * `--cpu-prof DIR` runs the host of the RPC section under `--cpu-prof` and
@@ -21,10 +21,12 @@ import { killAll } from "./proc.ts";
 import { type BenchResults, renderReport } from "./report.ts";
 import { measureRpc } from "./rpc.ts";
 import { measureStartup } from "./startup.ts";
+import { measureIsolation } from "./isolation.ts";
+import { isolationTargets } from "./isolation_report.ts";
 import { countingTarget, memoryTarget, rpcTargets, startupTarget } from "./targets.ts";
 
 /** The sections, in the order they run. */
-export const SECTIONS = ["startup", "memory", "rpc", "cli"] as const;
+export const SECTIONS = ["startup", "memory", "rpc", "cli", "isolation"] as const;
 /** One section of the bench. */
 export type Section = typeof SECTIONS[number];
 
@@ -47,6 +49,15 @@ export function settingsFor(quick: boolean) {
       counting: { connections: 4, rounds: quick ? 5 : 15, durationMs: 1000 },
     },
     cli: { runs: quick ? 3 : 5, timeoutMs: 30_000 },
+    isolation: {
+      workers: [1, 8, 64],
+      runs: quick ? [3, 3, 2] : [5, 5, 3],
+      memoryWorkers: quick ? 16 : 64,
+      settleMs: quick ? 300 : 1000,
+      warmupMs: quick ? 300 : 1000,
+      durationMs: quick ? 1000 : 3000,
+      timeoutMs: 60_000,
+    },
   };
 }
 
@@ -104,6 +115,11 @@ export async function main(args: readonly string[]): Promise<number> {
   if (sections.includes("cli")) {
     step("CLI");
     results.cli = await measureCli(settings.cli);
+  }
+  if (sections.includes("isolation")) {
+    step("isolation");
+    results.isolation = await measureIsolation(settings.isolation);
+    results.targets.push(...isolationTargets(results.isolation));
   }
   results.loadAtEnd = loadAverage();
   console.log(renderReport(results));
