@@ -1,10 +1,10 @@
 /**
  * `deno task bench --kamailio`: Kamailio's own `evrexec.run` beside the
- * host's, driven by one client (`side_client.ts`) over Unix datagrams for
- * both, and the host over its stream socket too; in rounds, the servers'
- * order rotating, so each round's ratio holds on a noisy machine. Then each
- * server's CPU while idle. Skipped, with the reason, where Kamailio or its
- * modules are missing.
+ * host's, driven by one client (`side_client.py`, Python's standard library)
+ * over Unix datagrams for both, and the host over its stream socket too; in
+ * rounds, the servers' order rotating, so each round's ratio holds on a
+ * noisy machine. Then each server's CPU while idle. Skipped, with the
+ * reason, where Kamailio, its modules or python3 are missing.
  *
  * @module
  */
@@ -16,7 +16,7 @@ import type { Measured } from "./rpc.ts";
 import type { LoadResult } from "./rpc_load.ts";
 import { median, ratio } from "./stats.ts";
 
-const CLIENT = new URL("./side_client.ts", import.meta.url).pathname;
+const CLIENT = new URL("./side_client.py", import.meta.url).pathname;
 
 /** The servers compared, in the table's order. */
 export const SIDE_SERVERS = ["kamailio", "host-dgram", "host-stream"] as const;
@@ -65,6 +65,15 @@ export interface SideResults {
   readonly idleCpuPercent: Partial<Record<SideServer, number>>;
 }
 
+/** True when `python3` runs. */
+async function hasPython(): Promise<boolean> {
+  try {
+    return (await new Deno.Command("python3", { args: ["-c", ""] }).output()).success;
+  } catch {
+    return false;
+  }
+}
+
 /** Runs one load of the client against `socket`; `server` tells the transport and the check. */
 async function load(
   server: SideServer,
@@ -73,18 +82,13 @@ async function load(
   options: SideOptions,
 ): Promise<LoadResult> {
   const args = [
-    "run",
-    "--unstable-net",
-    "--allow-read",
-    "--allow-write",
-    "--allow-net",
     CLIENT,
     ...["--transport", server === "host-stream" ? "stream" : "dgram"],
     ...["--socket", socket, "--clients", String(clients)],
     ...["--warmup-ms", String(options.warmupMs), "--duration-ms", String(options.durationMs)],
     ...["--expect", server === "kamailio" ? "any" : "data"],
   ];
-  const out = await new Deno.Command(Deno.execPath(), { args, stdout: "piped", stderr: "piped" })
+  const out = await new Deno.Command("python3", { args, stdout: "piped", stderr: "piped" })
     .output();
   const text = new TextDecoder().decode(out.stdout).trim();
   if (!out.success || text === "") {
@@ -115,6 +119,13 @@ function medianOf(results: readonly Measured[]): Measured {
 export async function measureSideBySide(options: SideOptions): Promise<SideResults> {
   const setup = await findKamailio();
   if (!setup.ok) return { skipped: setup.why, points: [], idleCpuPercent: {} };
+  if (!await hasPython()) {
+    return {
+      skipped: "python3 is not installed (the client is Python)",
+      points: [],
+      idleCpuPercent: {},
+    };
+  }
   let kamailio: RunningKamailio | null = null;
   let host: Launched | null = null;
   try {

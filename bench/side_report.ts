@@ -105,7 +105,7 @@ export function sideRows(
   }
   const rows: TableRow[] = [{
     section: `Side by side with Kamailio ${side.kamailio}: evrexec.run echo DATA, one client ` +
-      `program for both (bench/side_client.ts), closed loops; median of ${rounds} rounds, ` +
+      `program for both (bench/side_client.py), closed loops; median of ${rounds} rounds, ` +
       `p50 ratio = median of the rounds' ratios; "floor" column = Kamailio over datagrams`,
   }];
   const p50Target = targets.find((t) => t.name.startsWith("evrexec.run p50, 1 client, datagram"));
