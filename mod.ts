@@ -33,6 +33,7 @@ export type { NextTick, Overlap, Schedule } from "./src/tasks/schedule.ts";
 export type { DgramAddress } from "./src/rpc/dgram_address.ts";
 export type { HostPort } from "./src/shared/host_port.ts";
 export type { HostLogLevel, LogFormat } from "./src/host/log.ts";
+export type { LogFileOptions } from "./src/host/log_file.ts";
 export type { HostConfig, ReloadReport };
 export { main } from "./src/cli/main.ts";
 export { defaultSocketPath } from "./src/rpc/socket_file.ts";

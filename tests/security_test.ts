@@ -59,6 +59,8 @@ Deno.test(
       "core.psx",
       "core.uptime",
       "core.version",
+      "evrexec.functions", // counters only
+      "evrexec.heap", // asks each worker its heap in use
       "evrexec.list",
       "evrexec.reload",
       "evrexec.restart",

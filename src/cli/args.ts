@@ -1,101 +1,58 @@
 /**
- * The host's arguments, parsed and validated into a {@link HostConfig}.
+ * The host's arguments, parsed with the table of options and validated into
+ * a {@link HostConfig}, with the `--config` file's values under them.
  *
  * @module
  */
 
-import { parseArgs } from "node:util";
-import type { HostConfig } from "../host/config.ts";
-import { LOG_FORMATS, LOG_LEVELS, type LogFormat } from "../host/log.ts";
-import { defaultMemoryLimitMiB } from "../host/memory_watchdog.ts";
-import { defaultMaxStuck } from "../host/worker_registry.ts";
-import { DEFAULT_SOCKET_MODE, defaultSocketPath } from "../rpc/socket_file.ts";
-import { ConfigError } from "../shared/errors.ts";
-import { parseExecSpec } from "../tasks/spec.ts";
-import { choiceOption, intOption, modeOption, parsingArgs } from "./option_values.ts";
-import { resolveScript } from "./script_url.ts";
-import { dgramOption, metricsOption } from "./listen_options.ts";
+import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
+import type { ConfigSource, HostConfig } from "../host/config.ts";
+import type { LogFormat } from "../host/log.ts";
+import { HOST_OPTIONS, type HostOption, type RawValues } from "./host_options.ts";
+import { loadConfig, type LoadedConfig, needsRestart } from "./load_config.ts";
+import { parsingArgs } from "./option_values.ts";
 
 /** What the command line asks for. */
 export type CliRequest =
   | { readonly kind: "help" }
   | { readonly kind: "version" }
-  | { readonly kind: "run"; readonly config: HostConfig; readonly logFormat: LogFormat };
+  | {
+    readonly kind: "run";
+    readonly config: HostConfig;
+    readonly logFormat: LogFormat;
+    /** Reads the config file (and the same flags) again, for a reload. */
+    readonly reread: ConfigSource;
+  };
+
+/** `parseArgs`' options, from the table. */
+function parseOptions(): ParseArgsOptionsConfig {
+  const options: ParseArgsOptionsConfig = {};
+  for (const option of HOST_OPTIONS as readonly HostOption[]) {
+    options[option.name] = {
+      type: option.kind === "switch" ? "boolean" : "string",
+      ...(option.short ? { short: option.short } : {}),
+      ...(option.kind === "list" ? { multiple: true } : {}),
+    };
+  }
+  return options;
+}
 
 /** Parses the host's arguments; throws a {@link ConfigError} on any mistake. */
 export function parseCli(args: readonly string[]): CliRequest {
   const { values, positionals } = parsingArgs(() =>
-    parseArgs({
-      args: [...args],
-      strict: true,
-      allowPositionals: true,
-      options: {
-        exec: { type: "string", short: "e", multiple: true },
-        socket: { type: "string", short: "s" },
-        "socket-mode": { type: "string" },
-        "rpc-workers": { type: "string" },
-        "rpc-queue": { type: "string" },
-        "rpc-timeout": { type: "string" },
-        "shutdown-timeout": { type: "string" },
-        "memory-limit": { type: "string" },
-        "max-connections": { type: "string" },
-        "idle-timeout": { type: "string" },
-        "max-stuck": { type: "string" },
-        "log-level": { type: "string", short: "l" },
-        "log-format": { type: "string" },
-        watch: { type: "boolean" },
-        check: { type: "boolean" },
-        "rpc-dgram": { type: "string", multiple: true },
-        "rpc-dgram-public": { type: "boolean" },
-        metrics: { type: "string" },
-        "metrics-public": { type: "boolean" },
-        stats: { type: "string" },
-        help: { type: "boolean", short: "h" },
-        version: { type: "boolean", short: "V" },
-      },
-    })
+    parseArgs({ args: [...args], strict: true, allowPositionals: true, options: parseOptions() })
   );
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
-  if (positionals.length === 0) throw new ConfigError("missing SCRIPT (see --help)");
-  if (positionals.length > 1) {
-    throw new ConfigError(
-      `expected one SCRIPT, got ${positionals.length}: ${positionals.join(" ")}`,
-    );
-  }
-  const config: HostConfig = {
-    tasks: (values.exec ?? []).map(parseExecSpec),
-    socket: values.socket ?? defaultSocketPath(),
-    socketMode: modeOption("--socket-mode", values["socket-mode"], DEFAULT_SOCKET_MODE),
-    logLevel: choiceOption("--log-level", values["log-level"], LOG_LEVELS, "info"),
-    rpcWorkers: intOption("--rpc-workers", values["rpc-workers"], 2, 1, 256),
-    rpcQueue: intOption("--rpc-queue", values["rpc-queue"], 1000, 0, 1_000_000),
-    rpcTimeoutMs: intOption("--rpc-timeout", values["rpc-timeout"], 30_000, 1, 86_400_000),
-    shutdownTimeoutMs: intOption(
-      "--shutdown-timeout",
-      values["shutdown-timeout"],
-      5000,
-      0,
-      3_600_000,
-    ),
-    memoryLimitMiB: intOption(
-      "--memory-limit",
-      values["memory-limit"],
-      defaultMemoryLimitMiB(),
-      0,
-      1_048_576,
-    ),
-    maxConnections: intOption("--max-connections", values["max-connections"], 512, 1, 100_000),
-    idleTimeoutMs: intOption("--idle-timeout", values["idle-timeout"], 120_000, 100, 86_400_000),
-    maxStuck: intOption("--max-stuck", values["max-stuck"], defaultMaxStuck(), 0, 1024),
-    scriptUrl: resolveScript(positionals[0]),
-    watch: values.watch ?? false,
-    check: values.check ?? false,
-    rpcDgram: dgramOption(values["rpc-dgram"], values["rpc-dgram-public"] ?? false),
-    metrics: metricsOption(values.metrics, values["metrics-public"] ?? false),
-    stats: choiceOption("--stats", values.stats, ["on", "off"], "on") === "on",
+  const line = { values: values as RawValues, positionals };
+  const loaded: LoadedConfig = loadConfig(line);
+  return {
+    kind: "run",
+    config: loaded.config,
+    logFormat: loaded.config.logFormat ?? "text",
+    reread() {
+      const next = loadConfig(line);
+      return { config: next.config, needsRestart: needsRestart(loaded.raw, next.raw) };
+    },
   };
-  if (config.socket === "") throw new ConfigError("--socket must not be empty");
-  const logFormat = choiceOption("--log-format", values["log-format"], LOG_FORMATS, "text");
-  return { kind: "run", config, logFormat };
 }

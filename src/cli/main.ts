@@ -6,7 +6,7 @@
  */
 
 import { Host } from "../host/host.ts";
-import { log, setupLogging } from "../host/log.ts";
+import { flushLog, log, setupLogging } from "../host/log.ts";
 import { NAME, versionLine } from "../host/version.ts";
 import { messageOf } from "../shared/error_text.ts";
 import { ConfigError, EXIT_FATAL, EXIT_OK, EXIT_USAGE } from "../shared/errors.ts";
@@ -29,7 +29,7 @@ export async function main(args: readonly string[]): Promise<number> {
       return EXIT_OK;
     }
     debug = request.config.logLevel === "debug";
-    setupLogging(request.config.logLevel, request.logFormat);
+    setupLogging(request.config.logLevel, request.logFormat, request.config.logFile);
     const early = (signal: Deno.Signal) => () => {
       log().info("{signal} received during start-up; exiting", { signal });
       Deno.exit(EXIT_OK);
@@ -37,7 +37,7 @@ export async function main(args: readonly string[]): Promise<number> {
     const earlyInt = early("SIGINT"), earlyTerm = early("SIGTERM");
     Deno.addSignalListener("SIGINT", earlyInt);
     Deno.addSignalListener("SIGTERM", earlyTerm);
-    const host = await Host.start(request.config);
+    const host = await Host.start(request.config, request.reread);
     Deno.removeSignalListener("SIGINT", earlyInt);
     Deno.removeSignalListener("SIGTERM", earlyTerm);
     await handleSignals(host);
@@ -52,5 +52,7 @@ export async function main(args: readonly string[]): Promise<number> {
       `${NAME}: fatal: ${debug && error instanceof Error ? error.stack : messageOf(error)}`,
     );
     return EXIT_FATAL;
+  } finally {
+    await flushLog(1000);
   }
 }

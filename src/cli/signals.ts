@@ -1,12 +1,12 @@
 /**
- * The signals a running host answers: SIGHUP reloads, SIGINT and SIGTERM
- * stop gracefully, and a second one stops at once.
+ * The signals a running host answers: SIGHUP reloads, SIGUSR1 reopens the
+ * log file, SIGINT and SIGTERM stop gracefully, and a second one stops at once.
  *
  * @module
  */
 
 import type { Host } from "../host/host.ts";
-import { log } from "../host/log.ts";
+import { log, reopenLogFile } from "../host/log.ts";
 import { messageOf } from "../shared/error_text.ts";
 
 /**
@@ -17,8 +17,8 @@ import { messageOf } from "../shared/error_text.ts";
 const DUPLICATE_SIGNAL_MS = 1000;
 
 /**
- * Serves signals until the host has stopped: SIGHUP reloads the script;
- * SIGINT or SIGTERM stops gracefully, and a second one stops at once.
+ * Serves signals until the host has stopped: SIGHUP reloads the config
+ * file and the script; SIGUSR1 reopens the log file; SIGINT or SIGTERM stops gracefully, and a second one stops at once.
  */
 export function handleSignals(host: Host): Promise<void> {
   return new Promise((resolve) => {
@@ -42,8 +42,15 @@ export function handleSignals(host: Host): Promise<void> {
     };
     Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
     Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
+    Deno.addSignalListener("SIGUSR1", () => {
+      if (reopenLogFile()) log().info("SIGUSR1 received; reopened the log file");
+      else log().debug("SIGUSR1 received; no --log-file to reopen");
+    });
     Deno.addSignalListener("SIGHUP", () => {
-      log().info("SIGHUP received; reloading the script");
+      const what = host.config.configFile
+        ? `${host.config.configFile} and the script`
+        : "the script";
+      log().info("SIGHUP received; reloading {what}", { what });
       host.reload().catch((error) => log().error("{error}", { error: messageOf(error) }));
     });
   });

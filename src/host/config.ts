@@ -6,7 +6,8 @@
  */
 
 import type { ExecTask } from "../tasks/spec.ts";
-import type { HostLogLevel } from "./log.ts";
+import type { HostLogLevel, LogFormat } from "./log.ts";
+import type { LogFileOptions } from "./log_file.ts";
 import type { DgramAddress } from "../rpc/dgram_address.ts";
 import type { HostPort } from "../shared/host_port.ts";
 
@@ -51,4 +52,33 @@ export interface HostConfig {
   readonly metrics?: HostPort;
   /** Count statistics (default true; `--stats off`: the hooks are left out). */
   readonly stats?: boolean;
+  /** How log records are written (default `text`); read by `setupLogging`, not the host. */
+  readonly logFormat?: LogFormat;
+  /** Where the log goes instead of stderr, and its rotation; read by `setupLogging`. */
+  readonly logFile?: LogFileOptions;
+  /** The `--config` file the options came from, if any. */
+  readonly configFile?: string;
 }
+
+/**
+ * The options a reload applies from a re-read config file; any other that
+ * changed needs a restart (the reload says so). The pool is replaced on
+ * every reload, so its settings apply; the grace is read at each stop.
+ */
+export const RELOADED_FIELDS: readonly (keyof HostConfig)[] = [
+  "tasks",
+  "rpcWorkers",
+  "rpcQueue",
+  "rpcTimeoutMs",
+  "shutdownTimeoutMs",
+];
+
+/**
+ * Reads the configuration again for a reload (a `--config` file and the same
+ * flags): the new configuration, and the options changed that need a
+ * restart. Throws a `ConfigError` naming the mistake.
+ */
+export type ConfigSource = () => {
+  readonly config: HostConfig;
+  readonly needsRestart: readonly string[];
+};

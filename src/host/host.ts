@@ -12,20 +12,19 @@ import { ConfigError, EXIT_FATAL } from "../shared/errors.ts";
 import type { HostView, ReloadReport } from "./view.ts";
 import { log } from "./log.ts";
 import { MemoryWatchdog } from "./memory_watchdog.ts";
-import { addCoreMethods } from "../rpc/methods/core.ts";
-import { addEvrexecMethods } from "../rpc/methods/evrexec.ts";
-import { addTaskControlMethods, stoppingError } from "../rpc/methods/task_control.ts";
+import { stoppingError } from "../rpc/methods/task_control.ts";
+import { hostMethods } from "../rpc/methods/all.ts";
 import type { ErrorInfo } from "../shared/messages.ts";
 import { RpcCode, RpcError } from "../rpc/errors.ts";
-import { addSystemMethods, methodCaller, type MethodTable } from "../rpc/method_table.ts";
 import type { RpcPool } from "../pool/pool.ts";
 import { loadNextVersion, newPool } from "./next_version.ts";
 import { missingFunction } from "./script_exports.ts";
 import { RpcServer } from "../rpc/server.ts";
 import { clearSocketPath } from "../rpc/socket_file.ts";
 import { STOP_ACK_MS } from "../tasks/slot_machine.ts";
-import { TaskSupervisor } from "../tasks/supervisor.ts";
-import type { HostConfig } from "./config.ts";
+import type { TaskSupervisor } from "../tasks/supervisor.ts";
+import type { ConfigSource, HostConfig } from "./config.ts";
+import { checkUniqueNames, diffTasks, TaskSet } from "./task_set.ts";
 import type { SpawnContext } from "./spawn_context.ts";
 import { logTooManyStuck, newSpawnContext } from "./spawn_setup.ts";
 import type { StuckWorker, WorkerRegistry } from "./worker_registry.ts";
@@ -34,8 +33,8 @@ import { requireDenoRun } from "../dev/deno_command.ts";
 import { startChecker, type TypeChecker } from "../dev/type_check.ts";
 import { type ScriptWatcher, startWatcher } from "../dev/watcher.ts";
 import { HostStats } from "../observe/stats.ts";
-import { addStatsMethods } from "../rpc/methods/stats.ts";
 import { SideListeners } from "./side_listeners.ts";
+import { logReload, reloadReport, rereadConfig } from "./reload_plan.ts";
 
 /** How long start-up waits for UDP tasks to bind. */
 const BIND_TIMEOUT_MS = 10_000;
@@ -48,12 +47,11 @@ export class Host implements HostView {
   readonly startedAt: number = Date.now();
   /** Every worker's state. */
   readonly table: WorkerTable;
-  /** One supervisor per exec task. */
-  readonly supervisors: readonly TaskSupervisor[];
-  /** The configuration the host runs with. */
-  readonly config: HostConfig;
   /** The counters that `stats.*` and /metrics read. */
   readonly stats: HostStats;
+  #config: HostConfig;
+  #source: ConfigSource | null = null;
+  #tasks: TaskSet;
   #context: SpawnContext;
   #pool: RpcPool;
   #server: RpcServer | null = null;
@@ -67,12 +65,22 @@ export class Host implements HostView {
   #side: SideListeners | null = null;
 
   private constructor(config: HostConfig, context: SpawnContext, pool: RpcPool, stats: HostStats) {
-    this.config = config;
+    this.#config = config;
     this.stats = stats;
     this.#context = context;
     this.table = context.table;
     this.#pool = pool;
-    this.supervisors = config.tasks.map((task) => new TaskSupervisor(task, context));
+    this.#tasks = new TaskSet(config.tasks, context);
+  }
+
+  /** The configuration the host runs with (a reload may change its tasks and pool settings). */
+  get config(): HostConfig {
+    return this.#config;
+  }
+
+  /** One supervisor per exec task, in the order of the tasks. */
+  get supervisors(): readonly TaskSupervisor[] {
+    return this.#tasks.list;
   }
 
   /** This host's live workers, and those stopped while stuck in synchronous code. */
@@ -83,6 +91,11 @@ export class Host implements HostView {
   /** The warm RPC pool in service now (a reload replaces it). */
   get pool(): RpcPool {
     return this.#pool;
+  }
+
+  /** RPC stream connections open now. */
+  get connections(): number {
+    return this.#server?.connections ?? 0;
   }
 
   /** True once a shutdown or stop has begun. */
@@ -98,9 +111,11 @@ export class Host implements HostView {
   /**
    * Starts a host. Rejects with a {@link ConfigError} when the socket is in
    * use, the script does not load, a task names no exported function, or a
-   * UDP task cannot bind; nothing is left running then.
+   * UDP task cannot bind; nothing is left running then. `source` reads the
+   * configuration again at each reload (a `--config` file).
    */
-  static async start(config: HostConfig): Promise<Host> {
+  static async start(config: HostConfig, source?: ConfigSource): Promise<Host> {
+    checkUniqueNames(config.tasks);
     if (config.watch) requireDenoRun("--watch", "deno info");
     const checker = await startChecker(config);
     if (await clearSocketPath(config.socket) === "stale") {
@@ -113,13 +128,14 @@ export class Host implements HostView {
     });
     const host = started = new Host(config, context, newPool(config, context), stats);
     host.#checker = checker;
+    host.#source = source ?? null;
     try {
       const functions = await host.#pool.load().catch((error: ErrorInfo) => {
         throw new ConfigError(`cannot load script ${config.scriptUrl}: ${errorLine(error)}`);
       });
       const missing = missingFunction(config.tasks, functions);
       if (missing !== null) throw new ConfigError(missing);
-      const methods = host.#methods();
+      const methods = hostMethods(host);
       host.#server = RpcServer.listen(
         config,
         methods,
@@ -163,28 +179,20 @@ export class Host implements HostView {
     }
   }
 
-  #methods() {
-    const table: MethodTable = new Map();
-    addEvrexecMethods(table, this);
-    addTaskControlMethods(table, this);
-    addCoreMethods(table, this);
-    addStatsMethods(table, this);
-    addSystemMethods(table);
-    return methodCaller(table);
-  }
-
   /** The supervisor of task `name`, or undefined. */
   supervisor(name: string): TaskSupervisor | undefined {
-    return this.supervisors.find((supervisor) => supervisor.task.name === name);
+    return this.#tasks.find(name);
   }
 
   /**
-   * Re-imports the script: checks it in a new pool against every task and,
-   * on success, swaps the RPC pool (queued calls move over, running ones
-   * finish on the old code) and restarts the workers of tasks whose restart
-   * policy is not `no`. On any error nothing changes and it rejects with an
-   * {@link RpcError} (-32003). With `--check` the new version must
-   * type-check first. `changed` (files, from `--watch`) goes to the log line.
+   * Re-reads the config file (when the host has one) and re-imports the
+   * script: checks both, the script in a new pool against every task, then
+   * swaps the RPC pool (queued calls move over, running ones finish on the
+   * old code), applies the new task set (see `TaskSet.apply`) and restarts
+   * the unchanged tasks whose restart policy is not `no`. On any error
+   * nothing changes and it rejects with an {@link RpcError} (-32003). With
+   * `--check` the new version must type-check first. `changed` (files, from
+   * `--watch`) goes to the log line.
    */
   async reload(changed: readonly string[] = []): Promise<ReloadReport> {
     if (this.stopping) throw stoppingError();
@@ -192,8 +200,9 @@ export class Host implements HostView {
     this.#reloading = true;
     const started = performance.now();
     try {
+      const { config, needsRestart } = rereadConfig(this.#config, this.#source);
       const { pool: next, functions } = await loadNextVersion(
-        this.config,
+        config,
         this.#context,
         this.#checker,
         () => this.stopping ? stoppingError() : null,
@@ -202,29 +211,19 @@ export class Host implements HostView {
       this.#pool = next;
       next.adopt(old.takeQueue());
       old.retire();
+      const changes = diffTasks(this.supervisors.map((s) => s.task), config.tasks);
       const restarted = this.supervisors.filter((s) =>
-        s.task.restart !== "no" && s.state !== "stopped"
+        changes.unchanged.includes(s.task.name) && s.task.restart !== "no" && s.state !== "stopped"
       );
-      await Promise.all(restarted.map((s) => s.restart(this.config.shutdownTimeoutMs)));
+      this.#config = config;
+      const grace = config.shutdownTimeoutMs;
+      await Promise.all([
+        this.#tasks.apply(config.tasks, grace, () => this.stopping),
+        ...restarted.map((s) => s.restart(grace)),
+      ]);
       this.#version++;
-      const report: ReloadReport = {
-        version: this.#version,
-        script: this.config.scriptUrl,
-        functions: [...functions],
-        rpc_pool: "replaced",
-        restarted_tasks: restarted.map((s) => s.task.name),
-        kept_tasks: this.supervisors.filter((s) => !restarted.includes(s)).map((s) => s.task.name),
-      };
-      log().info(
-        "reloaded {script} (version {version}){changed} in {ms} ms; restarted tasks: {tasks}",
-        {
-          script: report.script,
-          version: report.version,
-          changed: changed.length > 0 ? ` after a change of ${changed.join(", ")}` : "",
-          ms: Math.round(performance.now() - started),
-          tasks: report.restarted_tasks.join(", ") || "none",
-        },
-      );
+      const report = reloadReport(this, functions, changes, restarted, needsRestart);
+      logReload(report, changed, performance.now() - started);
       return report;
     } finally {
       this.#reloading = false;
@@ -245,7 +244,7 @@ export class Host implements HostView {
     this.#watcher?.stop();
     const grace = this.config.shutdownTimeoutMs;
     this.#server?.stopAccepting();
-    for (const supervisor of this.supervisors) supervisor.schedule?.halt();
+    this.#tasks.haltSchedules();
     const settled = Promise.all([
       this.#pool.shutdown(grace),
       ...this.supervisors.map((supervisor) => supervisor.stop(grace)),
@@ -284,6 +283,6 @@ export class Host implements HostView {
     this.#server?.stopAccepting();
     this.#context.pacer.close();
     this.#pool.terminate();
-    for (const supervisor of this.supervisors) supervisor.terminate();
+    this.#tasks.terminate();
   }
 }

@@ -1,7 +1,8 @@
 /**
- * The host's logging: `@logtape/logtape` with one synchronous stderr sink,
- * as text lines or JSON lines. Workers do not load logtape; they send their
- * records to the host as messages (see `shared/messages.ts`).
+ * The host's logging: `@logtape/logtape` with one sink, stderr (written at
+ * once) or a log file (`log_file.ts`, written without blocking), as text
+ * lines or JSON lines. Workers do not load logtape; they send their records
+ * to the host as messages (see `shared/messages.ts`).
  *
  * @module
  */
@@ -16,6 +17,7 @@ import {
   type LogRecord,
 } from "@logtape/logtape";
 import { writeAllSync } from "../shared/streams.ts";
+import { LogFile, type LogFileOptions } from "./log_file.ts";
 
 /** The levels `--log-level` accepts, lowest first. */
 export const LOG_LEVELS: readonly HostLogLevel[] = ["debug", "info", "warning", "error"];
@@ -27,19 +29,48 @@ export const LOG_FORMATS: readonly LogFormat[] = ["text", "json"];
 export type LogFormat = "text" | "json";
 
 const encoder = new TextEncoder();
+let logFile: LogFile | null = null;
 
-/** Sets up logging for the host process; call once, before anything logs. */
-export function setupLogging(level: HostLogLevel, format: LogFormat): void {
+function toStderr(text: string): void {
+  try {
+    writeAllSync(Deno.stderr, encoder.encode(text));
+  } catch {
+    // stderr is gone (closed pipe): nothing left to tell.
+  }
+}
+
+/** Opens the log file; its problems go to stderr and to the log itself. */
+function openLogFile(options: LogFileOptions): LogFile {
+  const file = LogFile.open(options, {
+    dropped: (count, path) =>
+      log().warn(
+        "{count} log records were dropped while {path} took no writes (a slow or full disk)",
+        { count, path },
+      ),
+    problem(message) {
+      toStderr(`evrexec-deno: ${message}\n`);
+      logVerbatim(log(), "warning", message);
+    },
+  });
+  globalThis.addEventListener("unload", () => file.flushSync());
+  return file;
+}
+
+/**
+ * Sets up logging for the host process; call once, before anything logs.
+ * With `file`, records go to that file instead of stderr; throws a
+ * `ConfigError` when it cannot be opened.
+ */
+export function setupLogging(level: HostLogLevel, format: LogFormat, file?: LogFileOptions): void {
   const formatter = format === "json"
     ? getJsonLinesFormatter({ categorySeparator: ".", message: "rendered" })
     : getTextFormatter({ timestamp: "date-time-tz", category: ".", value: "bare" });
-  const sink = (record: LogRecord) => {
-    try {
-      writeAllSync(Deno.stderr, encoder.encode(formatter(record)));
-    } catch {
-      // stderr is gone (closed pipe): nothing left to tell.
-    }
-  };
+  logFile?.close();
+  logFile = file ? openLogFile(file) : null;
+  const target = logFile;
+  const sink = target
+    ? (record: LogRecord) => target.write(encoder.encode(formatter(record)))
+    : (record: LogRecord) => toStderr(formatter(record));
   configureSync({
     reset: true,
     sinks: { stderr: sink },
@@ -48,6 +79,17 @@ export function setupLogging(level: HostLogLevel, format: LogFormat): void {
       { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["stderr"] },
     ],
   });
+}
+
+/** Reopens the log file, if there is one (SIGUSR1, after logrotate moved it away). */
+export function reopenLogFile(): boolean {
+  logFile?.reopen();
+  return logFile !== null;
+}
+
+/** Waits (up to `timeoutMs`) until the log file has written what is queued. */
+export async function flushLog(timeoutMs: number): Promise<void> {
+  await logFile?.flush(timeoutMs);
 }
 
 /** The logger for a category under `evrexec`, e.g. `log("rpc")`. */

@@ -33,7 +33,8 @@ export function newPool(config: HostConfig, context: SpawnContext): RpcPool {
   }, context);
 }
 
-function reloadFailed(why: string): RpcError {
+/** The -32003 of a reload that changed nothing, saying why. */
+export function reloadFailed(why: string): RpcError {
   return new RpcError(RpcCode.RELOAD_FAILED, `reload failed, the running version is kept: ${why}`);
 }
 

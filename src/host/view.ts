@@ -16,14 +16,24 @@ export interface ReloadReport {
   readonly version: number;
   /** The script's URL. */
   readonly script: string;
+  /** The config file read again, if the host has one. */
+  readonly config?: string;
   /** The exported functions of the new version. */
   readonly functions: string[];
   /** What happened to the RPC pool. */
   readonly rpc_pool: "replaced";
-  /** Tasks whose workers were restarted on the new code. */
+  /** Tasks new in the config file, started. */
+  readonly added_tasks: string[];
+  /** Tasks no longer in the config file, stopped gracefully. */
+  readonly removed_tasks: string[];
+  /** Tasks whose keys changed in the config file, stopped and started with the new keys. */
+  readonly changed_tasks: string[];
+  /** Unchanged tasks whose workers were restarted on the new code (restart policy not `no`). */
   readonly restarted_tasks: string[];
-  /** Tasks left running on the old code (restart=no, or stopped). */
+  /** Unchanged tasks left running on the old code (restart=no, or stopped). */
   readonly kept_tasks: string[];
+  /** Options changed in the config file that a reload does not apply: they need a restart. */
+  readonly needs_restart: string[];
 }
 
 /** The parts of the host that RPC methods read or drive. */
@@ -42,6 +52,8 @@ export interface HostView {
   readonly supervisors: readonly TaskSupervisor[];
   /** The script's version: 1 at start, one more per reload. */
   readonly version: number;
+  /** RPC stream connections open now. */
+  readonly connections: number;
   /** True once the host has begun to stop. */
   readonly stopping: boolean;
   /** How long a stop waits for a function to end, in milliseconds. */

@@ -51,3 +51,26 @@ export class DurationHistogram {
     return Array.from(this.counts, (n) => total += n);
   }
 }
+
+/**
+ * The `q`-quantile (0 to 1) of observations counted per bucket as
+ * {@link DurationHistogram.counts} holds them, in seconds: found by linear
+ * interpolation within its bucket, as Prometheus' `histogram_quantile` does
+ * (the last bucket answers its lower bound). Null when there is none.
+ */
+export function quantile(counts: ArrayLike<number>, q: number): number | null {
+  let total = 0;
+  for (let i = 0; i < counts.length; i++) total += counts[i];
+  if (total <= 0) return null;
+  const rank = q * total;
+  let below = 0;
+  for (let i = 0; i < counts.length; i++) {
+    const lower = i === 0 ? 0 : DURATION_BUCKETS[i - 1];
+    if (below + counts[i] >= rank && counts[i] > 0) {
+      if (i >= DURATION_BUCKETS.length) return lower;
+      return lower + (DURATION_BUCKETS[i] - lower) * (rank - below) / counts[i];
+    }
+    below += counts[i];
+  }
+  return DURATION_BUCKETS[DURATION_BUCKETS.length - 1];
+}

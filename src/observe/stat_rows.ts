@@ -113,6 +113,7 @@ export function rawStatRows(host: HostView): StatRow[] {
   }
   gauge("rpc", "queue_length", host.pool.queued);
   gauge("rpc", "running", host.pool.running);
+  gauge("rpc", "connections", host.connections);
   const pool = sumWorkers(stats, (c) => c.role === "rpc");
   counter("rpc", "pool_starts", pool.starts);
   counter("rpc", "pool_restarts", pool.restarts);

@@ -85,6 +85,11 @@ export class RpcPool {
     return this.#functionSet.has(name);
   }
 
+  /** Each member's slot and live worker, if any (to ask it for its heap). */
+  workers() {
+    return this.#members.map(({ slot, handle }) => ({ slot, handle }));
+  }
+
   /** Calls waiting for a worker. */
   get queued(): number {
     return this.#queue.length;

@@ -72,6 +72,11 @@ export class RpcServer {
       ));
   }
 
+  /** Connections open now. */
+  get connections(): number {
+    return this.#connections.size;
+  }
+
   /** Binds the socket and starts accepting connections; `counts` counts what it serves. */
   static listen(options: ServerOptions, call: MethodCaller, counts?: TransportCounts): RpcServer {
     const server = new RpcServer(options, bindSocket(options.socket, options.socketMode), call);

@@ -112,6 +112,11 @@ export class TaskSupervisor {
     await Promise.all(this.#chosen(index).map((machine) => machine.restart(graceMs)));
   }
 
+  /** The live worker of slot `index`, if any (to ask it for its heap). */
+  workerOf(index: number): WorkerHandle | null {
+    return this.#machines[index]?.worker ?? null;
+  }
+
   /** Terminates every worker at once. */
   terminate(): void {
     for (const machine of this.#machines) machine.terminate();

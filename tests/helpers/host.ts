@@ -185,8 +185,14 @@ export interface StartOptions {
   readonly unstableNet?: boolean;
 }
 
-/** Starts the host on `script` with a socket in a new temporary directory. */
-export async function startHost(script: string, options: StartOptions = {}): Promise<TestHost> {
+/**
+ * Starts the host on `script` (null: none on the command line, a `--config`
+ * file names it) with a socket in a new temporary directory.
+ */
+export async function startHost(
+  script: string | null,
+  options: StartOptions = {},
+): Promise<TestHost> {
   const dir = await Deno.makeTempDir({ prefix: "evrexec-test-" });
   const fromEnv = options.socket === undefined ? options.env?.EVREXEC_SOCKET : undefined;
   const socket = fromEnv ?? options.socket ?? `${dir}/rpc.sock`;
@@ -200,7 +206,7 @@ export async function startHost(script: string, options: StartOptions = {}): Pro
     ...(fromEnv === undefined ? ["--socket", socket] : []),
     ...(options.exec ?? []).flatMap((spec) => ["--exec", spec]),
     ...(options.args ?? []),
-    script,
+    ...(script === null ? [] : [script]),
   ];
   const process = new Deno.Command(Deno.execPath(), {
     args,
@@ -239,7 +245,7 @@ export async function runHost(args: readonly string[], timeoutMs = 20_000): Prom
 
 /** Runs a test with a started host and always cleans it up. */
 export function withHost(
-  script: string,
+  script: string | null,
   options: StartOptions,
   body: (host: TestHost) => Promise<void>,
 ): () => Promise<void> {

@@ -1,0 +1,266 @@
+/**
+ * Every option of the host in one table: its flag, its line in `--help`, its
+ * key and JSON type in a `--config` file, and how its value is read into the
+ * {@link HostConfig}. Adding an option is adding one entry.
+ *
+ * @module
+ */
+
+import { resolve } from "node:path";
+import type { HostConfig } from "../host/config.ts";
+import { option, type RawValue } from "./option_spec.ts";
+import { LOG_FORMATS, LOG_LEVELS } from "../host/log.ts";
+import { defaultMemoryLimitMiB } from "../host/memory_watchdog.ts";
+import { defaultMaxStuck } from "../host/worker_registry.ts";
+import { DEFAULT_SOCKET_MODE, defaultSocketPath } from "../rpc/socket_file.ts";
+import { ConfigError } from "../shared/errors.ts";
+import { dgramOption, metricsOption } from "./listen_options.ts";
+import { logFileOption, readSize } from "./log_options.ts";
+import { choiceOption, intOption, modeOption } from "./option_values.ts";
+
+export type { HostOption, OptionKind, RawValue, RawValues } from "./option_spec.ts";
+
+function text(value: RawValue): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
+function integer(fallback: () => number, min: number, max: number) {
+  return (value: RawValue, label: string) => intOption(label, text(value), fallback(), min, max);
+}
+
+/** A path given in the config file is relative to the file's directory. */
+function nearFile(value: string, dir: string): string {
+  return value === "" ? value : resolve(dir, value);
+}
+
+/** The host's options, in the order `--help` lists them. */
+export const HOST_OPTIONS = [
+  option({
+    name: "config",
+    short: "c",
+    kind: "value",
+    arg: "FILE",
+    help: ["options and tasks from a JSON-with-comments file; flags win over it"],
+    json: "none",
+  }),
+  option({
+    name: "exec",
+    short: "e",
+    kind: "list",
+    arg: "SPEC",
+    help: [
+      "an exec task, name=<fn>;wait=<us>;workers=<N>; once per task",
+      "(timers: every=10s or cron=<expr>;tz=<zone>; overlap=skip|queue)",
+    ],
+    json: "none", // the file's "tasks"
+  }),
+  option({
+    name: "socket",
+    short: "s",
+    kind: "value",
+    arg: "PATH",
+    help: [
+      "the RPC socket (default: $EVREXEC_SOCKET, else",
+      "$XDG_RUNTIME_DIR/evrexec.sock, else /tmp/evrexec.sock)",
+    ],
+    fileRelative: nearFile,
+    field: "socket",
+    read(value, label) {
+      const socket = text(value) ?? defaultSocketPath();
+      if (socket === "") throw new ConfigError(`${label} must not be empty`);
+      return socket;
+    },
+  }),
+  option({
+    name: "socket-mode",
+    kind: "value",
+    arg: "MODE",
+    help: ["the socket file's mode, in octal (default 0600)"],
+    field: "socketMode",
+    read: (value, label) => modeOption(label, text(value), DEFAULT_SOCKET_MODE),
+  }),
+  option({
+    name: "rpc-workers",
+    kind: "value",
+    arg: "N",
+    help: ["warm workers for evrexec.run (default 2)"],
+    json: "number",
+    field: "rpcWorkers",
+    read: integer(() => 2, 1, 256),
+  }),
+  option({
+    name: "rpc-queue",
+    kind: "value",
+    arg: "N",
+    help: ["calls that may wait for a worker (default 1000)"],
+    json: "number",
+    field: "rpcQueue",
+    read: integer(() => 1000, 0, 1_000_000),
+  }),
+  option({
+    name: "rpc-timeout",
+    kind: "value",
+    arg: "MS",
+    help: ["longest evrexec.run, in milliseconds (default 30000)"],
+    json: "number",
+    field: "rpcTimeoutMs",
+    read: integer(() => 30_000, 1, 86_400_000),
+  }),
+  option({
+    name: "shutdown-timeout",
+    kind: "value",
+    arg: "MS",
+    help: ["grace for running calls and KSR.shutdown loops (default 5000)"],
+    json: "number",
+    field: "shutdownTimeoutMs",
+    read: integer(() => 5000, 0, 3_600_000),
+  }),
+  option({
+    name: "memory-limit",
+    kind: "value",
+    arg: "MIB",
+    help: [
+      "RSS past which the biggest worker is stopped (default: 3/4 of",
+      "one isolate's heap limit; 0 turns the watchdog off)",
+    ],
+    json: "number",
+    field: "memoryLimitMiB",
+    read: integer(defaultMemoryLimitMiB, 0, 1_048_576),
+  }),
+  option({
+    name: "max-connections",
+    kind: "value",
+    arg: "N",
+    help: ["RPC connections served at once (default 512)"],
+    json: "number",
+    field: "maxConnections",
+    read: integer(() => 512, 1, 100_000),
+  }),
+  option({
+    name: "idle-timeout",
+    kind: "value",
+    arg: "MS",
+    help: ["close a connection without progress for this long (default 120000)"],
+    json: "number",
+    field: "idleTimeoutMs",
+    read: integer(() => 120_000, 100, 86_400_000),
+  }),
+  option({
+    name: "max-stuck",
+    kind: "value",
+    arg: "N",
+    help: [
+      "workers stuck in synchronous code tolerated; one more and the",
+      "host exits 1 (default: half the CPU cores, at least 1)",
+    ],
+    json: "number",
+    field: "maxStuck",
+    read: integer(defaultMaxStuck, 0, 1024),
+  }),
+  option({
+    name: "rpc-dgram",
+    kind: "list",
+    arg: "ADDR",
+    help: [
+      "also serve JSON-RPC on datagrams, as Kamailio's jsonrpcs does (kamcli):",
+      "unix:PATH (needs deno --unstable-net) or udp:HOST:PORT; repeatable",
+    ],
+    fileRelative: (value, dir) =>
+      /^unix:./i.test(value) ? `${value.slice(0, 5)}${resolve(dir, value.slice(5))}` : value,
+    field: "rpcDgram",
+    read: (value, _label, all) =>
+      dgramOption(value as readonly string[] | undefined, all["rpc-dgram-public"] === true),
+  }),
+  option({
+    name: "rpc-dgram-public",
+    kind: "switch",
+    help: ["allow a non-loopback udp: address (the transport has no authentication)"],
+  }),
+  option({
+    name: "metrics",
+    kind: "value",
+    arg: "HOST:PORT",
+    help: ["serve GET /metrics (Prometheus) and GET /healthz there (loopback only)"],
+    field: "metrics",
+    read: (value, _label, all) => metricsOption(text(value), all["metrics-public"] === true),
+  }),
+  option({
+    name: "metrics-public",
+    kind: "switch",
+    help: ["allow a non-loopback --metrics address"],
+  }),
+  option({
+    name: "stats",
+    kind: "value",
+    arg: "on|off",
+    help: ["count statistics for stats.* and /metrics (default on)"],
+    field: "stats",
+    read: (value, label) => choiceOption(label, text(value), ["on", "off"], "on") === "on",
+  }),
+  option({
+    name: "log-level",
+    short: "l",
+    kind: "value",
+    arg: "LEVEL",
+    help: ["debug | info | warning | error (default info)"],
+    field: "logLevel",
+    read: (value, label) => choiceOption(label, text(value), LOG_LEVELS, "info"),
+  }),
+  option({
+    name: "log-format",
+    kind: "value",
+    arg: "FMT",
+    help: ["text | json (default text)"],
+    field: "logFormat",
+    read: (value, label) => choiceOption(label, text(value), LOG_FORMATS, "text"),
+  }),
+  option({
+    name: "log-file",
+    kind: "value",
+    arg: "PATH",
+    help: ["write the log to PATH instead of stderr (SIGUSR1 reopens it)"],
+    fileRelative: nearFile,
+    field: "logFile",
+    read: (value, label, all) => logFileOption(text(value), label, all),
+  }),
+  option({
+    name: "log-max-size",
+    kind: "value",
+    arg: "SIZE",
+    help: ["rotate --log-file before SIZE (10M, 512K; default 10M; 0: never)"],
+    check: (value, label) => void readSize(label, value),
+  }),
+  option({
+    name: "log-keep",
+    kind: "value",
+    arg: "N",
+    help: ["rotated files kept, PATH.1 (newest) to PATH.N (default 5)"],
+    json: "number",
+    check: (value, label) => void intOption(label, value, 0, 0, 1000),
+  }),
+  option({
+    name: "watch",
+    kind: "switch",
+    help: ["reload when the script or a local file it imports changes"],
+    field: "watch",
+    read: (value) => value === true,
+  }),
+  option({
+    name: "check",
+    kind: "switch",
+    help: ["type-check the script (deno check) at start and before each reload"],
+    field: "check",
+    read: (value) => value === true,
+  }),
+  option({ name: "help", short: "h", kind: "switch", help: ["this text"], json: "none" }),
+  option({ name: "version", short: "V", kind: "switch", help: ["the version"], json: "none" }),
+] as const;
+
+type Fields = NonNullable<typeof HOST_OPTIONS[number]["field"]>;
+type RequiredFields = {
+  [K in keyof HostConfig]-?: undefined extends HostConfig[K] ? never : K;
+}[keyof HostConfig];
+/** Compile-time check: every required config field but the script and tasks has its option. */
+const _everyFieldRead: [Exclude<RequiredFields, Fields | "tasks" | "scriptUrl">] extends [never]
+  ? true
+  : never = true;

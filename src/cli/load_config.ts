@@ -1,0 +1,136 @@
+/**
+ * The configuration from the command line and an optional `--config` file:
+ * flags override the file's keys, `--exec` tasks follow the file's tasks,
+ * every value is checked by its option's reader, and an error about a value
+ * from the file names the file, line and column.
+ *
+ * @module
+ */
+
+import { type HostConfig, RELOADED_FIELDS } from "../host/config.ts";
+import { ConfigError } from "../shared/errors.ts";
+import { type ExecTask, parseExecSpec } from "../tasks/spec.ts";
+import { type ConfigFile, readConfigFile } from "./config_file.ts";
+import { HOST_OPTIONS, type HostOption, type RawValue, type RawValues } from "./host_options.ts";
+import { resolveScript } from "./script_url.ts";
+
+/** The command line as `parseArgs` gives it. */
+export interface CommandLine {
+  /** Every option given, by long name. */
+  readonly values: RawValues;
+  /** The positional arguments (SCRIPT). */
+  readonly positionals: readonly string[];
+}
+
+/** A configuration, and the raw values it was read from (to tell what a reload changed). */
+export interface LoadedConfig {
+  readonly config: HostConfig;
+  /** Each option's raw value (flag or file), and `script`. */
+  readonly raw: RawValues;
+}
+
+/** Options that only the command line takes, or that are read on their own. */
+const NOT_MERGED = new Set(["config", "exec", "help", "version"]);
+
+/** Runs `read`; an error about a value from the file is prefixed with where it stands. */
+function located<T>(where: string | undefined, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (where === undefined || !(error instanceof ConfigError)) throw error;
+    throw new ConfigError(`${where}: ${error.message}`);
+  }
+}
+
+/** Reads the configuration; throws a {@link ConfigError} on any mistake. */
+export function loadConfig(line: CommandLine): LoadedConfig {
+  const path = line.values.config;
+  const file: ConfigFile | null = typeof path === "string" ? readConfigFile(path) : null;
+  const raw: Record<string, RawValue> = {};
+  const where = new Map<string, string>();
+  for (const option of HOST_OPTIONS as readonly HostOption[]) {
+    if (NOT_MERGED.has(option.name)) continue;
+    const fromFile = file?.values.get(option.name);
+    raw[option.name] = line.values[option.name] ?? fromFile?.raw;
+    if (line.values[option.name] === undefined && fromFile) where.set(option.name, fromFile.where);
+  }
+  const label = (name: string) => where.has(name) ? name : `--${name}`;
+  const config: Record<string, unknown> = {};
+  for (const option of HOST_OPTIONS as readonly HostOption[]) {
+    const value = raw[option.name];
+    if (option.check && typeof value === "string") {
+      located(where.get(option.name), () => option.check!(value, label(option.name)));
+    }
+  }
+  for (const option of HOST_OPTIONS as readonly HostOption[]) {
+    if (option.field === undefined || option.read === undefined) continue;
+    const read = option.read;
+    config[option.field] = located(
+      where.get(option.name),
+      () => read(raw[option.name], label(option.name), raw),
+    );
+  }
+  const script = readScript(line.positionals, file);
+  raw.script = script.raw;
+  config.scriptUrl = located(script.where, () => resolveScript(script.raw));
+  const tasks = readTasks(line.values.exec as readonly string[] | undefined, file);
+  raw.exec = tasks.map((task) => task.spec);
+  config.tasks = tasks;
+  if (file) config.configFile = file.path;
+  return { config: config as unknown as HostConfig, raw };
+}
+
+function readScript(
+  positionals: readonly string[],
+  file: ConfigFile | null,
+): { raw: string; where?: string } {
+  if (positionals.length > 1) {
+    throw new ConfigError(
+      `expected one SCRIPT, got ${positionals.length}: ${positionals.join(" ")}`,
+    );
+  }
+  if (positionals.length === 1) return { raw: positionals[0] };
+  if (file?.script) return file.script;
+  throw new ConfigError(
+    file
+      ? `missing SCRIPT: give it after the options or as "script" in ${file.path}`
+      : "missing SCRIPT (see --help)",
+  );
+}
+
+/** The file's tasks, then those of `--exec`; two tasks may not share a name. */
+function readTasks(exec: readonly string[] | undefined, file: ConfigFile | null): ExecTask[] {
+  const first = new Map<string, string>();
+  const tasks: ExecTask[] = [];
+  const add = (task: ExecTask, where: string) => {
+    const earlier = first.get(task.name);
+    if (earlier !== undefined) {
+      throw new ConfigError(
+        `${where}: exec task ${JSON.stringify(task.name)} is given twice (first ${earlier}); ` +
+          "a task's name is its identity",
+      );
+    }
+    first.set(task.name, where.startsWith("--exec") ? "by --exec" : `at ${where}`);
+    tasks.push(task);
+  };
+  for (const { task, where } of file?.tasks ?? []) add(task, where);
+  for (const spec of exec ?? []) add(parseExecSpec(spec), `--exec ${JSON.stringify(spec)}`);
+  return tasks;
+}
+
+/**
+ * The options whose value differs between `running` and `next` and that a
+ * reload does not apply: they need a restart.
+ */
+export function needsRestart(running: RawValues, next: RawValues): string[] {
+  const applied = new Set<string>(["exec"]);
+  for (const option of HOST_OPTIONS as readonly HostOption[]) {
+    if (option.field !== undefined && RELOADED_FIELDS.includes(option.field)) {
+      applied.add(option.name);
+    }
+  }
+  const names = new Set([...Object.keys(running), ...Object.keys(next)]);
+  return [...names].filter((name) =>
+    !applied.has(name) && JSON.stringify(running[name]) !== JSON.stringify(next[name])
+  );
+}

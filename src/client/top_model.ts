@@ -1,0 +1,143 @@
+/**
+ * What `deno task top` shows, read through public RPC methods only
+ * (`core.version`, `core.uptime`, `core.psx`, `evrexec.list`,
+ * `evrexec.functions`, `evrexec.heap`, `stats.get_statistics`), with rates
+ * and p50/p99 over the last few seconds from the snapshots kept.
+ *
+ * @module
+ */
+
+import { quantile } from "../observe/histogram.ts";
+
+/** How far back rates and percentiles look, in milliseconds. */
+export const WINDOW_MS = 5000;
+
+/** One worker's row. */
+export interface WorkerRow {
+  readonly idx: number;
+  readonly role: string;
+  readonly task: string;
+  readonly taskState: string;
+  readonly index: string;
+  readonly state: string;
+  readonly uptime: string;
+  readonly restarts: string;
+  readonly heap: number | null;
+  readonly lastError: string;
+}
+
+/** One function's row. */
+export interface FunctionRow {
+  readonly name: string;
+  /** Calls per second over the window; null before two snapshots. */
+  readonly rate: number | null;
+  readonly calls: number;
+  readonly errors: number;
+  readonly timeouts: number;
+  /** Over the window's calls, in ms; null when none ran. */
+  readonly p50: number | null;
+  readonly p99: number | null;
+}
+
+/** Everything on one screen. */
+export interface TopView {
+  readonly version: string;
+  readonly uptimeS: number;
+  readonly workers: readonly WorkerRow[];
+  readonly functions: readonly FunctionRow[];
+  /** `rpc:queue_length`, `rpc:running`, `rpc:connections`, `evrexec:stuck_workers`… */
+  readonly gauges: ReadonlyMap<string, number>;
+}
+
+/** What one function's counters were at one snapshot. */
+interface FunctionSample {
+  readonly name: string;
+  readonly calls: number;
+  readonly errors: number;
+  readonly timeouts: number;
+  readonly buckets: readonly number[];
+}
+
+type Row = Record<string, unknown>;
+type Call = (method: string, params?: unknown[]) => Promise<unknown>;
+
+const str = (value: unknown) => value === undefined || value === null ? "-" : String(value);
+
+function lastError(error: unknown): string {
+  if (typeof error !== "object" || error === null) return "-";
+  const { message, ago } = error as { message?: unknown; ago?: unknown };
+  return `${str(ago)} ago: ${str(message)}`;
+}
+
+/** Reads the host each refresh and keeps the snapshots of the window. */
+export class TopModel {
+  #samples: { at: number; functions: Map<string, FunctionSample> }[] = [];
+
+  /** Reads every figure through `call`, at time `now` (ms); rejects when the host does not answer. */
+  async refresh(call: Call, now: number): Promise<TopView> {
+    const [version, uptime, psx, list, functions, heap, stats] = await Promise.all([
+      call("core.version"),
+      call("core.uptime"),
+      call("core.psx"),
+      call("evrexec.list"),
+      call("evrexec.functions"),
+      call("evrexec.heap"),
+      call("stats.get_statistics", ["rpc:", "evrexec:"]),
+    ]);
+    const heaps = new Map((heap as Row[]).map((row) => [row.IDX, row.heap_used as number | null]));
+    const taskStates = new Map((list as Row[]).map((task) => [task.name, str(task.state)]));
+    const workers = (psx as Row[]).map((row): WorkerRow => ({
+      idx: Number(row.IDX),
+      role: str(row.role),
+      task: row.state === "stuck" ? str(row.DSC) : str(row.task),
+      taskState: row.role === "exec" ? taskStates.get(row.task) ?? "-" : "-",
+      index: str(row.index),
+      state: str(row.state),
+      uptime: str(row.uptime),
+      restarts: str(row.restarts),
+      heap: heaps.get(row.IDX) ?? null,
+      lastError: lastError(row.last_error),
+    }));
+    const gauges = new Map<string, number>();
+    for (const line of stats as string[]) {
+      const at = line.lastIndexOf(" = ");
+      if (at > 0) gauges.set(line.slice(0, at), Number(line.slice(at + 3)));
+    }
+    return {
+      version: str(version).replace(/ \(.*$/, ""),
+      uptimeS: Number((uptime as Row).uptime ?? 0),
+      workers,
+      functions: this.#functionRows((functions as { functions: FunctionSample[] }).functions, now),
+      gauges,
+    };
+  }
+
+  #functionRows(samples: readonly FunctionSample[], now: number): FunctionRow[] {
+    const current = new Map(samples.map((sample) => [sample.name, sample]));
+    this.#samples.push({ at: now, functions: current });
+    while (this.#samples.length > 2 && now - this.#samples[1].at >= WINDOW_MS) {
+      this.#samples.shift();
+    }
+    const oldest = this.#samples[0];
+    const seconds = (now - oldest.at) / 1000;
+    // The first screen's percentiles are over every call since the start.
+    const first = this.#samples.length === 1;
+    return samples.map((sample) => {
+      const before = first ? undefined : oldest.functions.get(sample.name);
+      const recent = sample.buckets.map((n, i) => n - (before?.buckets[i] ?? 0));
+      const p = (q: number) => {
+        const s = quantile(recent, q);
+        return s === null ? null : s * 1000;
+      };
+      return {
+        name: sample.name,
+        rate: seconds > 0 ? (sample.calls - (before?.calls ?? 0)) / seconds : null,
+        calls: sample.calls,
+        errors: sample.errors,
+        timeouts: sample.timeouts,
+        p50: p(0.5),
+        p99: p(0.99),
+      };
+    });
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * Every RPC method of a host, in one table: `evrexec.*`, task control,
+ * `core.*`, `stats.*`, the live figures and `system.*`.
+ *
+ * @module
+ */
+
+import type { HostView } from "../../host/view.ts";
+import type { MethodCaller } from "../jsonrpc.ts";
+import { addSystemMethods, methodCaller, type MethodTable } from "../method_table.ts";
+import { addCoreMethods } from "./core.ts";
+import { addEvrexecMethods } from "./evrexec.ts";
+import { addObserveMethods } from "./observe.ts";
+import { addStatsMethods } from "./stats.ts";
+import { addTaskControlMethods } from "./task_control.ts";
+
+/** The methods `host` serves, ready to call. */
+export function hostMethods(host: HostView): MethodCaller {
+  const table: MethodTable = new Map();
+  addEvrexecMethods(table, host);
+  addTaskControlMethods(table, host);
+  addCoreMethods(table, host);
+  addStatsMethods(table, host);
+  addObserveMethods(table, host);
+  addSystemMethods(table);
+  return methodCaller(table);
+}
