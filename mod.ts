@@ -1,6 +1,6 @@
 /**
  * evrexec for Deno: runs exec tasks of a KEMI script (TypeScript) in
- * dedicated Web Workers and serves RPC on a Unix socket, as Kamailio's
+ * dedicated workers and serves RPC on a Unix socket, as Kamailio's
  * `evrexec` module does for Kamailio scripts.
  *
  * Run as a program it is the host's command line (`--help` tells more).
@@ -29,6 +29,14 @@ export {
   type RestartPolicy,
 } from "./src/tasks/spec.ts";
 export type { UdpAddress } from "./src/tasks/udp_address.ts";
+export {
+  type Grant,
+  type Isolation,
+  PERMISSION_KINDS,
+  type PermissionKind,
+  type Permissions,
+  type SandboxSpec,
+} from "./src/tasks/sandbox.ts";
 export type { NextTick, Overlap, Schedule } from "./src/tasks/schedule.ts";
 export type { DgramAddress } from "./src/rpc/dgram_address.ts";
 export type { HostPort } from "./src/shared/host_port.ts";

@@ -10,8 +10,14 @@ import { Child } from "./proc.ts";
 
 /** The repository's root directory. */
 export const ROOT = new URL("../", import.meta.url).pathname;
-/** The permissions `deno task host` gives the host. */
-export const HOST_PERMISSIONS = ["--allow-read", "--allow-write", "--allow-env", "--allow-net"];
+/** The permissions `deno task host` gives the host (and its unstable flag for thread sandboxes). */
+export const HOST_PERMISSIONS = [
+  "--unstable-worker-options",
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-net",
+];
 /** The KEMI script the bench runs: `idle` for exec tasks, `echo` for RPC. */
 export const FIXTURE = new URL("./fixtures/kemi.ts", import.meta.url).pathname;
 const MOD = new URL("../mod.ts", import.meta.url).pathname;
@@ -68,6 +74,8 @@ export interface HostLaunch {
   readonly denoFlags?: readonly string[];
   /** Also serve JSON-RPC on a Unix datagram socket (`--rpc-dgram`, with `--unstable-net`). */
   readonly dgram?: boolean;
+  /** More keys of the exec task's spec, e.g. `;isolation=process`. */
+  readonly spec?: string;
 }
 
 /** Starts the host on the bench fixture with a socket in a new temporary directory. */
@@ -75,7 +83,9 @@ export async function launchHost(options: HostLaunch = {}): Promise<Launched> {
   const dir = await Deno.makeTempDir({ prefix: "evrexec-bench-" });
   const socket = `${dir}/rpc.sock`;
   const workers = options.workers ?? 0;
-  const exec = workers > 0 ? ["--exec", `name=idle;wait=0;workers=${workers}`] : [];
+  const exec = workers > 0
+    ? ["--exec", `name=idle;wait=0;workers=${workers}${options.spec ?? ""}`]
+    : [];
   const dgram = options.dgram ? `${dir}/rpc.dgram` : "";
   const args = [
     "run",
@@ -98,9 +108,20 @@ export async function launchHost(options: HostLaunch = {}): Promise<Launched> {
   );
 }
 
-/** Starts floor_workers.ts with `workers` Web Workers; `loop`: they idle in a 100 ms timer loop. */
-export function launchFloorWorkers(workers: number, loop = false): Launched {
-  const args = ["run", "--allow-read", FLOOR_WORKERS, String(workers), ...(loop ? ["--loop"] : [])];
+/** The kinds of floor workers: Web Workers (`loop`: in a 100 ms timer loop), capped node ones, processes. */
+export type FloorKind = "web" | "loop" | "node" | "process";
+
+/** Starts floor_workers.ts with `workers` of `kind` (`true`: Web Workers in a timer loop). */
+export function launchFloorWorkers(workers: number, kind: FloorKind | boolean = "web"): Launched {
+  const flag = kind === true ? "loop" : kind === false ? "web" : kind;
+  const args = [
+    "run",
+    "--allow-read",
+    "--allow-run",
+    FLOOR_WORKERS,
+    String(workers),
+    ...(flag === "web" ? [] : [`--${flag}`]),
+  ];
   return new Launched(Child.spawn(`floor (${workers} workers)`, args, { cwd: ROOT }), null, "");
 }
 

@@ -1,7 +1,8 @@
 /**
- * Memory: RSS of the host with 0, 8 and 64 idle exec workers, and of the
- * floor (floor_workers.ts) with as many workers, read once every worker
- * runs and the process has settled; the cost per worker from the two ends.
+ * Memory: RSS of the host with 0, 8 and 64 idle exec workers (plain Web
+ * Workers, `--worker-heap 0`), and of the floor (floor_workers.ts) with as
+ * many workers, read once every worker runs and the process has settled;
+ * the cost per worker from the two ends.
  * The floor's workers run an empty module; for scale, a second floor runs
  * a 100 ms timer loop in each worker (what an idle loop itself costs).
  *
@@ -18,6 +19,7 @@ import {
 } from "./launch.ts";
 import { rssKiB, sleep } from "./proc.ts";
 import { median, ratio } from "./stats.ts";
+import { PLAIN } from "./startup.ts";
 
 /** RSS of host and floor at one worker count. */
 export interface MemoryPoint {
@@ -88,7 +90,7 @@ export async function measureMemory(options: MemoryOptions): Promise<MemoryResul
     const floorLoop: number[] = [];
     for (let run = 0; run < options.runs; run++) {
       const hostLine = workers === 0 ? HOST_READY : allRunning("idle", workers);
-      host.push(await settledRss(await launchHost({ workers }), hostLine, options));
+      host.push(await settledRss(await launchHost({ workers, args: PLAIN }), hostLine, options));
       floor.push(await settledRss(launchFloorWorkers(workers), FLOOR_RUNNING, options));
       if (workers > 0) {
         floorLoop.push(await settledRss(launchFloorWorkers(workers, true), FLOOR_RUNNING, options));

@@ -251,3 +251,40 @@ export async function timedRun(
     clearTimeout(timer);
   }
 }
+
+/** The children of every process, by parent PID, read from /proc. */
+function childrenByParent(): Map<number, number[]> {
+  const children = new Map<number, number[]>();
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(ppid, [...children.get(ppid) ?? [], Number(entry.name)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return children;
+}
+
+/**
+ * RSS and PSS (KiB) of process `pid` and all its descendants: PSS counts
+ * pages shared between them (the deno binary, for one) once in all.
+ */
+export function treeMemoryKiB(pid: number): { rss: number; pss: number } {
+  const children = childrenByParent();
+  let rss = 0, pss = 0;
+  for (const queue = [pid]; queue.length > 0;) {
+    const next = queue.pop()!;
+    queue.push(...children.get(next) ?? []);
+    try {
+      const rollup = Deno.readTextFileSync(`/proc/${next}/smaps_rollup`);
+      rss += Number(/^Rss:\s+(\d+) kB/m.exec(rollup)?.[1] ?? 0);
+      pss += Number(/^Pss:\s+(\d+) kB/m.exec(rollup)?.[1] ?? 0);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return { rss, pss };
+}

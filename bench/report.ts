@@ -16,6 +16,8 @@ import type { StartupResult } from "./startup.ts";
 import { fmt, fmtRatio, fmtSpread, renderTable, type TableRow } from "./table.ts";
 import { median } from "./stats.ts";
 import type { Target } from "./targets.ts";
+import type { VariantResult } from "./isolation.ts";
+import { isolationRows } from "./isolation_report.ts";
 
 /** Everything one bench run measured; what bench/results.json holds. */
 export interface BenchResults {
@@ -37,6 +39,8 @@ export interface BenchResults {
   cli?: CliPoint[];
   /** Beside Kamailio, if asked for (`--kamailio`). */
   kamailio?: SideResults;
+  /** Each kind of worker against its floor, if measured. */
+  isolation?: VariantResult[];
   /** The targets checked. */
   targets: Target[];
   /** Load average (1, 5, 15 min) when the bench ended. */
@@ -239,6 +243,7 @@ export function renderReport(results: BenchResults): string {
     const rounds = (results.settings.kamailio as { rounds?: number } | undefined)?.rounds ?? 0;
     rows.push(...sideRows(results.kamailio, results.targets, rounds));
   }
+  if (results.isolation) rows.push(...isolationRows(results.isolation, results.targets));
   const missed = results.targets.filter((target) => !target.ok);
   return [
     `evrexec bench${results.quick ? " (--quick)" : ""}, ${m.date}, source ${m.source}`,

@@ -6,7 +6,7 @@
  * missing); `--only kamailio` runs that alone.
  *
  * Usage: deno run --allow-all --unstable-net bench/run.ts [--quick] [--kamailio]
- *        [--only startup,memory,rpc,cli,kamailio] [--output FILE] [--cpu-prof DIR]
+ *        [--only startup,memory,rpc,cli,isolation,kamailio] [--output FILE] [--cpu-prof DIR]
  *
  * `--cpu-prof DIR` runs the host of the RPC section under `--cpu-prof` and
  * leaves its CPU profiles in DIR (one for the main thread, one per worker);
@@ -25,10 +25,12 @@ import { measureRpc } from "./rpc.ts";
 import { measureSideBySide } from "./side_by_side.ts";
 import { sideTargets } from "./side_report.ts";
 import { measureStartup } from "./startup.ts";
+import { measureIsolation } from "./isolation.ts";
+import { isolationTargets } from "./isolation_report.ts";
 import { countingTarget, memoryTarget, rpcTargets, startupTarget } from "./targets.ts";
 
 /** The sections, in the order they run. */
-export const SECTIONS = ["startup", "memory", "rpc", "cli", "kamailio"] as const;
+export const SECTIONS = ["startup", "memory", "rpc", "cli", "isolation", "kamailio"] as const;
 /** One section of the bench. */
 export type Section = typeof SECTIONS[number];
 
@@ -58,6 +60,15 @@ export function settingsFor(quick: boolean) {
       durationMs: quick ? 700 : 1000,
       idleMs: 3000,
       timeoutMs: 30_000,
+    },
+    isolation: {
+      workers: [1, 8, 64],
+      runs: quick ? [3, 3, 2] : [5, 5, 3],
+      memoryWorkers: quick ? 16 : 64,
+      settleMs: quick ? 300 : 1000,
+      warmupMs: quick ? 300 : 1000,
+      durationMs: quick ? 1000 : 3000,
+      timeoutMs: 60_000,
     },
   };
 }
@@ -117,6 +128,11 @@ export async function main(args: readonly string[]): Promise<number> {
   if (sections.includes("cli")) {
     step("CLI");
     results.cli = await measureCli(settings.cli);
+  }
+  if (sections.includes("isolation")) {
+    step("isolation");
+    results.isolation = await measureIsolation(settings.isolation);
+    results.targets.push(...isolationTargets(results.isolation));
   }
   if (sections.includes("kamailio")) {
     step("side by side with Kamailio");

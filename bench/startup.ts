@@ -1,7 +1,8 @@
 /**
  * Start-up: wall time from spawning a process to the line saying every
- * worker of a task has entered its function, for the host and for the
- * floor (floor_workers.ts), runs interleaved.
+ * worker of a task has entered its function, for the host (with plain Web
+ * Workers, `--worker-heap 0`) and for the floor (floor_workers.ts), runs
+ * interleaved.
  *
  * @module
  */
@@ -14,6 +15,9 @@ import {
   launchHost,
 } from "./launch.ts";
 import { ratio, type Spread, spread } from "./stats.ts";
+
+/** The host's option for plain Web Workers, the kind the floor starts. */
+export const PLAIN = ["--worker-heap", "0"];
 
 /** Start-up figures for one worker count. */
 export interface StartupResult {
@@ -53,7 +57,12 @@ async function timed(
 }
 
 async function hostRun(workers: number, timeoutMs: number) {
-  return await timed(await launchHost({ workers }), allRunning("idle", workers), timeoutMs);
+  // Web Workers, the floor's kind; capped threads and processes: isolation.ts.
+  return await timed(
+    await launchHost({ workers, args: PLAIN }),
+    allRunning("idle", workers),
+    timeoutMs,
+  );
 }
 
 async function floorRun(workers: number, timeoutMs: number) {

@@ -94,6 +94,21 @@ const MISTAKES: [string, string, RegExp][] = [
     /^evrexec-deno: \S+evrexec\.jsonc:3:43: tasks\[0\]: workers must be an integer from 0 to 1024, got "5000"$/,
   ],
   [
+    "a bad rpc-pool",
+    `{\n  "script": "${SCRIPT}",\n  "rpc-pool": "isolation=fork"\n}\n`,
+    /^evrexec-deno: \S+evrexec\.jsonc:3:15: rpc-pool "isolation=fork": isolation must be one of thread, process, got "fork"$/,
+  ],
+  [
+    "a task object's heap under the least cap",
+    `{\n  "script": "${SCRIPT}",\n  "tasks": [{ "name": "alpha", "heap": 8 }]\n}\n`,
+    /^evrexec-deno: \S+evrexec\.jsonc:3:40: tasks\[0\]: heap must be 0 \(no cap\) or an integer from 16 to 65536 \(MiB\), got "8"$/,
+  ],
+  [
+    "a worker-heap of the wrong type",
+    `{\n  "script": "${SCRIPT}",\n  "worker-heap": "256"\n}\n`,
+    /^evrexec-deno: \S+evrexec\.jsonc:3:18: "worker-heap" must be a number, got a string$/,
+  ],
+  [
     "a duplicate task name",
     `{\n  "script": "${SCRIPT}",\n  "tasks": [\n    "name=alpha",\n    { "name": "alpha", "workers": 2 }\n  ]\n}\n`,
     /^evrexec-deno: \S+evrexec\.jsonc:5:5: exec task "alpha" is given twice \(first at \S+evrexec\.jsonc:4:5\); a task's name is its identity$/,

@@ -142,6 +142,20 @@ Deno.test("config reload: a broken file answers -32003 naming file:line and keep
     assert.match(missing.message, /exec task "missing": the script exports no function/);
     assert.deepEqual(await names(), ["alpha", "beta"]);
 
+    await Deno.writeTextFile(
+      path,
+      config(['"name=alpha"', '{ "name": "beta", "allow-run": "ls" }']),
+    );
+    const sandbox = await failure(host.call("evrexec.reload"));
+    assert.equal(sandbox.code, -32003);
+    assert.equal(
+      sandbox.message,
+      'reload failed, the running version is kept: exec task "beta": allow-run=ls asks for more ' +
+        "than the host holds: a worker cannot be given a permission its host lacks (start the " +
+        "host with --allow-run=ls or more)",
+    );
+
+    await Deno.writeTextFile(path, config(['"name=alpha"', '"name=missing"']));
     host.process.kill("SIGHUP");
     await host.waitFor(/reload failed, the running version is kept: exec task "missing"/);
     assert.deepEqual(await names(), ["alpha", "beta"]);

@@ -37,10 +37,11 @@ Deno.test(
 );
 
 Deno.test(
-  "faults: a worker that allocates without end is stopped; the host survives and says why",
+  "faults: an uncapped worker that allocates without end is stopped by the RSS watchdog; the host survives",
   withHost(FAULTS, {
     exec: ["name=hog;restart=on-failure;backoff=500;max_restarts=1", "name=idle"],
-    args: ["--memory-limit", "400"],
+    // Uncapped Web Workers: the RSS watchdog is their only defence.
+    args: ["--memory-limit", "400", "--worker-heap", "0"],
   }, async (host) => {
     await host.waitFor(
       /task "hog" worker 0: worker crashed: MemoryLimitError: out of memory: the host's RSS reached \d+ MiB \(--memory-limit 400 MiB\) and this worker held \d+ MiB of heap/,
@@ -62,11 +63,11 @@ Deno.test(
 );
 
 Deno.test(
-  "faults: an allocation that never yields cannot be stopped; the host exits 1 with one clear line",
+  "faults: an uncapped allocation that never yields cannot be stopped; the host exits 1 with one clear line",
   async () => {
     const host = await startHost(FAULTS, {
       exec: ["name=syncHog"],
-      args: ["--memory-limit", "400"],
+      args: ["--memory-limit", "400", "--worker-heap", "0"],
     });
     try {
       const exit = await host.waitExit(60_000);

@@ -2,7 +2,7 @@
 // Int32 wrap (as after 2^31 calls), in a pool run in this process on a real
 // worker: every call across the wrap is answered, none "out of step".
 import assert from "node:assert/strict";
-import { WorkerHandle } from "../src/host/worker_handle.ts";
+import { startWorker } from "../src/host/worker_kinds.ts";
 import { WorkerPacer } from "../src/host/worker_pacer.ts";
 import { WorkerRegistry } from "../src/host/worker_registry.ts";
 import { WorkerTable } from "../src/host/worker_table.ts";
@@ -30,7 +30,7 @@ Deno.test({
       table,
       workers,
       pacer: new WorkerPacer({
-        factory: (init, events) => new WorkerHandle(init, events, workers),
+        factory: (init, events, options) => startWorker(init, events, workers, options!),
       }),
     });
     try {

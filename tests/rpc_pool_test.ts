@@ -65,7 +65,7 @@ Deno.test(
     await host.waitFor(/rpc worker \d: run of spin timed out after 1500 ms/);
     // Deno cannot interrupt the spinning thread: the host says so instead of losing it silently.
     await host.waitFor(
-      /rpc worker \d was stopped while stuck in synchronous code, which Deno cannot interrupt/,
+      /rpc worker \d was terminated but its thread has not ended within 3000 ms: it is stuck in synchronous code, which Deno cannot interrupt/,
     );
     const stuckRows = (await c.call("core.psx") as { state: string; description: string }[])
       .filter((row) => row.state === "stuck");

@@ -4,7 +4,7 @@
 // supervisor is run in this process with real workers; only the failure of
 // `new Worker()` is injected, through the pacer's factory.
 import assert from "node:assert/strict";
-import { WorkerHandle } from "../src/host/worker_handle.ts";
+import { startWorker } from "../src/host/worker_kinds.ts";
 import { WorkerPacer } from "../src/host/worker_pacer.ts";
 import { WorkerRegistry } from "../src/host/worker_registry.ts";
 import { WorkerTable } from "../src/host/worker_table.ts";
@@ -20,9 +20,9 @@ Deno.test({
     let creations = 0;
     const workers = new WorkerRegistry({ maxStuck: 1, tooManyStuck: () => {} });
     const pacer = new WorkerPacer({
-      factory: (init, events) => {
+      factory: (init, events, options) => {
         if (++creations > 1) throw new Error("Resource temporarily unavailable (os error 11)");
-        return new WorkerHandle(init, events, workers);
+        return startWorker(init, events, workers, options!);
       },
     });
     const table = new WorkerTable();

@@ -40,8 +40,9 @@ Deno.test({
     const b = await startHost(config("b"));
     try {
       const client = await RpcClient.connect(a.config.socket);
-      // Busy for 1.5 s: it times out after 300 ms and does not answer the ping.
-      await client.call("evrexec.run", ["busy", "1500"]).catch(() => {});
+      // Busy for 6 s: it times out after 300 ms, and its thread has not ended
+      // 3 s after its termination: stuck; once it ends, it is taken off the list.
+      await client.call("evrexec.run", ["busy", "6000"]).catch(() => {});
       await client.close();
       const deadline = Date.now() + 5000;
       while ((await stuckRows(a.config.socket)).length === 0 && Date.now() < deadline) {
@@ -49,7 +50,9 @@ Deno.test({
       }
       assert.equal((await stuckRows(a.config.socket)).length, 1, "host a lists its stuck worker");
       assert.deepEqual(await stuckRows(b.config.socket), [], "host b lists none");
-      await sleep(1500); // the busy thread ends, so the test process is left clean
+      const ends = Date.now() + 10_000;
+      while ((await stuckRows(a.config.socket)).length > 0 && Date.now() < ends) await sleep(100);
+      assert.deepEqual(await stuckRows(a.config.socket), [], "its thread ended: no longer stuck");
     } finally {
       await a.shutdown();
       await b.shutdown();

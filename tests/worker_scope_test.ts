@@ -20,3 +20,23 @@ Deno.test(
     );
   }),
 );
+
+for (
+  const [mode, pool] of [["a thread sandbox", "workers=2;allow-read=/tmp"], [
+    "process mode",
+    "workers=2;isolation=process",
+  ]]
+) {
+  Deno.test(
+    `worker scope (${mode}): the script's handlers see no host message and forge no answer`,
+    withHost(fixture("hostile_scope.ts"), {
+      args: ["--rpc-timeout", "5000", "--rpc-pool", pool],
+      permissions: ["--allow-run"],
+    }, async (host) => {
+      const c = await host.client();
+      assert.equal(await c.call("evrexec.run", ["forge"]), "genuine");
+      assert.equal(await c.call("evrexec.run", ["size", "x".repeat(100_000)]), 100_000);
+      assert.equal(await c.call("evrexec.run", ["seen"]), 0);
+    }),
+  );
+}

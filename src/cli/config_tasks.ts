@@ -17,6 +17,7 @@ const NUMBER_KEYS: ReadonlySet<string> = new Set([
   "backoff_max",
   "max_restarts",
   "restart_window",
+  "heap",
 ]);
 
 /** Throws the error of `problem`, located at `node`. */

@@ -8,7 +8,7 @@
 
 import { resolve } from "node:path";
 import type { HostConfig } from "../host/config.ts";
-import { option, type RawValue } from "./option_spec.ts";
+import { option, type RawValues } from "./option_spec.ts";
 import { LOG_FORMATS, LOG_LEVELS } from "../host/log.ts";
 import { defaultMemoryLimitMiB } from "../host/memory_watchdog.ts";
 import { defaultMaxStuck } from "../host/worker_registry.ts";
@@ -16,21 +16,28 @@ import { DEFAULT_SOCKET_MODE, defaultSocketPath } from "../rpc/socket_file.ts";
 import { ConfigError } from "../shared/errors.ts";
 import { dgramOption, metricsOption } from "./listen_options.ts";
 import { logFileOption, readSize } from "./log_options.ts";
-import { choiceOption, intOption, modeOption } from "./option_values.ts";
+import { choiceOption, integer, intOption, modeOption, text } from "./option_values.ts";
+import { MAX_POOL_WORKERS, parsePoolSpec, poolSize, type PoolSpec } from "../pool/pool_spec.ts";
+import { DEFAULT_WORKER_HEAP_MIB, readHeap } from "../tasks/sandbox.ts";
 
 export type { HostOption, OptionKind, RawValue, RawValues } from "./option_spec.ts";
-
-function text(value: RawValue): string | undefined {
-  return typeof value === "string" ? value : undefined;
-}
-
-function integer(fallback: () => number, min: number, max: number) {
-  return (value: RawValue, label: string) => intOption(label, text(value), fallback(), min, max);
-}
 
 /** A path given in the config file is relative to the file's directory. */
 function nearFile(value: string, dir: string): string {
   return value === "" ? value : resolve(dir, value);
+}
+
+/**
+ * What `--rpc-pool` says, for `--rpc-workers`' reader: null when not given or
+ * not valid (its own reader reports that, at its place in a config file).
+ */
+function poolSpec(all: RawValues): PoolSpec | null {
+  const spec = text(all["rpc-pool"]);
+  try {
+    return spec === undefined ? null : parsePoolSpec(spec);
+  } catch {
+    return null;
+  }
 }
 
 /** The host's options, in the order `--help` lists them. */
@@ -51,6 +58,7 @@ export const HOST_OPTIONS = [
     help: [
       "an exec task, name=<fn>;wait=<us>;workers=<N>; once per task",
       "(timers: every=10s or cron=<expr>;tz=<zone>; overlap=skip|queue)",
+      "(sandbox: isolation=thread|process;heap=MIB;allow-read=…;allow-net=…)",
     ],
     json: "none", // the file's "tasks"
   }),
@@ -86,7 +94,30 @@ export const HOST_OPTIONS = [
     help: ["warm workers for evrexec.run (default 2)"],
     json: "number",
     field: "rpcWorkers",
-    read: integer(() => 2, 1, 256),
+    read: (value, label, all) =>
+      poolSize(
+        value === undefined ? undefined : intOption(label, text(value), 0, 1, MAX_POOL_WORKERS),
+        poolSpec(all),
+      ),
+  }),
+  option({
+    name: "rpc-pool",
+    kind: "value",
+    arg: "SPEC",
+    help: ["the RPC pool as a spec: workers=N;isolation=…;heap=…;allow-*=…"],
+    field: "rpcSandbox",
+    read: (value, label) =>
+      text(value) === undefined ? undefined : parsePoolSpec(text(value)!, label).sandbox,
+  }),
+  option({
+    name: "worker-heap",
+    kind: "value",
+    arg: "MIB",
+    help: ["heap cap of each worker without heap= (default 256; 0: none, Web Workers)"],
+    json: "number",
+    field: "workerHeapMiB",
+    read: (value, label) =>
+      value === undefined ? DEFAULT_WORKER_HEAP_MIB : readHeap(label, String(value).trim()),
   }),
   option({
     name: "rpc-queue",

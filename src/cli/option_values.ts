@@ -8,6 +8,7 @@
 
 import { ConfigError } from "../shared/errors.ts";
 import { readChoice, readInteger } from "../shared/values.ts";
+import type { RawValue } from "./option_spec.ts";
 
 /** Reads an integer option within `[min, max]`; `fallback` when not given. */
 export function intOption(
@@ -64,4 +65,14 @@ export function parsingArgs<T>(parse: () => T): T {
     }
     throw new ConfigError(`${message.split("\n")[0]} (see --help)`);
   }
+}
+
+/** A raw value's text; undefined for a switch, a list or nothing. */
+export function text(value: RawValue): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
+/** A reader of an integer option from `min` to `max`, `fallback()` when not given. */
+export function integer(fallback: () => number, min: number, max: number) {
+  return (value: RawValue, label: string) => intOption(label, text(value), fallback(), min, max);
 }

@@ -25,8 +25,8 @@ function optionLines(option: HostOption): string[] {
 export const USAGE = `Usage: deno run <permissions> mod.ts [options] SCRIPT
        deno run <permissions> mod.ts --config FILE [options] [SCRIPT]
 
-Runs exec tasks of a KEMI script in dedicated Web Workers and serves RPC on
-a Unix socket, as Kamailio's evrexec module does.
+Runs exec tasks of a KEMI script in dedicated workers (heap-capped threads, or
+processes) and serves RPC on a Unix socket, as Kamailio's evrexec module does.
 
 Options:
 ${(HOST_OPTIONS as readonly HostOption[]).flatMap(optionLines).join("\n")}

@@ -10,6 +10,7 @@ import type { HostLogLevel, LogFormat } from "./log.ts";
 import type { LogFileOptions } from "./log_file.ts";
 import type { DgramAddress } from "../rpc/dgram_address.ts";
 import type { HostPort } from "../shared/host_port.ts";
+import type { SandboxSpec } from "../tasks/sandbox.ts";
 
 /** Everything the host needs to run, validated. */
 export interface HostConfig {
@@ -52,6 +53,10 @@ export interface HostConfig {
   readonly metrics?: HostPort;
   /** Count statistics (default true; `--stats off`: the hooks are left out). */
   readonly stats?: boolean;
+  /** Heap cap of every worker without `heap=`, in MiB; 0: none (`--worker-heap`, default 256). */
+  readonly workerHeapMiB?: number;
+  /** The RPC pool's isolation, heap cap and permissions (`--rpc-pool`). */
+  readonly rpcSandbox?: SandboxSpec;
   /** How log records are written (default `text`); read by `setupLogging`, not the host. */
   readonly logFormat?: LogFormat;
   /** Where the log goes instead of stderr, and its rotation; read by `setupLogging`. */
@@ -68,6 +73,7 @@ export interface HostConfig {
 export const RELOADED_FIELDS: readonly (keyof HostConfig)[] = [
   "tasks",
   "rpcWorkers",
+  "rpcSandbox",
   "rpcQueue",
   "rpcTimeoutMs",
   "shutdownTimeoutMs",

@@ -26,7 +26,7 @@ import type { TaskSupervisor } from "../tasks/supervisor.ts";
 import type { ConfigSource, HostConfig } from "./config.ts";
 import { checkUniqueNames, diffTasks, TaskSet } from "./task_set.ts";
 import type { SpawnContext } from "./spawn_context.ts";
-import { logTooManyStuck, newSpawnContext } from "./spawn_setup.ts";
+import { logTooManyStuck, newSpawnContext, prepareSandboxes } from "./spawn_setup.ts";
 import type { StuckWorker, WorkerRegistry } from "./worker_registry.ts";
 import type { WorkerTable } from "./worker_table.ts";
 import { requireDenoRun } from "../dev/deno_command.ts";
@@ -130,9 +130,11 @@ export class Host implements HostView {
     host.#checker = checker;
     host.#source = source ?? null;
     try {
+      const { heapProven } = await prepareSandboxes(config, context);
       const functions = await host.#pool.load().catch((error: ErrorInfo) => {
         throw new ConfigError(`cannot load script ${config.scriptUrl}: ${errorLine(error)}`);
       });
+      await heapProven;
       const missing = missingFunction(config.tasks, functions);
       if (missing !== null) throw new ConfigError(missing);
       const methods = hostMethods(host);

@@ -70,7 +70,7 @@ export class MemoryWatchdog {
     if (performance.now() - this.#lastKill < SETTLE_MS && rss < this.#limitBytes * 1.25) return;
     this.#checking = true;
     try {
-      const workers = [...this.#workers.live];
+      const workers = [...this.#workers.live].filter((worker) => worker.inProcess);
       const heaps = await Promise.all(workers.map((worker) => worker.heapUsed(ANSWER_MS)));
       const answered = workers
         .map((worker, i) => ({ worker, heap: heaps[i] }))

@@ -12,11 +12,14 @@
 import type { TypeChecker } from "../dev/type_check.ts";
 import { RpcPool } from "../pool/pool.ts";
 import { RpcCode, RpcError } from "../rpc/errors.ts";
-import { errorLine } from "../shared/error_text.ts";
+import { errorLine, messageOf } from "../shared/error_text.ts";
 import type { ErrorInfo } from "../shared/messages.ts";
 import type { HostConfig } from "./config.ts";
 import { missingFunction } from "./script_exports.ts";
 import type { SpawnContext } from "./spawn_context.ts";
+import { refreshChildren } from "./spawn_setup.ts";
+import { checkNextSandboxes } from "./sandbox_check.ts";
+import { ConfigError } from "../shared/errors.ts";
 
 /** A version ready to take over: its pool (first worker loaded) and its functions. */
 export interface NextVersion {
@@ -30,6 +33,7 @@ export function newPool(config: HostConfig, context: SpawnContext): RpcPool {
     size: config.rpcWorkers,
     queueLimit: config.rpcQueue,
     timeoutMs: config.rpcTimeoutMs,
+    sandbox: config.rpcSandbox,
   }, context);
 }
 
@@ -51,6 +55,12 @@ export async function loadNextVersion(
 ): Promise<NextVersion> {
   const typeErrors = await checker?.failure();
   if (typeErrors) throw reloadFailed(typeErrors);
+  await checkNextSandboxes(config).catch((error) => {
+    throw error instanceof ConfigError ? reloadFailed(error.message) : error;
+  });
+  await refreshChildren(config, context).catch((error) => {
+    throw reloadFailed(messageOf(error));
+  });
   const pool = newPool(config, context);
   let functions: readonly string[];
   try {

@@ -11,6 +11,7 @@ import type { WorkerLogLevel } from "../shared/messages.ts";
 import type { WorkerRegistry } from "./worker_registry.ts";
 import type { WorkerPacer } from "./worker_pacer.ts";
 import type { WorkerTable } from "./worker_table.ts";
+import type { ChildSetup } from "./child_setup.ts";
 
 /** Shared by every owner of workers. */
 export interface SpawnContext {
@@ -24,4 +25,8 @@ export interface SpawnContext {
   readonly workers: WorkerRegistry;
   /** Creates workers one at a time, shared by every owner. */
   readonly pacer: WorkerPacer;
+  /** Heap cap of a worker without `heap=`, in MiB (`--worker-heap`; default 256). */
+  readonly workerHeapMiB?: number;
+  /** What process workers need from the host (`isolation=process`). */
+  readonly children?: ChildSetup;
 }

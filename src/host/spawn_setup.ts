@@ -10,9 +10,13 @@ import type { HostStats } from "../observe/stats.ts";
 import type { HostConfig } from "./config.ts";
 import { log } from "./log.ts";
 import type { SpawnContext } from "./spawn_context.ts";
-import { WorkerHandle } from "./worker_handle.ts";
+import { ChildSetup } from "./child_setup.ts";
+import { startWorker } from "./worker_kinds.ts";
+import { DEFAULT_WORKER_HEAP_MIB, NO_SANDBOX } from "../tasks/sandbox.ts";
 import { WorkerPacer } from "./worker_pacer.ts";
 import { defaultMaxStuck, type StuckWorker, WorkerRegistry } from "./worker_registry.ts";
+import { checkSandboxes, sandboxesOf } from "./sandbox_check.ts";
+import { proveSandboxes } from "./sandbox_probe.ts";
 import { WorkerTable } from "./worker_table.ts";
 
 /**
@@ -28,13 +32,56 @@ export function newSpawnContext(
     maxStuck: config.maxStuck ?? defaultMaxStuck(),
     tooManyStuck,
   });
+  const children = new ChildSetup();
+  const workerHeapMiB = config.workerHeapMiB ?? DEFAULT_WORKER_HEAP_MIB;
   return {
     scriptUrl: config.scriptUrl,
     logLevel: config.logLevel,
     table: new WorkerTable(stats.counting ? stats.workerState : undefined),
     workers,
-    pacer: new WorkerPacer({ factory: (init, events) => new WorkerHandle(init, events, workers) }),
+    pacer: new WorkerPacer({
+      factory: (init, events, options) =>
+        startWorker(
+          init,
+          events,
+          workers,
+          options ?? { sandbox: { ...NO_SANDBOX, heapMiB: workerHeapMiB } },
+          children,
+        ),
+    }),
+    workerHeapMiB,
+    children,
   };
+}
+
+/**
+ * Checks and proves the host's sandboxes (see `sandbox_probe.ts`) and reads
+ * what process workers need, before any worker starts. Throws a
+ * {@link ConfigError} naming what does not hold. The proof of heap caps may
+ * still run after: await `heapProven` before tasks start.
+ */
+export async function prepareSandboxes(
+  config: HostConfig,
+  context: SpawnContext,
+): Promise<{ readonly heapProven: Promise<void> }> {
+  const sandboxes = sandboxesOf(config);
+  checkSandboxes(sandboxes);
+  const [proof] = await Promise.all([proveSandboxes(sandboxes), refreshChildren(config, context)]);
+  context.workers.threadEndsObservable = proof.threadEndsObservable;
+  if (!proof.threadEndsObservable) {
+    log().warn(
+      "a terminated thread's end cannot be seen in this Deno: workers stuck in synchronous " +
+        "code are terminated but not counted against --max-stuck",
+    );
+  }
+  return { heapProven: proof.heapProven };
+}
+
+/** Reads again what process workers need (the script's modules), if the host has any. */
+export async function refreshChildren(config: HostConfig, context: SpawnContext): Promise<void> {
+  if (sandboxesOf(config).some(({ sandbox }) => sandbox.isolation === "process")) {
+    await context.children?.prepare(config.scriptUrl);
+  }
 }
 
 /** Logs why the host exits: more workers stuck than `--max-stuck` (`max`). */

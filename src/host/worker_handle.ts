@@ -1,19 +1,18 @@
 /**
- * The host's side of one Web Worker: starts it on `worker/main.ts`, sends it
- * the init message with a private MessagePort, and turns what comes through
- * that port, and crashes, into callbacks. Every live handle is listed in its
- * host's {@link WorkerRegistry}.
+ * The host's side of one worker, whatever its kind: what its owner hears,
+ * the heap ping, and how it is stopped. The kinds (`worker_web.ts`,
+ * `worker_node.ts`, `worker_process.ts`) supply the transport and the ending;
+ * `worker_kinds.ts` picks one for a sandbox. Every live handle is listed in
+ * its host's {@link WorkerRegistry}.
  *
  * @module
  */
 
-import { log } from "./log.ts";
 import type { ErrorInfo, HostToWorker, InitMessage, WorkerToHost } from "../shared/messages.ts";
+import type { Sandbox } from "../tasks/sandbox.ts";
 import type { WorkerRegistry } from "./worker_registry.ts";
+import type { WorkerSlot } from "./worker_table.ts";
 
-const WORKER_URL = new URL("../worker/main.ts", import.meta.url);
-/** How long a worker gets to answer a ping before it counts as stuck in synchronous code. */
-const PING_MS = 200;
 /**
  * A wait for a worker's answer goes in steps of this many ms: a step that
  * the host's own thread delayed (starting a worker blocks it) counts as one
@@ -29,58 +28,65 @@ export interface WorkerEvents {
   crash(error: ErrorInfo): void;
 }
 
-/** One running Web Worker. */
-export class WorkerHandle {
+/** What a worker kind needs besides the init message and the events. */
+export interface WorkerOptions {
+  /** How the worker is isolated. */
+  readonly sandbox: Sandbox;
+  /** The slot the worker fills: a process worker shows its PID there while it lives. */
+  readonly slot?: WorkerSlot;
+}
+
+/** One running worker. */
+export abstract class WorkerHandle {
   /** Task (or `rpc`) and index, for messages about this worker. */
   readonly label: string;
-  #worker: Worker;
-  /**
-   * The host's end of the worker's private channel. The worker's global
-   * scope is the script's too: what the script posts there is ignored.
-   */
-  #port: MessagePort;
+  /** How the worker is isolated. */
+  readonly sandbox: Sandbox;
   #events: WorkerEvents;
-  #registry: WorkerRegistry;
+  /** The host's registry of workers, where a stuck one is listed. */
+  protected readonly registry: WorkerRegistry;
   #alive = true;
   #statsWaiters: ((heapUsed: number) => void)[] = [];
+  #lastHeard = performance.now();
 
-  /**
-   * Starts a worker, lists it in `registry` and sends it `init`. Blocks for
-   * the worker's start-up.
-   */
-  constructor(init: InitMessage, events: WorkerEvents, registry: WorkerRegistry) {
+  /** Sets up what every kind shares; the kind starts the worker, then calls `listed`. */
+  protected constructor(
+    init: InitMessage,
+    events: WorkerEvents,
+    registry: WorkerRegistry,
+    sandbox: Sandbox,
+  ) {
     this.label = `${
       init.role === "rpc" ? "rpc worker" : `task ${JSON.stringify(init.task)} worker`
     } ${init.index}`;
     this.#events = events;
-    this.#registry = registry;
-    this.#worker = new Worker(WORKER_URL, { type: "module", name: `${init.task}#${init.index}` });
-    const { port1, port2 } = new MessageChannel();
-    this.#port = port1;
-    this.#port.onmessage = (event: MessageEvent<WorkerToHost>) => {
-      if (!this.#alive) return;
-      const message = event.data;
-      if (message.type === "stats") {
-        for (const wake of this.#statsWaiters.splice(0)) wake(message.heapUsed);
-        return;
-      }
-      events.message(message);
-    };
-    this.#worker.onerror = (event: ErrorEvent) => {
-      event.preventDefault();
-      const where = event.filename ? ` (${event.filename}:${event.lineno}:${event.colno})` : "";
-      this.kill({ name: "Error", message: `${event.message}${where}` });
-    };
-    this.#port.onmessageerror = () => {
-      this.kill({ name: "Error", message: "a message from the worker could not be read" });
-    };
-    this.#worker.postMessage(init, [port2]);
-    registry.live.add(this);
+    this.registry = registry;
+    this.sandbox = sandbox;
+  }
+
+  /** The process the worker runs in, when it is a child process. */
+  get pid(): number | undefined {
+    return undefined;
+  }
+
+  /** True when the worker is a thread of this process (its heap is in the host's RSS). */
+  get inProcess(): boolean {
+    return true;
+  }
+
+  /** True until the worker is terminated or dies. */
+  get alive(): boolean {
+    return this.#alive;
+  }
+
+  /** When the worker last sent anything (performance.now()). */
+  protected get lastHeard(): number {
+    return this.#lastHeard;
   }
 
   /** Sends a message to the worker, if it is still alive. */
   post(message: HostToWorker): void {
-    if (this.#alive) this.#port.postMessage(message);
+    if (this.#alive) this.send(message);
   }
 
   /**
@@ -107,37 +113,14 @@ export class WorkerHandle {
   }
 
   /**
-   * Terminates the worker; if it does not answer a ping first (it is stuck
-   * in synchronous code, which Deno cannot interrupt), a warning says so and
-   * it is listed in the registry's stuck workers (which may end the host).
-   * Resolves true when it was stuck.
+   * Terminates the worker and resolves once that is settled: true when its
+   * thread did not end (stuck in synchronous code, which Deno cannot
+   * interrupt; it is then listed as stuck), false when it ended.
    */
-  async stop(): Promise<boolean> {
-    if (!this.#alive) return false;
-    const answered = await this.heapUsed(PING_MS) !== null;
-    if (!this.#alive) return false; // terminated or crashed meanwhile: not stuck
-    if (answered) {
-      this.terminate();
-      return false;
-    }
-    this.abandon();
-    return true;
-  }
-
-  /**
-   * Terminates a worker known to be stuck in synchronous code (it answered
-   * nothing in time): warns, and lists it in the registry's stuck workers
-   * (which may end the host).
-   */
-  abandon(): void {
-    if (!this.#alive) return;
+  stop(): Promise<boolean> {
+    if (!this.#alive) return Promise.resolve(false);
     this.terminate();
-    log().warn(
-      "{worker} was stopped while stuck in synchronous code, which Deno cannot interrupt: " +
-        "its thread may keep a CPU core busy until the host restarts (core.psx lists it)",
-      { worker: this.label },
-    );
-    this.#registry.noteStuck(this.label);
+    return this.ended;
   }
 
   /** Terminates the worker and reports `error` to its owner as a crash. */
@@ -151,8 +134,32 @@ export class WorkerHandle {
   terminate(): void {
     if (!this.#alive) return;
     this.#alive = false;
-    this.#registry.live.delete(this);
-    this.#port.close();
-    this.#worker.terminate();
+    this.registry.live.delete(this);
+    this.end();
+  }
+
+  /** Resolves after `terminate`: true when the worker's thread did not end (stuck). */
+  abstract get ended(): Promise<boolean>;
+
+  /** Sends a message by the kind's private channel. */
+  protected abstract send(message: HostToWorker): void;
+
+  /** Ends the worker the kind's way (called once, by `terminate`). */
+  protected abstract end(): void;
+
+  /** Lists the started worker as live. */
+  protected listed(): void {
+    this.registry.live.add(this);
+  }
+
+  /** A message from the worker, through the kind's private channel. */
+  protected heard(message: WorkerToHost): void {
+    if (!this.#alive) return;
+    this.#lastHeard = performance.now();
+    if (message.type === "stats") {
+      for (const wake of this.#statsWaiters.splice(0)) wake(message.heapUsed);
+      return;
+    }
+    this.#events.message(message);
   }
 }

@@ -10,10 +10,17 @@
 import { errorInfo, messageOf } from "../shared/error_text.ts";
 import type { ErrorInfo, InitMessage } from "../shared/messages.ts";
 import { log } from "./log.ts";
-import type { WorkerEvents, WorkerHandle } from "./worker_handle.ts";
+import type { WorkerEvents, WorkerHandle, WorkerOptions } from "./worker_handle.ts";
 
-/** Makes one worker; throws when it cannot (a thread limit, a missing module). */
-export type WorkerFactory = (init: InitMessage, events: WorkerEvents) => WorkerHandle;
+/**
+ * Makes one worker (of the kind `options.sandbox` asks for); throws when it
+ * cannot (a thread limit, a missing module).
+ */
+export type WorkerFactory = (
+  init: InitMessage,
+  events: WorkerEvents,
+  options?: WorkerOptions,
+) => WorkerHandle;
 
 /** A requested worker: made, or the error that stopped `new Worker()`. */
 export type Creation =
@@ -68,14 +75,19 @@ export class WorkerPacer {
   }
 
   /**
-   * Queues the creation of a worker; at its turn, `done` gets the worker or
-   * the error `new Worker()` threw.
+   * Queues the creation of a worker (its sandbox and slot in `options`); at
+   * its turn, `done` gets the worker or the error `new Worker()` threw.
    */
-  create(init: InitMessage, events: WorkerEvents, done: (creation: Creation) => void): Withdraw {
+  create(
+    init: InitMessage,
+    events: WorkerEvents,
+    done: (creation: Creation) => void,
+    options?: WorkerOptions,
+  ): Withdraw {
     return this.schedule(() => {
       let creation: Creation;
       try {
-        creation = { handle: this.#factory(init, events) };
+        creation = { handle: this.#factory(init, events, options) };
       } catch (error) {
         const { name, message } = errorInfo(error);
         creation = { error: { name, message: `cannot start a worker: ${message}` } };

@@ -38,6 +38,11 @@ export class WorkerRegistry {
   readonly stuck: StuckWorker[] = [];
   /** Stuck workers tolerated. */
   readonly maxStuck: number;
+  /**
+   * Whether a thread's end can be seen (its private port closes); the
+   * start-up probe sets it false if not, and no worker is then judged stuck.
+   */
+  threadEndsObservable = true;
   #tooManyStuck: RegistryOptions["tooManyStuck"];
   #now: () => number;
 
@@ -48,10 +53,21 @@ export class WorkerRegistry {
     this.#now = options.now ?? Date.now;
   }
 
-  /** Lists a worker that was stopped while stuck; past `maxStuck`, calls `tooManyStuck`. */
-  noteStuck(label: string): void {
-    this.stuck.push({ label, since: this.#now() });
+  /**
+   * Lists a worker that was stopped while stuck; past `maxStuck`, calls
+   * `tooManyStuck`. Returns the entry, for `cleared`.
+   */
+  noteStuck(label: string): StuckWorker {
+    const entry = { label, since: this.#now() };
+    this.stuck.push(entry);
     if (this.stuck.length > this.maxStuck) this.#tooManyStuck(this.stuck);
+    return entry;
+  }
+
+  /** Takes `entry` off the stuck list: its thread has ended after all. */
+  cleared(entry: StuckWorker): void {
+    const at = this.stuck.indexOf(entry);
+    if (at >= 0) this.stuck.splice(at, 1);
   }
 }
 

@@ -9,7 +9,9 @@
 
 import type { SpawnContext } from "../host/spawn_context.ts";
 import { logFromWorker } from "../host/log.ts";
-import { WorkerHandle } from "../host/worker_handle.ts";
+import type { WorkerHandle } from "../host/worker_handle.ts";
+import { startWorker } from "../host/worker_kinds.ts";
+import type { Sandbox } from "../tasks/sandbox.ts";
 import type { WorkerSlot } from "../host/worker_table.ts";
 import type { SharedAnswer } from "../shared/channel_layout.ts";
 import type { ErrorInfo, WorkerToHost } from "../shared/messages.ts";
@@ -44,16 +46,24 @@ export class PoolMember {
   #context: SpawnContext;
   #events: MemberEvents;
   #counterStart: number;
+  #sandbox: Sandbox;
 
   /**
-   * Registers the member's slot; `spawn` starts its worker. Its channels'
-   * counts start at `counterStart`.
+   * Registers the member's slot; `spawn` starts its worker, in `sandbox`. Its
+   * channels' counts start at `counterStart`.
    */
-  constructor(index: number, context: SpawnContext, events: MemberEvents, counterStart = 0) {
+  constructor(
+    index: number,
+    context: SpawnContext,
+    events: MemberEvents,
+    counterStart: number,
+    sandbox: Sandbox,
+  ) {
     this.slot = context.table.add("rpc", POOL_TASK, index);
     this.#context = context;
     this.#events = events;
     this.#counterStart = counterStart;
+    this.#sandbox = sandbox;
   }
 
   /** True when the member can take a call now. */
@@ -62,34 +72,43 @@ export class PoolMember {
   }
 
   /**
-   * Starts a new worker for the member. Blocks for the worker's start-up.
+   * Starts a new worker for the member. Blocks for a thread's start-up.
    * Only the member's current worker is heard: a replaced one that is still
-   * being stopped may log, but its crash or answers change nothing.
+   * being stopped may log, but its crash or answers change nothing. A
+   * process worker has no shared channel: its calls go by message.
    */
   spawn(): void {
-    const { table, scriptUrl, logLevel, workers } = this.#context;
+    const { table, scriptUrl, logLevel, workers, children } = this.#context;
     table.set(this.slot, "starting");
     this.release();
-    const channel = new HostChannel({ counterStart: this.#counterStart });
+    const channel = this.#sandbox.isolation === "thread"
+      ? new HostChannel({ counterStart: this.#counterStart })
+      : null;
     this.#channel = channel;
-    const handle: WorkerHandle = new WorkerHandle({
-      type: "init",
-      role: "rpc",
-      scriptUrl,
-      task: POOL_TASK,
-      index: this.slot.index,
-      logLevel,
-      shared: channel.buffer,
-    }, {
-      message: (message) => {
-        if (this.handle === handle || message.type === "log") this.#onMessage(message);
+    const handle: WorkerHandle = startWorker(
+      {
+        type: "init",
+        role: "rpc",
+        scriptUrl,
+        task: POOL_TASK,
+        index: this.slot.index,
+        logLevel,
+        shared: channel?.buffer,
       },
-      crash: (error) => {
-        if (this.handle === handle) {
-          this.#events.lost(this, `worker crashed: ${error.message}`, error);
-        }
+      {
+        message: (message) => {
+          if (this.handle === handle || message.type === "log") this.#onMessage(message);
+        },
+        crash: (error) => {
+          if (this.handle === handle) {
+            this.#events.lost(this, `worker crashed: ${error.message}`, error);
+          }
+        },
       },
-    }, workers);
+      workers,
+      { sandbox: this.#sandbox, slot: this.slot },
+      children,
+    );
     this.handle = handle;
   }
 

@@ -19,24 +19,16 @@ import { type Job, JobQueue } from "./job.ts";
 import { type MemberEvents, POOL_TASK, PoolMember } from "./member.ts";
 import { RespawnBackoff } from "./respawn.ts";
 import { StuckFunctions } from "./stuck_functions.ts";
+import { sandboxOf } from "../host/worker_kinds.ts";
+import type { Sandbox } from "../tasks/sandbox.ts";
+import type { PoolOptions } from "./pool_spec.ts";
 
-/** Settings of the pool. */
-export interface PoolOptions {
-  /** How many warm workers. */
-  readonly size: number;
-  /** How many calls may wait for a worker before calls are refused. */
-  readonly queueLimit: number;
-  /** How long a run may take, in milliseconds. */
-  readonly timeoutMs: number;
-  /**
-   * The first request id, and where every channel's counts start (default
-   * 1), an Int32; ids and counts wrap, and tests start them just below that.
-   */
-  readonly counterStart?: number;
-}
+export type { PoolOptions } from "./pool_spec.ts";
 
 /** The pool of warm workers that runs `evrexec.run` calls. */
 export class RpcPool {
+  /** How the pool's workers are isolated. */
+  readonly sandbox: Sandbox;
   #options: PoolOptions;
   #context: SpawnContext;
   #members: PoolMember[];
@@ -58,6 +50,7 @@ export class RpcPool {
   constructor(options: PoolOptions, context: SpawnContext) {
     this.#options = options;
     this.#context = context;
+    this.sandbox = sandboxOf(context, options.sandbox);
     const counterStart = (options.counterStart ?? 1) | 0;
     this.#nextId = counterStart;
     const every = Math.min(1000, Math.max(10, options.timeoutMs / 10));
@@ -71,7 +64,7 @@ export class RpcPool {
     };
     this.#members = Array.from(
       { length: options.size },
-      (_, index) => new PoolMember(index, context, events, counterStart),
+      (_, index) => new PoolMember(index, context, events, counterStart, this.sandbox),
     );
   }
 

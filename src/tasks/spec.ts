@@ -10,6 +10,8 @@ import { ConfigError } from "../shared/errors.ts";
 import { readChoice, readInteger } from "../shared/values.ts";
 import { parseUdpAddress, type UdpAddress } from "./udp_address.ts";
 import { type Overlap, readSchedule, type Schedule } from "./schedule.ts";
+import { readSandbox, SANDBOX_KEYS, type SandboxSpec } from "./sandbox.ts";
+import { specItems } from "./spec_items.ts";
 
 /** The most workers one task may ask for. */
 export const MAX_WORKERS = 1024;
@@ -49,6 +51,8 @@ export interface ExecTask {
   readonly overlap: Overlap;
   /** The spec text as the user gave it. */
   readonly spec: string;
+  /** Isolation, heap cap and permissions (`isolation`, `heap`, `allow-*`); unset: none. */
+  readonly sandbox?: SandboxSpec;
 }
 
 /** The keys an exec spec may hold, in the order the docs list them. */
@@ -66,6 +70,7 @@ export const SPEC_KEYS = [
   "cron",
   "tz",
   "overlap",
+  ...SANDBOX_KEYS,
 ] as const;
 type SpecKey = typeof SPEC_KEYS[number];
 
@@ -76,34 +81,6 @@ export class ExecSpecError extends ConfigError {
     super(`exec spec ${JSON.stringify(spec)}: ${problem}`);
     this.name = "ExecSpecError";
   }
-}
-
-function unquote(value: string): string {
-  return value.length >= 2 && value.startsWith('"') && value.endsWith('"')
-    ? value.slice(1, -1)
-    : value;
-}
-
-/** Splits a spec into its `key=value` items, keys lower-cased. */
-function items(spec: string): Map<SpecKey, string> {
-  const parts = spec.split(";");
-  if (parts.length > 1 && parts[parts.length - 1].trim() === "") parts.pop();
-  const found = new Map<SpecKey, string>();
-  for (const part of parts) {
-    const item = part.trim();
-    if (item === "") throw new ConfigError("empty item between ';'");
-    const eq = item.indexOf("=");
-    if (eq < 0) throw new ConfigError(`item ${JSON.stringify(item)} is not key=value`);
-    const key = item.slice(0, eq).trim().replace(/[A-Z]/g, (c) => c.toLowerCase()); // ASCII only, as Kamailio
-    if (!(SPEC_KEYS as readonly string[]).includes(key)) {
-      throw new ConfigError(
-        `unknown key ${JSON.stringify(key)} (expected ${SPEC_KEYS.join(", ")})`,
-      );
-    }
-    if (found.has(key as SpecKey)) throw new ConfigError(`key "${key}" given twice`);
-    found.set(key as SpecKey, unquote(item.slice(eq + 1).trim()));
-  }
-  return found;
 }
 
 /** Reads integer key `key` within `[min, max]`, or `fallback` when it is not given. */
@@ -132,7 +109,7 @@ function integer(
 export function parseExecSpec(spec: string): ExecTask {
   if (spec.trim() === "") throw new ExecSpecError(spec, "empty spec");
   try {
-    const found = items(spec);
+    const found = specItems(spec, SPEC_KEYS);
     const name = found.get("name");
     if (name === undefined) throw new ConfigError('missing "name"');
     if (name === "") throw new ConfigError('empty "name"');
@@ -164,6 +141,7 @@ export function parseExecSpec(spec: string): ExecTask {
       sockaddr,
       ...timer,
       spec,
+      ...(SANDBOX_KEYS.some((key) => found.has(key)) ? { sandbox: readSandbox(found) } : {}),
     };
   } catch (error) {
     if (error instanceof ConfigError && !(error instanceof ExecSpecError)) {

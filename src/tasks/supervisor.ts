@@ -19,6 +19,8 @@ import { TaskSchedule } from "./task_schedule.ts";
 import type { SpawnContext } from "../host/spawn_context.ts";
 import type { WorkerHandle } from "../host/worker_handle.ts";
 import type { WorkerSlot } from "../host/worker_table.ts";
+import { sandboxOf } from "../host/worker_kinds.ts";
+import type { Sandbox } from "./sandbox.ts";
 
 /**
  * A task's state: `active` while it has workers or restarts them, `stopped`
@@ -43,6 +45,8 @@ export class TaskSupervisor {
   readonly slots: readonly WorkerSlot[];
   /** A timer task's ticks (`every=`, `cron=`); null for other tasks. */
   readonly schedule: TaskSchedule | null;
+  /** How the task's workers are isolated. */
+  readonly sandbox: Sandbox;
   #context: SpawnContext;
   #clock: SlotClock;
   #tracker: RestartTracker;
@@ -57,6 +61,7 @@ export class TaskSupervisor {
     this.#context = context;
     this.#clock = clock;
     this.#tracker = new RestartTracker(task);
+    this.sandbox = sandboxOf(context, task.sandbox);
     this.slots = Array.from(
       { length: task.workers },
       (_, index) => context.table.add("exec", task.name, index),
@@ -141,7 +146,7 @@ export class TaskSupervisor {
           if ("error" in creation) return done(creation);
           handle = creation.handle;
           done({ worker: handle });
-        });
+        }, { sandbox: this.sandbox, slot });
       },
       signal: (worker) => worker.post({ type: "stop" }),
       terminate: (worker, why) => this.#terminate(slot, worker, why),
@@ -169,14 +174,14 @@ export class TaskSupervisor {
   #terminate(slot: WorkerSlot, worker: WorkerHandle, why: DropReason): void {
     if (why === "stuck") {
       // No answer to the stop within 100 ms: busy in synchronous code, or only
-      // slow on a loaded machine; a Web Worker gives no way to tell, so it is
-      // not counted against --max-stuck.
+      // slow on a loaded machine. The handle tells which: a thread that has not
+      // ended a few seconds after its termination is counted stuck.
       worker.terminate();
       return logEnding(
         slot,
         "warning",
-        "did not answer the stop within 100 ms; terminated at once (if it is stuck in " +
-          "synchronous code, which Deno cannot interrupt, its thread may keep a CPU core busy)",
+        "did not answer the stop within 100 ms; terminated at once" +
+          (worker.inProcess ? " (a thread that has not ended 3 s later is counted stuck)" : ""),
       );
     }
     this.#context.pacer.terminate(worker);

@@ -3,7 +3,9 @@
  * inside workers: sets the `KSR` global, imports the KEMI script, then runs
  * an exec task's function (`exec.ts`) or answers RPC calls (`calls.ts`).
  * It talks to the host only through the MessagePort of the init message,
- * kept here out of the script's reach. Kept small: each worker loads it.
+ * kept here out of the script's reach; its listener for that message comes
+ * before any of the script's (a sandboxed thread imports the script right
+ * after this module). Kept small: each worker loads it.
  *
  * @module
  */
@@ -18,7 +20,11 @@ import type { ScriptFunction, WorkerContext } from "./context.ts";
 import { runTask } from "./exec.ts";
 
 interface WorkerScope {
-  onmessage: ((event: MessageEvent<HostToWorker>) => void) | null;
+  addEventListener(type: "message", listener: (event: MessageEvent<HostToWorker>) => void): void;
+  removeEventListener(
+    type: "message",
+    listener: (event: MessageEvent<HostToWorker>) => void,
+  ): void;
 }
 
 const scope = globalThis as unknown as WorkerScope;
@@ -28,6 +34,11 @@ const scope = globalThis as unknown as WorkerScope;
  * what it likes), so the host listens to this port only.
  */
 let toHost: ((message: WorkerToHost) => void) | null = null;
+/**
+ * What the script sent before the init message: a sandboxed thread imports
+ * the script with this module, before the host's port has come.
+ */
+const early: WorkerToHost[] = [];
 const LEVEL_ORDER: Record<WorkerLogLevel, number> = {
   debug: 0,
   info: 1,
@@ -40,7 +51,7 @@ const stopping = new AbortController();
 /** Whether the script has read `KSR.shutdown`: a stop then gives it its grace. */
 let shutdownWatched = false;
 const context: WorkerContext = {
-  send: (message) => toHost?.(message),
+  send: (message) => toHost === null ? early.push(message) : toHost(message),
   evr: emptyEvr(),
   stopping: stopping.signal,
   functions: new Map<string, ScriptFunction>(),
@@ -94,12 +105,19 @@ function onHostMessage(message: HostToWorker): void {
   }
 }
 
-scope.onmessage = (event) => {
+/**
+ * The init message, heard first: this listener is added before any script
+ * code runs (a sandboxed thread imports the script right after this module),
+ * and the script's own listeners never see the message or its port.
+ */
+function onInit(event: MessageEvent<HostToWorker>): void {
   const init = event.data;
-  if (toHost !== null || init.type !== "init" || event.ports.length !== 1) return;
-  scope.onmessage = null; // nothing more comes this way
+  if (toHost !== null || init?.type !== "init" || event.ports.length !== 1) return;
+  event.stopImmediatePropagation();
+  scope.removeEventListener("message", onInit); // nothing more comes this way
   const port = event.ports[0];
   toHost = port.postMessage.bind(port);
+  for (const message of early.splice(0)) toHost(message);
   port.onmessage = (message: MessageEvent<HostToWorker>) => onHostMessage(message.data);
   lowestLevel = LEVEL_ORDER[init.logLevel];
   // Before the script loads: the host sends no call before "loaded".
@@ -108,4 +126,5 @@ scope.onmessage = (event) => {
     if (ok && init.role === "exec") return runTask(init, context);
     if (ok && channel !== null) return serveChannel(context, channel);
   });
-};
+}
+scope.addEventListener("message", onInit);

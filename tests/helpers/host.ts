@@ -183,6 +183,8 @@ export interface StartOptions {
   readonly permissions?: readonly string[];
   /** False: run without `--unstable-net`, which the deno tasks pass. */
   readonly unstableNet?: boolean;
+  /** False: run without `--unstable-worker-options`, which the deno tasks pass. */
+  readonly unstableWorkerOptions?: boolean;
 }
 
 /**
@@ -200,6 +202,7 @@ export async function startHost(
     "run",
     "--quiet", // no "Download …" notices from Deno in what the tests read
     ...(options.unstableNet === false ? [] : ["--unstable-net"]), // as the deno tasks run it
+    ...(options.unstableWorkerOptions === false ? [] : ["--unstable-worker-options"]),
     ...HOST_PERMISSIONS,
     ...(options.permissions ?? []),
     MOD,

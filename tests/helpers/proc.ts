@@ -47,3 +47,17 @@ export function workerThreadCount(pid: number): number {
   }
   return count;
 }
+
+/**
+ * True while process `pid` runs: it exists and is not a zombie (an exited
+ * child whose parent is gone waits for PID 1 to reap it, which can take a
+ * second in a container).
+ */
+export function processRunning(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}

@@ -41,3 +41,13 @@ Deno.test("worker registry: two registries (two hosts in one process) share noth
   assert.equal(a.calls.length, 1);
   assert.equal(b.calls.length, 0);
 });
+
+Deno.test("worker registry: a stuck worker whose thread ends after all is taken off the list", () => {
+  const { workers } = registry(2);
+  const first = workers.noteStuck("rpc worker 0");
+  workers.noteStuck("rpc worker 1");
+  workers.cleared(first);
+  assert.deepEqual(workers.stuck.map((w) => w.label), ["rpc worker 1"]);
+  workers.cleared(first);
+  assert.equal(workers.stuck.length, 1, "clearing twice changes nothing");
+});

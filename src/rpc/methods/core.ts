@@ -6,8 +6,15 @@
 
 import type { HostView } from "../../host/view.ts";
 import type { MethodTable } from "../method_table.ts";
+import type { WorkerSlot } from "../../host/worker_table.ts";
 import { versionLine } from "../../host/version.ts";
-import { describeSlot, workerInfo } from "./task_views.ts";
+import { describeSlot, sandboxInfo, workerInfo } from "./task_views.ts";
+
+/** How the worker of `slot` is isolated, if its owner is still in service. */
+function sandboxOf(host: HostView, slot: WorkerSlot) {
+  const owner = slot.role === "rpc" ? host.pool : host.supervisor(slot.task);
+  return owner === undefined ? {} : sandboxInfo(owner.sandbox);
+}
 
 /** Adds `core.version`, `core.uptime` and `core.psx` to `table`. */
 export function addCoreMethods(table: MethodTable, host: HostView): void {
@@ -30,8 +37,8 @@ export function addCoreMethods(table: MethodTable, host: HostView): void {
   });
   table.set("core.psx", {
     params: [],
-    help:
-      "One row per worker (IDX, PID, DSC as Kamailio's, and task, index, state); stuck ones too.",
+    help: "One row per worker (IDX, PID, DSC as Kamailio's, and task, index, state, isolation); " +
+      "stuck ones too.",
     call: () => [
       ...host.table.all().map((slot) => ({
         IDX: slot.id,
@@ -40,6 +47,7 @@ export function addCoreMethods(table: MethodTable, host: HostView): void {
         idx: slot.id,
         role: slot.role,
         ...workerInfo(slot),
+        ...sandboxOf(host, slot),
         description: describeSlot(slot),
       })),
       ...host.workers.stuck.map((worker) => ({

@@ -6,6 +6,30 @@
 
 import type { TaskSupervisor } from "../../tasks/supervisor.ts";
 import type { WorkerSlot } from "../../host/worker_table.ts";
+import { permissionsText, type Sandbox } from "../../tasks/sandbox.ts";
+import { kindOf, type WorkerKind } from "../../host/worker_kinds.ts";
+
+/** How a task's or the pool's workers are isolated, as RPC answers show it. */
+export interface SandboxInfo {
+  /** `thread` or `process`. */
+  readonly isolation: string;
+  /** The kind of worker: `web-worker`, `node-worker` or `process`. */
+  readonly worker_kind: WorkerKind;
+  /** The heap cap in MiB; 0: none. */
+  readonly heap_mib: number;
+  /** `host` (the host's own), or the `allow-*` keys given. */
+  readonly permissions: string;
+}
+
+/** The RPC view of a sandbox. */
+export function sandboxInfo(sandbox: Sandbox): SandboxInfo {
+  return {
+    isolation: sandbox.isolation,
+    worker_kind: kindOf(sandbox),
+    heap_mib: sandbox.heapMiB,
+    permissions: sandbox.permissions === null ? "host" : permissionsText(sandbox.permissions),
+  };
+}
 
 /** A worker slot as `core.psx` and `evrexec.list` show it. */
 export interface WorkerInfo {
@@ -17,6 +41,8 @@ export interface WorkerInfo {
   readonly restarts: number;
   readonly uptime: string;
   readonly last_error: { message: string; at: string; ago: string } | null;
+  /** The child process's PID, for a process worker that runs. */
+  readonly pid?: number;
 }
 
 /** Kamailio-style description of a slot, e.g. `EVREXEC child=0 exec=timer`. */
@@ -41,6 +67,7 @@ export function workerInfo(slot: WorkerSlot): WorkerInfo {
       at: new Date(slot.lastError.at).toISOString(),
       ago: ago(Date.now() - slot.lastError.at),
     },
+    ...(slot.pid === undefined ? {} : { pid: slot.pid }),
   };
 }
 
@@ -67,6 +94,7 @@ export function taskInfo(supervisor: TaskSupervisor) {
     wait_us: task.waitUs,
     ...(task.sockaddr ? { sockaddr: task.sockaddr.text } : {}),
     ...supervisor.schedule?.view(),
+    ...sandboxInfo(supervisor.sandbox),
     workers: supervisor.slots.map(workerInfo),
   };
 }

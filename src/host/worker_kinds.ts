@@ -1,0 +1,65 @@
+/**
+ * The worker kinds behind one {@link WorkerHandle}, and which one a sandbox
+ * gets: a child process for `isolation=process`; else a `node:worker_threads`
+ * worker when its heap is capped; else a plain Web Worker (the cheapest, and
+ * the only thread that takes permissions of its own).
+ *
+ * @module
+ */
+
+import type { InitMessage } from "../shared/messages.ts";
+import {
+  DEFAULT_WORKER_HEAP_MIB,
+  resolveSandbox,
+  type Sandbox,
+  type SandboxSpec,
+} from "../tasks/sandbox.ts";
+import type { ChildSetup } from "./child_setup.ts";
+import type { SpawnContext } from "./spawn_context.ts";
+import type { WorkerEvents, WorkerHandle, WorkerOptions } from "./worker_handle.ts";
+import { NodeWorkerHandle } from "./worker_node.ts";
+import { ProcessWorkerHandle } from "./worker_process.ts";
+import type { WorkerRegistry } from "./worker_registry.ts";
+import { WebWorkerHandle } from "./worker_web.ts";
+
+/** The kind of worker a sandbox gets, as `evrexec.list` names it. */
+export type WorkerKind = "web-worker" | "node-worker" | "process";
+
+/** The kind of worker `sandbox` gets. */
+export function kindOf(sandbox: Sandbox): WorkerKind {
+  if (sandbox.isolation === "process") return "process";
+  return sandbox.heapMiB > 0 ? "node-worker" : "web-worker";
+}
+
+/** The sandbox a worker of `spec` is started with, under the host's `--worker-heap`. */
+export function sandboxOf(context: SpawnContext, spec: SandboxSpec | undefined): Sandbox {
+  return resolveSandbox(spec, context.workerHeapMiB ?? DEFAULT_WORKER_HEAP_MIB);
+}
+
+/**
+ * Starts a worker of the kind its sandbox asks for and sends it `init`.
+ * Blocks for a thread's start-up; throws when it cannot start one.
+ */
+export function startWorker(
+  init: InitMessage,
+  events: WorkerEvents,
+  registry: WorkerRegistry,
+  options: WorkerOptions,
+  children?: ChildSetup,
+): WorkerHandle {
+  switch (kindOf(options.sandbox)) {
+    case "process":
+      if (children === undefined) throw new Error("process workers need the host's child setup");
+      return new ProcessWorkerHandle(
+        init,
+        events,
+        registry,
+        options,
+        children.launch(options.sandbox),
+      );
+    case "node-worker":
+      return new NodeWorkerHandle(init, events, registry, options);
+    case "web-worker":
+      return new WebWorkerHandle(init, events, registry, options);
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * The warm RPC pool's settings, and `--rpc-pool SPEC`: its size and sandbox
+ * in the exec spec's form, e.g.
+ * `workers=4;isolation=process;heap=256;allow-net=api.internal:443`.
+ * `--rpc-workers N` is a shorthand for `--rpc-pool workers=N`.
+ *
+ * @module
+ */
+
+import { ConfigError } from "../shared/errors.ts";
+import { readInteger } from "../shared/values.ts";
+import { readSandbox, SANDBOX_KEYS, type SandboxSpec } from "../tasks/sandbox.ts";
+import { specItems } from "../tasks/spec_items.ts";
+
+/** The most warm workers the pool may have. */
+export const MAX_POOL_WORKERS = 256;
+/** The pool's size when neither `--rpc-pool workers=` nor `--rpc-workers` says. */
+export const DEFAULT_POOL_WORKERS = 2;
+/** The keys `--rpc-pool` takes. */
+export const POOL_KEYS = ["workers", ...SANDBOX_KEYS] as const;
+
+/** Settings of the pool. */
+export interface PoolOptions {
+  /** How many warm workers. */
+  readonly size: number;
+  /** How many calls may wait for a worker before calls are refused. */
+  readonly queueLimit: number;
+  /** How long a run may take, in milliseconds. */
+  readonly timeoutMs: number;
+  /**
+   * The first request id, and where every channel's counts start (default
+   * 1), an Int32; ids and counts wrap, and tests start them just below that.
+   */
+  readonly counterStart?: number;
+  /** Isolation, heap cap and permissions of its workers (`--rpc-pool`). */
+  readonly sandbox?: SandboxSpec;
+}
+
+/** What `--rpc-pool` says. */
+export interface PoolSpec {
+  /** Warm workers, or null when the spec does not say. */
+  readonly workers: number | null;
+  /** Isolation, heap cap and permissions of every pool worker. */
+  readonly sandbox: SandboxSpec;
+}
+
+/** Parses `--rpc-pool SPEC` (`label` names it); throws a {@link ConfigError} quoting it. */
+export function parsePoolSpec(spec: string, label = "--rpc-pool"): PoolSpec {
+  try {
+    if (spec.trim() === "") throw new ConfigError("empty spec");
+    const found = specItems(spec, POOL_KEYS);
+    const workers = found.get("workers");
+    return {
+      workers: workers === undefined ? null : readInteger("workers", workers, 1, MAX_POOL_WORKERS),
+      sandbox: readSandbox(found),
+    };
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new ConfigError(`${label} ${JSON.stringify(spec)}: ${error.message}`);
+  }
+}
+
+/**
+ * The pool's size from `--rpc-workers` (`shorthand`, a number read already
+ * or undefined) and `--rpc-pool`; both naming a size is an error.
+ */
+export function poolSize(shorthand: number | undefined, pool: PoolSpec | null): number {
+  if (shorthand !== undefined && pool?.workers != null) {
+    throw new ConfigError(
+      "--rpc-workers and --rpc-pool workers= both set the pool's size: give one of them",
+    );
+  }
+  return shorthand ?? pool?.workers ?? DEFAULT_POOL_WORKERS;
+}

@@ -1,0 +1,148 @@
+// Sandboxes per task (issue 11): heap caps end a worker alone, in a task and
+// in the RPC pool, in both modes; allow-* keys give a worker exactly what
+// they name, in a thread and in a process; a thread sandbox without
+// --unstable-worker-options stops start-up with one line.
+import assert from "node:assert/strict";
+import type { RpcError } from "../src/rpc/errors.ts";
+import { fixture, startHost, withHost } from "./helpers/host.ts";
+
+const SANDBOX = fixture("sandbox.ts");
+
+type Task = {
+  name: string;
+  state: string;
+  isolation: string;
+  worker_kind: string;
+  heap_mib: number;
+  permissions: string;
+  workers: { state: string; pid?: number; last_error: { message: string } | null }[];
+};
+
+for (const isolation of ["thread", "process"]) {
+  Deno.test(
+    `sandbox (${isolation}): heap=64: the allocating worker fails alone and is restarted; RPC answers`,
+    withHost(SANDBOX, {
+      exec: [
+        `name=hog;heap=64;isolation=${isolation};restart=on-failure;backoff=200;max_restarts=1`,
+        "name=steady",
+      ],
+      permissions: ["--allow-run"],
+    }, async (host) => {
+      const started = performance.now();
+      await host.waitFor(
+        /task "hog" worker 0: worker crashed: OutOfMemoryError: out of memory \(heap cap 64 MiB\); restarting in 200 ms/,
+        60_000,
+      );
+      console.log(
+        `${isolation}: out of memory after ${Math.round(performance.now() - started)} ms`,
+      );
+      assert.match(await host.call("evrexec.run", ["where", "alive"]) as string, /^alive\|alive\|/);
+      await host.waitFor(/task "hog": crash loop: 1 restarts/, 60_000);
+      const [hog, steady] = await host.call("evrexec.list") as Task[];
+      assert.equal(hog.state, "failed");
+      assert.equal(hog.workers[0].last_error?.message, "out of memory (heap cap 64 MiB)");
+      assert.equal(hog.heap_mib, 64);
+      assert.equal(hog.isolation, isolation);
+      assert.equal(steady.state, "active");
+      assert.ok(!host.hasExited);
+    }),
+  );
+
+  Deno.test(
+    `sandbox (${isolation}): --rpc-pool heap=64: a run out of heap is answered with the error, the worker replaced`,
+    withHost(SANDBOX, {
+      args: ["--rpc-pool", `workers=1;heap=64;isolation=${isolation}`, "--rpc-timeout", "60000"],
+      permissions: ["--allow-run"],
+    }, async (host) => {
+      const c = await host.client();
+      const error = await c.call("evrexec.run", ["hog"]).then(
+        () => assert.fail("hog cannot answer"),
+        (error) => error as RpcError,
+      );
+      assert.match(error.message, /^hog: worker crashed: out of memory \(heap cap 64 MiB\)$/);
+      const answer = await c.call("evrexec.run", ["where", "after"]) as string;
+      assert.match(answer, /^after\|after\|\d+$/);
+      const [row] = (await c.call("core.psx") as { task: string; restarts: number }[])
+        .filter((row) => row.task === "rpc");
+      assert.equal(row.restarts, 1, "the pool replaced its worker");
+    }),
+  );
+
+  Deno.test(
+    `sandbox (${isolation}): allow-read=<dir> reads inside, is denied /etc/hostname and the rest`,
+    async () => {
+      const dir = await Deno.makeTempDir({ prefix: "evrexec-sandbox-" });
+      await Deno.writeTextFile(`${dir}/inside.txt`, "hello from inside");
+      const host = await startHost(SANDBOX, {
+        exec: [`name=probe;isolation=${isolation};allow-read=${dir};allow-env=SANDBOX_DIR`],
+        args: ["--rpc-pool", `workers=1;isolation=${isolation};allow-read=${dir}`],
+        env: { SANDBOX_DIR: dir },
+        permissions: ["--allow-run"],
+      });
+      try {
+        const [line] = await host.waitFor(/sandbox 0: .*/);
+        console.log(`${isolation}: ${line}`);
+        assert.match(line, /inside=ok hello from inside/);
+        assert.match(line, /outside=NotCapable/);
+        assert.match(line, /home=NotCapable/);
+        assert.match(line, /net=NotCapable/);
+        const rpc = await host.call("evrexec.run", ["probeRpc", dir]) as string;
+        assert.match(rpc, /^inside=ok hello from inside outside=NotCapable home=NotCapable/);
+        const [task] = await host.call("evrexec.list") as Task[];
+        assert.equal(task.permissions, `allow-read=${dir};allow-env=SANDBOX_DIR`);
+        assert.equal(task.worker_kind, isolation === "thread" ? "web-worker" : "process");
+        if (isolation === "process") assert.equal(typeof task.workers[0].pid, "number");
+      } finally {
+        await host.cleanup();
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  );
+}
+
+Deno.test("sandbox: allow-* in a thread without --unstable-worker-options: exit 2, one line", async () => {
+  const host = await startHost(SANDBOX, {
+    exec: ["name=probe;allow-read=/tmp"],
+    unstableWorkerOptions: false,
+    permissions: ["--allow-run"], // to read its own command line, which Deno does not tell
+    ready: false,
+  });
+  try {
+    const exit = await host.waitExit();
+    assert.equal(exit.code, 2, exit.stderr);
+    assert.equal(
+      exit.stderr.trim(),
+      'evrexec-deno: exec task "probe": allow-* keys in a thread need deno run ' +
+        "--unstable-worker-options (the deno tasks pass it), or use isolation=process",
+    );
+  } finally {
+    await host.cleanup();
+  }
+});
+
+Deno.test(
+  "sandbox: a task cannot ask for a permission the host lacks; process mode needs --allow-run",
+  async () => {
+    const cases: [string[], RegExp][] = [
+      [
+        ["--exec", "name=probe;allow-run=curl"],
+        /^evrexec-deno: exec task "probe": allow-run=curl asks for more than the host holds: .*--allow-run=curl or more\)$/,
+      ],
+      [
+        ["--exec", "name=probe;isolation=process"],
+        /^evrexec-deno: exec task "probe": isolation=process runs "deno run" and needs --allow-run for the deno binary/,
+      ],
+    ];
+    for (const [args, line] of cases) {
+      const host = await startHost(SANDBOX, { args, ready: false });
+      try {
+        const exit = await host.waitExit();
+        assert.equal(exit.code, 2, exit.stderr);
+        assert.equal(exit.stderr.trim().split("\n").length, 1, exit.stderr);
+        assert.match(exit.stderr.trim(), line);
+      } finally {
+        await host.cleanup();
+      }
+    }
+  },
+);
