@@ -33,6 +33,7 @@ Deno.test(
     permissions: RUN,
   }, async (host) => {
     await host.waitFor(/\[INF\] evrexec\.steady\.1: steady up index=1 var=worker 1 evr=\[\]/);
+    await host.waitFor(/task steady: all 2 workers running/);
     const first = await pids(host, "steady");
     assert.ok(first.every((pid) => typeof pid === "number" && pid !== host.pid), String(first));
     const psx = await host.call("core.psx") as { task: string; PID: number; isolation: string }[];
@@ -49,10 +50,11 @@ Deno.test(
     await host.waitFor(/steady 1 saw KSR\.shutdown after \d+ rounds/);
     await gone(first as number[]);
     await host.call("evrexec.start", ["steady"]);
-    await host.waitFor(/(steady up index=1[\s\S]*){2}/);
+    await host.waitFor(/(task steady: all 2 workers running[\s\S]*){2}/);
     const second = await pids(host, "steady");
+    const ups = host.count(/steady up index=0/);
     await host.call("evrexec.restart", ["steady", 0]);
-    await host.waitFor(/(steady up index=0[\s\S]*){3}/);
+    await host.waitFor(new RegExp(`(steady up index=0[\\s\\S]*){${ups + 1}}`));
     const third = await pids(host, "steady");
     assert.notEqual(third[0], second[0], "restart made a new child");
     assert.equal(third[1], second[1], "the other worker was left alone");
