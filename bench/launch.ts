@@ -118,6 +118,7 @@ export function launchFloorWorkers(workers: number, kind: FloorKind | boolean = 
     "run",
     "--allow-read",
     "--allow-run",
+    "--allow-env",
     FLOOR_WORKERS,
     String(workers),
     ...(flag === "web" ? [] : [`--${flag}`]),
