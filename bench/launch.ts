@@ -43,12 +43,15 @@ export class Launched {
   readonly dir: string | null;
   /** Its socket path (inside `dir`), if it has one. */
   readonly socket: string;
+  /** Its Unix datagram socket (`--rpc-dgram`), if it has one. */
+  readonly dgram: string;
 
   /** Wraps a started child; `stop` removes `dir`. */
-  constructor(child: Child, dir: string | null, socket: string) {
+  constructor(child: Child, dir: string | null, socket: string, dgram = "") {
     this.child = child;
     this.dir = dir;
     this.socket = socket;
+    this.dgram = dgram;
   }
 
   /** Stops the process (SIGTERM, SIGKILL after a grace) and removes the temporary directory. */
@@ -69,6 +72,8 @@ export interface HostLaunch {
   readonly args?: readonly string[];
   /** Deno flags before the module, e.g. `--cpu-prof`. */
   readonly denoFlags?: readonly string[];
+  /** Also serve JSON-RPC on a Unix datagram socket (`--rpc-dgram`, with `--unstable-net`). */
+  readonly dgram?: boolean;
   /** More keys of the exec task's spec, e.g. `;isolation=process`. */
   readonly spec?: string;
 }
@@ -81,18 +86,26 @@ export async function launchHost(options: HostLaunch = {}): Promise<Launched> {
   const exec = workers > 0
     ? ["--exec", `name=idle;wait=0;workers=${workers}${options.spec ?? ""}`]
     : [];
+  const dgram = options.dgram ? `${dir}/rpc.dgram` : "";
   const args = [
     "run",
     ...HOST_PERMISSIONS,
+    ...(options.dgram ? ["--unstable-net"] : []),
     ...(options.denoFlags ?? []),
     MOD,
     "--socket",
     socket,
+    ...(options.dgram ? ["--rpc-dgram", `unix:${dgram}`] : []),
     ...exec,
     ...(options.args ?? []),
     FIXTURE,
   ];
-  return new Launched(Child.spawn(`host (${workers} workers)`, args, { cwd: ROOT }), dir, socket);
+  return new Launched(
+    Child.spawn(`host (${workers} workers)`, args, { cwd: ROOT }),
+    dir,
+    socket,
+    dgram,
+  );
 }
 
 /** The kinds of floor workers: Web Workers (`loop`: in a 100 ms timer loop), capped node ones, processes. */
@@ -105,6 +118,7 @@ export function launchFloorWorkers(workers: number, kind: FloorKind | boolean = 
     "run",
     "--allow-read",
     "--allow-run",
+    "--allow-env",
     FLOOR_WORKERS,
     String(workers),
     ...(flag === "web" ? [] : [`--${flag}`]),

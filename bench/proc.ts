@@ -64,9 +64,19 @@ export class Child {
 
   /** Spawns `Deno.execPath()` with `args`; stdin is closed, output piped. */
   static spawn(label: string, args: readonly string[], options: SpawnOptions = {}): Child {
+    return Child.run(label, Deno.execPath(), args, options);
+  }
+
+  /** Spawns `program` with `args`; stdin is closed, output piped. */
+  static run(
+    label: string,
+    program: string,
+    args: readonly string[],
+    options: SpawnOptions = {},
+  ): Child {
     return new Child(
       label,
-      new Deno.Command(Deno.execPath(), {
+      new Deno.Command(program, {
         args: [...args],
         cwd: options.cwd,
         env: { NO_COLOR: "1", ...options.env },
@@ -185,6 +195,25 @@ export function rssKiB(pid: number): number {
   const match = status.match(/^VmRSS:\s+(\d+)\s+kB/m);
   if (!match) throw new Error(`no VmRSS in /proc/${pid}/status`);
   return Number(match[1]);
+}
+
+/**
+ * CPU time process `pid` and its direct children have used so far, in
+ * seconds (Kamailio serves from processes its main process forked).
+ */
+export function treeCpuSeconds(pid: number): number {
+  let total = cpuSeconds(pid);
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[1]) === pid) total += cpuSeconds(Number(entry.name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
 }
 
 /** Clock ticks per second of /proc/PID/stat times (USER_HZ, 100 on Linux). */

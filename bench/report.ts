@@ -10,6 +10,8 @@ import type { Machine } from "./machine.ts";
 import type { MemoryResult } from "./memory.ts";
 import type { RpcPoint } from "./rpc.ts";
 import type { CountingCost } from "./counting.ts";
+import type { SideResults } from "./side_by_side.ts";
+import { sideRows } from "./side_report.ts";
 import type { StartupResult } from "./startup.ts";
 import { fmt, fmtRatio, fmtSpread, renderTable, type TableRow } from "./table.ts";
 import { median } from "./stats.ts";
@@ -35,6 +37,8 @@ export interface BenchResults {
   counting?: CountingCost;
   /** CLI figures, if measured. */
   cli?: CliPoint[];
+  /** Beside Kamailio, if asked for (`--kamailio`). */
+  kamailio?: SideResults;
   /** Each kind of worker against its floor, if measured. */
   isolation?: VariantResult[];
   /** The targets checked. */
@@ -235,6 +239,10 @@ export function renderReport(results: BenchResults): string {
   if (results.rpc) rows.push(...rpcRows(results, results.rpc));
   if (results.counting) rows.push(...countingRows(results, results.counting));
   if (results.cli) rows.push(...cliRows(results.cli));
+  if (results.kamailio) {
+    const rounds = (results.settings.kamailio as { rounds?: number } | undefined)?.rounds ?? 0;
+    rows.push(...sideRows(results.kamailio, results.targets, rounds));
+  }
   if (results.isolation) rows.push(...isolationRows(results.isolation, results.targets));
   const missed = results.targets.filter((target) => !target.ok);
   return [

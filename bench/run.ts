@@ -1,10 +1,12 @@
 /**
  * `deno task bench`: measures the host's start-up, memory, RPC and CLI
  * against bare-Deno floors, prints one table and writes the figures to
- * bench/results.json.
+ * bench/results.json. `--kamailio` adds the host's `evrexec.run` beside
+ * Kamailio's own (`side_by_side.ts`; skipped with a note where Kamailio is
+ * missing); `--only kamailio` runs that alone.
  *
- * Usage: deno run --allow-all bench/run.ts [--quick] [--only startup,memory,rpc,cli,isolation]
- *        [--output FILE] [--cpu-prof DIR]
+ * Usage: deno run --allow-all --unstable-net bench/run.ts [--quick] [--kamailio]
+ *        [--only startup,memory,rpc,cli,isolation,kamailio] [--output FILE] [--cpu-prof DIR]
  *
  * `--cpu-prof DIR` runs the host of the RPC section under `--cpu-prof` and
  * leaves its CPU profiles in DIR (one for the main thread, one per worker);
@@ -20,13 +22,15 @@ import { measureMemory } from "./memory.ts";
 import { killAll } from "./proc.ts";
 import { type BenchResults, renderReport } from "./report.ts";
 import { measureRpc } from "./rpc.ts";
+import { measureSideBySide } from "./side_by_side.ts";
+import { sideTargets } from "./side_report.ts";
 import { measureStartup } from "./startup.ts";
 import { measureIsolation } from "./isolation.ts";
 import { isolationTargets } from "./isolation_report.ts";
 import { countingTarget, memoryTarget, rpcTargets, startupTarget } from "./targets.ts";
 
 /** The sections, in the order they run. */
-export const SECTIONS = ["startup", "memory", "rpc", "cli", "isolation"] as const;
+export const SECTIONS = ["startup", "memory", "rpc", "cli", "isolation", "kamailio"] as const;
 /** One section of the bench. */
 export type Section = typeof SECTIONS[number];
 
@@ -49,6 +53,14 @@ export function settingsFor(quick: boolean) {
       counting: { connections: 4, rounds: quick ? 5 : 15, durationMs: 1000 },
     },
     cli: { runs: quick ? 3 : 5, timeoutMs: 30_000 },
+    kamailio: {
+      clients: [1, 4],
+      rounds: quick ? 2 : 5,
+      warmupMs: 300,
+      durationMs: quick ? 700 : 1000,
+      idleMs: 3000,
+      timeoutMs: 30_000,
+    },
     isolation: {
       workers: [1, 8, 64],
       runs: quick ? [3, 3, 2] : [5, 5, 3],
@@ -61,8 +73,8 @@ export function settingsFor(quick: boolean) {
   };
 }
 
-function parseSections(only: string | undefined): Section[] {
-  if (only === undefined) return [...SECTIONS];
+function parseSections(only: string | undefined, kamailio: boolean): Section[] {
+  if (only === undefined) return SECTIONS.filter((section) => kamailio || section !== "kamailio");
   const asked = only.split(",").map((name) => name.trim());
   for (const name of asked) {
     if (!(SECTIONS as readonly string[]).includes(name)) {
@@ -82,10 +94,11 @@ export async function main(args: readonly string[]): Promise<number> {
       only: { type: "string" },
       output: { type: "string" },
       "cpu-prof": { type: "string" },
+      kamailio: { type: "boolean" },
     },
   });
   const quick = values.quick ?? false;
-  const sections = parseSections(values.only);
+  const sections = parseSections(values.only, values.kamailio ?? false);
   const output = values.output ?? new URL("./results.json", import.meta.url).pathname;
   const settings = settingsFor(quick);
   const results: BenchResults = { machine: describeMachine(), quick, settings, targets: [] };
@@ -120,6 +133,11 @@ export async function main(args: readonly string[]): Promise<number> {
     step("isolation");
     results.isolation = await measureIsolation(settings.isolation);
     results.targets.push(...isolationTargets(results.isolation));
+  }
+  if (sections.includes("kamailio")) {
+    step("side by side with Kamailio");
+    results.kamailio = await measureSideBySide(settings.kamailio);
+    results.targets.push(...sideTargets(results.kamailio));
   }
   results.loadAtEnd = loadAverage();
   console.log(renderReport(results));

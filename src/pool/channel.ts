@@ -1,8 +1,9 @@
 /**
  * The host's side of the shared channel (see `shared/channel_layout.ts`):
- * writes a request, wakes the worker, and waits for the answer with
- * `Atomics.waitAsync`, so the host's thread never blocks. Closing the
- * channel ends that wait: nothing stays pending once a call has ended.
+ * writes a request, wakes the worker, and waits for the answer: by a short
+ * spin when `hop_policy.ts` says the call is alone and quick, else with
+ * `Atomics.waitAsync`, so the host's thread never blocks for long. Closing
+ * the channel ends the wait: nothing stays pending once a call has ended.
  *
  * @module
  */
@@ -15,6 +16,7 @@ import {
   type SharedAnswer,
   Slot,
 } from "../shared/channel_layout.ts";
+import { type HopPolicy, sharedHopPolicy } from "./hop_policy.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -26,6 +28,8 @@ export interface HostChannelOptions {
    * start them just below the wrap.
    */
   readonly counterStart?: number;
+  /** How to wait for answers, shared with other channels (default: the process's). */
+  readonly policy?: HopPolicy;
 }
 
 /** The host's end of one worker's channel. */
@@ -35,10 +39,12 @@ export class HostChannel {
   #header: Int32Array;
   #bytes: Uint8Array;
   #closed = false;
+  #policy: HopPolicy;
 
   /** A new channel on a new buffer, its counts at `counterStart`. */
   constructor(options: HostChannelOptions = {}) {
     ({ header: this.#header, bytes: this.#bytes } = channelViews(this.buffer));
+    this.#policy = options.policy ?? sharedHopPolicy;
     const start = (options.counterStart ?? 0) | 0;
     this.#header[Slot.REQUESTS] = start;
     this.#header[Slot.ANSWERS] = start;
@@ -61,10 +67,30 @@ export class HostChannel {
     header[Slot.REQUEST_ID] = id;
     header[Slot.FN_BYTES] = name.written;
     header[Slot.REQUEST_BYTES] = name.written + body.written;
+    const policy = this.#policy;
+    const spinUs = policy.spinUs(fn);
+    policy.started();
     const answers = Atomics.load(header, Slot.ANSWERS);
     Atomics.add(header, Slot.REQUESTS, 1);
     Atomics.notify(header, Slot.REQUESTS);
-    return this.#answerAfter(answers, id);
+    if (spinUs === 0) return this.#answerAfter(answers, id, fn, false);
+    if (!this.#spin(answers, policy.now() + spinUs / 1000)) {
+      return this.#answerAfter(answers, id, fn, true);
+    }
+    try {
+      return Promise.resolve(this.#ended(answers, id, fn, true, true));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Spins until the answer count moves past `answers` or the clock reaches `until`. */
+  #spin(answers: number, until: number): boolean {
+    const header = this.#header, now = this.#policy.now;
+    while (Atomics.load(header, Slot.ANSWERS) === answers) {
+      if (now() >= until) return false;
+    }
+    return true;
   }
 
   /**
@@ -81,13 +107,31 @@ export class HostChannel {
    * The count is checked again after every wake-up: a wake-up alone proves
    * nothing (under load, waits were seen to return "ok" without a new answer).
    */
-  async #answerAfter(answers: number, id: number): Promise<SharedAnswer> {
+  async #answerAfter(
+    answers: number,
+    id: number,
+    fn: string,
+    spun: boolean,
+  ): Promise<SharedAnswer> {
     const header = this.#header;
     while (!this.#closed && Atomics.load(header, Slot.ANSWERS) === answers) {
       const wait = Atomics.waitAsync(header, Slot.ANSWERS, answers);
       if (wait.async) await wait.value;
     }
-    if (this.#closed) throw new Error(`the shared channel was closed (request ${id})`);
+    if (this.#closed) {
+      this.#policy.abandoned();
+      throw new Error(`the shared channel was closed (request ${id})`);
+    }
+    return this.#ended(answers, id, fn, spun, false);
+  }
+
+  /**
+   * Tells the policy how the call went and reads its answer, once the answer
+   * count has moved past `answers`; throws if the answer is not to `id`.
+   */
+  #ended(answers: number, id: number, fn: string, spun: boolean, caught: boolean): SharedAnswer {
+    const header = this.#header;
+    this.#policy.ended(fn, header[Slot.RUN_US], spun, caught);
     if (
       header[Slot.ANSWER_ID] !== id || Atomics.load(header, Slot.ANSWERS) !== nextCount(answers)
     ) {

@@ -49,9 +49,11 @@ function idAndMethod(text: string): { id: string | number | null; method: string
   }
 }
 
+const OPENS_ARRAY = /^\s*\[/;
+
 /** True when `text` is a JSON array: a batch. */
 function isBatch(text: string): boolean {
-  if (text.trimStart()[0] !== "[") return false;
+  if (!OPENS_ARRAY.test(text)) return false;
   try {
     return Array.isArray(JSON.parse(text));
   } catch {

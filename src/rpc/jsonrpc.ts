@@ -56,6 +56,8 @@ export interface Pacer {
 
 /** No pacing at all. */
 const UNPACED: Pacer = { take: () => Promise.resolve(), give() {} };
+/** Some character that is not white space: the line is not blank. */
+const NOT_BLANK = /\S/;
 
 function errorLine(id: RpcId, error: RpcError): string {
   const body: Record<string, unknown> = { code: error.code, message: error.message };
@@ -114,7 +116,7 @@ async function answerPaced(
   call: MethodCaller,
   { pacer = UNPACED, counts }: LineOptions,
 ): Promise<string | null> {
-  await pacer.take();
+  if (pacer !== UNPACED) await pacer.take();
   try {
     return await answer(request, call, counts);
   } finally {
@@ -151,7 +153,7 @@ export async function answerLine(
   call: MethodCaller,
   options: LineOptions = {},
 ): Promise<string | null> {
-  if (line.trim() === "") return null;
+  if (!NOT_BLANK.test(line)) return null;
   let parsed: unknown;
   try {
     parsed = JSON.parse(line);

@@ -10,10 +10,19 @@
 
 /** Bytes for the request or the answer. */
 export const CAPACITY = 64 * 1024;
-/** Longest an idle worker blocks before its event loop gets a turn, in ms. */
+/**
+ * Longest a worker blocks in `Atomics.wait` before its event loop gets a
+ * turn, and longest it goes without a turn under a stream of calls, in ms.
+ */
 export const IDLE_SLICE_MS = 20;
-/** Bytes of the header: eight Int32 slots. */
-export const HEADER_BYTES = 32;
+/**
+ * After this long without a request, in ms, an idle worker waits with
+ * `Atomics.waitAsync` instead: its event loop runs freely, and it costs no
+ * CPU until a request comes.
+ */
+export const ASYNC_AFTER_MS = 500;
+/** Bytes of the header: sixteen Int32 slots. */
+export const HEADER_BYTES = 64;
 
 /**
  * The Int32 slots of the header. The two counts and the request id wrap
@@ -31,6 +40,8 @@ export const Slot = {
   ANSWER_BYTES: 6,
   /** The id of the request answered, checked by the host. */
   ANSWER_ID: 7,
+  /** How long the worker ran the call, in µs (capped at 2^31 - 1): the host's estimates. */
+  RUN_US: 8,
 } as const;
 
 /**

@@ -1,8 +1,10 @@
 /**
  * The worker's side of the shared channel (see `shared/channel_layout.ts`):
- * an idle worker blocks in `Atomics.wait` for up to `IDLE_SLICE_MS` at a
- * time, then gives its event loop one turn (messages, timers a function left
- * behind); a futex wake-up is the cheapest way to get a call to it.
+ * while calls come, a waiting worker blocks in `Atomics.wait` for up to
+ * `IDLE_SLICE_MS` at a time, then gives its event loop one turn (messages,
+ * timers a function left behind); a futex wake-up is the cheapest way to get
+ * a call to it. After `ASYNC_AFTER_MS` without a call it waits with
+ * `Atomics.waitAsync` instead, so an idle worker costs no CPU.
  *
  * @module
  */
@@ -10,6 +12,7 @@
 import {
   ANSWER_KINDS,
   type AnswerKind,
+  ASYNC_AFTER_MS,
   channelViews,
   IDLE_SLICE_MS,
   type SharedRequest,
@@ -19,30 +22,57 @@ import {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** Settings of a {@link WorkerChannel}. */
+export interface WorkerChannelOptions {
+  /** The clock, in milliseconds (default `performance.now`). */
+  readonly now?: () => number;
+}
+
 /** The worker's end of its channel. */
 export class WorkerChannel {
   #header: Int32Array;
   #bytes: Uint8Array;
   #seenRequests: number;
+  #now: () => number;
+  #lastRequest: number;
 
   /**
    * Wraps the buffer the host sent, before the host can send a request: the
    * request count found now is the one already seen (it need not be 0).
    */
-  constructor(buffer: SharedArrayBuffer) {
+  constructor(buffer: SharedArrayBuffer, options: WorkerChannelOptions = {}) {
     ({ header: this.#header, bytes: this.#bytes } = channelViews(buffer));
     this.#seenRequests = Atomics.load(this.#header, Slot.REQUESTS);
+    this.#now = options.now ?? (() => performance.now());
+    this.#lastRequest = this.#now();
   }
 
-  /** Waits for the next request, giving the event loop a turn every slice. */
+  /**
+   * How the worker waits now: "block" (`Atomics.wait` in slices) while a
+   * request came within `ASYNC_AFTER_MS`, else "async" (`Atomics.waitAsync`).
+   */
+  get waiting(): "block" | "async" {
+    return this.#now() - this.#lastRequest < ASYNC_AFTER_MS ? "block" : "async";
+  }
+
+  /**
+   * Waits for the next request, giving the event loop a turn after every
+   * slice that passed without one.
+   */
   async next(): Promise<SharedRequest> {
     const header = this.#header;
     // The request count must really have moved: a wake-up alone proves nothing.
     while (Atomics.load(header, Slot.REQUESTS) === this.#seenRequests) {
-      if (Atomics.wait(header, Slot.REQUESTS, this.#seenRequests, IDLE_SLICE_MS) === "timed-out") {
+      if (this.waiting === "async") {
+        const wait = Atomics.waitAsync(header, Slot.REQUESTS, this.#seenRequests);
+        if (wait.async) await wait.value;
+      } else if (
+        Atomics.wait(header, Slot.REQUESTS, this.#seenRequests, IDLE_SLICE_MS) === "timed-out"
+      ) {
         await new Promise((resolve) => setTimeout(resolve, 0));
       }
     }
+    this.#lastRequest = this.#now();
     this.#seenRequests = Atomics.load(header, Slot.REQUESTS);
     const bytes = this.#bytes.slice(0, header[Slot.REQUEST_BYTES]);
     const fnBytes = header[Slot.FN_BYTES];
@@ -65,6 +95,7 @@ export class WorkerChannel {
     header[Slot.ANSWER_KIND] = ANSWER_KINDS.indexOf(fits ? kind : "by-message");
     header[Slot.ANSWER_BYTES] = fits ? written.written : 0;
     header[Slot.ANSWER_ID] = header[Slot.REQUEST_ID];
+    header[Slot.RUN_US] = Math.min(2 ** 31 - 1, (this.#now() - this.#lastRequest) * 1000);
     Atomics.add(header, Slot.ANSWERS, 1);
     Atomics.notify(header, Slot.ANSWERS);
     return fits;

@@ -3,7 +3,7 @@
 // across the wrap of its Int32 counts, and closed while a call waits.
 import assert from "node:assert/strict";
 import { HostChannel } from "../../src/pool/channel.ts";
-import { CAPACITY, nextCount } from "../../src/shared/channel_layout.ts";
+import { ASYNC_AFTER_MS, CAPACITY, nextCount, Slot } from "../../src/shared/channel_layout.ts";
 import { WorkerChannel } from "../../src/worker/channel.ts";
 
 function pair(): [HostChannel, WorkerChannel] {
@@ -110,4 +110,36 @@ Deno.test("channel: a worker end made before any request has nothing to read, wh
     assert.deepEqual(await next, { id: 7, fn: "f", data: "d" });
     worker.answer("result", "1");
     assert.deepEqual(await answer, { kind: "result", text: "1" });
+  }));
+
+Deno.test("channel: an idle worker end waits asynchronously, and blocks again once calls come", () =>
+  alive(async () => {
+    let now = 1_000;
+    const host = new HostChannel();
+    const worker = new WorkerChannel(host.buffer, { now: () => now });
+    assert.equal(worker.waiting, "block");
+    now += ASYNC_AFTER_MS;
+    assert.equal(worker.waiting, "async");
+    // Nothing blocks the thread now: the host's call, made later, wakes the wait.
+    const next = worker.next();
+    assert.equal(await settledWithin(next, 50), "pending");
+    const answer = host.call(1, "f", "d");
+    assert.deepEqual(await next, { id: 1, fn: "f", data: "d" });
+    assert.equal(worker.waiting, "block");
+    now += 7;
+    worker.answer("result", "1");
+    assert.deepEqual(await answer, { kind: "result", text: "1" });
+  }));
+
+Deno.test("channel: the worker reports how long it ran a call", () =>
+  alive(async () => {
+    let now = 0;
+    const host = new HostChannel();
+    const worker = new WorkerChannel(host.buffer, { now: () => now });
+    const answer = host.call(1, "f", "");
+    await worker.next();
+    now += 0.012; // 12 µs
+    worker.answer("result", "null");
+    await answer;
+    assert.equal(new Int32Array(host.buffer, 0, 16)[Slot.RUN_US], 12);
   }));

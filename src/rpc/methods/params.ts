@@ -37,30 +37,30 @@ export function readParams(
   params: RpcParams,
   specs: readonly ParamSpec[],
 ): Record<string, unknown> {
-  const usage = specs.length === 0
-    ? `${method} takes no params`
-    : `${method} takes ${paramUsage(specs)}`;
+  // Only an error shows the usage: it is not built for a call that is right.
+  const usage = () =>
+    specs.length === 0 ? `${method} takes no params` : `${method} takes ${paramUsage(specs)}`;
   const values: Record<string, unknown> = {};
   const rest = specs.at(-1)?.rest ? specs.at(-1) : undefined;
   if (Array.isArray(params) && rest !== undefined) {
     params = [...params.slice(0, specs.length - 1), params.slice(specs.length - 1)];
   }
   if (Array.isArray(params)) {
-    if (params.length > specs.length) throw badParams(`too many params; ${usage}`);
+    if (params.length > specs.length) throw badParams(`too many params; ${usage()}`);
     specs.forEach((spec, i) => {
       if (i < params.length) values[spec.name] = params[i];
     });
   } else if (params !== undefined) {
     for (const key of Object.keys(params)) {
       if (!specs.some((spec) => spec.name === key)) {
-        throw badParams(`unknown param ${JSON.stringify(key)}; ${usage}`);
+        throw badParams(`unknown param ${JSON.stringify(key)}; ${usage()}`);
       }
       values[key] = (params as Record<string, unknown>)[key];
     }
   }
   for (const spec of specs) {
     if (!spec.optional && values[spec.name] === undefined) {
-      throw badParams(`missing ${spec.name}; ${usage}`);
+      throw badParams(`missing ${spec.name}; ${usage()}`);
     }
   }
   return values;
