@@ -11,7 +11,7 @@ import type { HostConfig } from "../host/config.ts";
 import { option, type RawValues } from "./option_spec.ts";
 import { LOG_FORMATS, LOG_LEVELS } from "../host/log.ts";
 import { defaultMemoryLimitMiB } from "../host/memory_watchdog.ts";
-import { defaultMaxStuck } from "../host/worker_registry.ts";
+import { defaultMaxStuck } from "../spawn/registry.ts";
 import { DEFAULT_SOCKET_MODE, defaultSocketPath } from "../rpc/socket_file.ts";
 import { ConfigError } from "../shared/errors.ts";
 import { dgramOption, metricsOption } from "./listen_options.ts";

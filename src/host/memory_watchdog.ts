@@ -15,8 +15,8 @@
 import { getHeapStatistics } from "node:v8";
 import { EXIT_FATAL } from "../shared/errors.ts";
 import { log } from "./log.ts";
-import type { WorkerHandle } from "./worker_handle.ts";
-import type { WorkerRegistry } from "./worker_registry.ts";
+import type { WorkerHandle } from "../spawn/handle.ts";
+import type { WorkerRegistry } from "../spawn/registry.ts";
 
 const MIB = 1024 * 1024;
 const SAMPLE_MS = 200;

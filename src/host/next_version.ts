@@ -16,9 +16,9 @@ import { errorLine, messageOf } from "../shared/error_text.ts";
 import type { ErrorInfo } from "../shared/messages.ts";
 import type { HostConfig } from "./config.ts";
 import { missingFunction } from "./script_exports.ts";
-import type { SpawnContext } from "./spawn_context.ts";
-import { refreshChildren } from "./spawn_setup.ts";
-import { checkNextSandboxes } from "./sandbox_check.ts";
+import type { SpawnContext } from "../spawn/context.ts";
+import { refreshChildren } from "../spawn/setup.ts";
+import { checkNextSandboxes } from "../spawn/sandbox_check.ts";
 import { ConfigError } from "../shared/errors.ts";
 
 /** A version ready to take over: its pool (first worker loaded) and its functions. */

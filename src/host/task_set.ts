@@ -12,7 +12,7 @@ import { messageOf } from "../shared/error_text.ts";
 import type { ExecTask } from "../tasks/spec.ts";
 import { TaskSupervisor } from "../tasks/supervisor.ts";
 import { log } from "./log.ts";
-import type { SpawnContext } from "./spawn_context.ts";
+import type { SpawnContext } from "../spawn/context.ts";
 
 /** What a new list of tasks changes, by task name. */
 export interface TaskChanges {

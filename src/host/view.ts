@@ -6,8 +6,8 @@
 
 import type { RpcPool } from "../pool/pool.ts";
 import type { TaskSupervisor } from "../tasks/supervisor.ts";
-import type { WorkerRegistry } from "./worker_registry.ts";
-import type { WorkerTable } from "./worker_table.ts";
+import type { WorkerRegistry } from "../spawn/registry.ts";
+import type { WorkerTable } from "../spawn/table.ts";
 import type { HostStats } from "../observe/stats.ts";
 
 /** What `evrexec.reload` answers. */

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { StuckWorker } from "../host/worker_registry.ts";
+import type { StuckWorker } from "../spawn/registry.ts";
 
 /** What the verdict reads of the host. */
 export interface HealthView {

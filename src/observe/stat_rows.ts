@@ -7,7 +7,7 @@
  */
 
 import type { HostView } from "../host/view.ts";
-import type { WorkerState } from "../host/worker_table.ts";
+import type { WorkerState } from "../spawn/table.ts";
 import type { HostStats, TransportCounts, WorkerCounts } from "./stats.ts";
 
 /** One statistic. */

@@ -7,12 +7,12 @@
  * @module
  */
 
-import type { SpawnContext } from "../host/spawn_context.ts";
+import type { SpawnContext } from "../spawn/context.ts";
 import { logFromWorker } from "../host/log.ts";
-import type { WorkerHandle } from "../host/worker_handle.ts";
-import { startWorker } from "../host/worker_kinds.ts";
+import type { WorkerHandle } from "../spawn/handle.ts";
+import { startWorker } from "../spawn/kinds.ts";
 import type { Sandbox } from "../tasks/sandbox.ts";
-import type { WorkerSlot } from "../host/worker_table.ts";
+import type { WorkerSlot } from "../spawn/table.ts";
 import type { SharedAnswer } from "../shared/channel_layout.ts";
 import type { ErrorInfo, WorkerToHost } from "../shared/messages.ts";
 import { HostChannel } from "./channel.ts";

@@ -2,14 +2,14 @@
  * The warm RPC pool: workers with the script already loaded (`member.ts`),
  * one call at a time each, a bounded queue in front (`job.ts`), and one
  * sweep timer that times out runs and replaces their worker; a function
- * that got its worker stuck is refused (`stuck_functions.ts`). Its first
- * worker also reports the script's exported functions.
+ * that got its worker stuck is refused (`stuck_functions.ts`). Its workers
+ * report the script's exported functions as they load it (`script_load.ts`).
  *
  * @module
  */
 
 import { log, logVerbatim } from "../host/log.ts";
-import type { SpawnContext } from "../host/spawn_context.ts";
+import type { SpawnContext } from "../spawn/context.ts";
 import { RpcCode, RpcError } from "../rpc/errors.ts";
 import { settlesWithin } from "../shared/deadline.ts";
 import { nextCount } from "../shared/channel_layout.ts";
@@ -18,8 +18,9 @@ import type { ErrorInfo } from "../shared/messages.ts";
 import { type Job, JobQueue } from "./job.ts";
 import { type MemberEvents, POOL_TASK, PoolMember } from "./member.ts";
 import { RespawnBackoff } from "./respawn.ts";
+import { ScriptLoad } from "./script_load.ts";
 import { StuckFunctions } from "./stuck_functions.ts";
-import { sandboxOf } from "../host/worker_kinds.ts";
+import { sandboxOf } from "../spawn/kinds.ts";
 import type { Sandbox } from "../tasks/sandbox.ts";
 import type { PoolOptions } from "./pool_spec.ts";
 
@@ -35,13 +36,9 @@ export class RpcPool {
   #queue = new JobQueue();
   #nextId: number;
   #stuck = new StuckFunctions();
-  #functions: readonly string[] = [];
-  #functionSet: ReadonlySet<string> = new Set();
-  #everLoaded = false;
-  #loaded: PromiseWithResolvers<readonly string[]> = Promise.withResolvers();
+  #script = new ScriptLoad();
   #accepting = true;
   #restStarted = false;
-  #allLoaded = Promise.withResolvers<void>();
   #respawns = new RespawnBackoff();
   #idle: (() => void) | null = null;
   #sweeper: ReturnType<typeof setInterval>;
@@ -56,7 +53,6 @@ export class RpcPool {
     const every = Math.min(1000, Math.max(10, options.timeoutMs / 10));
     this.#sweeper = setInterval(() => this.#sweep(), every);
     Deno.unrefTimer(this.#sweeper);
-    this.#allLoaded.promise.catch(() => {}); // observed by `loadRest` callers only
     const events: MemberEvents = {
       loaded: (member, functions) => this.#onLoaded(member, functions),
       freed: () => this.#onFreed(),
@@ -70,12 +66,12 @@ export class RpcPool {
 
   /** The script's exported functions, known once `load` has resolved. */
   get functions(): readonly string[] {
-    return this.#functions;
+    return this.#script.functions;
   }
 
   /** True when the script exports a function called `name`. */
   exports(name: string): boolean {
-    return this.#functionSet.has(name);
+    return this.#script.exports(name);
   }
 
   /** Each member's slot and live worker, if any (to ask it for its heap). */
@@ -99,7 +95,7 @@ export class RpcPool {
    */
   load(): Promise<readonly string[]> {
     this.#spawn(this.#members[0]);
-    return this.#loaded.promise;
+    return this.#script.first;
   }
 
   /**
@@ -109,7 +105,7 @@ export class RpcPool {
    */
   loadRest(): Promise<void> {
     this.startRest();
-    return this.#allLoaded.promise;
+    return this.#script.all;
   }
 
   /** Starts the other workers, through the host's pacer; later calls do nothing. */
@@ -236,13 +232,7 @@ export class RpcPool {
 
   #onLoaded(member: PoolMember, functions: readonly string[]): void {
     this.#respawns.loaded(member.slot.index);
-    if (this.#members.every((each) => each.ready)) this.#allLoaded.resolve();
-    if (!this.#everLoaded) {
-      this.#functions = functions;
-      this.#functionSet = new Set(functions);
-    }
-    this.#everLoaded = true;
-    this.#loaded.resolve(functions);
+    this.#script.loaded(functions, this.#members.every((each) => each.ready));
     this.#dispatch();
   }
 
@@ -293,11 +283,7 @@ export class RpcPool {
       job.reject(new RpcError(RpcCode.INTERNAL_ERROR, `${job.fn}: ${why}`));
     }
     this.#context.table.set(member.slot, "failed", why);
-    if (!this.#everLoaded && error !== undefined) {
-      this.#loaded.reject(error);
-      return;
-    }
-    if (error !== undefined) this.#allLoaded.reject(error);
+    if (error !== undefined && this.#script.failed(error)) return;
     if (this.#idle !== null && this.running === 0) this.#idle();
     if (!this.#accepting) return;
     const respawn = this.#respawns.lost(member.slot.index, error !== undefined);

@@ -1,6 +1,6 @@
 /**
  * Every message between the host and its workers, as one typed union per
- * direction. The host side is `worker_handle.ts`; the worker side is
+ * direction. The host side is `spawn/handle.ts`; the worker side is
  * `worker/main.ts`.
  *
  * @module

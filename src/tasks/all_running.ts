@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { WorkerSlot } from "../host/worker_table.ts";
+import type { WorkerSlot } from "../spawn/table.ts";
 import type { ExecTask } from "./spec.ts";
 import { logAllRunning } from "./task_log.ts";
 

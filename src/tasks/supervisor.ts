@@ -16,10 +16,10 @@ import { type Ending, type RestartDecision, RestartTracker } from "./restart_pol
 import { type DropReason, type SlotClock, SlotMachine, type SlotPorts } from "./slot_machine.ts";
 import { UdpBinding } from "./udp_binding.ts";
 import { TaskSchedule } from "./task_schedule.ts";
-import type { SpawnContext } from "../host/spawn_context.ts";
-import type { WorkerHandle } from "../host/worker_handle.ts";
-import type { WorkerSlot } from "../host/worker_table.ts";
-import { sandboxOf } from "../host/worker_kinds.ts";
+import type { SpawnContext } from "../spawn/context.ts";
+import type { WorkerHandle } from "../spawn/handle.ts";
+import type { WorkerSlot } from "../spawn/table.ts";
+import { sandboxOf } from "../spawn/kinds.ts";
 import type { Sandbox } from "./sandbox.ts";
 
 /**

@@ -7,7 +7,7 @@
  */
 
 import { log, logVerbatim } from "../host/log.ts";
-import type { WorkerSlot } from "../host/worker_table.ts";
+import type { WorkerSlot } from "../spawn/table.ts";
 import { errorStack } from "../shared/error_text.ts";
 import type { ErrorInfo } from "../shared/messages.ts";
 import type { Ending } from "./restart_policy.ts";

@@ -5,8 +5,8 @@
  * @module
  */
 
-import type { WorkerHandle } from "../host/worker_handle.ts";
-import type { WorkerSlot } from "../host/worker_table.ts";
+import type { WorkerHandle } from "../spawn/handle.ts";
+import type { WorkerSlot } from "../spawn/table.ts";
 import { settlesWithin } from "../shared/deadline.ts";
 import { errorStack } from "../shared/error_text.ts";
 import type { WorkerToHost } from "../shared/messages.ts";

@@ -1,7 +1,7 @@
 // A process worker's launch: exactly its sandbox's permissions as deno flags,
 // its heap cap as a V8 flag, and only the environment allow-env names.
 import assert from "node:assert/strict";
-import { childLaunch, type LaunchContext } from "../../src/host/child_launch.ts";
+import { childLaunch, type LaunchContext } from "../../src/spawn/child_launch.ts";
 import type { Sandbox } from "../../src/tasks/sandbox.ts";
 
 const NONE = {

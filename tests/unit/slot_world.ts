@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import type { WorkerState } from "../../src/host/worker_table.ts";
+import type { WorkerState } from "../../src/spawn/table.ts";
 import type { ErrorInfo } from "../../src/shared/messages.ts";
 import type { Ending, RestartDecision } from "../../src/tasks/restart_policy.ts";
 import {

@@ -2,8 +2,8 @@
 // the call that asks; withdrawn requests skipped; a throwing `new Worker()`
 // becomes an error for its requester, never an exception.
 import assert from "node:assert/strict";
-import type { WorkerHandle } from "../../src/host/worker_handle.ts";
-import { type Creation, WorkerPacer } from "../../src/host/worker_pacer.ts";
+import type { WorkerHandle } from "../../src/spawn/handle.ts";
+import { type Creation, WorkerPacer } from "../../src/spawn/pacer.ts";
 import type { InitMessage } from "../../src/shared/messages.ts";
 
 /** Turns that pass only when the test says so. */

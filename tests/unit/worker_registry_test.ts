@@ -1,7 +1,7 @@
 // A host's registry of workers: stuck workers are listed with their time,
 // and one past --max-stuck calls the host's exit; each registry is its own.
 import assert from "node:assert/strict";
-import { type StuckWorker, WorkerRegistry } from "../../src/host/worker_registry.ts";
+import { type StuckWorker, WorkerRegistry } from "../../src/spawn/registry.ts";
 
 function registry(maxStuck: number) {
   const calls: string[][] = [];

@@ -6,7 +6,7 @@
 
 import type { HostView } from "../../host/view.ts";
 import type { MethodTable } from "../method_table.ts";
-import type { WorkerSlot } from "../../host/worker_table.ts";
+import type { WorkerSlot } from "../../spawn/table.ts";
 import { versionLine } from "../../host/version.ts";
 import { describeSlot, sandboxInfo, workerInfo } from "./task_views.ts";
 

@@ -7,7 +7,7 @@
  */
 
 import type { HostView } from "../../host/view.ts";
-import type { WorkerSlot } from "../../host/worker_table.ts";
+import type { WorkerSlot } from "../../spawn/table.ts";
 import { DURATION_BUCKETS, quantile } from "../../observe/histogram.ts";
 import { functionNames } from "../../observe/stat_rows.ts";
 import type { MethodTable } from "../method_table.ts";

@@ -5,9 +5,9 @@
  */
 
 import type { TaskSupervisor } from "../../tasks/supervisor.ts";
-import type { WorkerSlot } from "../../host/worker_table.ts";
+import type { WorkerSlot } from "../../spawn/table.ts";
 import { permissionsText, type Sandbox } from "../../tasks/sandbox.ts";
-import { kindOf, type WorkerKind } from "../../host/worker_kinds.ts";
+import { kindOf, type WorkerKind } from "../../spawn/kinds.ts";
 
 /** How a task's or the pool's workers are isolated, as RPC answers show it. */
 export interface SandboxInfo {

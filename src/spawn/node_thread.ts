@@ -17,11 +17,11 @@
 import { type Transferable as NodeTransferable, Worker as NodeWorker } from "node:worker_threads";
 import { errorInfo } from "../shared/error_text.ts";
 import type { ErrorInfo, InitMessage, WorkerToHost } from "../shared/messages.ts";
-import { log } from "./log.ts";
-import { ThreadWorker } from "./thread_worker.ts";
-import { threadName, WORKER_URL } from "./worker_web.ts";
-import type { WorkerEvents, WorkerOptions } from "./worker_handle.ts";
-import type { WorkerRegistry } from "./worker_registry.ts";
+import { log } from "../host/log.ts";
+import { ThreadWorker } from "./thread.ts";
+import { threadName, WORKER_URL } from "./web_thread.ts";
+import type { WorkerEvents, WorkerOptions } from "./handle.ts";
+import type { WorkerRegistry } from "./registry.ts";
 
 /** How often a capped worker is asked for its heap, ms. */
 const PING_EVERY_MS = 2000;

@@ -8,9 +8,9 @@
  */
 
 import type { WorkerLogLevel } from "../shared/messages.ts";
-import type { WorkerRegistry } from "./worker_registry.ts";
-import type { WorkerPacer } from "./worker_pacer.ts";
-import type { WorkerTable } from "./worker_table.ts";
+import type { WorkerRegistry } from "./registry.ts";
+import type { WorkerPacer } from "./pacer.ts";
+import type { WorkerTable } from "./table.ts";
 import type { ChildSetup } from "./child_setup.ts";
 
 /** Shared by every owner of workers. */

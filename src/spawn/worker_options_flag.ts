@@ -12,7 +12,7 @@
 
 import { dirname, join } from "node:path";
 import { ConfigError } from "../shared/errors.ts";
-import { log } from "./log.ts";
+import { log } from "../host/log.ts";
 
 const FLAG = "--unstable-worker-options";
 

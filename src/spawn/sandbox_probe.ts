@@ -18,7 +18,7 @@ import { ConfigError } from "../shared/errors.ts";
 import { MIN_HEAP_MIB, PERMISSION_KINDS } from "../tasks/sandbox.ts";
 import { PROBE_FLAG, type ProbeReport, type ProbeRequest } from "../shared/probe_messages.ts";
 import type { OwnedSandbox } from "./sandbox_check.ts";
-import { workerPermissions } from "./worker_web.ts";
+import { workerPermissions } from "./web_thread.ts";
 import { requireWorkerOptions } from "./worker_options_flag.ts";
 
 const PROBE_URL = new URL("../worker/probe.ts", import.meta.url);

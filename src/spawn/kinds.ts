@@ -15,12 +15,12 @@ import {
   type SandboxSpec,
 } from "../tasks/sandbox.ts";
 import type { ChildSetup } from "./child_setup.ts";
-import type { SpawnContext } from "./spawn_context.ts";
-import type { WorkerEvents, WorkerHandle, WorkerOptions } from "./worker_handle.ts";
-import { NodeWorkerHandle } from "./worker_node.ts";
-import { ProcessWorkerHandle } from "./worker_process.ts";
-import type { WorkerRegistry } from "./worker_registry.ts";
-import { WebWorkerHandle } from "./worker_web.ts";
+import type { SpawnContext } from "./context.ts";
+import type { WorkerEvents, WorkerHandle, WorkerOptions } from "./handle.ts";
+import { NodeWorkerHandle } from "./node_thread.ts";
+import { ProcessWorkerHandle } from "./process.ts";
+import type { WorkerRegistry } from "./registry.ts";
+import { WebWorkerHandle } from "./web_thread.ts";
 
 /** The kind of worker a sandbox gets, as `evrexec.list` names it. */
 export type WorkerKind = "web-worker" | "node-worker" | "process";

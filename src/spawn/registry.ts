@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { WorkerHandle } from "./worker_handle.ts";
+import type { WorkerHandle } from "./handle.ts";
 
 /**
  * A worker that was stopped while stuck in synchronous code. Deno's

@@ -9,8 +9,8 @@
 
 import { errorInfo, messageOf } from "../shared/error_text.ts";
 import type { ErrorInfo, InitMessage } from "../shared/messages.ts";
-import { log } from "./log.ts";
-import type { WorkerEvents, WorkerHandle, WorkerOptions } from "./worker_handle.ts";
+import { log } from "../host/log.ts";
+import type { WorkerEvents, WorkerHandle, WorkerOptions } from "./handle.ts";
 
 /**
  * Makes one worker (of the kind `options.sandbox` asks for); throws when it

@@ -7,17 +7,17 @@
  */
 
 import type { HostStats } from "../observe/stats.ts";
-import type { HostConfig } from "./config.ts";
-import { log } from "./log.ts";
-import type { SpawnContext } from "./spawn_context.ts";
+import type { HostConfig } from "../host/config.ts";
+import { log } from "../host/log.ts";
+import type { SpawnContext } from "./context.ts";
 import { ChildSetup } from "./child_setup.ts";
-import { startWorker } from "./worker_kinds.ts";
+import { startWorker } from "./kinds.ts";
 import { DEFAULT_WORKER_HEAP_MIB, NO_SANDBOX } from "../tasks/sandbox.ts";
-import { WorkerPacer } from "./worker_pacer.ts";
-import { defaultMaxStuck, type StuckWorker, WorkerRegistry } from "./worker_registry.ts";
+import { WorkerPacer } from "./pacer.ts";
+import { defaultMaxStuck, type StuckWorker, WorkerRegistry } from "./registry.ts";
 import { checkSandboxes, sandboxesOf } from "./sandbox_check.ts";
 import { proveSandboxes } from "./sandbox_probe.ts";
-import { WorkerTable } from "./worker_table.ts";
+import { WorkerTable } from "./table.ts";
 
 /**
  * A new spawn context for `config`. `tooManyStuck` is called once more

@@ -17,7 +17,7 @@ import {
   resolveSandbox,
   type Sandbox,
 } from "../tasks/sandbox.ts";
-import type { HostConfig } from "./config.ts";
+import type { HostConfig } from "../host/config.ts";
 import { requireWorkerOptions } from "./worker_options_flag.ts";
 
 /** A sandbox and who has it, e.g. `exec task "poller"` or `the RPC pool`. */

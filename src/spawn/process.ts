@@ -17,10 +17,10 @@ import type { ChildToHost } from "../shared/child_messages.ts";
 import type { HostToWorker, InitMessage } from "../shared/messages.ts";
 import type { ChildLaunch } from "./child_launch.ts";
 import { ChildStderr } from "./child_stderr.ts";
-import { type WorkerEvents, WorkerHandle, type WorkerOptions } from "./worker_handle.ts";
-import { outOfMemory } from "./worker_node.ts";
-import type { WorkerRegistry } from "./worker_registry.ts";
-import type { WorkerSlot } from "./worker_table.ts";
+import { type WorkerEvents, WorkerHandle, type WorkerOptions } from "./handle.ts";
+import { outOfMemory } from "./node_thread.ts";
+import type { WorkerRegistry } from "./registry.ts";
+import type { WorkerSlot } from "./table.ts";
 
 /** One child process running one worker. */
 export class ProcessWorkerHandle extends WorkerHandle {

@@ -15,7 +15,7 @@ import { messageOf } from "../shared/error_text.ts";
 import { ConfigError } from "../shared/errors.ts";
 import { PERMISSION_KINDS, type Sandbox } from "../tasks/sandbox.ts";
 import { type ChildLaunch, childLaunch, type HostGrants } from "./child_launch.ts";
-import { WORKER_URL } from "./worker_web.ts";
+import { WORKER_URL } from "./web_thread.ts";
 
 /** The entry module of every child. */
 export const CHILD_ENTRY = new URL("../worker/process_main.ts", import.meta.url);

@@ -9,9 +9,9 @@
 import type { InitMessage } from "../shared/messages.ts";
 import type { Grant, Permissions } from "../tasks/sandbox.ts";
 import { PERMISSION_KINDS } from "../tasks/sandbox.ts";
-import { ThreadWorker } from "./thread_worker.ts";
-import type { WorkerEvents, WorkerOptions } from "./worker_handle.ts";
-import type { WorkerRegistry } from "./worker_registry.ts";
+import { ThreadWorker } from "./thread.ts";
+import type { WorkerEvents, WorkerOptions } from "./handle.ts";
+import type { WorkerRegistry } from "./registry.ts";
 
 /** The module every thread worker starts on. */
 export const WORKER_URL = new URL("../worker/main.ts", import.meta.url);

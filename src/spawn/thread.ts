@@ -15,11 +15,11 @@
  */
 
 import { MessageChannel as NodeMessageChannel } from "node:worker_threads";
-import { log } from "./log.ts";
+import { log } from "../host/log.ts";
 import type { ErrorInfo, HostToWorker, InitMessage, WorkerToHost } from "../shared/messages.ts";
 import type { Sandbox } from "../tasks/sandbox.ts";
-import { type WorkerEvents, WorkerHandle } from "./worker_handle.ts";
-import type { StuckWorker, WorkerRegistry } from "./worker_registry.ts";
+import { type WorkerEvents, WorkerHandle } from "./handle.ts";
+import type { StuckWorker, WorkerRegistry } from "./registry.ts";
 
 /** A terminated worker whose thread has not ended within this many ms is stuck. */
 export const STUCK_AFTER_MS = 3000;

@@ -1,8 +1,8 @@
 /**
  * The host's side of one worker, whatever its kind: what its owner hears,
- * the heap ping, and how it is stopped. The kinds (`worker_web.ts`,
- * `worker_node.ts`, `worker_process.ts`) supply the transport and the ending;
- * `worker_kinds.ts` picks one for a sandbox. Every live handle is listed in
+ * the heap ping, and how it is stopped. The kinds (`web_thread.ts`,
+ * `node_thread.ts`, `process.ts`) supply the transport and the ending;
+ * `kinds.ts` picks one for a sandbox. Every live handle is listed in
  * its host's {@link WorkerRegistry}.
  *
  * @module
@@ -10,8 +10,8 @@
 
 import type { ErrorInfo, HostToWorker, InitMessage, WorkerToHost } from "../shared/messages.ts";
 import type { Sandbox } from "../tasks/sandbox.ts";
-import type { WorkerRegistry } from "./worker_registry.ts";
-import type { WorkerSlot } from "./worker_table.ts";
+import type { WorkerRegistry } from "./registry.ts";
+import type { WorkerSlot } from "./table.ts";
 
 /**
  * A wait for a worker's answer goes in steps of this many ms: a step that
