@@ -1,7 +1,8 @@
 /**
  * `deno task bench --kamailio`: Kamailio's own `evrexec.run` beside the
  * host's, driven by one client (`side_client.py`, Python's standard library)
- * over Unix datagrams for both, and the host over its stream socket too; in
+ * over Unix datagrams for both, and the host over its stream socket too,
+ * beside Deno's floor (a bare server answering on its main thread); in
  * rounds, the servers' order rotating, so each round's ratio holds on a
  * noisy machine. Then each server's CPU while idle. Skipped, with the
  * reason, where Kamailio, its modules or python3 are missing.
@@ -10,7 +11,13 @@
  */
 
 import { findKamailio, type RunningKamailio, startKamailio } from "./kamailio.ts";
-import { HOST_READY, type Launched, launchHost } from "./launch.ts";
+import {
+  FLOOR_LISTENING,
+  HOST_READY,
+  type Launched,
+  launchFloorServer,
+  launchHost,
+} from "./launch.ts";
 import { cpuSeconds, sleep, treeCpuSeconds } from "./proc.ts";
 import type { Measured } from "./rpc.ts";
 import type { LoadResult } from "./rpc_load.ts";
@@ -19,7 +26,7 @@ import { median, ratio } from "./stats.ts";
 const CLIENT = new URL("./side_client.py", import.meta.url).pathname;
 
 /** The servers compared, in the table's order. */
-export const SIDE_SERVERS = ["kamailio", "host-dgram", "host-stream"] as const;
+export const SIDE_SERVERS = ["kamailio", "host-dgram", "host-stream", "deno-floor"] as const;
 /** One server of the comparison: Kamailio, the host over datagrams, the host over its stream. */
 export type SideServer = typeof SIDE_SERVERS[number];
 
@@ -83,7 +90,7 @@ async function load(
 ): Promise<LoadResult> {
   const args = [
     CLIENT,
-    ...["--transport", server === "host-stream" ? "stream" : "dgram"],
+    ...["--transport", server === "host-stream" || server === "deno-floor" ? "stream" : "dgram"],
     ...["--socket", socket, "--clients", String(clients)],
     ...["--warmup-ms", String(options.warmupMs), "--duration-ms", String(options.durationMs)],
     ...["--expect", server === "kamailio" ? "any" : "data"],
@@ -128,14 +135,18 @@ export async function measureSideBySide(options: SideOptions): Promise<SideResul
   }
   let kamailio: RunningKamailio | null = null;
   let host: Launched | null = null;
+  let floor: Launched | null = null;
   try {
     kamailio = await startKamailio(setup, options.timeoutMs);
     host = await launchHost({ dgram: true });
     await host.child.waitLine(HOST_READY, options.timeoutMs);
+    floor = await launchFloorServer();
+    await floor.child.waitLine(FLOOR_LISTENING, options.timeoutMs);
     const servers: Record<SideServer, { socket: string; cpu: () => number }> = {
       kamailio: { socket: kamailio.socket, cpu: () => treeCpuSeconds(kamailio!.child.pid) },
       "host-dgram": { socket: host.dgram, cpu: () => cpuSeconds(host!.child.pid) },
       "host-stream": { socket: host.socket, cpu: () => cpuSeconds(host!.child.pid) },
+      "deno-floor": { socket: floor.socket, cpu: () => cpuSeconds(floor!.child.pid) },
     };
     const runs = new Map<string, Measured[]>();
     let turn = 0;
@@ -184,6 +195,6 @@ export async function measureSideBySide(options: SideOptions): Promise<SideResul
       },
     };
   } finally {
-    await Promise.all([kamailio?.stop(), host?.stop()]);
+    await Promise.all([kamailio?.stop(), host?.stop(), floor?.stop()]);
   }
 }

@@ -17,6 +17,7 @@ const LABELS: Record<SideServer, string> = {
   kamailio: "Kamailio, datagram",
   "host-dgram": "datagram",
   "host-stream": "stream socket",
+  "deno-floor": "Deno's floor, stream socket",
 };
 
 /**
@@ -106,7 +107,8 @@ export function sideRows(
   const rows: TableRow[] = [{
     section: `Side by side with Kamailio ${side.kamailio}: evrexec.run echo DATA, one client ` +
       `program for both (bench/side_client.py), closed loops; median of ${rounds} rounds, ` +
-      `p50 ratio = median of the rounds' ratios; "floor" column = Kamailio over datagrams`,
+      `p50 ratio = median of the rounds' ratios; "floor" column = Kamailio over datagrams; ` +
+      `"Deno's floor" rows: a bare Deno server answering on its main thread (bench/floor_server.ts)`,
   }];
   const p50Target = targets.find((t) => t.name.startsWith("evrexec.run p50, 1 client, datagram"));
   for (const kamailio of side.points.filter((p) => p.server === "kamailio")) {
