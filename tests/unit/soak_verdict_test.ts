@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { Ledger } from "../../bench/soak_ledger.ts";
 import type { Sample } from "../../bench/soak_sample.ts";
-import { judge } from "../../bench/soak_verdict.ts";
+import { judge, RSS_SETTLE_S, verdictLines } from "../../bench/soak_verdict.ts";
 
 Deno.test("soak ledger: duplicates, unknown ids, wrong results and dropped calls are told apart", () => {
   const ledger = new Ledger();
@@ -50,8 +50,12 @@ const CALLS = {
   dropped: 0,
 };
 
-function samples(threads: (t: number) => number, rss: (t: number) => number = () => 200): Sample[] {
-  return Array.from({ length: 31 }, (_, i) => ({
+function samples(
+  threads: (t: number) => number,
+  rss: (t: number) => number = () => 200,
+  length = 31,
+): Sample[] {
+  return Array.from({ length }, (_, i) => ({
     t: i * 2,
     rssMiB: rss(i * 2),
     heapMiB: 10,
@@ -83,4 +87,20 @@ Deno.test("soak verdict: a missing answer, a dead host or too few samples fail",
   const short = judge(flat.slice(0, 7), 12, CALLS, true);
   assert.equal(short.flat, false);
   assert.equal(short.checks.length, 0);
+});
+
+Deno.test("soak verdict: RSS is judged from its settle time on; a shorter run reports it only", () => {
+  const rising = (t: number) => 150 + t / 2; // +1 MiB every 2 s, for good
+  const short = judge(samples(() => 12, rising, 61), 24, CALLS, true); // two minutes
+  const rss = short.checks.find((c) => c.metric === "rssMiB")!;
+  assert.equal(rss.judged, false);
+  assert.equal(short.flat, true, "threads, heap, descriptors and CPU still judged");
+  assert.match(verdictLines(short).join("\n"), /RSS \(MiB\).*not judged: RSS settles after 150 s/);
+  const long = judge(samples(() => 12, rising, 301), 120, CALLS, true); // ten minutes
+  const judged = long.checks.find((c) => c.metric === "rssMiB")!;
+  assert.equal(judged.judged, true);
+  assert.equal(judged.ok, false, "a rise that goes on past the settle time is growth");
+  const settling = (t: number) => t < RSS_SETTLE_S ? 100 + t / 2 : 175;
+  const settled = judge(samples(() => 12, settling, 301), 120, CALLS, true);
+  assert.equal(settled.flat, true, "the rise before the settle time does not count");
 });
