@@ -3,7 +3,7 @@
 // `deno task torture` runs 16 × 5,000 calls; the normal suite 16 × 300.
 import assert from "node:assert/strict";
 import { fixture, sleep, withHost } from "./helpers/host.ts";
-import { openFds, rssMiB, TORTURE } from "./helpers/proc.ts";
+import { openFds, rssMiB, settledFds, TORTURE } from "./helpers/proc.ts";
 import { RawClient } from "./helpers/raw.ts";
 
 const CONNECTIONS = 16;
@@ -52,7 +52,7 @@ Deno.test(
     await (await host.client()).close();
     await sleep(200);
     const rss = [rssMiB(host.pid)];
-    const fdsBefore = openFds(host.pid);
+    const fdsBefore = await settledFds(host.pid);
     for (const run of [1, 2]) {
       const started = performance.now();
       await Promise.all(Array.from({ length: CONNECTIONS }, (_, c) => pipelined(host.socket, c)));

@@ -17,6 +17,21 @@ export function openFds(pid: number): number {
   return [...Deno.readDirSync(`/proc/${pid}/fd`)].length;
 }
 
+/**
+ * The descriptors of process `pid` once their count has held for 400 ms (at
+ * most 10 s): a host just ready may still be starting its other pool workers.
+ */
+export async function settledFds(pid: number): Promise<number> {
+  let last = openFds(pid);
+  for (let held = 0, tries = 0; held < 2 && tries < 50; tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const now = openFds(pid);
+    held = now === last ? held + 1 : 0;
+    last = now;
+  }
+  return last;
+}
+
 /** User plus system CPU time of process `pid`, in seconds. */
 export function cpuSeconds(pid: number): number {
   const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
