@@ -8,8 +8,7 @@
  */
 
 import type { VariantResult } from "./isolation.ts";
-import { ratio } from "./stats.ts";
-import { fmt, fmtRatio, fmtSpread, type TableRow } from "./table.ts";
+import { fmt, fmtRatio, fmtSpread, ratioRow, type TableRow, targetCells } from "./table.ts";
 import type { Target } from "./targets.ts";
 
 const LIMIT = 1.2;
@@ -49,27 +48,18 @@ export function isolationRows(
         fmtSpread(point.host),
         fmtSpread(point.floor),
         fmtRatio(point.ratio),
-        target?.bound ?? "",
-        target === undefined ? "" : target.ok ? "ok" : "MISSED",
+        ...targetCells(target),
       ]);
     }
     const m = result.memory;
-    rows.push([
-      `    RSS per worker, MiB (${m.workers} workers)`,
-      fmt(m.hostRssMiB, 2),
-      fmt(m.floorRssMiB, 2),
-      fmtRatio(ratio(m.hostRssMiB, m.floorRssMiB)),
-      "",
-      "",
-    ]);
-    rows.push([
-      `    PSS per worker, MiB (${m.workers} workers)`,
-      fmt(m.hostPssMiB, 2),
-      fmt(m.floorPssMiB, 2),
-      fmtRatio(ratio(m.hostPssMiB, m.floorPssMiB)),
-      "",
-      "",
-    ]);
+    rows.push(
+      ratioRow(`    RSS per worker, MiB (${m.workers} workers)`, m.hostRssMiB, m.floorRssMiB, {
+        digits: 2,
+      }),
+      ratioRow(`    PSS per worker, MiB (${m.workers} workers)`, m.hostPssMiB, m.floorPssMiB, {
+        digits: 2,
+      }),
+    );
     rows.push(["    evrexec.run p50 (1 connection), us", fmt(result.rpc.p50Us1), "", "", "", ""]);
     rows.push([
       "    evrexec.run calls/s (4 connections)",
@@ -95,31 +85,20 @@ export function isolationRows(
     });
     for (const [i, point] of capped.startup.entries()) {
       const web = plain.startup[i];
-      rows.push([
-        `    start-up, ${point.workers} workers (medians, ms)`,
-        fmt(point.host.median),
-        fmt(web?.host.median ?? NaN),
-        fmtRatio(ratio(point.host.median, web?.host.median ?? NaN)),
-        "",
-        "",
-      ]);
+      rows.push(
+        ratioRow(
+          `    start-up, ${point.workers} workers (medians, ms)`,
+          point.host.median,
+          web?.host.median ?? NaN,
+        ),
+      );
     }
-    rows.push([
-      "    RSS per worker, MiB",
-      fmt(capped.memory.hostRssMiB, 2),
-      fmt(plain.memory.hostRssMiB, 2),
-      fmtRatio(ratio(capped.memory.hostRssMiB, plain.memory.hostRssMiB)),
-      "",
-      "",
-    ]);
-    rows.push([
-      "    evrexec.run p50, us",
-      fmt(capped.rpc.p50Us1),
-      fmt(plain.rpc.p50Us1),
-      fmtRatio(ratio(capped.rpc.p50Us1, plain.rpc.p50Us1)),
-      "",
-      "",
-    ]);
+    rows.push(
+      ratioRow("    RSS per worker, MiB", capped.memory.hostRssMiB, plain.memory.hostRssMiB, {
+        digits: 2,
+      }),
+      ratioRow("    evrexec.run p50, us", capped.rpc.p50Us1, plain.rpc.p50Us1),
+    );
   }
   return rows;
 }

@@ -13,7 +13,15 @@ import type { CountingCost } from "./counting.ts";
 import type { SideResults } from "./side_by_side.ts";
 import { sideRows } from "./side_report.ts";
 import type { StartupResult } from "./startup.ts";
-import { fmt, fmtRatio, fmtSpread, renderTable, type TableRow } from "./table.ts";
+import {
+  fmt,
+  fmtRatio,
+  fmtSpread,
+  ratioRow,
+  renderTable,
+  type TableRow,
+  targetCells,
+} from "./table.ts";
 import { median } from "./stats.ts";
 import type { Target } from "./targets.ts";
 import type { VariantResult } from "./isolation.ts";
@@ -48,11 +56,6 @@ export interface BenchResults {
 }
 
 const HEADER = ["measure", "host", "floor", "host/floor", "target", "status"];
-
-function targetCells(target: Target | undefined): string[] {
-  if (target === undefined) return ["", ""];
-  return [target.bound, target.ok ? "ok" : "MISSED"];
-}
 
 function find(results: BenchResults, prefix: string): Target | undefined {
   return results.targets.find((target) => target.name.startsWith(prefix));
@@ -124,13 +127,8 @@ function memoryRows(results: BenchResults, memory: MemoryResult): TableRow[] {
 function rpcPointRows(results: BenchResults, point: RpcPoint): TableRow[] {
   const c = `${point.connections} conn`;
   const isRun = point.call === "evrexec.run";
-  const cells = (label: string, host: number, floor: number, target?: Target): string[] => [
-    `  ${c}: ${label}`,
-    fmt(host),
-    fmt(floor),
-    fmtRatio(host / floor),
-    ...targetCells(target),
-  ];
+  const cells = (label: string, host: number, floor: number, target?: Target): string[] =>
+    ratioRow(`  ${c}: ${label}`, host, floor, { target });
   return [
     cells(
       "p50 us",

@@ -7,7 +7,7 @@
  */
 
 import type { SidePoint, SideResults, SideServer } from "./side_by_side.ts";
-import { fmt, fmtRatio, type TableRow } from "./table.ts";
+import { fmt, fmtRatio, ratioRow, type TableRow, targetCells } from "./table.ts";
 import type { Target } from "./targets.ts";
 
 /** Above this share of one core, an idle host counts as burning CPU. */
@@ -51,39 +51,17 @@ export function sideTargets(side: SideResults): Target[] {
 function pointRows(point: SidePoint, kamailio: SidePoint, target?: Target): TableRow[] {
   const c = `${point.clients} client${point.clients === 1 ? "" : "s"}, ${LABELS[point.server]}`;
   const host = point.figures, theirs = kamailio.figures;
-  const status = target ? [target.bound, target.ok ? "ok" : "MISSED"] : ["", ""];
   return [
     [
       `  ${c}: p50 us`,
       fmt(host.p50Us),
       fmt(theirs.p50Us),
-      fmtRatio(point.p50RatioToKamailio),
-      ...status,
+      fmtRatio(point.p50RatioToKamailio), // the median of the rounds' ratios
+      ...targetCells(target),
     ],
-    [
-      `  ${c}: p99 us`,
-      fmt(host.p99Us),
-      fmt(theirs.p99Us),
-      fmtRatio(host.p99Us / theirs.p99Us),
-      "",
-      "",
-    ],
-    [
-      `  ${c}: calls/s`,
-      fmt(host.callsPerS),
-      fmt(theirs.callsPerS),
-      fmtRatio(host.callsPerS / theirs.callsPerS),
-      "",
-      "",
-    ],
-    [
-      `  ${c}: server CPU us/call`,
-      fmt(host.serverCpuUsPerCall),
-      fmt(theirs.serverCpuUsPerCall),
-      fmtRatio(host.serverCpuUsPerCall / theirs.serverCpuUsPerCall),
-      "",
-      "",
-    ],
+    ratioRow(`  ${c}: p99 us`, host.p99Us, theirs.p99Us),
+    ratioRow(`  ${c}: calls/s`, host.callsPerS, theirs.callsPerS),
+    ratioRow(`  ${c}: server CPU us/call`, host.serverCpuUsPerCall, theirs.serverCpuUsPerCall),
     [
       `  ${c}: errors / lost`,
       `${host.errors + host.connectFailures} / ${host.lost}`,
@@ -132,7 +110,7 @@ export function sideRows(
     fmt(side.idleCpuPercent["host-dgram"] ?? NaN, 2),
     fmt(side.idleCpuPercent.kamailio ?? NaN, 2),
     "",
-    ...(idle ? [idle.bound, idle.ok ? "ok" : "MISSED"] : ["", ""]),
+    ...targetCells(idle),
   ]);
   return rows;
 }

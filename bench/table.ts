@@ -6,6 +6,8 @@
  */
 
 /** A row of cells, or a section heading spanning the table. */
+import { ratio } from "./stats.ts";
+
 export type TableRow = readonly string[] | { readonly section: string };
 
 /** Renders `rows` under `header` with columns padded to their widest cell. */
@@ -41,4 +43,28 @@ export function fmtSpread(
   digits = 0,
 ): string {
   return `${fmt(spread.min, digits)} / ${fmt(spread.median, digits)} / ${fmt(spread.max, digits)}`;
+}
+
+/** The status cells of a row: a target's bound and whether it held, or two blanks. */
+export function targetCells(target?: { readonly bound: string; readonly ok: boolean }): string[] {
+  return target === undefined ? ["", ""] : [target.bound, target.ok ? "ok" : "MISSED"];
+}
+
+/** A figure beside its reference: the label, both values, their ratio, and a target's cells. */
+export function ratioRow(
+  label: string,
+  value: number,
+  reference: number,
+  options: {
+    readonly digits?: number;
+    readonly target?: { readonly bound: string; readonly ok: boolean };
+  } = {},
+): string[] {
+  return [
+    label,
+    fmt(value, options.digits),
+    fmt(reference, options.digits),
+    fmtRatio(ratio(value, reference)),
+    ...targetCells(options.target),
+  ];
 }
