@@ -53,8 +53,7 @@ function foreignOwner(info: Deno.FileInfo): string {
 /**
  * Refuses (with a {@link ConfigError}) a socket path that another user
  * could replace: a directory above it that another user owns, or that
- * others may write to without the sticky bit. A directory others may write
- * to with the sticky bit (such as /tmp) is accepted with a warning.
+ * others may write to without the sticky bit.
  */
 export function checkSocketDirectory(path: string): void {
   const risk = replaceableBy(path, ownAndRoot(ownUid([dirname(path)])));
@@ -65,22 +64,27 @@ export function checkSocketDirectory(path: string): void {
         "write to (or that has the sticky bit, as /tmp)",
     );
   }
+}
+
+/** Warns when others may create files beside the socket (a sticky directory such as /tmp). */
+function warnIfShared(path: string): void {
   const shared = sharedWith(path);
-  if (shared !== null) {
-    log("rpc").warn(
-      "the socket {path} is in a directory where {shared} may create files (sticky bit): " +
-        "another user can take the path while no host serves there; prefer a directory " +
-        "of this user's own (--socket, $EVREXEC_SOCKET or $XDG_RUNTIME_DIR)",
-      { path, shared },
-    );
-  }
+  if (shared === null) return;
+  log("rpc").warn(
+    "the socket {path} is in a directory where {shared} may create files (sticky bit): " +
+      "another user can take the path while no host serves there; prefer a directory " +
+      "of this user's own (--socket, $EVREXEC_SOCKET or $XDG_RUNTIME_DIR)",
+    { path, shared },
+  );
 }
 
 /**
  * Clears the way for a socket at `path`: a directory another user could
  * replace it in stops start-up ({@link checkSocketDirectory}); nothing there
  * is fine; a stale socket (nobody answers) is removed; a live socket or a
- * file that is not a socket stops start-up with a {@link ConfigError}.
+ * file that is not a socket stops start-up with a {@link ConfigError}. A
+ * directory shared with others under the sticky bit (such as /tmp) gives a
+ * warning once the way is clear.
  */
 export async function clearSocketPath(path: string): Promise<"free" | "stale"> {
   checkSocketDirectory(path);
@@ -88,7 +92,10 @@ export async function clearSocketPath(path: string): Promise<"free" | "stale"> {
   try {
     info = await Deno.lstat(path);
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return "free";
+    if (error instanceof Deno.errors.NotFound) {
+      warnIfShared(path);
+      return "free";
+    }
     throw new ConfigError(`socket ${path}: ${messageOf(error)}`);
   }
   if (!info.isSocket) {
@@ -100,6 +107,7 @@ export async function clearSocketPath(path: string): Promise<"free" | "stale"> {
     );
   }
   await Deno.remove(path);
+  warnIfShared(path);
   return "stale";
 }
 
