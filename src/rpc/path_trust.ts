@@ -25,7 +25,11 @@ function parent(path: string): string | null {
 
 function absolute(path: string): string {
   if (path.startsWith("/")) return path;
-  return `${Deno.cwd().replace(/\/$/, "")}/${path}`;
+  try {
+    return `${Deno.cwd().replace(/\/$/, "")}/${path}`;
+  } catch {
+    return path; // no read permission for the working directory: judge what is written
+  }
 }
 
 /** Every directory from `dir` up to `/`. */
@@ -43,8 +47,15 @@ function chain(dir: string): string[] {
 function directoriesAbove(path: string): string[] {
   const dir = parent(absolute(path)) ?? "/";
   const dirs = chain(dir);
-  for (const real of chain(Deno.realPathSync(dir))) {
-    if (!dirs.includes(real)) dirs.push(real);
+  let real: string;
+  try {
+    real = Deno.realPathSync(dir);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotCapable) return dirs; // see replaceableBy
+    throw error;
+  }
+  for (const above of chain(real)) {
+    if (!dirs.includes(above)) dirs.push(above);
   }
   return dirs;
 }
@@ -72,7 +83,9 @@ function directoryRisk(dir: string, info: Deno.FileInfo, trusted: ReadonlySet<nu
  * user owns, or that others may write to without the sticky bit, in a few
  * words ("every user can write to /x, which has no sticky bit"). A path
  * whose directory does not exist gives null (there is nothing to replace);
- * a directory that cannot be looked at gives a reason.
+ * a directory that cannot be looked at gives a reason, except one Deno's
+ * read permission does not cover, which is passed over (a process allowed
+ * to read only the socket's own directory cannot judge those above it).
  */
 export function replaceableBy(path: string, trusted: ReadonlySet<number>): string | null {
   let dirs: string[];
@@ -87,6 +100,8 @@ export function replaceableBy(path: string, trusted: ReadonlySet<number>): strin
     try {
       info = Deno.statSync(dir);
     } catch (error) {
+      // Deno's --allow-read narrowed to the socket's directory leaves those above unread.
+      if (error instanceof Deno.errors.NotCapable) continue;
       return `cannot tell who may write to ${dir} (${messageOf(error)})`;
     }
     const risk = directoryRisk(dir, info, trusted);

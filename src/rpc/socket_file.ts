@@ -106,7 +106,14 @@ export async function clearSocketPath(path: string): Promise<"free" | "stale"> {
       `socket ${path}: another host is already serving there${foreignOwner(info)}`,
     );
   }
-  await Deno.remove(path);
+  try {
+    await Deno.remove(path);
+  } catch (error) {
+    throw new ConfigError(
+      `socket ${path}: nobody answers on the socket there${foreignOwner(info)}, ` +
+        `and removing it failed: ${messageOf(error)}`,
+    );
+  }
   warnIfShared(path);
   return "stale";
 }
