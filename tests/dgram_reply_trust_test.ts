@@ -182,3 +182,53 @@ Deno.test({
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 });
+
+function installed(tool: string): boolean {
+  try {
+    new Deno.Command(tool, { args: ["--version"], stdout: "null", stderr: "null" }).outputSync();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test({
+  name: "dgram reply: kamcli run by the host's user is answered at --socket-mode 0666 (checked)",
+  ignore: !installed("kamcli"),
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "evrexec-reply-kamcli-" });
+    const server = `${dir}/kamailio_rpc.sock`;
+    const host = await startHost(RPC, {
+      socket: `${dir}/rpc.sock`,
+      args: ["--socket-mode", "0666", "--rpc-dgram", `unix:${server}`],
+    });
+    try {
+      const ini = [
+        "[jsonrpc]",
+        "transport=socket",
+        `srvaddr=${server}`,
+        `rcvaddr=${dir}/kamcli_reply.sock`,
+        "outformat=json",
+      ].join("\n") + "\n";
+      await Deno.writeTextFile(`${dir}/kamcli.ini`, ini);
+      const { code, stdout, stderr } = await new Deno.Command("kamcli", {
+        args: [
+          "--no-default-configs",
+          "--config",
+          `${dir}/kamcli.ini`,
+          "rpc",
+          "evrexec.run",
+          "echo",
+          "s:hi",
+        ],
+      }).output();
+      assert.equal(code, 0, decoder.decode(stderr));
+      const text = decoder.decode(stdout);
+      assert.equal(JSON.parse(text.slice(text.indexOf("{"))).result.arg, "hi");
+      assert.doesNotMatch(host.log, /did not answer/);
+    } finally {
+      await host.cleanup();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  },
+});

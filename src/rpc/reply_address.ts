@@ -9,15 +9,15 @@
  * - When the host's socket admits only its own user and root (no group or
  *   other write bit in `--socket-mode`), every sender is one of them, and
  *   every address is answered.
- * - Otherwise the path must be, when the answer goes out, a socket (not a
- *   link to one, not an abstract address) that nobody but the host's user
- *   and root could make point elsewhere: one of theirs, in directories only
- *   they can change; or another user's with one link, in a sticky
- *   directory every user can write to (as /tmp, where kamcli binds), while
- *   the kernel's `fs.protected_symlinks` and `fs.protected_hardlinks` are
- *   on: there its owner can replace it only by a socket of their own, a
- *   symbolic link the host does not follow, or a hard link to a socket
- *   they may write to themselves.
+ * - Otherwise the path must be, when the answer goes out, a socket with one
+ *   link (not a symbolic or second link to one, not an abstract address)
+ *   that nobody but the host's user and root could make point elsewhere:
+ *   one of theirs, in directories only they can change; or another user's,
+ *   in a sticky directory every user can write to (as /tmp, where kamcli
+ *   binds), while the kernel's `fs.protected_symlinks` and
+ *   `fs.protected_hardlinks` are on: there its owner can replace it only by
+ *   a socket of their own, a symbolic link the host does not follow, or a
+ *   hard link to a socket they may write to themselves.
  *
  * @module
  */
@@ -88,6 +88,8 @@ export class ReplyAddressCheck {
       return `cannot look at it (${messageOf(error)})`;
     }
     if (!info.isSocket) return info.isSymlink ? "a symbolic link, not a socket" : "not a socket";
+    // A second link is another name for a socket bound elsewhere, maybe someone else's.
+    if (info.nlink !== 1) return `a socket with ${info.nlink} links`;
     const owner = info.uid ?? -1;
     if (!this.#trusted.has(owner)) {
       const whose = `it belongs to ${userLabel(owner)}`;
@@ -104,7 +106,6 @@ export class ReplyAddressCheck {
       if (!this.#linkGuards) {
         return `${whose} and the kernel's fs.protected_symlinks or fs.protected_hardlinks is off`;
       }
-      if (info.nlink !== 1) return `${whose} and has ${info.nlink} links`;
     }
     return replaceableBy(path, this.#trusted);
   }
