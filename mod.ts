@@ -45,7 +45,13 @@ export type { LogFileOptions } from "./src/host/log_file.ts";
 export type { HostConfig, ReloadReport };
 export { main } from "./src/cli/main.ts";
 export { defaultSocketPath } from "./src/rpc/socket_file.ts";
-export { RpcClient, type RpcResponse } from "./src/client/client.ts";
+export {
+  type ConnectOptions,
+  RpcClient,
+  type RpcResponse,
+  type SocketOwner,
+  UntrustedSocketError,
+} from "./src/client/client.ts";
 export { RpcCode, RpcError } from "./src/rpc/errors.ts";
 
 export { setupLogging } from "./src/host/log.ts";

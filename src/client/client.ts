@@ -7,6 +7,9 @@
 
 import { RpcError } from "../rpc/errors.ts";
 import { closeQuietly, writeAll } from "../shared/streams.ts";
+import { checkSocketTrust, type SocketOwner, UntrustedSocketError } from "./socket_trust.ts";
+
+export { type SocketOwner, UntrustedSocketError };
 
 /** A JSON-RPC response as the host sends it. */
 export interface RpcResponse {
@@ -18,6 +21,17 @@ export interface RpcResponse {
   readonly result?: unknown;
   /** The error, when it failed: a JSON-RPC code, a message, maybe data. */
   readonly error?: { readonly code: number; readonly message: string; readonly data?: unknown };
+}
+
+/** Options of {@link RpcClient.connect}. */
+export interface ConnectOptions {
+  /**
+   * Whom to trust with calls besides this process's user and root: a uid,
+   * or `"any"` to talk to a socket whoever owns it. By default a socket of
+   * another user (or in a directory another user could replace it in) is
+   * refused with an {@link UntrustedSocketError}.
+   */
+  readonly socketOwner?: SocketOwner;
 }
 
 const encoder = new TextEncoder();
@@ -34,8 +48,14 @@ export class RpcClient {
     this.#reading = this.#read();
   }
 
-  /** Connects to the socket at `path`; rejects if nobody listens there. */
-  static async connect(path: string): Promise<RpcClient> {
+  /**
+   * Connects to the socket at `path`; rejects if nobody listens there, and
+   * with an {@link UntrustedSocketError} when the socket belongs to another
+   * user than this process's or root (unless `options.socketOwner` trusts
+   * them) or sits in a directory another user could replace it in.
+   */
+  static async connect(path: string, options: ConnectOptions = {}): Promise<RpcClient> {
+    checkSocketTrust(path, options.socketOwner);
     return new RpcClient(await Deno.connect({ transport: "unix", path }));
   }
 

@@ -11,6 +11,12 @@ import { messageOf } from "../shared/error_text.ts";
 import { ConfigError, EXIT_FATAL, EXIT_OK, EXIT_USAGE } from "../shared/errors.ts";
 import { intOption, parsingArgs } from "../cli/option_values.ts";
 import { RpcClient } from "./client.ts";
+import {
+  readSocketOwner,
+  type SocketOwner,
+  trustHint,
+  UntrustedSocketError,
+} from "./socket_trust.ts";
 import { defaultSocketPath } from "../rpc/socket_file.ts";
 import { typedParam } from "./params.ts";
 import { terminalWidth } from "./table.ts";
@@ -23,11 +29,13 @@ Calls METHOD on a running evrexec host and prints the result: core.psx,
 evrexec.list and stats.get_statistics as tables sized to the terminal, a
 string as it is, anything else as indented JSON. PARAMs are strings; typed
 as kamcli types them, i:5 is a number, s:5 a string and j:{"a":1} JSON.
+A socket of another user than yours or root's is not called.
 
 Options:
   -s, --socket PATH   the host's socket (default: $EVREXEC_SOCKET, else
                       $XDG_RUNTIME_DIR/evrexec.sock, else /tmp/evrexec.sock)
   -t, --timeout MS    how long to wait for the answer (default 60000)
+      --socket-owner USER  trust a socket of USER too (name, uid or any)
       --json          print the whole JSON-RPC response object (no table)
   -h, --help          this text
 
@@ -38,19 +46,20 @@ Examples:
   deno task rpc stats.get_statistics evrexec:
   deno task rpc evrexec.run compute 'j:{"n":5}'
 
-Exit codes: 0 on a result, 1 on an RPC error or when no host answers,
-2 for a usage error.`;
+Exit codes: 0 on a result, 1 on an RPC error, when no host answers or
+the socket is not trusted, 2 for a usage error.`;
 
 const OPTIONS = {
   socket: { type: "string", short: "s" },
   timeout: { type: "string", short: "t" },
+  "socket-owner": { type: "string" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
 /** Splits the arguments before METHOD (options) from METHOD and its params. */
 function splitAtMethod(args: readonly string[]): [string[], string[]] {
-  const takesValue = new Set(["-s", "--socket", "-t", "--timeout"]);
+  const takesValue = new Set(["-s", "--socket", "-t", "--timeout", "--socket-owner"]);
   for (let i = 0; i < args.length; i++) {
     if (args[i] === "--") return [args.slice(0, i), args.slice(i + 1)];
     if (!args[i].startsWith("-")) return [args.slice(0, i), args.slice(i)];
@@ -62,6 +71,7 @@ function splitAtMethod(args: readonly string[]): [string[], string[]] {
 /** What the client was asked to do. */
 interface ClientRequest {
   readonly socket: string;
+  readonly socketOwner: SocketOwner | undefined;
   readonly timeoutMs: number;
   readonly json: boolean;
   readonly method: string;
@@ -78,6 +88,7 @@ export function parseRpcCli(args: readonly string[]): ClientRequest | null {
   if (rest.length === 0) throw new ConfigError("missing METHOD (see --help)");
   return {
     socket: values.socket ?? defaultSocketPath(),
+    socketOwner: readSocketOwner(values["socket-owner"]),
     timeoutMs: intOption("--timeout", values.timeout, 60_000, 1, 86_400_000),
     json: values.json ?? false,
     method: rest[0],
@@ -85,10 +96,13 @@ export function parseRpcCli(args: readonly string[]): ClientRequest | null {
   };
 }
 
-async function connect(socket: string): Promise<RpcClient> {
+async function connect(socket: string, socketOwner?: SocketOwner): Promise<RpcClient> {
   try {
-    return await RpcClient.connect(socket);
+    return await RpcClient.connect(socket, { socketOwner });
   } catch (error) {
+    if (error instanceof UntrustedSocketError) {
+      throw new Error(`${error.message}; ${trustHint(error)}`);
+    }
     const why = error instanceof Deno.errors.NotFound
       ? "no such socket"
       : error instanceof Deno.errors.ConnectionRefused
@@ -113,7 +127,7 @@ export async function rpcMain(args: readonly string[]): Promise<number> {
   }
   let client: RpcClient | null = null;
   try {
-    client = await connect(request.socket);
+    client = await connect(request.socket, request.socketOwner);
     const response = await withTimeout(
       client.request(request.method, request.params),
       request.timeoutMs,

@@ -14,6 +14,12 @@ import { writeAllSync } from "../shared/streams.ts";
 import { parsingArgs } from "../cli/option_values.ts";
 import { defaultSocketPath } from "../rpc/socket_file.ts";
 import { RpcClient } from "./client.ts";
+import {
+  readSocketOwner,
+  type SocketOwner,
+  trustHint,
+  UntrustedSocketError,
+} from "./socket_trust.ts";
 import { TopModel, type TopView } from "./top_model.ts";
 import { maxScroll, renderScreen, type ScreenSize } from "./top_screen.ts";
 
@@ -28,6 +34,7 @@ Keys: q quits; up, down, PgUp and PgDn scroll.
 Options:
   -s, --socket PATH   the host's socket (default: $EVREXEC_SOCKET, else
                       $XDG_RUNTIME_DIR/evrexec.sock, else /tmp/evrexec.sock)
+      --socket-owner USER  trust a socket of USER too (name, uid or any)
       --once          print one screen and exit (no terminal needed)
   -h, --help          this text`;
 
@@ -52,12 +59,16 @@ class Reader {
   #client: RpcClient | null = null;
   readonly model: TopModel = new TopModel();
 
-  constructor(readonly socket: string) {}
+  constructor(readonly socket: string, readonly socketOwner?: SocketOwner) {}
 
   async read(): Promise<TopView> {
-    this.#client ??= await RpcClient.connect(this.socket).catch((error) => {
-      throw new Error(`cannot reach a host at ${this.socket}: ${messageOf(error)}`);
-    });
+    this.#client ??= await RpcClient.connect(this.socket, { socketOwner: this.socketOwner })
+      .catch((error) => {
+        if (error instanceof UntrustedSocketError) {
+          throw new Error(`${error.message}; ${trustHint(error)}`);
+        }
+        throw new Error(`cannot reach a host at ${this.socket}: ${messageOf(error)}`);
+      });
     const client = this.#client;
     try {
       const call = (method: string, params?: unknown[]) =>
@@ -136,7 +147,7 @@ async function live(reader: Reader): Promise<number> {
 
 /** Runs `deno task top`; resolves with the exit code. */
 export async function topMain(args: readonly string[]): Promise<number> {
-  let values;
+  let values, socketOwner;
   try {
     values = parsingArgs(() =>
       parseArgs({
@@ -145,11 +156,13 @@ export async function topMain(args: readonly string[]): Promise<number> {
         allowPositionals: false,
         options: {
           socket: { type: "string", short: "s" },
+          "socket-owner": { type: "string" },
           once: { type: "boolean" },
           help: { type: "boolean", short: "h" },
         },
       })
     ).values;
+    socketOwner = readSocketOwner(values["socket-owner"]);
   } catch (error) {
     console.error(`evrexec-top: ${messageOf(error)}`);
     return EXIT_USAGE;
@@ -158,7 +171,7 @@ export async function topMain(args: readonly string[]): Promise<number> {
     console.log(TOP_USAGE);
     return EXIT_OK;
   }
-  const reader = new Reader(values.socket ?? defaultSocketPath());
+  const reader = new Reader(values.socket ?? defaultSocketPath(), socketOwner);
   if (!values.once && Deno.stdin.isTerminal() && Deno.stdout.isTerminal()) return live(reader);
   try {
     const view = await reader.read();

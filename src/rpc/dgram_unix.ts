@@ -5,7 +5,8 @@
  *
  * Deno lets a datagram socket do one thing at a time ("Socket already in
  * use"), and the socket waits in `receive` nearly always, so answers go out
- * one by one from a second socket of their own (`reply_sender.ts`).
+ * one by one from a second socket of their own (`reply_sender.ts`), and
+ * only to reply addresses that `reply_address.ts` accepts.
  *
  * @module
  */
@@ -14,7 +15,9 @@ import { ConfigError } from "../shared/errors.ts";
 import { log } from "../host/log.ts";
 import { MAX_DATAGRAM_BYTES } from "./dgram_answer.ts";
 import type { DatagramEndpoint, DatagramHandler } from "./dgram_endpoint.ts";
+import { ReplyAddressCheck } from "./reply_address.ts";
 import { ReplySender } from "./reply_sender.ts";
+import { ThrottledCount } from "./throttled_count.ts";
 import { bindSocket, clearSocketPath, type PlacedSocket } from "./socket_file.ts";
 import { closeQuietly } from "../shared/streams.ts";
 
@@ -39,20 +42,42 @@ export async function listenUnixDatagram(path: string, mode: number): Promise<Da
     (at) => Deno.listenDatagram({ transport: "unixpacket", path: at }),
   );
   log("rpc").info("datagram JSON-RPC on {address}", { address: `unix:${path}` });
-  return new UnixEndpoint(path, placed);
+  return new UnixEndpoint(path, placed, new ReplyAddressCheck(mode));
 }
+
+/** At most one warning about reply addresses not answered per this many ms. */
+const REFUSAL_LOG_MS = 10_000;
 
 class UnixEndpoint implements DatagramEndpoint {
   #path: string;
   #conn: Deno.DatagramConn;
   #placed: PlacedSocket<Deno.DatagramConn>;
   #replies = new ReplySender();
+  #check: ReplyAddressCheck;
+  #refused: ThrottledCount;
+  #lastRefusal = "";
   #closed = false;
 
-  constructor(path: string, placed: PlacedSocket<Deno.DatagramConn>) {
+  constructor(path: string, placed: PlacedSocket<Deno.DatagramConn>, check: ReplyAddressCheck) {
     this.#path = path;
     this.#placed = placed;
     this.#conn = placed.listener;
+    this.#check = check;
+    this.#refused = new ThrottledCount(REFUSAL_LOG_MS, (count) =>
+      log("rpc").warn(
+        "{address}: did not answer {count} datagrams whose reply address the sender could " +
+          "point at another socket (last: {last}); see docs/security.md, Datagram answers",
+        { address: `unix:${path}`, count, last: this.#lastRefusal },
+      ));
+  }
+
+  /** Sends `answer` to `to`, unless the reply address may not be answered. */
+  #answer(answer: Uint8Array, to: string): Promise<void> {
+    const refusal = this.#check.refusal(to);
+    if (refusal === null) return this.#replies.send(answer, to);
+    this.#lastRefusal = `${JSON.stringify(to)}: ${refusal}`;
+    this.#refused.add();
+    return Promise.reject(new Error(`not answering ${JSON.stringify(to)}: ${refusal}`));
   }
 
   async serve(handler: DatagramHandler): Promise<void> {
@@ -72,7 +97,7 @@ class UnixEndpoint implements DatagramEndpoint {
         continue;
       }
       const path = (from as Deno.UnixAddr).path;
-      handler(data, path ? (answer) => this.#replies.send(answer, path) : null);
+      handler(data, path ? (answer) => this.#answer(answer, path) : null);
     }
   }
 

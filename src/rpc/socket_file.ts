@@ -5,8 +5,12 @@
  * @module
  */
 
+import { log } from "../host/log.ts";
 import { messageOf } from "../shared/error_text.ts";
 import { ConfigError } from "../shared/errors.ts";
+import { ownUid, userLabel } from "../shared/users.ts";
+import { ownAndRoot, replaceableBy, sharedWith } from "./path_trust.ts";
+import { SocketWatch } from "./socket_watch.ts";
 
 /** The environment variable that sets the socket for host and client. */
 export const SOCKET_ENV = "EVREXEC_SOCKET";
@@ -40,26 +44,77 @@ async function answers(path: string): Promise<boolean> {
   }
 }
 
+/** ` (its socket belongs to USER, not to this host's user)`, or "" when it is this user's. */
+function foreignOwner(info: Deno.FileInfo): string {
+  if (info.uid === null || info.uid === ownUid()) return "";
+  return ` (its socket belongs to ${userLabel(info.uid)}, not to this host's user)`;
+}
+
 /**
- * Clears the way for a socket at `path`: nothing there is fine; a stale
- * socket (nobody answers) is removed; a live socket or a file that is not a
- * socket stops start-up with a {@link ConfigError}.
+ * Refuses (with a {@link ConfigError}) a socket path that another user
+ * could replace: a directory above it that another user owns, or that
+ * others may write to without the sticky bit.
+ */
+export function checkSocketDirectory(path: string): void {
+  const risk = replaceableBy(path, ownAndRoot(ownUid([dirname(path)])));
+  if (risk !== null) {
+    throw new ConfigError(
+      `socket ${path}: ${risk}: another user could put a socket of their own in its place ` +
+        "and receive the calls; use a directory of this user or root that others cannot " +
+        "write to (or that has the sticky bit, as /tmp)",
+    );
+  }
+}
+
+/** Warns when others may create files beside the socket (a sticky directory such as /tmp). */
+function warnIfShared(path: string): void {
+  const shared = sharedWith(path);
+  if (shared === null) return;
+  log("rpc").warn(
+    "the socket {path} is in a directory where {shared} may create files (sticky bit): " +
+      "another user can take the path while no host serves there; prefer a directory " +
+      "of this user's own (--socket, $EVREXEC_SOCKET or $XDG_RUNTIME_DIR)",
+    { path, shared },
+  );
+}
+
+/**
+ * Clears the way for a socket at `path`: a directory another user could
+ * replace it in stops start-up ({@link checkSocketDirectory}); nothing there
+ * is fine; a stale socket (nobody answers) is removed; a live socket or a
+ * file that is not a socket stops start-up with a {@link ConfigError}. A
+ * directory shared with others under the sticky bit (such as /tmp) gives a
+ * warning once the way is clear.
  */
 export async function clearSocketPath(path: string): Promise<"free" | "stale"> {
+  checkSocketDirectory(path);
   let info: Deno.FileInfo;
   try {
     info = await Deno.lstat(path);
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return "free";
+    if (error instanceof Deno.errors.NotFound) {
+      warnIfShared(path);
+      return "free";
+    }
     throw new ConfigError(`socket ${path}: ${messageOf(error)}`);
   }
   if (!info.isSocket) {
     throw new ConfigError(`socket ${path}: the path exists and is not a socket; not touching it`);
   }
   if (await answers(path)) {
-    throw new ConfigError(`socket ${path}: another host is already serving there`);
+    throw new ConfigError(
+      `socket ${path}: another host is already serving there${foreignOwner(info)}`,
+    );
   }
-  await Deno.remove(path);
+  try {
+    await Deno.remove(path);
+  } catch (error) {
+    throw new ConfigError(
+      `socket ${path}: nobody answers on the socket there${foreignOwner(info)}, ` +
+        `and removing it failed: ${messageOf(error)}`,
+    );
+  }
+  warnIfShared(path);
   return "stale";
 }
 
@@ -78,15 +133,16 @@ export interface PlacedSocket<T extends { close(): void } = Deno.UnixListener> {
 
 /** Why the path was taken when the socket was to be placed there. */
 function occupied(path: string): ConfigError {
-  let isSocket = false;
+  let info: Deno.FileInfo | null = null;
   try {
-    isSocket = Deno.lstatSync(path).isSocket === true;
+    info = Deno.lstatSync(path);
   } catch {
     // gone again: say what stood there a moment ago
   }
   return new ConfigError(
-    isSocket
-      ? `socket ${path}: another host placed its socket there while this one started; not touching it`
+    info?.isSocket
+      ? `socket ${path}: another host placed its socket there while this one started` +
+        `${foreignOwner(info)}; not touching it`
       : `socket ${path}: the path exists and is not a socket; not touching it`,
   );
 }
@@ -96,6 +152,8 @@ function occupied(path: string): ConfigError {
  * 0700 directory beside `path` and given its mode, so no client can connect
  * before the mode holds; then it is hard-linked into place, which fails
  * rather than replace whatever appeared at `path` since it was checked.
+ * Until `remove()`, the path is watched: when it no longer names this
+ * socket, one error is logged ({@link SocketWatch}).
  * `bind` binds another kind of socket at the path it is given (a datagram
  * socket).
  */
@@ -128,7 +186,9 @@ export function bindSocket(
       listener.close();
       throw error instanceof Deno.errors.AlreadyExists ? occupied(path) : error;
     }
+    const watch = new SocketWatch(path, ino, ownUid());
     const remove = () => {
+      watch.stop();
       try {
         if (Deno.lstatSync(path).ino === ino) Deno.removeSync(path);
       } catch {

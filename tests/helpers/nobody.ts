@@ -78,22 +78,89 @@ function pythonProbes(): NobodyProbe[] {
   }));
 }
 
+/** A copy of Deno that anyone may run, with a cache and home of its own. */
+interface DenoCopy {
+  readonly dir: string;
+  readonly deno: string;
+  readonly env: Record<string, string>;
+}
+
+let copying: Promise<DenoCopy> | null = null;
+
 /**
  * A copy of the running Deno binary in a temporary directory anyone may
  * enter (Deno's own directory may be private, as an npm cache under /root
- * is). The copy is removed when the test process ends.
+ * is), made once per test process. The copy is removed when the process ends.
  */
+function copyDeno(): Promise<DenoCopy> {
+  return copying ??= (async () => {
+    const dir = await Deno.makeTempDir({ prefix: "evrexec-probe-" });
+    addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
+    await Deno.chmod(dir, 0o777); // nobody's DENO_DIR and HOME too
+    const deno = `${dir}/deno`;
+    await Deno.copyFile(Deno.execPath(), deno);
+    await Deno.chmod(deno, 0o755);
+    return { dir, deno, env: { DENO_DIR: `${dir}/cache`, HOME: dir, NO_COLOR: "1" } };
+  })();
+}
+
 async function denoCopyProbe(): Promise<NobodyProbe> {
-  const dir = await Deno.makeTempDir({ prefix: "evrexec-probe-" });
-  addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
-  await Deno.chmod(dir, 0o777); // nobody's DENO_DIR and HOME too
-  const deno = `${dir}/deno`;
-  await Deno.copyFile(Deno.execPath(), deno);
-  await Deno.chmod(deno, 0o755);
-  const env = { DENO_DIR: `${dir}/cache`, HOME: dir, NO_COLOR: "1" };
+  const { dir, deno, env } = await copyDeno();
   return {
     name: `a copy of deno in ${dir}`,
     connect: (path) => runAsNobody([deno, "eval", "--quiet", DENO_PROBE, path], env),
+  };
+}
+
+/** Deno run as {@link NOBODY}. */
+export interface NobodyDeno {
+  /**
+   * Starts `deno run --quiet --unstable-net --allow-all SCRIPT ARGS` as
+   * nobody, on a copy of `script` that nobody can read; stdin, stdout and
+   * stderr piped.
+   */
+  spawn(script: string, args: readonly string[]): Promise<Deno.ChildProcess>;
+}
+
+/**
+ * Deno as nobody, or null and the reason when it cannot run here (not
+ * root, no `setpriv`). The script run must import nothing: it runs from a
+ * copy.
+ */
+export async function denoAsNobody(): Promise<{ deno: NobodyDeno | null; why: string }> {
+  if (Deno.uid() !== 0) return { deno: null, why: "switching users needs root" };
+  const setpriv = await runAsNobody(["true"]);
+  if (setpriv !== "") return { deno: null, why: `setpriv does not work here: ${setpriv}` };
+  const copy = await copyDeno();
+  return {
+    why: "",
+    deno: {
+      async spawn(script, args) {
+        const name = script.slice(script.lastIndexOf("/") + 1);
+        const copied = `${copy.dir}/${name}`;
+        await Deno.copyFile(script, copied);
+        await Deno.chmod(copied, 0o644);
+        return new Deno.Command("setpriv", {
+          args: [
+            `--reuid=${NOBODY}`,
+            `--regid=${NOBODY}`,
+            "--clear-groups",
+            "env",
+            ...Object.entries(copy.env).map(([key, value]) => `${key}=${value}`),
+            copy.deno,
+            "run",
+            "--quiet",
+            "--unstable-net",
+            "--allow-all",
+            copied,
+            ...args,
+          ],
+          stdin: "piped",
+          stdout: "piped",
+          stderr: "piped",
+        }).spawn();
+      },
+    },
   };
 }
 
