@@ -101,12 +101,7 @@ export abstract class ThreadWorker extends WorkerHandle {
     this.#threadEnded = true;
     clearTimeout(this.#judge);
     if (this.alive) {
-      const timer = setTimeout(() => {
-        this.kill({
-          name: "Error",
-          message: "its thread ended by itself (close() or Deno.exit())",
-        });
-      }, CAUSE_MS);
+      const timer = setTimeout(() => this.kill(this.endedByItself()), CAUSE_MS);
       Deno.unrefTimer(timer);
     }
     if (this.#stuck !== null) {
