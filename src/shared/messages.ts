@@ -44,11 +44,8 @@ export interface InitMessage {
   readonly sockaddr?: { readonly host: string; readonly port: number; readonly text: string };
   /** Exec role, timer task: call the function at each {@link TickMessage}, not once. */
   readonly scheduled?: boolean;
-  /**
-   * Set for a `node:worker_threads` worker with a heap cap: the worker then
-   * tells, in each {@link StatsMessage}, whether its heap limit was raised.
-   */
-  readonly heapCapped?: boolean;
+  /** A thread worker with a heap cap: the buffer of its heartbeat (see `shared/heartbeat.ts`). */
+  readonly heartbeat?: SharedArrayBuffer;
 }
 
 /** RPC role: run `fn(data)` once and answer with a result message. */
@@ -146,14 +143,6 @@ export interface RunFailedMessage {
 export interface StatsMessage {
   readonly type: "stats";
   readonly heapUsed: number;
-  /**
-   * A capped worker (see {@link InitMessage.heapCapped}): true once V8's heap
-   * limit is above what it was at start-up. Only the near-heap-limit callback
-   * raises it, and Deno's raises it as it ends the worker at its cap: the
-   * worker is out of memory, though Deno may never report it (see
-   * `repro/node_worker_heap_hang.ts`).
-   */
-  readonly heapLimitRaised?: boolean;
 }
 
 /** Timer task: the call of tick `id` has begun. */

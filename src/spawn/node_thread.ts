@@ -5,24 +5,25 @@
  * `ERR_WORKER_OUT_OF_MEMORY` error; the thread ending without a word (its
  * port closes); or none at all, the worker living on in one of two states.
  * Its isolate may still run JavaScript, its heap limit raised by Deno's
- * near-heap-limit callback, while what was allocating was cut off: it
- * answers pings, and says that its limit was raised. Or its isolate stays
- * terminated: the thread waits in its event loop, uses no CPU and answers
- * nothing. So a capped worker is pinged every {@link PING_EVERY_MS}; one
- * that says its limit was raised is out of memory; one that has answered
- * nothing for {@link HALT_MS} while its thread used no CPU and waited in its
- * event loop (`os_thread.ts`) is halted at its cap. A thread blocked in a
- * synchronous call waits elsewhere, and is left alone. Where the thread
- * cannot be read (no `/proc`), a silent idle worker counts as halted only
- * when its last heap figure, or the host's growth since, is over half its
- * cap. Either way it is ended and reported as out of memory.
+ * near-heap-limit callback, while what was allocating was cut off. Or its
+ * isolate stays terminated: the thread waits in its event loop, uses no CPU
+ * and answers nothing. So a capped worker beats a heartbeat
+ * (`shared/heartbeat.ts`), read here every {@link BEAT_MS}: a worker that
+ * marks its limit raised is out of memory; one whose beats have stopped for
+ * {@link HALT_MS} while its thread used no CPU and waited in its event loop
+ * (`os_thread.ts`) is halted at its cap. A thread blocked in a synchronous
+ * call waits elsewhere, and one that computes uses CPU: both are left alone.
+ * Where the thread cannot be read (no `/proc`), a silent idle worker counts
+ * as halted only when its last heap figure, or the host's growth since, is
+ * over half its cap. Either way it is ended and reported as out of memory.
  *
  * @module
  */
 
 import { type Transferable as NodeTransferable, Worker as NodeWorker } from "node:worker_threads";
 import { errorInfo } from "../shared/error_text.ts";
-import type { ErrorInfo, InitMessage, WorkerToHost } from "../shared/messages.ts";
+import { Beat, BEAT_MS, heartbeatBuffer } from "../shared/heartbeat.ts";
+import type { ErrorInfo, InitMessage } from "../shared/messages.ts";
 import { log } from "../host/log.ts";
 import { ThreadWorker } from "./thread.ts";
 import { threadName, WORKER_URL } from "./web_thread.ts";
@@ -30,13 +31,12 @@ import type { WorkerEvents, WorkerOptions } from "./handle.ts";
 import type { WorkerRegistry } from "./registry.ts";
 import { newWorkerThread, threadIds, waitsInEventLoop } from "./os_thread.ts";
 
-/** How often a capped worker is asked for its heap, ms. */
-export const PING_EVERY_MS = 250;
-/** A worker that has answered nothing for longer than this is silent, ms. */
-const SILENT_MS = 2 * PING_EVERY_MS;
-/** Silence for this long, with its thread idle in its event loop, is a halt at the cap, ms. */
+export { BEAT_MS };
+/** A worker whose count has not moved for longer than this is silent, ms. */
+const SILENT_MS = 2 * BEAT_MS;
+/** Silence for this long more, with its thread idle in its event loop, is a halt at the cap, ms. */
 export const HALT_MS = 500;
-/** An idle thread uses less than this share of one core (the clock counts in 10 ms ticks). */
+/** An idle thread uses less than this share of one core (its clock counts in 10 ms ticks). */
 const IDLE_SHARE = 0.05;
 /** Without a view of the thread: a heap over this share of the cap counts as high. */
 const HIGH_SHARE = 0.5;
@@ -55,11 +55,13 @@ interface ThreadCpu {
 /** One `node:worker_threads` worker with a heap cap. */
 export class NodeWorkerHandle extends ThreadWorker {
   #worker: NodeWorker;
-  #pinger: ReturnType<typeof setInterval>;
+  #reader: ReturnType<typeof setInterval>;
+  #beat = new Int32Array(heartbeatBuffer());
   /** The worker's OS thread, when it could be found. */
   #thread: string | null;
-  /** The heap in use at the worker's last answer, and the host's RSS then, bytes. */
-  #lastHeap = 0;
+  /** The count at the last beat seen, when it was seen, and the host's RSS then. */
+  #count = 0;
+  #beatAt = performance.now();
   #rssThen = Deno.memoryUsage().rss;
   /** Since when the worker has been silent, and its thread's CPU time then (µs). */
   #quiet: { since: number; cpuUs: number } | null = null;
@@ -84,16 +86,17 @@ export class NodeWorkerHandle extends ThreadWorker {
       this.kill(error?.code === "ERR_WORKER_OUT_OF_MEMORY" ? outOfMemory(mib) : errorInfo(error));
     });
     this.handOver(
-      { ...init, heapCapped: true },
+      { ...init, heartbeat: this.#beat.buffer as SharedArrayBuffer },
       (message, transfer) => this.#worker.postMessage(message, transfer as NodeTransferable[]),
     );
-    this.#pinger = setInterval(() => this.#watch(), PING_EVERY_MS);
-    Deno.unrefTimer(this.#pinger);
+    this.#beatAt = performance.now(); // the start-up above blocked this thread
+    this.#reader = setInterval(() => this.#read(), BEAT_MS);
+    Deno.unrefTimer(this.#reader);
   }
 
   /** Deno's `terminate()`. */
   protected terminateThread(): void {
-    clearInterval(this.#pinger);
+    clearInterval(this.#reader);
     this.#worker.terminate();
   }
 
@@ -111,35 +114,28 @@ export class NodeWorkerHandle extends ThreadWorker {
     };
   }
 
-  /** Notes the heap figure of each answer to a ping; a raised heap limit is the cap reached. */
-  protected override heard(message: WorkerToHost): void {
-    if (message.type === "stats") {
-      this.#lastHeap = message.heapUsed;
-      this.#rssThen = Deno.memoryUsage().rss;
-      if (message.heapLimitRaised && this.alive) {
-        return this.#pastCap("its heap limit was raised at the cap, and it lives on");
-      }
+  /** Reads the heartbeat: a raised limit is the cap reached; a stopped count is looked into. */
+  #read(): void {
+    if (!this.alive) return;
+    if (Atomics.load(this.#beat, Beat.LIMIT_RAISED) === 1) {
+      return this.#pastCap("V8 raised its heap limit at the cap, and it lives on");
     }
-    super.heard(message);
-  }
-
-  async #watch(): Promise<void> {
     const now = performance.now();
-    if (now - this.lastHeard < SILENT_MS) {
+    const count = Atomics.load(this.#beat, Beat.COUNT);
+    if (count !== this.#count) {
+      this.#count = count;
+      this.#beatAt = now;
+      this.#rssThen = Deno.memoryUsage().rss;
       this.#quiet = null;
-      return this.post({ type: "stats" });
+      return;
     }
-    this.post({ type: "stats" });
-    if (this.#judging) return;
+    // Before its first beat the worker is still starting: nothing to judge.
+    if (count === 0 || now - this.#beatAt < SILENT_MS || this.#judging) return;
     this.#judging = true;
-    try {
-      await this.#judge(now);
-    } finally {
-      this.#judging = false;
-    }
+    this.#judge(now).finally(() => this.#judging = false);
   }
 
-  /** One look at a silent worker: halted at its cap, or busy, or blocked in a call. */
+  /** One look at a silent worker: halted at its cap, or computing, or blocked in a call. */
   async #judge(now: number): Promise<void> {
     let cpuUs: number;
     try {
@@ -148,27 +144,30 @@ export class NodeWorkerHandle extends ThreadWorker {
     } catch {
       return; // ended meanwhile
     }
-    if (!this.alive || performance.now() - this.lastHeard < SILENT_MS) return;
+    if (!this.alive || Atomics.load(this.#beat, Beat.COUNT) !== this.#count) return;
     if (this.#quiet === null) {
       this.#quiet = { since: now, cpuUs };
       return;
     }
     if (now - this.#quiet.since < HALT_MS) return;
     const share = (cpuUs - this.#quiet.cpuUs) / 1000 / (now - this.#quiet.since);
-    const idle = share < IDLE_SHARE &&
-      (this.#thread === null ? this.#heapHigh() : waitsInEventLoop(this.#thread) ?? this.#heapHigh());
-    if (idle) {
+    const halted = share < IDLE_SHARE &&
+      (this.#thread === null
+        ? this.#heapHigh()
+        : waitsInEventLoop(this.#thread) ?? this.#heapHigh());
+    if (halted) {
       return this.#pastCap(
-        `it has answered nothing for ${Math.round(now - this.lastHeard)} ms while its thread ` +
+        `it has not beaten for ${Math.round(now - this.#beatAt)} ms while its thread ` +
           "waited in its event loop, using no CPU",
       );
     }
-    this.#quiet = { since: now, cpuUs }; // busy, or blocked in a call: not halted
+    this.#quiet = { since: now, cpuUs }; // computing, or blocked in a call: not halted
   }
 
   /** Without a view of the thread: the last heap figure, or the host's growth since, is high. */
   #heapHigh(): boolean {
-    return Math.max(this.#lastHeap, Deno.memoryUsage().rss - this.#rssThen) >=
+    const heap = Atomics.load(this.#beat, Beat.HEAP_KIB) * 1024;
+    return Math.max(heap, Deno.memoryUsage().rss - this.#rssThen) >=
       this.sandbox.heapMiB * MIB * HIGH_SHARE;
   }
 

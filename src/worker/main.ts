@@ -18,7 +18,7 @@ import { perform, sendOutcome, serveChannel } from "./calls.ts";
 import { WorkerChannel } from "./channel.ts";
 import type { ScriptFunction, WorkerContext } from "./context.ts";
 import { runTask } from "./exec.ts";
-import { watchHeapLimit } from "./heap_limit.ts";
+import { startHeartbeat } from "./heartbeat.ts";
 
 interface WorkerScope {
   addEventListener(type: "message", listener: (event: MessageEvent<HostToWorker>) => void): void;
@@ -51,8 +51,6 @@ let lowestLevel = LEVEL_ORDER.info;
 const stopping = new AbortController();
 /** Whether the script has read `KSR.shutdown`: a stop then gives it its grace. */
 let shutdownWatched = false;
-/** A capped worker: whether V8 has raised its heap limit (it is then past its cap). */
-let heapLimitRaised: (() => boolean) | null = null;
 const context: WorkerContext = {
   send: (message) => toHost === null ? early.push(message) : toHost(message),
   evr: emptyEvr(),
@@ -100,11 +98,7 @@ function onHostMessage(message: HostToWorker): void {
       stopping.abort();
       break;
     case "stats":
-      context.send({
-        type: "stats",
-        heapUsed: Deno.memoryUsage().heapUsed,
-        ...(heapLimitRaised === null ? {} : { heapLimitRaised: heapLimitRaised() }),
-      });
+      context.send({ type: "stats", heapUsed: Deno.memoryUsage().heapUsed });
       break;
     case "tick":
       context.tick?.(message.id);
@@ -130,9 +124,7 @@ function onInit(event: MessageEvent<HostToWorker>): void {
   // Before the script loads: the host sends no call before "loaded".
   const channel = init.shared ? new WorkerChannel(init.shared) : null;
   // A capped worker reads its heap limit before the script can allocate.
-  const ready = init.heapCapped
-    ? watchHeapLimit().then((raised) => void (heapLimitRaised = raised))
-    : Promise.resolve();
+  const ready = init.heartbeat ? startHeartbeat(init.heartbeat) : Promise.resolve();
   ready.then(() => load(init.scriptUrl)).then((ok) => {
     if (ok && init.role === "exec") return runTask(init, context);
     if (ok && channel !== null) return serveChannel(context, channel);
