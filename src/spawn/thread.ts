@@ -121,7 +121,7 @@ export abstract class ThreadWorker extends WorkerHandle {
         "the host restarts (core.psx lists it; it counts against --max-stuck)",
       { worker: this.label, ms: STUCK_AFTER_MS },
     );
-    this.#stuck = this.registry.noteStuck(this.label);
+    this.#stuck = this.registry.noteStuck(this.label, this.role);
     this.#verdict.resolve(true);
   }
 }
