@@ -278,7 +278,12 @@ export const FAMILIES: readonly Family[] = [
   gauge(
     "evrexec_healthy",
     "1 when GET /healthz answers 200, else 0.",
-    (host) => [{ labels: {}, value: healthOf(host, host.workers.stuck, host.pool.stuck.state).ok ? 1 : 0 }],
+    (
+      host,
+    ) => [{
+      labels: {},
+      value: healthOf(host, host.workers.stuck, host.pool.stuck.state).ok ? 1 : 0,
+    }],
   ),
   gauge(
     "evrexec_script_version",
