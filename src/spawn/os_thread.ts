@@ -75,7 +75,7 @@ export function waitsInEventLoop(id: string): boolean | null {
   if (waits === undefined) return null;
   try {
     // "running" while on a CPU, else the call's number and its arguments.
-    const call = Deno.readTextFileSync(`${TASKS}/${id}/syscall`).split(" ")[0];
+    const call = Deno.readTextFileSync(`${TASKS}/${id}/syscall`).trim().split(" ")[0];
     if (call === "running") return false;
     const number = Number(call);
     return Number.isInteger(number) ? waits.includes(number) : null;
