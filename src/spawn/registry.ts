@@ -79,7 +79,10 @@ export class WorkerRegistry {
   }
 }
 
-/** The default `--max-stuck`: half the CPU cores, at least 1. */
+/**
+ * The default `--max-stuck`: half the CPU cores, at least 2, so that one
+ * stuck RPC function leaves the pool serving (it closes at the bound).
+ */
 export function defaultMaxStuck(): number {
-  return Math.max(1, Math.floor(navigator.hardwareConcurrency / 2));
+  return Math.max(2, Math.floor(navigator.hardwareConcurrency / 2));
 }
