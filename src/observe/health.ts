@@ -56,7 +56,8 @@ export function healthOf(
   if (pool?.closed) {
     reasons.push("the RPC pool takes no call: as many workers are stuck as --max-stuck allows");
   }
-  if (pool !== undefined && pool.refused.length > 0) {
+  // Refused functions burn nothing once no worker is stuck: told only alongside stuck workers.
+  if (pool !== undefined && pool.refused.length > 0 && stuck.length > 0) {
     reasons.push(`RPC functions refused for a stuck worker: ${pool.refused.join(", ")}`);
   }
   return reasons.length === 0
