@@ -59,11 +59,12 @@ for (const isolation of ["thread", "process"]) {
         () => assert.fail("hog cannot answer"),
         (error) => error as RpcError,
       );
-      // The cap is reported as Deno reports it; once in five CI runs on a loaded 2-core machine
-      // Deno neither reported it nor did the thread look halted, and --rpc-timeout answered.
+      // A thread past its cap is found whatever Deno reports (see repro/node_worker_heap_hang.ts).
       assert.match(
         error.message,
-        /^hog: worker crashed: out of memory \(heap cap 64 MiB\)$|^hog did not answer within 60000 ms; its worker was replaced$/,
+        isolation === "thread"
+          ? /^hog: worker crashed: out of memory \(heap cap 64 MiB\)$/
+          : /^hog: worker crashed: out of memory \(heap cap 64 MiB\)$|^hog did not answer within 60000 ms; its worker was replaced$/,
       );
       if (!error.message.includes("out of memory")) {
         console.log(`not seen as out of memory: ${error.message}`);
@@ -107,6 +108,71 @@ for (const isolation of ["thread", "process"]) {
     },
   );
 }
+
+/** Milliseconds between two log lines of the host, read from their timestamps. */
+function logGap(from: string, to: string): number {
+  const at = (line: string) => Date.parse(line.slice(0, 23).replace(" ", "T") + "Z");
+  return at(to) - at(from);
+}
+
+// Issue 21, item 10: Deno 2.9 leaves most capped threads that run out of heap alive (see
+// repro/node_worker_heap_hang.ts); each must still be ended and reported within 2 s, every time.
+Deno.test(
+  "sandbox (thread): 20 heap-cap trials in a row: each capped exec worker and each capped RPC call out of heap is reported out of memory within 2 s",
+  withHost(SANDBOX, {
+    exec: ["name=hog;heap=64;restart=always;backoff=100;backoff_max=200;max_restarts=19"],
+    args: ["--rpc-pool", "workers=1;heap=64", "--rpc-timeout", "60000"],
+  }, async (host) => {
+    const TRIALS = 20;
+    const crash =
+      /^.*task "hog" worker 0: worker crashed: OutOfMemoryError: out of memory \(heap cap 64 MiB\).*$/gm;
+    await host.waitFor(/task "hog": crash loop: 19 restarts/, 120_000);
+    const starts = host.log.match(/^.*hog: allocating$/gm) ?? [];
+    const crashes = host.log.match(crash) ?? [];
+    assert.equal(starts.length, TRIALS, host.log);
+    assert.equal(crashes.length, TRIALS, host.log);
+    const exec = starts.map((start, i) => logGap(start, crashes[i]));
+    const rpc: number[] = [];
+    const c = await host.client();
+    for (let trial = 0; trial < TRIALS; trial++) {
+      await c.call("evrexec.run", ["where", "up"]); // queued until the pool's worker is back
+      const started = performance.now();
+      const error = await c.call("evrexec.run", ["hog"]).then(
+        () => assert.fail("hog cannot answer"),
+        (error) => error as RpcError,
+      );
+      rpc.push(performance.now() - started);
+      assert.equal(error.code, -32603);
+      assert.equal(error.message, "hog: worker crashed: out of memory (heap cap 64 MiB)");
+    }
+    const figures = (ms: number[]) =>
+      `max ${Math.round(Math.max(...ms))} ms, median ${
+        Math.round(ms.toSorted((a, b) => a - b)[ms.length >> 1])
+      } ms`;
+    console.log(
+      `exec: ${TRIALS} of ${TRIALS} out of memory, from "allocating" to the report ${
+        figures(exec)
+      } (${host.count(/Deno did not end it/)} of ${2 * TRIALS} found by the heartbeat); ` +
+        `RPC: ${TRIALS} of ${TRIALS}, call to answer ${figures(rpc)}`,
+    );
+    for (const ms of [...exec, ...rpc]) assert.ok(ms <= 2000, `${ms} ms: over 2 s`);
+  }),
+);
+
+Deno.test(
+  "sandbox (thread): a capped worker blocked in a synchronous call is not taken for out of memory",
+  withHost(SANDBOX, {
+    exec: ["name=block;heap=64"],
+    args: ["--rpc-pool", "workers=1;heap=64"],
+  }, async (host) => {
+    // Both block in Atomics.wait, their heartbeats stopped, their threads using no CPU.
+    assert.equal(await host.call("evrexec.run", ["block", "3000"]), "woke");
+    await host.waitFor(/block: woke after 4000 ms/, 20_000);
+    assert.equal(host.count(/out of memory|Deno did not end it/), 0, host.log);
+    const [task] = await host.call("evrexec.list") as Task[];
+    assert.equal(task.workers[0].last_error, null);
+  }),
+);
 
 Deno.test("sandbox: allow-* in a thread without --unstable-worker-options: exit 2, one line", async () => {
   const host = await startHost(SANDBOX, {

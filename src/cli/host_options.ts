@@ -182,7 +182,8 @@ export const HOST_OPTIONS = [
     arg: "N",
     help: [
       "workers stuck in synchronous code tolerated; one more and the",
-      "host exits 1 (default: half the CPU cores, at least 1)",
+      "host exits 1 (default: half the CPU cores, at least 2); at the",
+      "bound the RPC pool refuses every call instead",
     ],
     json: "number",
     field: "maxStuck",

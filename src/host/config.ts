@@ -44,7 +44,7 @@ export interface HostConfig {
   readonly watch?: boolean;
   /**
    * Workers stuck in synchronous code tolerated; one more and the host exits 1
-   * (default: half the CPU cores, at least 1).
+   * (default: half the CPU cores, at least 2).
    */
   readonly maxStuck?: number;
   /** Where datagram JSON-RPC is served (`--rpc-dgram`), Kamailio's jsonrpcs way. */

@@ -7,6 +7,7 @@
  */
 
 import type { StuckWorker } from "../spawn/registry.ts";
+import type { PoolStuckState } from "../pool/stuck_bound.ts";
 
 /** What the verdict reads of the host. */
 export interface HealthView {
@@ -27,8 +28,15 @@ export interface Health {
   readonly reason: string;
 }
 
-/** Judges the host's health from its state and the workers stuck in synchronous code. */
-export function healthOf(host: HealthView, stuck: readonly StuckWorker[]): Health {
+/**
+ * Judges the host's health from its state, the workers stuck in synchronous
+ * code, and what the RPC pool refuses because of them.
+ */
+export function healthOf(
+  host: HealthView,
+  stuck: readonly StuckWorker[],
+  pool?: PoolStuckState,
+): Health {
   const reasons: string[] = [];
   if (host.stopping) reasons.push("shutting down");
   for (const supervisor of host.supervisors) {
@@ -44,6 +52,13 @@ export function healthOf(host: HealthView, stuck: readonly StuckWorker[]): Healt
       `${stuck.length} worker${stuck.length === 1 ? "" : "s"} stuck in synchronous code ` +
         `(${stuck.map((worker) => worker.label).join(", ")}): restart the host to free the CPU`,
     );
+  }
+  if (pool?.closed) {
+    reasons.push("the RPC pool takes no call: as many workers are stuck as --max-stuck allows");
+  }
+  // Refused functions burn nothing once no worker is stuck: told only alongside stuck workers.
+  if (pool !== undefined && pool.refused.length > 0 && stuck.length > 0) {
+    reasons.push(`RPC functions refused for a stuck worker: ${pool.refused.join(", ")}`);
   }
   return reasons.length === 0
     ? { ok: true, reason: "ok" }

@@ -43,7 +43,7 @@ export async function startMetricsServer(
       });
     }
     if (path === "/healthz") {
-      const health = healthOf(host, host.workers.stuck);
+      const health = healthOf(host, host.workers.stuck, host.pool.stuck.state);
       return new Response(health.reason + "\n", { status: health.ok ? 200 : 503, headers: TEXT });
     }
     return new Response("not found: GET /metrics or /healthz\n", { status: 404, headers: TEXT });

@@ -266,9 +266,24 @@ export const FAMILIES: readonly Family[] = [
     (host) => [{ labels: {}, value: host.workers.stuck.length }],
   ),
   gauge(
+    "evrexec_rpc_stuck_workers",
+    "RPC pool workers stuck in synchronous code (each may burn a core until the host restarts).",
+    (host) => [{ labels: {}, value: host.pool.stuck.state.stuck.length }],
+  ),
+  gauge(
+    "evrexec_rpc_closed",
+    "1 while the RPC pool refuses every call: as many workers are stuck as --max-stuck allows.",
+    (host) => [{ labels: {}, value: host.pool.stuck.state.closed ? 1 : 0 }],
+  ),
+  gauge(
     "evrexec_healthy",
     "1 when GET /healthz answers 200, else 0.",
-    (host) => [{ labels: {}, value: healthOf(host, host.workers.stuck).ok ? 1 : 0 }],
+    (
+      host,
+    ) => [{
+      labels: {},
+      value: healthOf(host, host.workers.stuck, host.pool.stuck.state).ok ? 1 : 0,
+    }],
   ),
   gauge(
     "evrexec_script_version",

@@ -1,8 +1,8 @@
 /**
  * The warm RPC pool: workers with the script already loaded (`member.ts`),
  * one call at a time each, a bounded queue in front (`job.ts`), and one
- * sweep timer that times out runs and replaces their worker; a function
- * that got its worker stuck is refused (`stuck_functions.ts`). Its workers
+ * sweep timer that times out runs and replaces their worker; calls are held
+ * back or refused around stuck workers (`stuck_bound.ts`). Its workers
  * report the script's exported functions as they load it (`script_load.ts`).
  *
  * @module
@@ -19,7 +19,7 @@ import { type Job, JobQueue } from "./job.ts";
 import { type MemberEvents, POOL_TASK, PoolMember } from "./member.ts";
 import { RespawnBackoff } from "./respawn.ts";
 import { ScriptLoad } from "./script_load.ts";
-import { StuckFunctions } from "./stuck_functions.ts";
+import { StuckBound } from "./stuck_bound.ts";
 import { sandboxOf } from "../spawn/kinds.ts";
 import type { Sandbox } from "../tasks/sandbox.ts";
 import type { PoolOptions } from "./pool_spec.ts";
@@ -30,12 +30,13 @@ export type { PoolOptions } from "./pool_spec.ts";
 export class RpcPool {
   /** How the pool's workers are isolated. */
   readonly sandbox: Sandbox;
+  /** Functions and calls held back or refused around stuck workers. */
+  readonly stuck: StuckBound;
   #options: PoolOptions;
   #context: SpawnContext;
   #members: PoolMember[];
   #queue = new JobQueue();
   #nextId: number;
-  #stuck = new StuckFunctions();
   #script = new ScriptLoad();
   #accepting = true;
   #restStarted = false;
@@ -48,6 +49,7 @@ export class RpcPool {
     this.#options = options;
     this.#context = context;
     this.sandbox = sandboxOf(context, options.sandbox);
+    this.stuck = new StuckBound(context.workers);
     const counterStart = (options.counterStart ?? 1) | 0;
     this.#nextId = counterStart;
     const every = Math.min(1000, Math.max(10, options.timeoutMs / 10));
@@ -127,8 +129,8 @@ export class RpcPool {
     if (!this.#accepting) {
       return Promise.reject(new RpcError(RpcCode.BUSY, "busy: the host is stopping"));
     }
-    const refusal = this.#stuck.refusal(fn);
-    if (refusal !== null) return Promise.reject(refusal);
+    const held = this.stuck.admission(fn, this.#options.queueLimit - this.queued);
+    if (held !== null) return held.then(() => this.run(fn, data, signal));
     if (this.queued >= this.#options.queueLimit) {
       return Promise.reject(
         new RpcError(RpcCode.BUSY, `busy: ${this.queued} calls are waiting (--rpc-queue)`),
@@ -242,10 +244,11 @@ export class RpcPool {
   }
 
   #dispatch(): void {
+    if (!this.stuck.admits(this.#queue)) return;
     for (const member of this.#members) {
       if (!member.free) continue;
       // A function may have been refused since its call was queued.
-      const job = this.#queue.next((queued) => this.#stuck.refusal(queued.fn));
+      const job = this.#queue.next((queued) => this.stuck.refusal(queued.fn));
       if (job === undefined) return;
       member.give(job);
     }
@@ -263,16 +266,13 @@ export class RpcPool {
   }
 
   #timedOut(member: PoolMember, job: Job): void {
-    job.reject(
-      new RpcError(
-        RpcCode.TIMEOUT,
-        `${job.fn} did not answer within ${this.#options.timeoutMs} ms; its worker was replaced`,
-      ),
-    );
+    const ms = this.#options.timeoutMs;
+    const text = `${job.fn} did not answer within ${ms} ms; its worker was replaced`;
+    job.reject(new RpcError(RpcCode.TIMEOUT, text));
     member.takeJob();
-    // The ping tells whether the worker is stuck in synchronous code.
-    member.release(true).then((stuck) => stuck && this.#stuck.note(job.fn));
-    this.#lost(member, `run of ${job.fn} timed out after ${this.#options.timeoutMs} ms`);
+    // Held back until the verdict: whether the worker is stuck in synchronous code.
+    this.stuck.timedOut(job.fn, member.release(true)).then(() => this.#dispatch());
+    this.#lost(member, `run of ${job.fn} timed out after ${ms} ms`);
   }
 
   /** A member's worker is gone or useless: fail its job, start a new one. */

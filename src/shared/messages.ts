@@ -44,6 +44,8 @@ export interface InitMessage {
   readonly sockaddr?: { readonly host: string; readonly port: number; readonly text: string };
   /** Exec role, timer task: call the function at each {@link TickMessage}, not once. */
   readonly scheduled?: boolean;
+  /** A thread worker with a heap cap: the buffer of its heartbeat (see `shared/heartbeat.ts`). */
+  readonly heartbeat?: SharedArrayBuffer;
 }
 
 /** RPC role: run `fn(data)` once and answer with a result message. */

@@ -8,7 +8,13 @@
  * @module
  */
 
-import type { ErrorInfo, HostToWorker, InitMessage, WorkerToHost } from "../shared/messages.ts";
+import type {
+  ErrorInfo,
+  HostToWorker,
+  InitMessage,
+  WorkerRole,
+  WorkerToHost,
+} from "../shared/messages.ts";
 import type { Sandbox } from "../tasks/sandbox.ts";
 import type { WorkerRegistry } from "./registry.ts";
 import type { WorkerSlot } from "./table.ts";
@@ -40,6 +46,8 @@ export interface WorkerOptions {
 export abstract class WorkerHandle {
   /** Task (or `rpc`) and index, for messages about this worker. */
   readonly label: string;
+  /** An exec task's worker, or one of the RPC pool. */
+  readonly role: WorkerRole;
   /** How the worker is isolated. */
   readonly sandbox: Sandbox;
   #events: WorkerEvents;
@@ -59,6 +67,7 @@ export abstract class WorkerHandle {
     this.label = `${
       init.role === "rpc" ? "rpc worker" : `task ${JSON.stringify(init.task)} worker`
     } ${init.index}`;
+    this.role = init.role;
     this.#events = events;
     this.registry = registry;
     this.sandbox = sandbox;

@@ -1,35 +1,44 @@
 /**
  * A worker on `node:worker_threads` with a heap cap (`resourceLimits`): past
  * its cap V8 stops the thread alone and the host lives on. Deno 2.9 tells it
- * in one of three ways, measured: an `ERR_WORKER_OUT_OF_MEMORY` error; the
- * thread ending without a word (its port closes); or, for code that fills
- * the heap without yielding, none at all: the thread halts, answers nothing
- * and uses no CPU. So a capped worker is pinged every {@link PING_EVERY_MS}
- * and reports its heap; one that has answered nothing for {@link HALT_MS}
- * while its thread used (almost) no CPU, and whose last heap figure, or the
- * host's growth since, is over half its cap, is taken for halted at its cap
- * and ended as out of memory (a thread blocked in a synchronous call grows
- * nothing, and is left alone).
+ * in one of four ways, measured (`repro/node_worker_heap_hang.ts`): an
+ * `ERR_WORKER_OUT_OF_MEMORY` error; the thread ending without a word (its
+ * port closes); or none at all, the worker living on in one of two states.
+ * Its isolate may still run JavaScript, its heap limit raised by Deno's
+ * near-heap-limit callback, while what was allocating was cut off. Or its
+ * isolate stays terminated: the thread waits in its event loop, uses no CPU
+ * and answers nothing. So a capped worker beats a heartbeat
+ * (`shared/heartbeat.ts`), read here every {@link BEAT_MS}: a worker that
+ * marks its limit raised is out of memory; one whose beats have stopped for
+ * {@link HALT_MS} while its thread used no CPU and waited in its event loop
+ * (`os_thread.ts`) is halted at its cap. A thread blocked in a synchronous
+ * call waits elsewhere, and one that computes uses CPU: both are left alone.
+ * Where the thread cannot be read (no `/proc`), a silent idle worker counts
+ * as halted only when its last heap figure, or the host's growth since, is
+ * over half its cap. Either way it is ended and reported as out of memory.
  *
  * @module
  */
 
 import { type Transferable as NodeTransferable, Worker as NodeWorker } from "node:worker_threads";
 import { errorInfo } from "../shared/error_text.ts";
-import type { ErrorInfo, InitMessage, WorkerToHost } from "../shared/messages.ts";
+import { Beat, BEAT_MS, heartbeatBuffer } from "../shared/heartbeat.ts";
+import type { ErrorInfo, InitMessage } from "../shared/messages.ts";
 import { log } from "../host/log.ts";
 import { ThreadWorker } from "./thread.ts";
 import { threadName, WORKER_URL } from "./web_thread.ts";
 import type { WorkerEvents, WorkerOptions } from "./handle.ts";
 import type { WorkerRegistry } from "./registry.ts";
+import { newWorkerThread, threadIds, waitsInEventLoop } from "./os_thread.ts";
 
-/** How often a capped worker is asked for its heap, ms. */
-const PING_EVERY_MS = 2000;
-/** Silence for this long, with its thread idle and its heap high, is a halt at the cap, ms. */
-export const HALT_MS = 10_000;
-/** An idle thread uses less than this share of one core. */
-const IDLE_SHARE = 0.02;
-/** A heap over this share of the cap at the last answer counts as high. */
+export { BEAT_MS };
+/** A worker whose count has not moved for longer than this is silent, ms. */
+const SILENT_MS = 2 * BEAT_MS;
+/** Silence for this long more, with its thread idle in its event loop, is a halt at the cap, ms. */
+export const HALT_MS = 500;
+/** An idle thread uses less than this share of one core (its clock counts in 10 ms ticks). */
+const IDLE_SHARE = 0.05;
+/** Without a view of the thread: a heap over this share of the cap counts as high. */
 const HIGH_SHARE = 0.5;
 const MIB = 1024 * 1024;
 
@@ -46,12 +55,17 @@ interface ThreadCpu {
 /** One `node:worker_threads` worker with a heap cap. */
 export class NodeWorkerHandle extends ThreadWorker {
   #worker: NodeWorker;
-  #pinger: ReturnType<typeof setInterval>;
-  /** The heap in use at the worker's last answer, and the host's RSS then, bytes. */
-  #lastHeap = 0;
+  #reader: ReturnType<typeof setInterval>;
+  #beat = new Int32Array(heartbeatBuffer());
+  /** The worker's OS thread, when it could be found. */
+  #thread: string | null;
+  /** The count at the last beat seen, when it was seen, and the host's RSS then. */
+  #count = 0;
+  #beatAt = performance.now();
   #rssThen = Deno.memoryUsage().rss;
-  /** Since when the worker has been quiet, and its thread's CPU time then (µs). */
+  /** Since when the worker has been silent, and its thread's CPU time then (µs). */
   #quiet: { since: number; cpuUs: number } | null = null;
+  #judging = false;
 
   /** Starts the worker and sends it `init`. Blocks for the worker's start-up. */
   constructor(
@@ -62,47 +76,67 @@ export class NodeWorkerHandle extends ThreadWorker {
   ) {
     super(init, events, registry, options.sandbox);
     const mib = options.sandbox.heapMiB;
+    const before = threadIds();
     this.#worker = new NodeWorker(WORKER_URL, {
       name: threadName(init),
       resourceLimits: { maxOldGenerationSizeMb: mib },
     });
+    this.#thread = newWorkerThread(before);
     this.#worker.on("error", (error: Error & { code?: string }) => {
       this.kill(error?.code === "ERR_WORKER_OUT_OF_MEMORY" ? outOfMemory(mib) : errorInfo(error));
     });
     this.handOver(
-      init,
+      { ...init, heartbeat: this.#beat.buffer as SharedArrayBuffer },
       (message, transfer) => this.#worker.postMessage(message, transfer as NodeTransferable[]),
     );
-    this.#pinger = setInterval(() => this.#watch(), PING_EVERY_MS);
-    Deno.unrefTimer(this.#pinger);
+    this.#beatAt = performance.now(); // the start-up above blocked this thread
+    this.#reader = setInterval(() => this.#read(), BEAT_MS);
+    Deno.unrefTimer(this.#reader);
   }
 
   /** Deno's `terminate()`. */
   protected terminateThread(): void {
-    clearInterval(this.#pinger);
+    clearInterval(this.#reader);
     this.#worker.terminate();
   }
 
-  /** Deno at times ends a thread at its cap without an error: that is what it is taken for. */
+  /**
+   * Deno at times ends a thread at its cap without an error: that is what it
+   * is taken for when its heap was high; else it ended by itself.
+   */
   protected override endedByItself(): ErrorInfo {
-    return outOfMemory(this.sandbox.heapMiB);
+    if (this.#heapHigh()) return outOfMemory(this.sandbox.heapMiB);
+    const { name, message } = super.endedByItself();
+    return {
+      name,
+      message: `${message}, or out of its ${this.sandbox.heapMiB} MiB heap cap, which Deno ` +
+        "2.9 does not always report",
+    };
   }
 
-  /** Notes the heap figure of each answer to a ping. */
-  protected override heard(message: WorkerToHost): void {
-    if (message.type === "stats") {
-      this.#lastHeap = message.heapUsed;
-      this.#rssThen = Deno.memoryUsage().rss;
+  /** Reads the heartbeat: a raised limit is the cap reached; a stopped count is looked into. */
+  #read(): void {
+    if (!this.alive) return;
+    if (Atomics.load(this.#beat, Beat.LIMIT_RAISED) === 1) {
+      return this.#pastCap("V8 raised its heap limit at the cap, and it lives on");
     }
-    super.heard(message);
-  }
-
-  async #watch(): Promise<void> {
     const now = performance.now();
-    if (now - this.lastHeard < PING_EVERY_MS * 1.5) {
+    const count = Atomics.load(this.#beat, Beat.COUNT);
+    if (count !== this.#count) {
+      this.#count = count;
+      this.#beatAt = now;
+      this.#rssThen = Deno.memoryUsage().rss;
       this.#quiet = null;
-      return this.post({ type: "stats" });
+      return;
     }
+    // Before its first beat the worker is still starting: nothing to judge.
+    if (count === 0 || now - this.#beatAt < SILENT_MS || this.#judging) return;
+    this.#judging = true;
+    this.#judge(now).finally(() => this.#judging = false);
+  }
+
+  /** One look at a silent worker: halted at its cap, or computing, or blocked in a call. */
+  async #judge(now: number): Promise<void> {
     let cpuUs: number;
     try {
       const { user, system } = await (this.#worker as unknown as ThreadCpu).cpuUsage();
@@ -110,25 +144,39 @@ export class NodeWorkerHandle extends ThreadWorker {
     } catch {
       return; // ended meanwhile
     }
-    if (!this.alive) return;
-    if (this.#quiet === null) this.#quiet = { since: now, cpuUs };
-    else if (now - this.#quiet.since >= HALT_MS) {
-      const share = (cpuUs - this.#quiet.cpuUs) / 1000 / (now - this.#quiet.since);
-      const high = Math.max(this.#lastHeap, Deno.memoryUsage().rss - this.#rssThen) >=
-        this.sandbox.heapMiB * MIB * HIGH_SHARE;
-      if (share < IDLE_SHARE && high) return this.#halted();
-      this.#quiet = { since: now, cpuUs }; // busy, or blocked in a call: not halted
+    if (!this.alive || Atomics.load(this.#beat, Beat.COUNT) !== this.#count) return;
+    if (this.#quiet === null) {
+      this.#quiet = { since: now, cpuUs };
+      return;
     }
-    this.post({ type: "stats" });
+    if (now - this.#quiet.since < HALT_MS) return;
+    const share = (cpuUs - this.#quiet.cpuUs) / 1000 / (now - this.#quiet.since);
+    const halted = share < IDLE_SHARE &&
+      (this.#thread === null
+        ? this.#heapHigh()
+        : waitsInEventLoop(this.#thread) ?? this.#heapHigh());
+    if (halted) {
+      return this.#pastCap(
+        `it has not beaten for ${Math.round(now - this.#beatAt)} ms while its thread ` +
+          "waited in its event loop, using no CPU",
+      );
+    }
+    this.#quiet = { since: now, cpuUs }; // computing, or blocked in a call: not halted
   }
 
-  #halted(): void {
+  /** Without a view of the thread: the last heap figure, or the host's growth since, is high. */
+  #heapHigh(): boolean {
+    const heap = Atomics.load(this.#beat, Beat.HEAP_KIB) * 1024;
+    return Math.max(heap, Deno.memoryUsage().rss - this.#rssThen) >=
+      this.sandbox.heapMiB * MIB * HIGH_SHARE;
+  }
+
+  #pastCap(why: string): void {
     const mib = this.sandbox.heapMiB;
     log().warn(
-      "{worker} has answered nothing for {s} s while its thread used no CPU and its heap, " +
-        "or the host, grew to half its {mib} MiB cap or more: taken as halted at its cap " +
-        "(which Deno 2.9 does not always report); terminated",
-      { worker: this.label, s: HALT_MS / 1000, mib },
+      "{worker} reached its {mib} MiB heap cap and Deno did not end it ({why}); terminated " +
+        "as out of memory (a Deno 2.9 gap: repro/node_worker_heap_hang.ts)",
+      { worker: this.label, mib, why },
     );
     this.kill(outOfMemory(mib));
   }

@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { WorkerRole } from "../shared/messages.ts";
 import type { WorkerHandle } from "./handle.ts";
 
 /**
@@ -16,6 +17,8 @@ import type { WorkerHandle } from "./handle.ts";
 export interface StuckWorker {
   /** What the worker was, e.g. `task "spin" worker 0`. */
   readonly label: string;
+  /** An exec task's worker, or one of the RPC pool. */
+  readonly role: WorkerRole;
   /** When it was stopped, in ms since the epoch. */
   readonly since: number;
 }
@@ -57,11 +60,16 @@ export class WorkerRegistry {
    * Lists a worker that was stopped while stuck; past `maxStuck`, calls
    * `tooManyStuck`. Returns the entry, for `cleared`.
    */
-  noteStuck(label: string): StuckWorker {
-    const entry = { label, since: this.#now() };
+  noteStuck(label: string, role: WorkerRole = "exec"): StuckWorker {
+    const entry = { label, role, since: this.#now() };
     this.stuck.push(entry);
     if (this.stuck.length > this.maxStuck) this.#tooManyStuck(this.stuck);
     return entry;
+  }
+
+  /** The stuck workers of the RPC pool. */
+  get stuckInPool(): StuckWorker[] {
+    return this.stuck.filter((worker) => worker.role === "rpc");
   }
 
   /** Takes `entry` off the stuck list: its thread has ended after all. */
@@ -71,7 +79,10 @@ export class WorkerRegistry {
   }
 }
 
-/** The default `--max-stuck`: half the CPU cores, at least 1. */
+/**
+ * The default `--max-stuck`: half the CPU cores, at least 2, so that one
+ * stuck RPC function leaves the pool serving (it closes at the bound).
+ */
 export function defaultMaxStuck(): number {
-  return Math.max(1, Math.floor(navigator.hardwareConcurrency / 2));
+  return Math.max(2, Math.floor(navigator.hardwareConcurrency / 2));
 }

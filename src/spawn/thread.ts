@@ -101,12 +101,7 @@ export abstract class ThreadWorker extends WorkerHandle {
     this.#threadEnded = true;
     clearTimeout(this.#judge);
     if (this.alive) {
-      const timer = setTimeout(() => {
-        this.kill({
-          name: "Error",
-          message: "its thread ended by itself (close() or Deno.exit())",
-        });
-      }, CAUSE_MS);
+      const timer = setTimeout(() => this.kill(this.endedByItself()), CAUSE_MS);
       Deno.unrefTimer(timer);
     }
     if (this.#stuck !== null) {
@@ -126,7 +121,7 @@ export abstract class ThreadWorker extends WorkerHandle {
         "the host restarts (core.psx lists it; it counts against --max-stuck)",
       { worker: this.label, ms: STUCK_AFTER_MS },
     );
-    this.#stuck = this.registry.noteStuck(this.label);
+    this.#stuck = this.registry.noteStuck(this.label, this.role);
     this.#verdict.resolve(true);
   }
 }

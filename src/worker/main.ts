@@ -18,6 +18,7 @@ import { perform, sendOutcome, serveChannel } from "./calls.ts";
 import { WorkerChannel } from "./channel.ts";
 import type { ScriptFunction, WorkerContext } from "./context.ts";
 import { runTask } from "./exec.ts";
+import { startHeartbeat } from "./heartbeat.ts";
 
 interface WorkerScope {
   addEventListener(type: "message", listener: (event: MessageEvent<HostToWorker>) => void): void;
@@ -122,7 +123,9 @@ function onInit(event: MessageEvent<HostToWorker>): void {
   lowestLevel = LEVEL_ORDER[init.logLevel];
   // Before the script loads: the host sends no call before "loaded".
   const channel = init.shared ? new WorkerChannel(init.shared) : null;
-  load(init.scriptUrl).then((ok) => {
+  // A capped worker reads its heap limit before the script can allocate.
+  const ready = init.heartbeat ? startHeartbeat(init.heartbeat) : Promise.resolve();
+  ready.then(() => load(init.scriptUrl)).then((ok) => {
     if (ok && init.role === "exec") return runTask(init, context);
     if (ok && channel !== null) return serveChannel(context, channel);
   });

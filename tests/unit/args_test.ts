@@ -26,7 +26,7 @@ Deno.test("args: defaults", () => {
     "info",
     "text",
   ]);
-  assert.equal(c.maxStuck, Math.max(1, Math.floor(navigator.hardwareConcurrency / 2)));
+  assert.equal(c.maxStuck, Math.max(2, Math.floor(navigator.hardwareConcurrency / 2)));
   assert.equal(c.tasks.length, 0);
   assert.ok(c.scriptUrl.startsWith("file:///"));
 });

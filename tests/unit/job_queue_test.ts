@@ -56,7 +56,8 @@ Deno.test("job queue: a call of a refused function is answered with its refusal 
   assert.equal(queue.next(rule)?.id, 1, "nothing refused yet");
   const refused = job(3, undefined, "spin");
   queue.push(refused, job(4));
-  stuck.note("spin");
+  stuck.timedOut("spin");
+  stuck.judged("spin", true);
   assert.equal(queue.next(rule)?.id, 2);
   assert.equal(queue.next(rule)?.id, 4);
   assert.equal(refused.refused.length, 1);
@@ -67,4 +68,28 @@ Deno.test("job queue: a call of a refused function is answered with its refusal 
       "2030-01-02T03:04:05.000Z, which Deno cannot stop; fix it and run evrexec.reload, " +
       "or restart the host",
   );
+});
+
+Deno.test("stuck functions: a timed-out function is held back until its worker's verdict", () => {
+  const stuck = new StuckFunctions(() => Date.UTC(2030, 0, 2, 3, 4, 5));
+  stuck.timedOut("spin");
+  stuck.timedOut("slow");
+  assert.equal(stuck.refusal("spin"), null, "held back, not refused");
+  const held = stuck.heldRefusal("spin");
+  assert.equal(held?.code, RpcCode.REFUSED_STUCK);
+  assert.equal(
+    held?.message,
+    "spin is refused for now: a run of it timed out at 2030-01-02T03:04:05.000Z and its worker " +
+      "has not ended yet (Deno cannot stop synchronous code); it is taken again once that " +
+      "worker has ended, refused until evrexec.reload if it is stuck",
+  );
+  assert.deepEqual(stuck.held, ["spin", "slow"]);
+  stuck.judged("slow", false);
+  assert.equal(stuck.heldRefusal("slow"), null, "its worker ended: taken again");
+  stuck.judged("spin", true);
+  assert.match(
+    stuck.refusal("spin")?.message ?? "",
+    /^spin is refused: a run of it got its worker stuck/,
+  );
+  assert.deepEqual([stuck.held, stuck.refused], [[], ["spin"]]);
 });

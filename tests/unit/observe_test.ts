@@ -86,7 +86,7 @@ Deno.test("health: ok, or every reason in one line", () => {
   const bad = healthOf({
     stopping: true,
     supervisors: [task("a", "failed"), task("b", "stopped"), task("c", "active")],
-  }, [{ label: "rpc worker 1", since: 0 }]);
+  }, [{ label: "rpc worker 1", role: "rpc", since: 0 }]);
   assert.equal(bad.ok, false);
   assert.equal(bad.reason.includes("\n"), false);
   assert.match(

@@ -16,13 +16,14 @@ function registry(maxStuck: number) {
 
 Deno.test("worker registry: up to --max-stuck stuck workers are tolerated, one more ends the host", () => {
   const { workers, calls } = registry(2);
-  workers.noteStuck("rpc worker 0");
+  workers.noteStuck("rpc worker 0", "rpc");
   workers.noteStuck('task "spin" worker 1');
   assert.deepEqual(calls, []);
   assert.deepEqual(workers.stuck, [
-    { label: "rpc worker 0", since: 1000 },
-    { label: 'task "spin" worker 1', since: 1001 },
+    { label: "rpc worker 0", role: "rpc", since: 1000 },
+    { label: 'task "spin" worker 1', role: "exec", since: 1001 },
   ]);
+  assert.deepEqual(workers.stuckInPool.map((worker) => worker.label), ["rpc worker 0"]);
   workers.noteStuck("rpc worker 1");
   assert.deepEqual(calls, [["rpc worker 0", 'task "spin" worker 1', "rpc worker 1"]]);
 });

@@ -10,7 +10,7 @@ import type { MethodTable, RpcMethod } from "../method_table.ts";
 import { RpcCode, RpcError } from "../errors.ts";
 import { exportedFunctions } from "../../host/script_exports.ts";
 import { stringParam } from "./params.ts";
-import { taskInfo } from "./task_views.ts";
+import { poolStuckInfo, taskInfo } from "./task_views.ts";
 
 /** Data as the function receives it: strings as they are, the rest as JSON. */
 function dataText(data: unknown): string {
@@ -52,7 +52,12 @@ export function addEvrexecMethods(table: MethodTable, host: HostView): void {
   table.set("evrexec.list", {
     params: [],
     help:
-      "Each exec task: its state, spec and restart policy, its workers with their states, and a timer task's schedule and ticks.",
-    call: () => host.supervisors.map(taskInfo),
+      "Each exec task: its state, spec and restart policy, its workers with their states, and a timer task's schedule and ticks; then the RPC pool while it has stuck workers.",
+    call: () => {
+      const pool = poolStuckInfo(host.pool);
+      return pool === null
+        ? host.supervisors.map(taskInfo)
+        : [...host.supervisors.map(taskInfo), pool];
+    },
   });
 }

@@ -5,6 +5,7 @@
  */
 
 import type { TaskSupervisor } from "../../tasks/supervisor.ts";
+import type { RpcPool } from "../../pool/pool.ts";
 import type { WorkerSlot } from "../../spawn/table.ts";
 import { permissionsText, type Sandbox } from "../../tasks/sandbox.ts";
 import { kindOf, type WorkerKind } from "../../spawn/kinds.ts";
@@ -96,5 +97,27 @@ export function taskInfo(supervisor: TaskSupervisor) {
     ...supervisor.schedule?.view(),
     ...sandboxInfo(supervisor.sandbox),
     workers: supervisor.slots.map(workerInfo),
+  };
+}
+
+/**
+ * The RPC pool as a last row of `evrexec.list`, only while it has workers
+ * stuck in synchronous code or holds back functions because of them: state
+ * `closed` (it refuses every call, `--max-stuck` reached), else `stuck`.
+ */
+export function poolStuckInfo(pool: RpcPool) {
+  const state = pool.stuck.state;
+  const quiet = state.stuck.length === 0 && state.refused.length === 0 &&
+    state.held.length === 0 && !state.closed;
+  if (quiet) return null;
+  return {
+    name: "rpc",
+    role: "rpc-pool",
+    state: state.closed ? "closed" : "stuck",
+    stuck_workers: state.stuck,
+    refused_functions: state.refused,
+    held_functions: state.held,
+    ...sandboxInfo(pool.sandbox),
+    workers: pool.workers().map(({ slot }) => workerInfo(slot)),
   };
 }
