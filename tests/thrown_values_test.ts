@@ -17,8 +17,8 @@ const EXPECTED: [string, RegExp][] = [
   ["nullProto", /^a thrown object that cannot be shown as text$/],
   ["getters", /^shown$/],
   ["ownGetters", /^a thrown object that cannot be shown as text$/],
-  ["hugeMessage", /^m{8192}… \(49991808 more characters\)$/],
-  ["hugeString", /^s{8192}… \(49991808 more characters\)$/],
+  ["hugeMessage", /^m{16384}… \(49983616 more characters\)$/],
+  ["hugeString", /^s{16384}… \(49983616 more characters\)$/],
   ["plain", /^a plain object$/],
   ["number", /^42$/],
 ];

@@ -7,6 +7,7 @@
  */
 
 import type { StuckWorker } from "../spawn/registry.ts";
+import { quoteValue } from "../shared/quote.ts";
 
 /** What the verdict reads of the host. */
 export interface HealthView {
@@ -32,7 +33,7 @@ export function healthOf(host: HealthView, stuck: readonly StuckWorker[]): Healt
   const reasons: string[] = [];
   if (host.stopping) reasons.push("shutting down");
   for (const supervisor of host.supervisors) {
-    const name = JSON.stringify(supervisor.task.name);
+    const name = quoteValue(supervisor.task.name);
     if (supervisor.state === "failed") {
       reasons.push(`task ${name} failed: its workers crash-looped (evrexec.start restarts it)`);
     } else if (supervisor.state === "stopped") {

@@ -16,6 +16,7 @@ import {
   requestIdText,
 } from "./jsonrpc.ts";
 import { RpcCode } from "./errors.ts";
+import { clipText } from "../shared/quote.ts";
 
 /** The largest request or answer one datagram carries, in bytes (Kamailio's jsonrpcs cap). */
 export const MAX_DATAGRAM_BYTES = 65_456;
@@ -49,7 +50,7 @@ const BATCH = encoder.encode(errorAnswer(
 function idAndMethod(text: string): { id: JsonText | null; method: string } {
   try {
     const request = JSON.parse(text) as { method?: unknown };
-    const method = typeof request.method === "string" ? request.method : "the method";
+    const method = typeof request.method === "string" ? clipText(request.method) : "the method";
     return { id: requestIdText(text), method };
   } catch {
     return { id: null, method: "the method" };

@@ -6,25 +6,17 @@
  */
 
 import type { ErrorInfo } from "./messages.ts";
+import { clipText } from "./quote.ts";
 
 // deno-lint-ignore no-control-regex -- ANSI colour codes in Deno's messages
 const ANSI = /\u001b\[[0-9;]*m/g;
 
 /** The longest error message kept, in characters; the rest is cut with a note. */
-export const MAX_MESSAGE_CHARS = 8192;
+export const MAX_MESSAGE_CHARS = 16_384;
 /** The longest stack trace kept, in characters. */
-export const MAX_STACK_CHARS = 16384;
+export const MAX_STACK_CHARS = 32_768;
 /** The longest error name kept, in characters. */
 export const MAX_NAME_CHARS = 200;
-
-/** `text` cut to `max` characters, with a note of how many more there were. */
-function bounded(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let end = max;
-  const last = text.charCodeAt(end - 1);
-  if (last >= 0xd800 && last <= 0xdbff) end--; // not half a surrogate pair
-  return `${text.slice(0, end)}… (${text.length - end} more characters)`;
-}
 
 /** `read()`, or undefined when it throws (a getter or a Proxy trap of the thrown value). */
 function attempt<T>(read: () => T): T | undefined {
@@ -56,17 +48,17 @@ function asText(value: unknown, type: string): string {
 export function errorInfo(error: unknown): ErrorInfo {
   const type = error === null ? "null" : typeof error;
   if (typeof error !== "object" && typeof error !== "function" || error === null) {
-    return { name: type, message: bounded(asText(error, type), MAX_MESSAGE_CHARS) };
+    return { name: type, message: clipText(asText(error, type), MAX_MESSAGE_CHARS) };
   }
   const isError = attempt(() => error instanceof Error) === true;
   const name = stringProperty(error, "name");
   const message = stringProperty(error, "message");
   const stack = isError ? stringProperty(error, "stack") : undefined;
   const info: { name: string; message: string; stack?: string } = {
-    name: bounded(name ?? (isError ? "Error" : type), MAX_NAME_CHARS),
-    message: bounded(message ?? asText(error, type), MAX_MESSAGE_CHARS),
+    name: clipText(name ?? (isError ? "Error" : type), MAX_NAME_CHARS),
+    message: clipText(message ?? asText(error, type), MAX_MESSAGE_CHARS),
   };
-  if (stack !== undefined) info.stack = bounded(stack, MAX_STACK_CHARS);
+  if (stack !== undefined) info.stack = clipText(stack, MAX_STACK_CHARS);
   return info;
 }
 

@@ -12,6 +12,7 @@ import type { ErrorInfo, HostToWorker, InitMessage, WorkerToHost } from "../shar
 import type { Sandbox } from "../tasks/sandbox.ts";
 import type { WorkerRegistry } from "./registry.ts";
 import type { WorkerSlot } from "./table.ts";
+import { quoteValue } from "../shared/quote.ts";
 
 /**
  * A wait for a worker's answer goes in steps of this many ms: a step that
@@ -57,7 +58,7 @@ export abstract class WorkerHandle {
     sandbox: Sandbox,
   ) {
     this.label = `${
-      init.role === "rpc" ? "rpc worker" : `task ${JSON.stringify(init.task)} worker`
+      init.role === "rpc" ? "rpc worker" : `task ${quoteValue(init.task)} worker`
     } ${init.index}`;
     this.#events = events;
     this.registry = registry;
