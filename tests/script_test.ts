@@ -55,7 +55,7 @@ Deno.test("script: a directory is refused", async () => {
   await inTempDir({}, async (dir) => {
     const exit = await runHost(["--socket", `${dir}/rpc.sock`, dir]);
     assert.equal(exit.code, 2);
-    assertOneLine(exit.stderr, /is not a file/);
+    assertOneLine(exit.stderr, /is a directory, not a regular file/);
   });
 });
 

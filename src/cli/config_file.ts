@@ -8,11 +8,12 @@
 
 import { dirname, resolve } from "node:path";
 import { type Node, type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
-import { messageOf } from "../shared/error_text.ts";
 import { ConfigError } from "../shared/errors.ts";
 import type { ExecTask } from "../tasks/spec.ts";
 import { HOST_OPTIONS, type HostOption, type RawValue } from "./host_options.ts";
 import { fileTask, jsonKind } from "./config_tasks.ts";
+import { MAX_CONFIG_BYTES, readUserFile } from "./user_file.ts";
+import { quoteValue } from "../shared/quote.ts";
 
 /** A value read from the file, and where it stands there (`FILE:LINE:COL`). */
 export interface FileValue {
@@ -64,17 +65,6 @@ export function fileKeys(): string[] {
   ];
 }
 
-function readText(path: string): string {
-  try {
-    return Deno.readTextFileSync(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new ConfigError(`config file not found: ${path}`);
-    }
-    throw new ConfigError(`config file ${path}: ${messageOf(error)}`);
-  }
-}
-
 function syntaxError(error: ParseError): string {
   const words = printParseErrorCode(error.error).replace(/([a-z])([A-Z])/g, "$1 $2");
   return `syntax error: ${words.toLowerCase()}`;
@@ -82,7 +72,7 @@ function syntaxError(error: ParseError): string {
 
 /** Reads and checks the config file at `path`; throws a {@link ConfigError} on any mistake. */
 export function readConfigFile(path: string): ConfigFile {
-  const text = readText(path);
+  const text = readUserFile(path, "config file", MAX_CONFIG_BYTES);
   const positions = new TextPositions(text);
   const where = (node: Node) => `${path}:${positions.at(node.offset)}`;
   const errors: ParseError[] = [];
@@ -106,10 +96,13 @@ export function readConfigFile(path: string): ConfigFile {
     };
     const earlier = seen.get(key);
     if (earlier) {
-      fail(keyNode, `key "${key}" is given twice (first at ${positions.at(earlier.offset)})`);
+      fail(
+        keyNode,
+        `key ${quoteValue(key)} is given twice (first at ${positions.at(earlier.offset)})`,
+      );
     }
     seen.set(key, keyNode);
-    if (valueNode === undefined) fail(keyNode, `"${key}" has no value`);
+    if (valueNode === undefined) fail(keyNode, `${quoteValue(key)} has no value`);
     if (key === "script") {
       if (valueNode.type !== "string" || valueNode.value === "") {
         fail(valueNode, `"script" must be a non-empty string (a path), got ${jsonKind(valueNode)}`);
@@ -129,7 +122,7 @@ export function readConfigFile(path: string): ConfigFile {
     }
     const option = HOST_OPTIONS.find((o: HostOption) => o.name === key && o.json !== "none");
     if (option === undefined) {
-      fail(keyNode, `unknown key "${key}" (expected ${fileKeys().join(", ")})`);
+      fail(keyNode, `unknown key ${quoteValue(key)} (expected ${fileKeys().join(", ")})`);
     }
     values.set(key, { raw: optionValue(option!, valueNode, dir, fail), where: where(valueNode) });
   }

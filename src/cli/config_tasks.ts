@@ -8,6 +8,7 @@
 
 import type { Node } from "jsonc-parser";
 import { ExecSpecError, type ExecTask, parseExecSpec, SPEC_KEYS } from "../tasks/spec.ts";
+import { quoteValue } from "../shared/quote.ts";
 
 /** The spec keys whose values are whole numbers; the others are strings. */
 const NUMBER_KEYS: ReadonlySet<string> = new Set([
@@ -43,7 +44,7 @@ export function fileTask(node: Node, label: string, fail: Fail): ExecTask {
     const [keyNode, valueNode] = property.children ?? [];
     const key = String(keyNode.value);
     if (!(SPEC_KEYS as readonly string[]).includes(key)) {
-      fail(keyNode, `${label}: unknown key "${key}" (expected ${SPEC_KEYS.join(", ")})`);
+      fail(keyNode, `${label}: unknown key ${quoteValue(key)} (expected ${SPEC_KEYS.join(", ")})`);
     }
     if (nodes.has(key)) fail(keyNode, `${label}: key "${key}" is given twice`);
     if (valueNode === undefined) return fail(keyNode, `${label}.${key} has no value`);

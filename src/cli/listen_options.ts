@@ -10,6 +10,7 @@
 import { type DgramAddress, parseDgramAddress } from "../rpc/dgram_address.ts";
 import { ConfigError } from "../shared/errors.ts";
 import { type HostPort, isLoopback, parseHostPort } from "../shared/host_port.ts";
+import { quoteValue } from "../shared/quote.ts";
 
 /** Reads every `--rpc-dgram ADDR`; throws a {@link ConfigError} naming a bad one. */
 export function dgramOption(values: readonly string[] | undefined, isPublic: boolean) {
@@ -35,7 +36,7 @@ export function metricsOption(value: string | undefined, isPublic: boolean): Hos
   const address = parseHostPort(value.trim());
   if (address === null) {
     throw new ConfigError(
-      `--metrics must be HOST:PORT (IPv6 in brackets, port 0-65535), got ${JSON.stringify(value)}`,
+      `--metrics must be HOST:PORT (IPv6 in brackets, port 0-65535), got ${quoteValue(value)}`,
     );
   }
   if (!isPublic && !isLoopback(address.host)) {

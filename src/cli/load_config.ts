@@ -13,6 +13,7 @@ import { type ExecTask, parseExecSpec } from "../tasks/spec.ts";
 import { type ConfigFile, readConfigFile } from "./config_file.ts";
 import { HOST_OPTIONS, type HostOption, type RawValue, type RawValues } from "./host_options.ts";
 import { resolveScript } from "./script_url.ts";
+import { clipText, quoteValue } from "../shared/quote.ts";
 
 /** The command line as `parseArgs` gives it. */
 export interface CommandLine {
@@ -86,7 +87,7 @@ function readScript(
 ): { raw: string; where?: string } {
   if (positionals.length > 1) {
     throw new ConfigError(
-      `expected one SCRIPT, got ${positionals.length}: ${positionals.join(" ")}`,
+      `expected one SCRIPT, got ${positionals.length}: ${clipText(positionals.join(" "))}`,
     );
   }
   if (positionals.length === 1) return { raw: positionals[0] };
@@ -106,7 +107,7 @@ function readTasks(exec: readonly string[] | undefined, file: ConfigFile | null)
     const earlier = first.get(task.name);
     if (earlier !== undefined) {
       throw new ConfigError(
-        `${where}: exec task ${JSON.stringify(task.name)} is given twice (first ${earlier}); ` +
+        `${where}: exec task ${quoteValue(task.name)} is given twice (first ${earlier}); ` +
           "a task's name is its identity",
       );
     }
@@ -114,7 +115,7 @@ function readTasks(exec: readonly string[] | undefined, file: ConfigFile | null)
     tasks.push(task);
   };
   for (const { task, where } of file?.tasks ?? []) add(task, where);
-  for (const spec of exec ?? []) add(parseExecSpec(spec), `--exec ${JSON.stringify(spec)}`);
+  for (const spec of exec ?? []) add(parseExecSpec(spec), `--exec ${quoteValue(spec)}`);
   return tasks;
 }
 

@@ -8,6 +8,7 @@
 import type { LogFileOptions } from "../host/log_file.ts";
 import { ConfigError } from "../shared/errors.ts";
 import { intOption } from "./option_values.ts";
+import { quoteValue } from "../shared/quote.ts";
 
 /** The default `--log-max-size`: 10 MiB. */
 export const DEFAULT_LOG_MAX_BYTES = 10 * 1024 * 1024;
@@ -29,7 +30,7 @@ export function readSize(label: string, text: string): number {
   if (!(bytes === 0 || (bytes >= MIN_LOG_BYTES && bytes <= MAX_LOG_BYTES))) {
     throw new ConfigError(
       `${label} must be 0 or a size from 1K to 1024G (bytes, or with K, M or G), ` +
-        `got ${JSON.stringify(text)}`,
+        `got ${quoteValue(text)}`,
     );
   }
   return bytes;

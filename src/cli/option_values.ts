@@ -9,6 +9,11 @@
 import { ConfigError } from "../shared/errors.ts";
 import { readChoice, readInteger } from "../shared/values.ts";
 import type { RawValue } from "./option_spec.ts";
+import { clipText, quoteValue } from "../shared/quote.ts";
+import { messageOf } from "../shared/error_text.ts";
+
+/** The most of a `parseArgs` message an error repeats (it quotes the option as given). */
+const MAX_PARSE_MESSAGE_CHARS = 300;
 
 /** Reads an integer option within `[min, max]`; `fallback` when not given. */
 export function intOption(
@@ -26,7 +31,7 @@ export function modeOption(flag: string, value: string | undefined, fallback: nu
   if (value === undefined) return fallback;
   if (!/^0?[0-7]{3}$/.test(value.trim())) {
     throw new ConfigError(
-      `${flag} must be an octal file mode such as 0600, got ${JSON.stringify(value)}`,
+      `${flag} must be an octal file mode such as 0600, got ${quoteValue(value)}`,
     );
   }
   return parseInt(value.trim(), 8);
@@ -51,9 +56,12 @@ export function parsingArgs<T>(parse: () => T): T {
     return parse();
   } catch (error) {
     const code = (error as { code?: string }).code;
-    const message = error instanceof Error ? error.message : String(error);
-    const quoted = /'([^']+)'/.exec(message)?.[1];
-    const option = quoted?.match(/--[^ ]+/)?.[0] ?? quoted;
+    // parseArgs' own Error, whose message quotes the option whole, however long.
+    const full = error instanceof Error ? error.message : messageOf(error);
+    const message = clipText(full.split("\n")[0], MAX_PARSE_MESSAGE_CHARS);
+    const quoted = /'([^']+)'/.exec(full)?.[1];
+    const found = quoted?.match(/--[^ ]+/)?.[0] ?? quoted;
+    const option = found === undefined ? undefined : clipText(found);
     if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
       throw new ConfigError(`unknown option ${option ?? message} (see --help)`);
     }
@@ -63,7 +71,7 @@ export function parsingArgs<T>(parse: () => T): T {
       }
       throw new ConfigError(`${option ?? "an option"} needs a value (see --help)`);
     }
-    throw new ConfigError(`${message.split("\n")[0]} (see --help)`);
+    throw new ConfigError(`${message} (see --help)`);
   }
 }
 

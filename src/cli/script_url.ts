@@ -1,12 +1,14 @@
 /**
  * Turns the SCRIPT argument (a path relative to the current directory, or a
- * file URL) into the URL workers import, after checking the file is there.
+ * file URL) into the URL workers import, after checking the file is there:
+ * a regular file of at most 16 MiB.
  *
  * @module
  */
 
-import { messageOf } from "../shared/error_text.ts";
 import { ConfigError } from "../shared/errors.ts";
+import { quoteValue } from "../shared/quote.ts";
+import { checkUserFile, MAX_SCRIPT_BYTES } from "./user_file.ts";
 
 /** Resolves and checks the script; throws a {@link ConfigError} if unusable. */
 export function resolveScript(script: string): string {
@@ -17,22 +19,11 @@ export function resolveScript(script: string): string {
       `file://${Deno.cwd()}/`,
     );
   } catch {
-    throw new ConfigError(`script ${JSON.stringify(script)} is not a valid path or file URL`);
+    throw new ConfigError(`script ${quoteValue(script)} is not a valid path or file URL`);
   }
   if (url.protocol !== "file:") {
-    throw new ConfigError(`script ${JSON.stringify(script)}: only local files are supported`);
+    throw new ConfigError(`script ${quoteValue(script)}: only local files are supported`);
   }
-  let info: Deno.FileInfo;
-  try {
-    info = Deno.statSync(url);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new ConfigError(`script not found: ${decodeURIComponent(url.pathname)}`);
-    }
-    throw new ConfigError(`script ${decodeURIComponent(url.pathname)}: ${messageOf(error)}`);
-  }
-  if (!info.isFile) {
-    throw new ConfigError(`script ${decodeURIComponent(url.pathname)} is not a file`);
-  }
+  checkUserFile(url, "script", MAX_SCRIPT_BYTES);
   return url.href;
 }

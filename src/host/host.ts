@@ -35,6 +35,7 @@ import { type ScriptWatcher, startWatcher } from "../dev/watcher.ts";
 import { HostStats } from "../observe/stats.ts";
 import { SideListeners } from "./side_listeners.ts";
 import { logReload, reloadReport, rereadConfig } from "./reload_plan.ts";
+import { quoteValue } from "../shared/quote.ts";
 
 /** How long start-up waits for UDP tasks to bind. */
 const BIND_TIMEOUT_MS = 10_000;
@@ -163,7 +164,7 @@ export class Host implements HostView {
             `binding took over ${BIND_TIMEOUT_MS} ms`,
           ).catch((error) => {
             throw new ConfigError(
-              `exec task ${JSON.stringify(supervisor.task.name)}: ${messageOf(error)}`,
+              `exec task ${quoteValue(supervisor.task.name)}: ${messageOf(error)}`,
             );
           })
         ),

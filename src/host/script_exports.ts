@@ -6,6 +6,7 @@
  */
 
 import type { ExecTask } from "../tasks/spec.ts";
+import { quoteValue } from "../shared/quote.ts";
 
 /** `exported functions: a, b` (or `none`), for messages about a name the script lacks. */
 export function exportedFunctions(functions: readonly string[]): string {
@@ -19,6 +20,6 @@ export function missingFunction(
 ): string | null {
   const task = tasks.find((task) => !functions.includes(task.name));
   if (task === undefined) return null;
-  return `exec task ${JSON.stringify(task.name)}: the script exports no function of that name ` +
+  return `exec task ${quoteValue(task.name)}: the script exports no function of that name ` +
     `(${exportedFunctions(functions)})`;
 }

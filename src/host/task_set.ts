@@ -13,6 +13,7 @@ import type { ExecTask } from "../tasks/spec.ts";
 import { TaskSupervisor } from "../tasks/supervisor.ts";
 import { log } from "./log.ts";
 import type { SpawnContext } from "../spawn/context.ts";
+import { quoteValue } from "../shared/quote.ts";
 
 /** What a new list of tasks changes, by task name. */
 export interface TaskChanges {
@@ -42,7 +43,7 @@ export function checkUniqueNames(tasks: readonly ExecTask[]): void {
   for (const task of tasks) {
     if (seen.has(task.name)) {
       throw new ConfigError(
-        `exec task ${JSON.stringify(task.name)} is given twice; a task's name is its identity`,
+        `exec task ${quoteValue(task.name)} is given twice; a task's name is its identity`,
       );
     }
     seen.add(task.name);
@@ -120,7 +121,7 @@ export class TaskSet {
       supervisor.start();
       supervisor.bound().catch((error) =>
         log().error("exec task {task}: {error}; the task stays failed", {
-          task: JSON.stringify(supervisor.task.name),
+          task: quoteValue(supervisor.task.name),
           error: messageOf(error),
         })
       );

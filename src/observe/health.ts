@@ -8,6 +8,7 @@
 
 import type { StuckWorker } from "../spawn/registry.ts";
 import type { PoolStuckState } from "../pool/stuck_bound.ts";
+import { quoteValue } from "../shared/quote.ts";
 
 /** What the verdict reads of the host. */
 export interface HealthView {
@@ -40,7 +41,7 @@ export function healthOf(
   const reasons: string[] = [];
   if (host.stopping) reasons.push("shutting down");
   for (const supervisor of host.supervisors) {
-    const name = JSON.stringify(supervisor.task.name);
+    const name = quoteValue(supervisor.task.name);
     if (supervisor.state === "failed") {
       reasons.push(`task ${name} failed: its workers crash-looped (evrexec.start restarts it)`);
     } else if (supervisor.state === "stopped") {

@@ -11,6 +11,7 @@ import { ConfigError } from "../shared/errors.ts";
 import { readInteger } from "../shared/values.ts";
 import { readSandbox, SANDBOX_KEYS, type SandboxSpec } from "../tasks/sandbox.ts";
 import { specItems } from "../tasks/spec_items.ts";
+import { quoteValue } from "../shared/quote.ts";
 
 /** The most warm workers the pool may have. */
 export const MAX_POOL_WORKERS = 256;
@@ -56,7 +57,7 @@ export function parsePoolSpec(spec: string, label = "--rpc-pool"): PoolSpec {
     };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    throw new ConfigError(`${label} ${JSON.stringify(spec)}: ${error.message}`);
+    throw new ConfigError(`${label} ${quoteValue(spec)}: ${error.message}`);
   }
 }
 

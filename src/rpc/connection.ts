@@ -10,7 +10,8 @@ import { settlesWithin } from "../shared/deadline.ts";
 import { answerLine, errorAnswer, type MethodCaller, type RequestCounts } from "./jsonrpc.ts";
 import { CallSlots } from "./call_slots.ts";
 import { RpcCode, RpcError } from "./errors.ts";
-import { closeQuietly, writeAll } from "../shared/streams.ts";
+import { closeQuietly } from "../shared/streams.ts";
+import { clipText } from "../shared/quote.ts";
 
 /** The longest request line, in bytes. */
 export const MAX_LINE_BYTES = 1 << 20;
@@ -47,6 +48,8 @@ export class RpcConnection {
   #out: string[] = [];
   #outBytes = 0;
   #flushing: Promise<void> | null = null;
+  /** Bytes of the buffer being written that the client has not taken yet. */
+  #writing = 0;
   #pendingLines = 0;
   #partialBytes = 0;
   #waiters: (() => void)[] = [];
@@ -56,10 +59,21 @@ export class RpcConnection {
   #lastProgress = performance.now();
   #counts?: RequestCounts;
 
-  /** Wraps an accepted connection; `serve` runs it; `counts` counts its requests. */
-  constructor(conn: Deno.Conn, call: MethodCaller, counts?: RequestCounts) {
+  /**
+   * The client, for the log: `#N` (the connection's number since start-up),
+   * and its socket's path when it bound one (Deno gives no peer credentials).
+   */
+  readonly peer: string;
+
+  /**
+   * Wraps an accepted connection; `serve` runs it; `counts` counts its
+   * requests; `number` names it in the log.
+   */
+  constructor(conn: Deno.Conn, call: MethodCaller, counts?: RequestCounts, number = 0) {
     this.#counts = counts;
     this.#conn = conn;
+    const address = conn.remoteAddr as Partial<Deno.UnixAddr>;
+    this.peer = `#${number}` + (address.path ? ` (${clipText(address.path)})` : "");
     const gone = this.#gone.signal;
     this.#call = (method, params) => {
       if (gone.aborted) throw new RpcError(RpcCode.BUSY, "busy: the client has gone");
@@ -111,9 +125,10 @@ export class RpcConnection {
   }
 
   /**
-   * How long the connection has made no progress (no byte read or written)
-   * while none of its calls is running, in milliseconds: what
-   * `--idle-timeout` measures.
+   * How long the connection has made no progress (no byte read, no byte of
+   * an answer taken by the client) while none of its calls is running, in
+   * milliseconds: what `--idle-timeout` measures. A client still reading a
+   * long answer, however slowly, is not idle.
    */
   idleMs(now: number): number {
     return this.#pendingLines > 0 ? 0 : now - this.#lastProgress;
@@ -127,6 +142,15 @@ export class RpcConnection {
   quietMs(now: number): number | null {
     const busy = this.#pendingLines > 0 || this.#partialBytes > 0 || this.#flushing !== null;
     return busy || this.#closed ? null : now - this.#lastProgress;
+  }
+
+  /**
+   * Answer bytes the client has not taken: the rest of the write under way
+   * and the answers queued behind it.
+   */
+  unsentBytes(): number {
+    if (this.#writing === 0 && this.#outBytes === 0) return 0;
+    return this.#writing + encoder.encode(this.#out.join("")).length;
   }
 
   /** Closes the connection; answers still pending are dropped. */
@@ -191,8 +215,13 @@ export class RpcConnection {
         const bytes = encoder.encode(this.#out.join(""));
         this.#out = [];
         this.#outBytes = 0;
-        await writeAll(this.#conn, bytes);
-        this.#lastProgress = performance.now();
+        // Every write that takes bytes is progress: a slow reader is busy, not idle.
+        for (let done = 0; done < bytes.length && !this.#closed;) {
+          this.#writing = bytes.length - done;
+          done += await this.#conn.write(bytes.subarray(done));
+          this.#lastProgress = performance.now();
+        }
+        this.#writing = 0;
       }
     } catch {
       this.close();

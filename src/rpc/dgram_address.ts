@@ -8,6 +8,7 @@
 import { ConfigError } from "../shared/errors.ts";
 import { isLoopback } from "../shared/host_port.ts";
 import { parseUdpAddress } from "../tasks/udp_address.ts";
+import { quoteValue } from "../shared/quote.ts";
 
 /** Where the datagram transport listens. */
 export type DgramAddress =
@@ -26,7 +27,7 @@ export function parseDgramAddress(text: string, isPublic: boolean): DgramAddress
   }
   if (!/^udp:/i.test(text)) {
     throw new ConfigError(
-      `--rpc-dgram must be unix:PATH or udp:HOST:PORT, got ${JSON.stringify(text)}`,
+      `--rpc-dgram must be unix:PATH or udp:HOST:PORT, got ${quoteValue(text)}`,
     );
   }
   const { host, port } = parseUdpAddress(text, "--rpc-dgram");

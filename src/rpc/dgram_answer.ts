@@ -7,8 +7,16 @@
  * @module
  */
 
-import { answerLine, errorAnswer, type MethodCaller, type RequestCounts } from "./jsonrpc.ts";
+import {
+  answerLine,
+  errorAnswer,
+  JsonText,
+  type MethodCaller,
+  type RequestCounts,
+  requestIdText,
+} from "./jsonrpc.ts";
 import { RpcCode } from "./errors.ts";
+import { clipText } from "../shared/quote.ts";
 
 /** The largest request or answer one datagram carries, in bytes (Kamailio's jsonrpcs cap). */
 export const MAX_DATAGRAM_BYTES = 65_456;
@@ -38,12 +46,12 @@ const BATCH = encoder.encode(errorAnswer(
     "(as in Kamailio); send a batch over the stream socket",
 ));
 
-/** The id and method of a request, for an answer that replaces the real one. */
-function idAndMethod(text: string): { id: string | number | null; method: string } {
+/** The id (as sent) and method of a request, for an answer that replaces the real one. */
+function idAndMethod(text: string): { id: JsonText | null; method: string } {
   try {
-    const request = JSON.parse(text) as { id?: unknown; method?: unknown };
-    const id = typeof request.id === "string" || typeof request.id === "number" ? request.id : null;
-    return { id, method: typeof request.method === "string" ? request.method : "the method" };
+    const request = JSON.parse(text) as { method?: unknown };
+    const method = typeof request.method === "string" ? clipText(request.method) : "the method";
+    return { id: requestIdText(text), method };
   } catch {
     return { id: null, method: "the method" };
   }

@@ -8,6 +8,7 @@
 
 import { messageOf } from "../shared/error_text.ts";
 import { RpcCode, RpcError } from "./errors.ts";
+import { type ParsedLine, parseWithIds } from "./request_id.ts";
 
 /** A request id: a string, a number or null. */
 export type RpcId = string | number | null;
@@ -59,40 +60,52 @@ const UNPACED: Pacer = { take: () => Promise.resolve(), give() {} };
 /** Some character that is not white space: the line is not blank. */
 const NOT_BLANK = /\S/;
 
-function errorLine(id: RpcId, error: RpcError): string {
-  const body: Record<string, unknown> = { code: error.code, message: error.message };
-  if (error.data !== undefined) body.data = error.data;
-  return JSON.stringify({ jsonrpc: "2.0", error: body, id });
+/** The JSON text of an id that is not a request's (null, or one given by the host). */
+function idJson(id: RpcId | JsonText): string {
+  return id instanceof JsonText ? id.text : JSON.stringify(id);
 }
 
-function resultLine(id: RpcId, result: unknown): string {
+/** An error answer; `id` is the id's JSON text, as the request wrote it. */
+function errorLine(id: string, error: RpcError): string {
+  const body: Record<string, unknown> = { code: error.code, message: error.message };
+  if (error.data !== undefined) body.data = error.data;
+  return `{"jsonrpc":"2.0","error":${JSON.stringify(body)},"id":${id}}`;
+}
+
+/** A result answer; `id` is the id's JSON text, as the request wrote it. */
+function resultLine(id: string, result: unknown): string {
   const text = result instanceof JsonText ? result.text : JSON.stringify(result ?? null);
-  return `{"jsonrpc":"2.0","result":${text},"id":${JSON.stringify(id)}}`;
+  return `{"jsonrpc":"2.0","result":${text},"id":${id}}`;
 }
 
 function invalid(message: string): RpcError {
   return new RpcError(RpcCode.INVALID_REQUEST, `invalid request: ${message}`);
 }
 
+/** A string, a number or null: an id JSON-RPC allows (any JSON number: it is sent back as written). */
 function isId(value: unknown): value is RpcId {
-  return value === null || typeof value === "string" ||
-    (typeof value === "number" && Number.isFinite(value));
+  return value === null || typeof value === "string" || typeof value === "number";
 }
+
+const NULL_ID = "null";
 
 /** Answers one request object; null for a notification. */
 async function answer(
   request: unknown,
+  line: ParsedLine,
   call: MethodCaller,
   counts?: RequestCounts,
 ): Promise<string | null> {
   if (counts) counts.requests++;
   if (typeof request !== "object" || request === null || Array.isArray(request)) {
-    return errorLine(null, invalid("expected an object"));
+    return errorLine(NULL_ID, invalid("expected an object"));
   }
   const r = request as Record<string, unknown>;
-  const hasId = "id" in r;
-  if (hasId && !isId(r.id)) return errorLine(null, invalid("id must be a string, number or null"));
-  const id = hasId ? r.id as RpcId : null;
+  const hasId = Object.hasOwn(r, "id");
+  if (hasId && !isId(r.id)) {
+    return errorLine(NULL_ID, invalid("id must be a string, number or null"));
+  }
+  const id = hasId ? line.idText(r) : NULL_ID;
   if (r.jsonrpc !== "2.0") return errorLine(id, invalid('"jsonrpc" must be "2.0"'));
   if (typeof r.method !== "string") return errorLine(id, invalid('"method" must be a string'));
   if (r.params !== undefined && (typeof r.params !== "object" || r.params === null)) {
@@ -112,13 +125,13 @@ async function answer(
 
 /** Answers one request once `pacer` lets it start. */
 async function answerPaced(
-  request: unknown,
+  line: ParsedLine,
   call: MethodCaller,
   { pacer = UNPACED, counts }: LineOptions,
 ): Promise<string | null> {
   if (pacer !== UNPACED) await pacer.take();
   try {
-    return await answer(request, call, counts);
+    return await answer(line.value, line, call, counts);
   } finally {
     pacer.give();
   }
@@ -130,13 +143,14 @@ async function answerPaced(
  */
 async function answerBatch(
   batch: readonly unknown[],
+  line: ParsedLine,
   call: MethodCaller,
   { pacer = UNPACED, counts }: LineOptions,
 ): Promise<string | null> {
   const answers: Promise<string | null>[] = [];
   for (const request of batch) {
     await pacer.take();
-    answers.push(answer(request, call, counts).finally(() => pacer.give()));
+    answers.push(answer(request, line, call, counts).finally(() => pacer.give()));
   }
   const lines = (await Promise.all(answers)).filter((l): l is string => l !== null);
   return lines.length === 0 ? null : `[${lines.join(",")}]`;
@@ -154,23 +168,45 @@ export async function answerLine(
   options: LineOptions = {},
 ): Promise<string | null> {
   if (!NOT_BLANK.test(line)) return null;
-  let parsed: unknown;
+  let parsed: ParsedLine;
   try {
-    parsed = JSON.parse(line);
+    parsed = parseWithIds(line);
   } catch (error) {
     if (options.counts) options.counts.parseErrors++;
-    return errorLine(null, new RpcError(RpcCode.PARSE_ERROR, `parse error: ${messageOf(error)}`));
+    return errorLine(
+      NULL_ID,
+      new RpcError(RpcCode.PARSE_ERROR, `parse error: ${messageOf(error)}`),
+    );
   }
-  if (!Array.isArray(parsed)) return await answerPaced(parsed, call, options);
-  if (parsed.length === 0) return errorLine(null, invalid("empty batch"));
-  return await answerBatch(parsed, call, options);
+  const value = parsed.value;
+  if (!Array.isArray(value)) return await answerPaced(parsed, call, options);
+  if (value.length === 0) return errorLine(NULL_ID, invalid("empty batch"));
+  return await answerBatch(value, parsed, call, options);
 }
 
 /**
  * An error answer for what is not a request at all (a line too long or not
  * UTF-8, a connection past the limit), with a null id; or, with `id`, for a
- * request whose answer cannot be sent as it is.
+ * request whose answer cannot be sent as it is (give the id as the request
+ * wrote it, from {@link requestIdText}, to send it back unchanged).
  */
-export function errorAnswer(code: number, message: string, id: RpcId = null): string {
-  return errorLine(id, new RpcError(code, message));
+export function errorAnswer(code: number, message: string, id: RpcId | JsonText = null): string {
+  return errorLine(idJson(id), new RpcError(code, message));
+}
+
+/**
+ * The id of the request in `line` as it was written (a numeric id's token,
+ * unrounded), or null when the line is not one request with a valid id.
+ */
+export function requestIdText(line: string): JsonText | null {
+  try {
+    const parsed = parseWithIds(line);
+    const request = parsed.value as Record<string, unknown> | null;
+    if (typeof request !== "object" || request === null || Array.isArray(request)) return null;
+    return Object.hasOwn(request, "id") && isId(request.id)
+      ? new JsonText(parsed.idText(request))
+      : null;
+  } catch {
+    return null;
+  }
 }

@@ -8,6 +8,7 @@
 import type { MethodCaller } from "./jsonrpc.ts";
 import { type ParamSpec, paramUsage, readParams } from "./methods/params.ts";
 import { RpcCode, RpcError } from "./errors.ts";
+import { clipText } from "../shared/quote.ts";
 
 /** One RPC method. */
 export interface RpcMethod {
@@ -29,7 +30,7 @@ export function methodCaller(table: MethodTable): MethodCaller {
     if (method === undefined) {
       throw new RpcError(
         RpcCode.METHOD_NOT_FOUND,
-        `method not found: ${name} (system.listMethods lists them)`,
+        `method not found: ${clipText(name)} (system.listMethods lists them)`,
       );
     }
     return method.call(readParams(name, params, method.params), signal);
@@ -49,7 +50,7 @@ export function addSystemMethods(table: MethodTable): void {
     call({ name }) {
       const method = typeof name === "string" ? table.get(name) : undefined;
       if (method === undefined) {
-        throw new RpcError(RpcCode.INVALID_PARAMS, `no such method: ${String(name)}`);
+        throw new RpcError(RpcCode.INVALID_PARAMS, `no such method: ${clipText(String(name))}`);
       }
       const usage = paramUsage(method.params);
       return `${name}${usage ? " " + usage : ""}: ${method.help}`;

@@ -47,6 +47,8 @@ export class RpcServer {
   #refused: ThrottledCount;
   #evicted: ThrottledCount;
   #closed = false;
+  /** Connections admitted so far: each one's number, for the log. */
+  #admitted = 0;
   #stopped = new AbortController();
   #counts: TransportCounts | undefined;
 
@@ -151,7 +153,7 @@ export class RpcServer {
       if (this.#counts) this.#counts.evicted++;
     }
     if (this.#counts) this.#counts.accepted++;
-    const connection = new RpcConnection(conn, this.#call, this.#counts);
+    const connection = new RpcConnection(conn, this.#call, this.#counts, ++this.#admitted);
     this.#connections.add(connection);
     connection.serve().finally(() => this.#connections.delete(connection));
   }
@@ -184,16 +186,31 @@ export class RpcServer {
     if (this.#counts) this.#counts.refused++;
   }
 
+  /**
+   * Closes the connections idle past `--idle-timeout`. One whose client took
+   * no byte of its answer for that long is a warning (once, as it closes):
+   * it lost that answer. A quiet one with nothing due is routine (debug).
+   */
   #closeIdle(): void {
     const now = performance.now();
+    const ms = this.#options.idleTimeoutMs;
     for (const connection of this.#connections) {
-      if (connection.idleMs(now) > this.#options.idleTimeoutMs) {
-        log("rpc").debug("closing a connection idle for over {ms} ms", {
-          ms: this.#options.idleTimeoutMs,
+      if (connection.idleMs(now) <= ms) continue;
+      const unsent = connection.unsentBytes();
+      if (unsent > 0) {
+        log("rpc").warn(
+          "closing RPC connection {peer}: its client took no bytes for {ms} ms; " +
+            "{unsent} of its answer bytes were unsent (--idle-timeout)",
+          { peer: connection.peer, ms, unsent },
+        );
+      } else {
+        log("rpc").debug("closing RPC connection {peer}, idle for over {ms} ms", {
+          peer: connection.peer,
+          ms,
         });
-        connection.close();
-        if (this.#counts) this.#counts.evicted++;
       }
+      connection.close();
+      if (this.#counts) this.#counts.evicted++;
     }
   }
 

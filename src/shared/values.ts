@@ -7,6 +7,7 @@
  */
 
 import { ConfigError } from "./errors.ts";
+import { quoteValue } from "./quote.ts";
 
 /**
  * Reads `text` as a whole number within `[min, max]`; throws naming `label`
@@ -22,7 +23,7 @@ export function readInteger(
   const n = /^[0-9]+$/.test(text) ? Number(text) : NaN;
   if (!(n >= min && n <= max)) {
     throw new ConfigError(
-      `${label} must be an integer from ${min} to ${max}${unit}, got ${JSON.stringify(text)}`,
+      `${label} must be an integer from ${min} to ${max}${unit}, got ${quoteValue(text)}`,
     );
   }
   return n;
@@ -36,7 +37,7 @@ export function readChoice<T extends string>(
 ): T {
   if (!(choices as readonly string[]).includes(text)) {
     throw new ConfigError(
-      `${label} must be one of ${choices.join(", ")}, got ${JSON.stringify(text)}`,
+      `${label} must be one of ${choices.join(", ")}, got ${quoteValue(text)}`,
     );
   }
   return text as T;

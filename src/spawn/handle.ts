@@ -18,6 +18,7 @@ import type {
 import type { Sandbox } from "../tasks/sandbox.ts";
 import type { WorkerRegistry } from "./registry.ts";
 import type { WorkerSlot } from "./table.ts";
+import { quoteValue } from "../shared/quote.ts";
 
 /**
  * A wait for a worker's answer goes in steps of this many ms: a step that
@@ -65,7 +66,7 @@ export abstract class WorkerHandle {
     sandbox: Sandbox,
   ) {
     this.label = `${
-      init.role === "rpc" ? "rpc worker" : `task ${JSON.stringify(init.task)} worker`
+      init.role === "rpc" ? "rpc worker" : `task ${quoteValue(init.task)} worker`
     } ${init.index}`;
     this.role = init.role;
     this.#events = events;

@@ -19,6 +19,7 @@ import {
 } from "../tasks/sandbox.ts";
 import type { HostConfig } from "../host/config.ts";
 import { requireWorkerOptions } from "./worker_options_flag.ts";
+import { quoteValue } from "../shared/quote.ts";
 
 /** A sandbox and who has it, e.g. `exec task "poller"` or `the RPC pool`. */
 export interface OwnedSandbox {
@@ -31,7 +32,7 @@ export function sandboxesOf(config: HostConfig): OwnedSandbox[] {
   const heap = config.workerHeapMiB ?? DEFAULT_WORKER_HEAP_MIB;
   return [
     ...config.tasks.map((task) => ({
-      owner: `exec task ${JSON.stringify(task.name)}`,
+      owner: `exec task ${quoteValue(task.name)}`,
       sandbox: resolveSandbox(task.sandbox, heap),
     })),
     { owner: "the RPC pool (--rpc-pool)", sandbox: resolveSandbox(config.rpcSandbox, heap) },

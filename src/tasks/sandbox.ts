@@ -9,6 +9,7 @@
 import { resolve } from "node:path";
 import { ConfigError } from "../shared/errors.ts";
 import { readChoice, readInteger } from "../shared/values.ts";
+import { quoteValue } from "../shared/quote.ts";
 
 /** Where a worker runs: a thread of the host, or a child `deno run` process. */
 export type Isolation = "thread" | "process";
@@ -92,7 +93,7 @@ const SYS_KINDS = [
 /** Reads a heap cap in MiB: 0 (none) or MIN_HEAP_MIB to MAX_HEAP_MIB; throws naming `label`. */
 export function readHeap(label: string, text: string): number {
   const problem = `${label} must be 0 (no cap) or an integer from ${MIN_HEAP_MIB} to ` +
-    `${MAX_HEAP_MIB} (MiB), got ${JSON.stringify(text)}`;
+    `${MAX_HEAP_MIB} (MiB), got ${quoteValue(text)}`;
   let mib: number;
   try {
     mib = readInteger(label, text, 0, MAX_HEAP_MIB);
@@ -142,7 +143,7 @@ export function readGrant(kind: PermissionKind, text: string): Grant {
   const items = text.split(",").map((item) => item.trim());
   if (text.trim() === "" || items.includes("")) {
     throw new ConfigError(
-      `${key} needs * or a comma list of ${EXPECTED[kind]}, got ${JSON.stringify(text)} ` +
+      `${key} needs * or a comma list of ${EXPECTED[kind]}, got ${quoteValue(text)} ` +
         "(an empty item is not allowed, as in Deno)",
     );
   }
@@ -150,7 +151,7 @@ export function readGrant(kind: PermissionKind, text: string): Grant {
     const read = readItem(kind, item);
     if (read === null) {
       throw new ConfigError(
-        `${key}: ${JSON.stringify(item)} is not valid (expected * or a comma list of ` +
+        `${key}: ${quoteValue(item)} is not valid (expected * or a comma list of ` +
           `${EXPECTED[kind]})`,
       );
     }

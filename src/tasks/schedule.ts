@@ -8,6 +8,7 @@
 import { Cron } from "croner";
 import { ConfigError } from "../shared/errors.ts";
 import { readChoice, readInteger } from "../shared/values.ts";
+import { quoteValue } from "../shared/quote.ts";
 
 /** What happens to a tick that falls while the previous call still runs. */
 export type Overlap = "skip" | "queue";
@@ -90,7 +91,7 @@ export class CronSchedule implements Schedule {
       this.#cron = new Cron(expression, { timezone: zone, mode: "5-or-6-parts" });
     } catch (error) {
       const problem = (error as Error).message.replace(/^CronPattern: /, "");
-      throw new ConfigError(`cron ${JSON.stringify(expression)}: ${problem}`);
+      throw new ConfigError(`cron ${quoteValue(expression)}: ${problem}`);
     }
   }
 
@@ -126,7 +127,7 @@ export function parseEvery(text: string): EverySchedule {
   if (match === null) {
     throw new ConfigError(
       `every must be a whole number with a unit ms, s, m or h (as 500ms or 10s), ` +
-        `got ${JSON.stringify(text)}`,
+        `got ${quoteValue(text)}`,
     );
   }
   const unit = UNIT_MS[match[2]];
@@ -149,7 +150,7 @@ export function parseZone(text: string): string {
   }
   if (zone === undefined || /^[+-]/.test(zone)) {
     throw new ConfigError(
-      `tz must be an IANA time zone such as Europe/Berlin or UTC, got ${JSON.stringify(text)}`,
+      `tz must be an IANA time zone such as Europe/Berlin or UTC, got ${quoteValue(text)}`,
     );
   }
   return zone;
@@ -159,7 +160,7 @@ export function parseZone(text: string): string {
 export function parseCron(expression: string, tz: string | undefined): CronSchedule {
   const schedule = new CronSchedule(expression, tz === undefined ? localZone() : parseZone(tz));
   if (schedule.first(Date.now()) === null) {
-    throw new ConfigError(`cron ${JSON.stringify(expression)} never fires`);
+    throw new ConfigError(`cron ${quoteValue(expression)} never fires`);
   }
   return schedule;
 }

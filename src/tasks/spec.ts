@@ -12,6 +12,7 @@ import { parseUdpAddress, type UdpAddress } from "./udp_address.ts";
 import { type Overlap, readSchedule, type Schedule } from "./schedule.ts";
 import { readSandbox, SANDBOX_KEYS, type SandboxSpec } from "./sandbox.ts";
 import { specItems } from "./spec_items.ts";
+import { quoteValue } from "../shared/quote.ts";
 
 /** The most workers one task may ask for. */
 export const MAX_WORKERS = 1024;
@@ -78,7 +79,7 @@ type SpecKey = typeof SPEC_KEYS[number];
 export class ExecSpecError extends ConfigError {
   /** Creates the error for `spec`, with `problem` saying what is wrong. */
   constructor(readonly spec: string, readonly problem: string) {
-    super(`exec spec ${JSON.stringify(spec)}: ${problem}`);
+    super(`exec spec ${quoteValue(spec)}: ${problem}`);
     this.name = "ExecSpecError";
   }
 }

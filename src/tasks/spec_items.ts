@@ -7,6 +7,7 @@
  */
 
 import { ConfigError } from "../shared/errors.ts";
+import { quoteValue } from "../shared/quote.ts";
 
 function unquote(value: string): string {
   return value.length >= 2 && value.startsWith('"') && value.endsWith('"')
@@ -27,10 +28,10 @@ export function specItems<K extends string>(spec: string, keys: readonly K[]): M
     const item = part.trim();
     if (item === "") throw new ConfigError("empty item between ';'");
     const eq = item.indexOf("=");
-    if (eq < 0) throw new ConfigError(`item ${JSON.stringify(item)} is not key=value`);
+    if (eq < 0) throw new ConfigError(`item ${quoteValue(item)} is not key=value`);
     const key = item.slice(0, eq).trim().replace(/[A-Z]/g, (c) => c.toLowerCase()); // ASCII only, as Kamailio
     if (!(keys as readonly string[]).includes(key)) {
-      throw new ConfigError(`unknown key ${JSON.stringify(key)} (expected ${keys.join(", ")})`);
+      throw new ConfigError(`unknown key ${quoteValue(key)} (expected ${keys.join(", ")})`);
     }
     if (found.has(key as K)) throw new ConfigError(`key "${key}" given twice`);
     found.set(key as K, unquote(item.slice(eq + 1).trim()));

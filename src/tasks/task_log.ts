@@ -12,6 +12,7 @@ import { errorStack } from "../shared/error_text.ts";
 import type { ErrorInfo } from "../shared/messages.ts";
 import type { Ending } from "./restart_policy.ts";
 import type { ExecTask } from "./spec.ts";
+import { quoteValue } from "../shared/quote.ts";
 
 /** What ended, in words: `function returned`, `worker crashed: …`, `function failed: …`. */
 export function endingText(ending: Ending, error: ErrorInfo | undefined, message: string): string {
@@ -30,7 +31,7 @@ export function logEnding(
   logVerbatim(
     log(slot.task, String(slot.index)),
     level,
-    `task ${JSON.stringify(slot.task)} worker ${slot.index}: ${what}`,
+    `task ${quoteValue(slot.task)} worker ${slot.index}: ${what}`,
     { task: slot.task, index: slot.index, ...(error ? { error: error.message } : {}) },
   );
 }
@@ -40,7 +41,7 @@ export function logCrashLoop(task: ExecTask, restarts: number): void {
   logVerbatim(
     log(task.name),
     "error",
-    `task ${JSON.stringify(task.name)}: crash loop: ${restarts} restarts within ` +
+    `task ${quoteValue(task.name)}: crash loop: ${restarts} restarts within ` +
       `${task.restartWindowMs} ms; the task is marked failed and not restarted any more`,
     { task: task.name },
   );

@@ -7,6 +7,7 @@
 
 import { ConfigError } from "../shared/errors.ts";
 import { parseHostPort } from "../shared/host_port.ts";
+import { quoteValue } from "../shared/quote.ts";
 
 /** A UDP address to bind. */
 export interface UdpAddress {
@@ -27,7 +28,7 @@ export function parseUdpAddress(text: string, label = "sockaddr"): UdpAddress {
       throw new ConfigError(`${label} port must be at most 65535, got ${port}`);
     }
     throw new ConfigError(
-      `${label} must be udp:HOST:PORT (IPv6 in brackets), got ${JSON.stringify(text)}`,
+      `${label} must be udp:HOST:PORT (IPv6 in brackets), got ${quoteValue(text)}`,
     );
   }
   return { ...address, text };

@@ -11,6 +11,7 @@ import { RpcCode, RpcError } from "../errors.ts";
 import { exportedFunctions } from "../../host/script_exports.ts";
 import { stringParam } from "./params.ts";
 import { poolStuckInfo, taskInfo } from "./task_views.ts";
+import { quoteValue } from "../../shared/quote.ts";
 
 /** Data as the function receives it: strings as they are, the rest as JSON. */
 function dataText(data: unknown): string {
@@ -29,7 +30,7 @@ export function addEvrexecMethods(table: MethodTable, host: HostView): void {
         if (host.stats.counting) host.stats.unknownFunctions++;
         throw new RpcError(
           RpcCode.INVALID_PARAMS,
-          `unknown function ${JSON.stringify(name)} (${exportedFunctions(host.pool.functions)})`,
+          `unknown function ${quoteValue(name)} (${exportedFunctions(host.pool.functions)})`,
         );
       }
       const counts = host.stats.counting ? host.stats.function(name) : null;

@@ -6,6 +6,7 @@
 
 import type { RpcParams } from "../jsonrpc.ts";
 import { RpcCode, RpcError } from "../errors.ts";
+import { quoteValue } from "../../shared/quote.ts";
 
 /** A param a method takes: its name and whether it may be left out. */
 export interface ParamSpec {
@@ -53,7 +54,7 @@ export function readParams(
   } else if (params !== undefined) {
     for (const key of Object.keys(params)) {
       if (!specs.some((spec) => spec.name === key)) {
-        throw badParams(`unknown param ${JSON.stringify(key)}; ${usage()}`);
+        throw badParams(`unknown param ${quoteValue(key)}; ${usage()}`);
       }
       values[key] = (params as Record<string, unknown>)[key];
     }

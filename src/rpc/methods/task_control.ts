@@ -12,6 +12,7 @@ import type { MethodTable } from "../method_table.ts";
 import type { TaskSupervisor } from "../../tasks/supervisor.ts";
 import { badParams, stringParam } from "./params.ts";
 import { taskInfo } from "./task_views.ts";
+import { quoteValue } from "../../shared/quote.ts";
 
 /** The answer to a control method once the host is stopping. */
 export function stoppingError(): RpcError {
@@ -24,7 +25,7 @@ function findTask(host: HostView, values: Record<string, unknown>): TaskSupervis
   const supervisor = host.supervisor(name);
   if (supervisor === undefined) {
     const names = host.supervisors.map((s) => s.task.name).join(", ") || "none";
-    throw badParams(`unknown task ${JSON.stringify(name)} (tasks: ${names})`);
+    throw badParams(`unknown task ${quoteValue(name)} (tasks: ${names})`);
   }
   return supervisor;
 }
@@ -37,7 +38,7 @@ function findIndex(supervisor: TaskSupervisor, value: unknown): number | undefin
     index >= supervisor.slots.length
   ) {
     throw badParams(
-      `task ${JSON.stringify(supervisor.task.name)} has no worker ${JSON.stringify(value)} ` +
+      `task ${quoteValue(supervisor.task.name)} has no worker ${quoteValue(value)} ` +
         `(indexes 0 to ${supervisor.slots.length - 1})`,
     );
   }
@@ -84,7 +85,7 @@ export function addTaskControlMethods(table: MethodTable, host: HostView): void 
       const supervisor = findTask(host, values);
       const index = findIndex(supervisor, values.index);
       if (supervisor.schedule === null) {
-        throw badParams(`task ${JSON.stringify(supervisor.task.name)} has no every= or cron=`);
+        throw badParams(`task ${quoteValue(supervisor.task.name)} has no every= or cron=`);
       }
       return { task: supervisor.task.name, ticks: await supervisor.schedule.trigger(index) };
     },
