@@ -65,8 +65,10 @@ export function handleSignals(host: Host): Promise<void> {
       const what = host.config.configFile
         ? `${host.config.configFile} and the script`
         : "the script";
-      log().info("SIGHUP received; reloading {what}", { what });
-      host.reload().catch((error) => log().error("{error}", { error: messageOf(error) }));
+      const { turn, done } = host.askReload();
+      if (turn === "joined") return log().debug("SIGHUP received; a reload follows already");
+      if (turn === "now") log().info("SIGHUP received; reloading {what}", { what });
+      done.catch((error) => log().error("{error}", { error: messageOf(error) }));
     });
   });
 }
