@@ -18,8 +18,8 @@ import {
   parkInspector,
 } from "../shared/inspector_park.ts";
 
-/** How the host should be started so that its inspector is parked, for error lines. */
-export const PARK_ADVICE = `run deno with ${PARK_FLAGS.join(" ")} (as the deno tasks do) ` +
+/** How to start the host so that its inspector is parked, for the error line. */
+const PARK_ADVICE = `run deno with ${PARK_FLAGS.join(" ")} (as the deno tasks do) ` +
   "or with --allow-sys, so that the host can keep it shut (docs/security.md)";
 
 /** True when a TCP connect to `hostname:port` succeeds; null when the host may not try. */
