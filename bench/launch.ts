@@ -18,6 +18,8 @@ export const HOST_PERMISSIONS = [
   "--allow-env",
   "--allow-net",
 ];
+/** The flags `deno task host` gives the host to park its inspector (SIGUSR1 opens no debugger). */
+export const PARK_FLAGS = ["--inspect=127.255.255.255:0", "--inspect-publish-uid=http"];
 /** The KEMI script the bench runs: `idle` for exec tasks, `echo` for RPC. */
 export const FIXTURE = new URL("./fixtures/kemi.ts", import.meta.url).pathname;
 const MOD = new URL("../mod.ts", import.meta.url).pathname;
@@ -89,6 +91,7 @@ export async function launchHost(options: HostLaunch = {}): Promise<Launched> {
   const dgram = options.dgram ? `${dir}/rpc.dgram` : "";
   const args = [
     "run",
+    ...PARK_FLAGS,
     ...HOST_PERMISSIONS,
     ...(options.dgram ? ["--unstable-net"] : []),
     ...(options.denoFlags ?? []),

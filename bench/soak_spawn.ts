@@ -5,7 +5,7 @@
  * @module
  */
 
-import { HOST_PERMISSIONS } from "./launch.ts";
+import { HOST_PERMISSIONS, PARK_FLAGS } from "./launch.ts";
 
 const SOAK_HOST = new URL("./soak_host.ts", import.meta.url).pathname;
 const SCRIPT = new URL("./fixtures/soak.ts", import.meta.url).pathname;
@@ -35,6 +35,7 @@ export class SoakHost {
       args: [
         "run",
         "--quiet",
+        ...PARK_FLAGS,
         ...HOST_PERMISSIONS,
         SOAK_HOST,
         "--socket",

@@ -1,5 +1,5 @@
-// --log-file: rotation by size (PATH.1 … PATH.N, none over the size), SIGUSR1 reopens the
-// file after a move, and a disk that takes no writes never blocks the host: records are
+// --log-file: rotation by size (PATH.1 … PATH.N, none over the size), SIGUSR2 and
+// evrexec.reopen_log reopen the file after a move (SIGUSR1 no longer does), and a disk that takes no writes never blocks the host: records are
 // dropped and counted, and the count is logged once writes succeed again.
 import assert from "node:assert/strict";
 import { withTimeout } from "../src/shared/deadline.ts";
@@ -54,7 +54,7 @@ Deno.test("log file: rotation by size keeps PATH.1 … PATH.N, none over the siz
   }
 });
 
-Deno.test("log file: SIGUSR1 after a move starts a new file", async () => {
+Deno.test("log file: SIGUSR2 or evrexec.reopen_log after a move starts a new file; SIGUSR1 does not", async () => {
   const dir = await Deno.makeTempDir({ prefix: "evrexec-log-" });
   const path = `${dir}/evrexec.log`;
   const host = await startHost(SCRIPT, {
@@ -66,17 +66,32 @@ Deno.test("log file: SIGUSR1 after a move starts a new file", async () => {
     await Deno.rename(path, `${path}.old`); // as logrotate does, before its `create`
     await host.call("evrexec.run", ["chatty", "3"]);
     await waitForFile(`${path}.old`, /chatty record 2 /);
-    host.process.kill("SIGUSR1");
-    const fresh = await waitForFile(path, /SIGUSR1 received; reopened the log file/);
+    host.process.kill("SIGUSR1"); // Deno's debugger signal: no longer the host's
+    await waitForFile(`${path}.old`, /SIGUSR1 received: it does nothing here/);
+    assert.equal(await sizeOf(path), null, "SIGUSR1 reopens nothing");
+    host.process.kill("SIGUSR2");
+    const fresh = await waitForFile(path, /SIGUSR2 received; reopened the log file/);
     assert.doesNotMatch(fresh, /host ready|chatty record/, "a new file, from the signal on");
     assert.equal(await host.call("evrexec.run", ["chatty", "2"]), 2);
     await waitForFile(path, /chatty record 1 /);
     const old = await Deno.readTextFile(`${path}.old`);
     assert.equal(old.match(/chatty record/g)?.length, 3, "the old file got no more records");
+    await Deno.rename(path, `${path}.older`);
+    assert.deepEqual(await host.call("evrexec.reopen_log"), { log_file: path });
+    await waitForFile(path, /evrexec\.reopen_log: reopened the log file/);
     assert.equal((await host.stop()).code, 0);
   } finally {
     await host.cleanup();
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("log file: evrexec.reopen_log without --log-file answers null", async () => {
+  const host = await startHost(SCRIPT);
+  try {
+    assert.deepEqual(await host.call("evrexec.reopen_log"), { log_file: null });
+  } finally {
+    await host.cleanup();
   }
 });
 

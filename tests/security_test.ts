@@ -63,6 +63,7 @@ Deno.test(
       "evrexec.heap", // asks each worker its heap in use
       "evrexec.list",
       "evrexec.reload",
+      "evrexec.reopen_log", // reopens the --log-file at its own path, never another
       "evrexec.restart",
       "evrexec.run",
       "evrexec.start",

@@ -250,7 +250,7 @@ export const HOST_OPTIONS = [
     name: "log-file",
     kind: "value",
     arg: "PATH",
-    help: ["write the log to PATH instead of stderr (SIGUSR1 reopens it)"],
+    help: ["write the log to PATH, not stderr (SIGUSR2 reopens it; never a symlink)"],
     fileRelative: nearFile,
     field: "logFile",
     read: (value, label, all) => logFileOption(text(value), label, all),

@@ -11,7 +11,8 @@ import { NAME, versionLine } from "../host/version.ts";
 import { messageOf } from "../shared/error_text.ts";
 import { ConfigError, EXIT_FATAL, EXIT_OK, EXIT_USAGE } from "../shared/errors.ts";
 import { parseCli } from "./args.ts";
-import { handleSignals } from "./signals.ts";
+import { handleSignals, reopenLogOnSigusr2 } from "./signals.ts";
+import { keepDebuggerShut } from "./debugger_signal.ts";
 import { TypeCheckError } from "../dev/type_check.ts";
 import { USAGE } from "./usage.ts";
 
@@ -29,7 +30,9 @@ export async function main(args: readonly string[]): Promise<number> {
       return EXIT_OK;
     }
     debug = request.config.logLevel === "debug";
-    setupLogging(request.config.logLevel, request.logFormat, request.config.logFile);
+    await setupLogging(request.config.logLevel, request.logFormat, request.config.logFile);
+    await keepDebuggerShut();
+    reopenLogOnSigusr2();
     const early = (signal: Deno.Signal) => () => {
       log().info("{signal} received during start-up; exiting", { signal });
       Deno.exit(EXIT_OK);

@@ -1,6 +1,8 @@
 /**
- * The signals a running host answers: SIGHUP reloads, SIGUSR1 reopens the
+ * The signals a running host answers: SIGHUP reloads, SIGUSR2 reopens the
  * log file, SIGINT and SIGTERM stop gracefully, and a second one stops at once.
+ * SIGUSR1 does nothing (see `debugger_signal.ts`): Deno claims it for its
+ * debugger.
  *
  * @module
  */
@@ -17,8 +19,25 @@ import { messageOf } from "../shared/error_text.ts";
 const DUPLICATE_SIGNAL_MS = 1000;
 
 /**
+ * Reopens the log file on SIGUSR2 (logrotate's signal), from now on: call
+ * it early, since SIGUSR2 would otherwise end the process.
+ */
+export function reopenLogOnSigusr2(): void {
+  Deno.addSignalListener("SIGUSR2", () => {
+    reopenLogFile().then(
+      (path) =>
+        path === null
+          ? log().debug("SIGUSR2 received; no --log-file to reopen")
+          : log().info("SIGUSR2 received; reopened the log file {path}", { path }),
+      () => {}, // the log file reported its problem already
+    );
+  });
+}
+
+/**
  * Serves signals until the host has stopped: SIGHUP reloads the config
- * file and the script; SIGUSR1 reopens the log file; SIGINT or SIGTERM stops gracefully, and a second one stops at once.
+ * file and the script; SIGINT or SIGTERM stops gracefully, and a second one
+ * stops at once.
  */
 export function handleSignals(host: Host): Promise<void> {
   return new Promise((resolve) => {
@@ -42,16 +61,14 @@ export function handleSignals(host: Host): Promise<void> {
     };
     Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
     Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
-    Deno.addSignalListener("SIGUSR1", () => {
-      if (reopenLogFile()) log().info("SIGUSR1 received; reopened the log file");
-      else log().debug("SIGUSR1 received; no --log-file to reopen");
-    });
     Deno.addSignalListener("SIGHUP", () => {
       const what = host.config.configFile
         ? `${host.config.configFile} and the script`
         : "the script";
-      log().info("SIGHUP received; reloading {what}", { what });
-      host.reload().catch((error) => log().error("{error}", { error: messageOf(error) }));
+      const { turn, done } = host.askReload();
+      if (turn === "joined") return log().debug("SIGHUP received; a reload follows already");
+      if (turn === "now") log().info("SIGHUP received; reloading {what}", { what });
+      done.catch((error) => log().error("{error}", { error: messageOf(error) }));
     });
   });
 }

@@ -15,7 +15,6 @@ import { MemoryWatchdog } from "./memory_watchdog.ts";
 import { stoppingError } from "../rpc/methods/task_control.ts";
 import { hostMethods } from "../rpc/methods/all.ts";
 import type { ErrorInfo } from "../shared/messages.ts";
-import { RpcCode, RpcError } from "../rpc/errors.ts";
 import type { RpcPool } from "../pool/pool.ts";
 import { loadNextVersion, newPool } from "./next_version.ts";
 import { missingFunction } from "./script_exports.ts";
@@ -36,6 +35,7 @@ import { HostStats } from "../observe/stats.ts";
 import { SideListeners } from "./side_listeners.ts";
 import { logReload, reloadReport, rereadConfig } from "./reload_plan.ts";
 import { quoteValue } from "../shared/quote.ts";
+import { ReloadQueue, type ReloadTicket } from "./reload_queue.ts";
 
 /** How long start-up waits for UDP tasks to bind. */
 const BIND_TIMEOUT_MS = 10_000;
@@ -58,7 +58,7 @@ export class Host implements HostView {
   #server: RpcServer | null = null;
   #watchdog: MemoryWatchdog | null = null;
   #version = 1;
-  #reloading = false;
+  #reloads = new ReloadQueue<ReloadReport>((changed) => this.#reload(changed));
   #stopped = false;
   #shuttingDown = false;
   #checker: TypeChecker | null = null;
@@ -188,19 +188,29 @@ export class Host implements HostView {
   }
 
   /**
-   * Re-reads the config file (when the host has one) and re-imports the
-   * script: checks both, the script in a new pool against every task, then
-   * swaps the RPC pool (queued calls move over, running ones finish on the
-   * old code), applies the new task set (see `TaskSet.apply`) and restarts
-   * the unchanged tasks whose restart policy is not `no`. On any error
-   * nothing changes and it rejects with an {@link RpcError} (-32003). With
-   * `--check` the new version must type-check first. `changed` (files, from
-   * `--watch`) goes to the log line.
+   * Re-reads the config file (if any) and re-imports the script: checks both
+   * (the script in a new pool, against every task; with `--check` it must
+   * type-check), swaps the RPC pool (queued calls move over, running ones end
+   * on the old code), applies the new task set (`TaskSet.apply`) and restarts
+   * unchanged tasks whose restart policy is not `no`. On any error nothing
+   * changes: it rejects with an `RpcError` (-32003). Asked for while a reload
+   * runs, it waits for the one more that follows ({@link askReload}).
    */
-  async reload(changed: readonly string[] = []): Promise<ReloadReport> {
+  reload(changed: readonly string[] = []): Promise<ReloadReport> {
+    return this.askReload(changed).done;
+  }
+
+  /** Asks for a reload: now, or (logged once) one more after the running one, shared by all asks. */
+  askReload(changed: readonly string[] = []): ReloadTicket<ReloadReport> {
+    if (this.stopping) return { turn: "now", done: Promise.reject(stoppingError()) };
+    const ticket = this.#reloads.ask(changed);
+    const again = "a reload is running already; one more follows it, for all asked for until then";
+    if (ticket.turn === "next") log().info(again);
+    return ticket;
+  }
+
+  async #reload(changed: readonly string[]): Promise<ReloadReport> {
     if (this.stopping) throw stoppingError();
-    if (this.#reloading) throw new RpcError(RpcCode.BUSY, "busy: a reload is running already");
-    this.#reloading = true;
     const started = performance.now();
     try {
       const { config, needsRestart } = rereadConfig(this.#config, this.#source);
@@ -229,7 +239,6 @@ export class Host implements HostView {
       logReload(report, changed, performance.now() - started);
       return report;
     } finally {
-      this.#reloading = false;
       this.#watcher?.refresh();
     }
   }

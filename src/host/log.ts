@@ -40,8 +40,8 @@ function toStderr(text: string): void {
 }
 
 /** Opens the log file; its problems go to stderr and to the log itself. */
-function openLogFile(options: LogFileOptions): LogFile {
-  const file = LogFile.open(options, {
+async function openLogFile(options: LogFileOptions): Promise<LogFile> {
+  const file = await LogFile.open(options, {
     dropped: (count, path) =>
       log().warn(
         "{count} log records were dropped while {path} took no writes (a slow or full disk)",
@@ -58,15 +58,19 @@ function openLogFile(options: LogFileOptions): LogFile {
 
 /**
  * Sets up logging for the host process; call once, before anything logs.
- * With `file`, records go to that file instead of stderr; throws a
- * `ConfigError` when it cannot be opened.
+ * With `file`, records go to that file instead of stderr; rejects with a
+ * `ConfigError` when it cannot be opened (or is a symbolic link).
  */
-export function setupLogging(level: HostLogLevel, format: LogFormat, file?: LogFileOptions): void {
+export async function setupLogging(
+  level: HostLogLevel,
+  format: LogFormat,
+  file?: LogFileOptions,
+): Promise<void> {
   const formatter = format === "json"
     ? getJsonLinesFormatter({ categorySeparator: ".", message: "rendered" })
     : getTextFormatter({ timestamp: "date-time-tz", category: ".", value: "bare" });
   logFile?.close();
-  logFile = file ? openLogFile(file) : null;
+  logFile = file ? await openLogFile(file) : null;
   const target = logFile;
   const sink = target
     ? (record: LogRecord) => target.write(encoder.encode(formatter(record)))
@@ -81,10 +85,15 @@ export function setupLogging(level: HostLogLevel, format: LogFormat, file?: LogF
   });
 }
 
-/** Reopens the log file, if there is one (SIGUSR1, after logrotate moved it away). */
-export function reopenLogFile(): boolean {
-  logFile?.reopen();
-  return logFile !== null;
+/**
+ * Reopens the log file, if there is one (SIGUSR2 or `evrexec.reopen_log`,
+ * after logrotate moved it away). Resolves with its path, or null without
+ * `--log-file`; rejects with the problem, and the old file stays in use.
+ */
+export async function reopenLogFile(): Promise<string | null> {
+  if (logFile === null) return null;
+  await logFile.reopen();
+  return logFile.path;
 }
 
 /** Waits (up to `timeoutMs`) until the log file has written what is queued. */

@@ -3,7 +3,9 @@
  * loop, so a slow or full disk never blocks the host's thread; past a bound
  * they are dropped and counted, and the count is logged once writes succeed
  * again. The file rotates by size (PATH.1 … PATH.N) and reopens on request
- * (SIGUSR1, for logrotate's `create` mode).
+ * (SIGUSR2 or `evrexec.reopen_log`, for logrotate's `create` mode). The path
+ * is never opened through a symbolic link, nor renamed when it is one
+ * (`log_path.ts`).
  *
  * @module
  */
@@ -12,6 +14,7 @@ import { settlesWithin } from "../shared/deadline.ts";
 import { messageOf } from "../shared/error_text.ts";
 import { ConfigError } from "../shared/errors.ts";
 import { closeQuietly, writeAll, writeAllSync } from "../shared/streams.ts";
+import { openLogPath, pathIsFile } from "./log_path.ts";
 
 /** Settings of the log file. */
 export interface LogFileOptions {
@@ -35,7 +38,6 @@ export interface LogFileEvents {
 export const LOG_QUEUE_BYTES = 4 * 1024 * 1024;
 /** One write takes at most this many bytes of records. */
 const BATCH_BYTES = 64 * 1024;
-const OPEN: Deno.OpenOptions = { write: true, append: true, create: true };
 
 /** A log file that is written without blocking the thread that logs. */
 export class LogFile {
@@ -51,26 +53,40 @@ export class LogFile {
   #running = false;
   #inFlight = false;
   #reopen = false;
+  #reopened: { resolve: () => void; reject: (error: Error) => void }[] = [];
   #closed = false;
   #idle: (() => void)[] = [];
 
-  private constructor(options: LogFileOptions, events: LogFileEvents, file: Deno.FsFile) {
+  private constructor(
+    options: LogFileOptions,
+    events: LogFileEvents,
+    file: Deno.FsFile,
+    info: Deno.FileInfo,
+  ) {
     this.#options = options;
     this.#events = events;
     this.#file = file;
-    const info = file.statSync();
     this.#size = info.size;
     this.#regular = info.isFile;
     this.#rotates = info.isFile && options.maxBytes > 0;
   }
 
-  /** Opens (creates) the file; throws a {@link ConfigError} when it cannot. */
-  static open(options: LogFileOptions, events: LogFileEvents): LogFile {
+  /**
+   * Opens (creates) the file; throws a {@link ConfigError} when it cannot,
+   * or when the path is a symbolic link.
+   */
+  static async open(options: LogFileOptions, events: LogFileEvents): Promise<LogFile> {
     try {
-      return new LogFile(options, events, Deno.openSync(options.path, OPEN));
+      const file = await openLogPath(options.path);
+      return new LogFile(options, events, file, await file.stat());
     } catch (error) {
       throw new ConfigError(`cannot open --log-file ${options.path}: ${messageOf(error)}`);
     }
+  }
+
+  /** The path the file was opened by. */
+  get path(): string {
+    return this.#options.path;
   }
 
   /** Records dropped since writes last succeeded. */
@@ -90,10 +106,17 @@ export class LogFile {
     this.#kick();
   }
 
-  /** Closes the file and opens the path anew (after the file was moved away). */
-  reopen(): void {
+  /**
+   * Closes the file and opens the path anew (after the file was moved away).
+   * Resolves once done; rejects with the problem (also told to the events),
+   * and then writing goes on to the file open before.
+   */
+  reopen(): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error("the log file is closed"));
+    const done = new Promise<void>((resolve, reject) => this.#reopened.push({ resolve, reject }));
     this.#reopen = true;
     this.#kick();
+    return done;
   }
 
   /** Resolves once every queued record is written, or after `timeoutMs`. */
@@ -120,6 +143,7 @@ export class LogFile {
   close(): void {
     this.#closed = true;
     closeQuietly(this.#file);
+    for (const { reject } of this.#reopened.splice(0)) reject(new Error("the log file is closed"));
   }
 
   #kick(): void {
@@ -189,6 +213,14 @@ export class LogFile {
   async #rotate(): Promise<void> {
     const { path, keep } = this.#options;
     try {
+      if (!await pathIsFile(path, this.#file)) {
+        this.#rotates = false;
+        this.#events.problem(
+          `the log file ${path} is no longer the file the host writes (a symbolic link or ` +
+            "another file is there now); not rotated, writing on to the file open before",
+        );
+        return;
+      }
       for (let i = keep - 1; i >= 1; i--) {
         await Deno.rename(`${path}.${i}`, `${path}.${i + 1}`).catch((error) => {
           if (!(error instanceof Deno.errors.NotFound)) throw error;
@@ -196,7 +228,7 @@ export class LogFile {
       }
       if (keep > 0) await Deno.rename(path, `${path}.1`);
       else await Deno.remove(path);
-      await this.#swap(await Deno.open(path, OPEN));
+      await this.#swap(await openLogPath(path));
     } catch (error) {
       this.#rotates = false;
       this.#events.problem(
@@ -206,13 +238,15 @@ export class LogFile {
   }
 
   async #reopenNow(): Promise<void> {
+    const waiting = this.#reopened.splice(0);
     try {
-      await this.#swap(await Deno.open(this.#options.path, OPEN));
+      await this.#swap(await openLogPath(this.#options.path));
+      for (const { resolve } of waiting) resolve();
     } catch (error) {
-      this.#events.problem(
-        `cannot reopen the log file ${this.#options.path} (${messageOf(error)}); ` +
-          "writing on to the file open before",
-      );
+      const message = `cannot reopen the log file ${this.#options.path} (${messageOf(error)}); ` +
+        "writing on to the file open before";
+      this.#events.problem(message);
+      for (const { reject } of waiting) reject(new Error(message));
     }
   }
 

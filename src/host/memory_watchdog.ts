@@ -47,8 +47,9 @@ export class MemoryWatchdog {
     this.#workers = workers;
   }
 
-  /** Starts sampling. */
+  /** Starts sampling; the RSS now is the first low mark (before any task allocates). */
   start(): void {
+    this.#lowestRss = Math.min(this.#lowestRss, Deno.memoryUsage().rss);
     this.#timer ??= setInterval(() => this.#check(), SAMPLE_MS);
     Deno.unrefTimer(this.#timer);
   }

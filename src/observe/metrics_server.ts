@@ -64,9 +64,9 @@ export async function startMetricsServer(
       `--metrics ${shown}:${address.port}: cannot listen: ${messageOf(error)}`,
     );
   }
-  const port = server.addr.port;
+  const { hostname: bound, port } = server.addr;
   log("metrics").info("metrics on http://{address}/metrics, health on /healthz", {
-    address: `${shown}:${port}`,
+    address: `${bound.includes(":") ? `[${bound}]` : bound}:${port}`,
   });
   return { port, close: () => server.shutdown() };
 }

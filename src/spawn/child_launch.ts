@@ -1,7 +1,9 @@
 /**
  * How a process worker is launched: the `deno run` arguments that give the
  * child exactly its sandbox's permissions as flags and its heap cap as a V8
- * flag, and the environment it gets (only the variables `allow-env` names).
+ * flag, with its inspector parked where no one can connect (so SIGUSR1 opens
+ * no debugger in it), and the environment it gets (only the variables
+ * `allow-env` names).
  *
  * @module
  */
@@ -12,6 +14,7 @@ import {
   type PermissionKind,
   type Sandbox,
 } from "../tasks/sandbox.ts";
+import { PARK_FLAGS } from "../shared/inspector_park.ts";
 
 /** The permission kinds the host holds in full (what a child without `allow-*` keys gets). */
 export type HostGrants = Readonly<Record<PermissionKind, boolean>>;
@@ -91,6 +94,7 @@ export function childLaunch(sandbox: Sandbox, context: LaunchContext): ChildLaun
       "run",
       "--quiet",
       "--no-prompt",
+      ...PARK_FLAGS,
       ...(sandbox.heapMiB > 0 ? [`--v8-flags=--max-old-space-size=${sandbox.heapMiB}`] : []),
       ...permissionFlags(sandbox, context),
       context.entry,

@@ -7,6 +7,9 @@
  * (`process.send` throws in a worker; the channel's resource is this
  * isolate's). When the channel closes (the host is gone, even by SIGKILL)
  * the child exits at once: this thread stays free while the script's spins.
+ * The host starts it with Deno's inspector parked (`PARK_FLAGS`), so SIGUSR1
+ * opens no debugger here either; a SIGUSR1 that opens one anyway (the script
+ * called `node:inspector`'s `close()`) finds it closed at once.
  *
  * @module
  */
@@ -15,10 +18,25 @@ import process from "node:process";
 import type { ChildToHost } from "../shared/child_messages.ts";
 import { errorInfo } from "../shared/error_text.ts";
 import type { HostToWorker, InitMessage } from "../shared/messages.ts";
+import { guardSigusr1, parkInspector } from "../shared/inspector_park.ts";
 
 const WORKER_URL = new URL("./main.ts", import.meta.url);
 
 let port: MessagePort | null = null;
+let label = "(before its init)";
+
+const park = parkInspector();
+guardSigusr1(
+  park.kind === "parked" || park.kind === "running" ? park.port : null,
+  () => {}, // harmless: SIGUSR1 must not end the child
+  ({ ms }) =>
+    console.error(
+      `evrexec-deno: SIGUSR1 opened Deno's debugger on 127.0.0.1:9229 in process worker ` +
+        `${label} (its script had closed the parked inspector); closed it after ${
+          Math.round(ms)
+        } ms`,
+    ),
+);
 
 function toHost(message: ChildToHost): void {
   try {
@@ -29,6 +47,7 @@ function toHost(message: ChildToHost): void {
 }
 
 function start(init: InitMessage): void {
+  label = `${init.task}#${init.index}`;
   const worker = new Worker(WORKER_URL, { type: "module", name: `${init.task}#${init.index}` });
   const channel = new MessageChannel();
   port = channel.port1;

@@ -9,6 +9,8 @@ import { RpcClient } from "../../src/client/client.ts";
 
 /** The permissions the README tells users to give the host. */
 export const HOST_PERMISSIONS = ["--allow-read", "--allow-write", "--allow-env", "--allow-net"];
+/** The flags the deno tasks give the host: its inspector parked, so SIGUSR1 opens no debugger. */
+export const PARK_FLAGS = ["--inspect=127.255.255.255:0", "--inspect-publish-uid=http"];
 /** The repository's root directory. */
 export const ROOT = new URL("../..", import.meta.url).pathname;
 const MOD = new URL("../../mod.ts", import.meta.url).pathname;
@@ -185,6 +187,8 @@ export interface StartOptions {
   readonly unstableNet?: boolean;
   /** False: run without `--unstable-worker-options`, which the deno tasks pass. */
   readonly unstableWorkerOptions?: boolean;
+  /** False: run without {@link PARK_FLAGS}, which the deno tasks pass. */
+  readonly parked?: boolean;
 }
 
 /**
@@ -203,6 +207,7 @@ export async function startHost(
     "--quiet", // no "Download …" notices from Deno in what the tests read
     ...(options.unstableNet === false ? [] : ["--unstable-net"]), // as the deno tasks run it
     ...(options.unstableWorkerOptions === false ? [] : ["--unstable-worker-options"]),
+    ...(options.parked === false ? [] : PARK_FLAGS),
     ...HOST_PERMISSIONS,
     ...(options.permissions ?? []),
     MOD,
@@ -233,7 +238,7 @@ export async function startHost(
 /** Runs the host to its exit (for start-up errors); kills it after `timeoutMs`. */
 export async function runHost(args: readonly string[], timeoutMs = 20_000): Promise<Exit> {
   const process = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", "--unstable-net", ...HOST_PERMISSIONS, MOD, ...args],
+    args: ["run", "--quiet", "--unstable-net", ...PARK_FLAGS, ...HOST_PERMISSIONS, MOD, ...args],
     stdout: "piped",
     stderr: "piped",
     stdin: "null",

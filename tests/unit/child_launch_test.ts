@@ -1,5 +1,6 @@
 // A process worker's launch: exactly its sandbox's permissions as deno flags,
-// its heap cap as a V8 flag, and only the environment allow-env names.
+// its heap cap as a V8 flag, its inspector parked, and only the environment
+// allow-env names.
 import assert from "node:assert/strict";
 import { childLaunch, type LaunchContext } from "../../src/spawn/child_launch.ts";
 import type { Sandbox } from "../../src/tasks/sandbox.ts";
@@ -26,7 +27,14 @@ const sandbox = (permissions: Sandbox["permissions"], heapMiB = 0): Sandbox => (
   heapMiB,
   permissions,
 });
-const FIXED = ["run", "--quiet", "--no-prompt"];
+// The inspector parked where no TCP connect reaches it: SIGUSR1 opens no debugger in the child.
+const FIXED = [
+  "run",
+  "--quiet",
+  "--no-prompt",
+  "--inspect=127.255.255.255:0",
+  "--inspect-publish-uid=http",
+];
 
 Deno.test("child launch: named permissions as flags, module reads added, the rest denied", () => {
   const { args, env } = childLaunch(
@@ -77,7 +85,7 @@ Deno.test("child launch: no allow-* key: the kinds the host holds in full, and i
   ]);
   assert.equal(env.SECRET, "s");
   const partial = childLaunch(sandbox(null), context({ net: true }));
-  assert.deepEqual(partial.args.slice(3, 5), [
+  assert.deepEqual(partial.args.slice(FIXED.length, FIXED.length + 2), [
     "--allow-read=/app/src/worker/main.ts,/srv/script.ts",
     "--allow-net",
   ]);

@@ -153,7 +153,7 @@ Deno.test("log file: a disk that refuses writes drops and counts; keep=0 rotates
   const problems: string[] = [];
   const told: number[] = [];
   const events = { dropped: (n: number) => told.push(n), problem: (m: string) => problems.push(m) };
-  const full = LogFile.open({ path: "/dev/full", maxBytes: 100, keep: 2 }, events);
+  const full = await LogFile.open({ path: "/dev/full", maxBytes: 100, keep: 2 }, events);
   const record = new TextEncoder().encode("a record\n");
   for (let i = 0; i < 10; i++) full.write(record);
   await full.flush(2000);
@@ -162,7 +162,7 @@ Deno.test("log file: a disk that refuses writes drops and counts; keep=0 rotates
   full.close();
   const dir = await Deno.makeTempDir({ prefix: "evrexec-unit-" });
   try {
-    const file = LogFile.open({ path: `${dir}/x.log`, maxBytes: 1024, keep: 0 }, events);
+    const file = await LogFile.open({ path: `${dir}/x.log`, maxBytes: 1024, keep: 0 }, events);
     for (let i = 0; i < 300; i++) file.write(record);
     await file.flush(2000);
     file.close();

@@ -1,6 +1,6 @@
 /**
  * Every RPC method of a host, in one table: `evrexec.*`, task control,
- * `core.*`, `stats.*`, the live figures and `system.*`.
+ * the log file's reopen, `core.*`, `stats.*`, the live figures and `system.*`.
  *
  * @module
  */
@@ -10,6 +10,7 @@ import type { MethodCaller } from "../jsonrpc.ts";
 import { addSystemMethods, methodCaller, type MethodTable } from "../method_table.ts";
 import { addCoreMethods } from "./core.ts";
 import { addEvrexecMethods } from "./evrexec.ts";
+import { addLogReopenMethod } from "./log_reopen.ts";
 import { addObserveMethods } from "./observe.ts";
 import { addStatsMethods } from "./stats.ts";
 import { addTaskControlMethods } from "./task_control.ts";
@@ -19,6 +20,7 @@ export function hostMethods(host: HostView): MethodCaller {
   const table: MethodTable = new Map();
   addEvrexecMethods(table, host);
   addTaskControlMethods(table, host);
+  addLogReopenMethod(table);
   addCoreMethods(table, host);
   addStatsMethods(table, host);
   addObserveMethods(table, host);

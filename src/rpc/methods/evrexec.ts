@@ -1,5 +1,6 @@
 /**
- * `evrexec.*` methods: run a function, list the tasks.
+ * `evrexec.*` methods: run a function, list the tasks. A run that throws is
+ * logged at debug (function, duration, error) and counted (`stats.ts`).
  *
  * @module
  */
@@ -12,11 +13,22 @@ import { exportedFunctions } from "../../host/script_exports.ts";
 import { stringParam } from "./params.ts";
 import { poolStuckInfo, taskInfo } from "./task_views.ts";
 import { quoteValue } from "../../shared/quote.ts";
+import { log } from "../../host/log.ts";
+import { messageOf } from "../../shared/error_text.ts";
 
 /** Data as the function receives it: strings as they are, the rest as JSON. */
 function dataText(data: unknown): string {
   if (data === undefined) return "";
   return typeof data === "string" ? data : JSON.stringify(data);
+}
+
+/** The most characters of a failed run's error the debug line shows. */
+const LOGGED_ERROR_CHARS = 300;
+
+/** A failed run's error for the debug line: its message, cut to a bound. */
+function loggedError(error: unknown): string {
+  const text = messageOf(error);
+  return text.length > LOGGED_ERROR_CHARS ? `${text.slice(0, LOGGED_ERROR_CHARS)}…` : text;
 }
 
 /** Adds `evrexec.run` (also `evroute.run`) and `evrexec.list` to `table`. */
@@ -34,16 +46,19 @@ export function addEvrexecMethods(table: MethodTable, host: HostView): void {
         );
       }
       const counts = host.stats.counting ? host.stats.function(name) : null;
-      if (counts === null) {
-        return new JsonText(await host.pool.run(name, dataText(values.data), signal));
-      }
-      const started = counts.begin();
+      const started = counts?.begin() ?? performance.now();
       try {
         const json = await host.pool.run(name, dataText(values.data), signal);
-        counts.ended(started);
+        counts?.ended(started);
         return new JsonText(json);
       } catch (error) {
-        counts.ended(started, error);
+        counts?.ended(started, error);
+        log("rpc").debug("evrexec.run {name} failed after {ms} ms: {error}", {
+          name,
+          ms: Math.round(performance.now() - started),
+          error: loggedError(error),
+          code: error instanceof RpcError ? error.code : RpcCode.INTERNAL_ERROR,
+        });
         throw error;
       }
     },

@@ -1,12 +1,16 @@
 /**
  * Task control over RPC: `evrexec.stop`, `evrexec.start`, `evrexec.restart`,
  * `evrexec.trigger` and `evrexec.reload`; each is refused (-32002) once the
- * host is stopping.
+ * host is stopping, and each that acts is logged at info with what it did
+ * (a reload by its own line, see `host/reload_plan.ts`).
  *
  * @module
  */
 
 import type { HostView } from "../../host/view.ts";
+import { log } from "../../host/log.ts";
+import { messageOf } from "../../shared/error_text.ts";
+import type { WorkerState } from "../../spawn/table.ts";
 import { RpcCode, RpcError } from "../errors.ts";
 import type { MethodTable } from "../method_table.ts";
 import type { TaskSupervisor } from "../../tasks/supervisor.ts";
@@ -45,6 +49,30 @@ function findIndex(supervisor: TaskSupervisor, value: unknown): number | undefin
   return index;
 }
 
+/** States of a slot whose worker is up (or coming up). */
+const LIVE: ReadonlySet<WorkerState> = new Set(["starting", "waiting", "running", "idle"]);
+
+/** How many of `supervisor`'s slots (or slot `index`) have a live worker. */
+function live(supervisor: TaskSupervisor, index?: number): number {
+  return supervisor.slots.filter((slot, i) => (index ?? i) === i && LIVE.has(slot.state)).length;
+}
+
+/** `task` or `task worker N`, for a log line. */
+function target(supervisor: TaskSupervisor, index?: number): string {
+  const name = JSON.stringify(supervisor.task.name);
+  return index === undefined ? name : `${name} worker ${index}`;
+}
+
+/** Logs what a control method did, at info. */
+function logControl(method: string, supervisor: TaskSupervisor, did: string, index?: number) {
+  log("rpc").info("{method} {target}: {did}; the task is {state}", {
+    method,
+    target: target(supervisor, index),
+    did,
+    state: supervisor.state,
+  });
+}
+
 /** Adds the task control methods to `table`. */
 export function addTaskControlMethods(table: MethodTable, host: HostView): void {
   const grace = () => host.config.shutdownTimeoutMs;
@@ -54,7 +82,9 @@ export function addTaskControlMethods(table: MethodTable, host: HostView): void 
       "Stops a task's workers (each function is told through KSR.shutdown first); answers the task's new state.",
     async call(values) {
       const supervisor = findTask(host, values);
+      const before = live(supervisor);
       await supervisor.stop(grace());
+      logControl("evrexec.stop", supervisor, `stopped ${before} of ${supervisor.slots.length}`);
       return taskInfo(supervisor);
     },
   });
@@ -64,7 +94,9 @@ export function addTaskControlMethods(table: MethodTable, host: HostView): void 
       "Starts a task's workers that are not running (stopped, ended, failed or in backoff); answers the new state.",
     call(values) {
       const supervisor = findTask(host, values);
+      const idle = supervisor.slots.length - live(supervisor);
       supervisor.start();
+      logControl("evrexec.start", supervisor, `started ${idle} of ${supervisor.slots.length}`);
       return taskInfo(supervisor);
     },
   });
@@ -73,7 +105,10 @@ export function addTaskControlMethods(table: MethodTable, host: HostView): void 
     help: "Restarts a task's workers, or only worker index; answers the task's new state.",
     async call(values) {
       const supervisor = findTask(host, values);
-      await supervisor.restart(grace(), findIndex(supervisor, values.index));
+      const index = findIndex(supervisor, values.index);
+      await supervisor.restart(grace(), index);
+      const count = index === undefined ? supervisor.slots.length : 1;
+      logControl("evrexec.restart", supervisor, `restarted ${count}`, index);
       return taskInfo(supervisor);
     },
   });
@@ -87,13 +122,23 @@ export function addTaskControlMethods(table: MethodTable, host: HostView): void 
       if (supervisor.schedule === null) {
         throw badParams(`task ${quoteValue(supervisor.task.name)} has no every= or cron=`);
       }
-      return { task: supervisor.task.name, ticks: await supervisor.schedule.trigger(index) };
+      const ticks = await supervisor.schedule.trigger(index);
+      const outcomes = ticks.map((tick) => `worker ${tick.index} ${tick.tick}`).join(", ");
+      logControl("evrexec.trigger", supervisor, `ticks ${outcomes || "none"}`, index);
+      return { task: supervisor.task.name, ticks };
     },
   });
   table.set("evrexec.reload", {
     params: [],
     help:
       "Re-imports the script, checks it, replaces the RPC pool and restarts tasks whose restart policy is not 'no'.",
-    call: () => host.reload(),
+    async call() {
+      try {
+        return await host.reload();
+      } catch (error) {
+        log("rpc").warn("evrexec.reload: {error}", { error: messageOf(error) });
+        throw error;
+      }
+    },
   });
 }

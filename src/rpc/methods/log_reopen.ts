@@ -1,0 +1,30 @@
+/**
+ * `evrexec.reopen_log`: reopens the `--log-file` at its path, as SIGUSR2
+ * does (logrotate moved the file away), and tells how it went.
+ *
+ * @module
+ */
+
+import { log, reopenLogFile } from "../../host/log.ts";
+import { messageOf } from "../../shared/error_text.ts";
+import { RpcCode, RpcError } from "../errors.ts";
+import type { MethodTable } from "../method_table.ts";
+
+/** Adds `evrexec.reopen_log` to `table`. */
+export function addLogReopenMethod(table: MethodTable): void {
+  table.set("evrexec.reopen_log", {
+    params: [],
+    help:
+      "Reopens the --log-file at its path (after logrotate moved it), as SIGUSR2 does; answers the path, or null without --log-file.",
+    async call() {
+      let path: string | null;
+      try {
+        path = await reopenLogFile();
+      } catch (error) {
+        throw new RpcError(RpcCode.INTERNAL_ERROR, messageOf(error));
+      }
+      if (path !== null) log().info("evrexec.reopen_log: reopened the log file {path}", { path });
+      return { log_file: path };
+    },
+  });
+}
