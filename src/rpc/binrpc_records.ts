@@ -40,8 +40,8 @@ export interface RecordLimits {
   /** At most this many records, names and tags included. */
   readonly maxRecords: number;
   /**
-   * Accept plain values inside structs, as Kamailio writes arrays (replies
-   * only; requests are strict).
+   * Accept plain values inside structs, as Kamailio writes arrays, and NUL
+   * bytes inside strings (replies only; requests are strict).
    */
   readonly lenient: boolean;
 }
@@ -262,7 +262,9 @@ export class RecordReader {
       this.#fail("bad_string", "a string without its terminating NUL", at);
     }
     const bytes = this.body.subarray(head.valueAt, end - 1);
-    if (bytes.includes(0)) this.#fail("bad_string", "a string holding a NUL byte", at);
+    if (!this.limits.lenient && bytes.includes(0)) {
+      this.#fail("bad_string", "a string holding a NUL byte", at);
+    }
     try {
       return utf8.decode(bytes);
     } catch {
