@@ -32,6 +32,13 @@ export interface KeeperClock {
   cancel(timer: unknown): void;
 }
 
+/** The host's monotonic clock and timers. */
+export const systemKeeperClock: KeeperClock = {
+  monotonic: () => performance.now(),
+  setTimer: (fn, ms) => setTimeout(fn, ms),
+  cancel: (timer) => clearTimeout(timer as ReturnType<typeof setTimeout>),
+};
+
 /** The keeper's database operations on its one lease (a {@link LeaseTable} bound to a name and node). */
 export interface LeaseOps {
   acquire(): Promise<Acquisition>;
