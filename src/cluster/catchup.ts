@@ -17,7 +17,11 @@ export const CATCHUPS: readonly CatchUp[] = ["skip", "once", "all"];
 
 /** The most missed fires run by `catchup=all` (the latest ones are kept). */
 export const MAX_CATCHUP_FIRES = 1000;
-/** The most fire times looked at in one computation (a cron look-up costs tens of µs). */
+/**
+ * The most cron fire times looked at in one computation (a look-up costs tens
+ * of µs; a cron fires at most once a second, so this covers a window of 27 h
+ * at the finest cron, beyond which the oldest fires of the window are found).
+ */
 export const MAX_SCANNED_FIRES = 100_000;
 
 /** A schedule's catch-up rule. */
@@ -44,6 +48,16 @@ export function missedFires(
   // Fires at or after (now - window): start strictly after the later of `last` and that edge.
   const from = Math.max(last, now - policy.windowMs - 1);
   const found: number[] = [];
+  if (times.periodMs !== undefined) {
+    // Multiples of the period: the latest `keep` of them, counted, not walked.
+    const period = times.periodMs;
+    const first = times.after(from)!;
+    const latest = Math.floor(now / period) * period;
+    for (let at = Math.max(first, latest - (keep - 1) * period); at <= latest; at += period) {
+      found.push(at);
+    }
+    return found;
+  }
   let at = times.after(from);
   for (let scanned = 0; at !== null && at <= now && scanned < MAX_SCANNED_FIRES; scanned++) {
     found.push(at);

@@ -17,6 +17,8 @@ export interface FireTimes {
   readonly text: string;
   /** The first fire time strictly after `time` (ms since the epoch), or null when none is left. */
   after(time: number): number | null;
+  /** For `every=`: the period, so that fires can be counted without walking through them. */
+  readonly periodMs?: number;
 }
 
 /** Fire times aligned to multiples of `periodMs` since the epoch. */
@@ -24,7 +26,7 @@ export function everyFireTimes(periodMs: number, text = `every=${periodMs}ms`): 
   if (!(periodMs >= 1) || !Number.isInteger(periodMs)) {
     throw new RangeError(`a period must be a whole number of ms, got ${periodMs}`);
   }
-  return { text, after: (time) => (Math.floor(time / periodMs) + 1) * periodMs };
+  return { text, periodMs, after: (time) => (Math.floor(time / periodMs) + 1) * periodMs };
 }
 
 /** The fleet's fire times of `schedule` (an `every=` or `cron=` of src/tasks/schedule.ts). */

@@ -28,8 +28,14 @@ export interface ClusterStoreOptions {
   readonly schema?: string;
   /** This node's name, for `application_name` and the migration record. */
   readonly node: string;
-  /** Open the LISTEN connection (default true; false behind PgBouncer in transaction mode). */
+  /** Open the LISTEN connection (default true; false to rely on polling alone). */
   readonly listen?: boolean;
+  /**
+   * The URL of the LISTEN connection (default `url`). Behind PgBouncer in
+   * transaction mode LISTEN is accepted but no notification arrives: give
+   * PostgreSQL's own address here, or set `listen` false.
+   */
+  readonly listenUrl?: string;
   /** Pool size (default 4). */
   readonly maxConnections?: number;
   /** Client-side bound of each statement, ms (default 5,000). */
@@ -84,7 +90,7 @@ export async function openClusterStore(options: ClusterStoreOptions): Promise<Cl
     throw error;
   }
   const notifications = options.listen === false ? null : new ClusterNotifications(
-    options.url,
+    options.listenUrl ?? options.url,
     names,
     {
       applicationName: `evrexec-listen:${options.node}`.slice(0, 63),

@@ -174,7 +174,7 @@ class Server implements TestPostgres {
         "synchronous_commit=off",
         "full_page_writes=off",
         "shared_buffers=16MB",
-        "max_connections=200",
+        "max_connections=400",
         "logging_collector=off",
       ].flatMap((setting) => ["-c", setting]),
     ];
