@@ -126,10 +126,17 @@ const report: Record<string, unknown> = {};
   const submitted: number[] = [];
   for (let i = 0; i < jobCount; i += 50) {
     const batch = Array.from({ length: Math.min(50, jobCount - i) }, (_, k) => i + k);
-    submitted.push(...await Promise.all(batch.map((n) =>
-      hosts[n % 3].store.jobs.submit({ fn: "noop", data: String(n) }, hosts[n % 3].identity.name)
-        .then((r) => r.id)
-    )));
+    submitted.push(
+      ...await Promise.all(
+        batch.map((n) =>
+          hosts[n % 3].store.jobs.submit(
+            { fn: "noop", data: String(n) },
+            hosts[n % 3].identity.name,
+          )
+            .then((r) => r.id)
+        ),
+      ),
+    );
   }
   while (hosts.reduce((sum, h) => sum + h.completed.length, 0) < jobCount) {
     if (performance.now() - started > 120_000) break;
@@ -161,7 +168,10 @@ if (fleetSize > 0) {
     await hosts[i].start([{ name: "tick", everyMs: 1_000 }], true);
   }
   await sleep(5_000);
-  const [conn] = await admin.run("conn", "SELECT count(*) AS n FROM pg_stat_activity WHERE backend_type = 'client backend'");
+  const [conn] = await admin.run(
+    "conn",
+    "SELECT count(*) AS n FROM pg_stat_activity WHERE backend_type = 'client backend'",
+  );
   const q0 = hosts.reduce((sum, h) => sum + h.queries, 0);
   const t0 = await serverTransactions();
   const c0 = await serverCpu();
@@ -175,7 +185,9 @@ if (fleetSize > 0) {
     seconds: fleetSeconds,
     clientQps: Number(((q1 - q0) / fleetSeconds).toFixed(1)),
     serverTps: Number(((t1 - t0 - 2) / fleetSeconds).toFixed(1)),
-    serverCpuPerSecond: c0 === null || c1 === null ? null : Number(((c1 - c0) / fleetSeconds).toFixed(3)),
+    serverCpuPerSecond: c0 === null || c1 === null
+      ? null
+      : Number(((c1 - c0) / fleetSeconds).toFixed(3)),
     connections: Number(conn.n),
   };
   console.log(`${fleetSize} idle hosts, one singleton every=1s:`, JSON.stringify(report.fleet));

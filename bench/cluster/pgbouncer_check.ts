@@ -48,7 +48,6 @@ await Deno.writeTextFile(
     "pool_mode = transaction",
     "default_pool_size = 2",
     "max_client_conn = 200",
-    "ignore_startup_parameters = extra_float_digits",
     `logfile = ${dir}/pgbouncer.log`,
     "",
   ].join("\n"),
@@ -58,10 +57,18 @@ for (const file of ["userlist.txt", "pgbouncer.ini"]) {
   await Deno.chown(`${dir}/${file}`, owner.uid, owner.gid);
 }
 const asOwner = Deno.uid() === 0
-  ? ["setpriv", `--reuid=${owner.uid}`, `--regid=${owner.gid}`, "--clear-groups", "--pdeathsig=SIGTERM", "--"]
+  ? [
+    "setpriv",
+    `--reuid=${owner.uid}`,
+    `--regid=${owner.gid}`,
+    "--clear-groups",
+    "--pdeathsig=SIGTERM",
+    "--",
+  ]
   : [];
 const argv = [...asOwner, BOUNCER, `${dir}/pgbouncer.ini`];
-const bouncer = new Deno.Command(argv[0], { args: argv.slice(1), stdout: "null", stderr: "null" }).spawn();
+const bouncer = new Deno.Command(argv[0], { args: argv.slice(1), stdout: "null", stderr: "null" })
+  .spawn();
 const url = `postgres://${PG_USER}@127.0.0.1:${port}/postgres`;
 for (let i = 0; i < 100; i++) {
   try {
@@ -88,57 +95,69 @@ async function check(what: string, fn: () => Promise<string>): Promise<void> {
 
 try {
   const stores = await Promise.all(
-    ["a", "b", "c"].map((node) => openClusterStore({ url, schema: "evrexec", node, listen: false })),
+    ["a", "b", "c"].map((node) =>
+      openClusterStore({ url, schema: "evrexec", node, listen: false })
+    ),
   );
-  await check("migration by three hosts at once (transaction-level advisory lock)", async () => {
+  await check("migration by three hosts at once (transaction-level advisory lock)", () => {
     const versions = stores.map((s) => `${s.migration.from}->${s.migration.to}`);
-    return versions.join(", ");
+    return Promise.resolve(versions.join(", "));
   });
   const [a, b] = stores;
   await check("node registry: register, refuse a second start, heartbeat, leave", async () => {
     const me = nodeIdentity("n1", "x");
     if (!(await a.nodes.register(me, 5_000)).ok) throw new Error("register refused");
-    if ((await b.nodes.register(nodeIdentity("n1", "y"), 5_000)).ok) throw new Error("name taken twice");
+    if ((await b.nodes.register(nodeIdentity("n1", "y"), 5_000)).ok) {
+      throw new Error("name taken twice");
+    }
     if (!(await a.nodes.heartbeat(me, 5_000))) throw new Error("heartbeat refused");
     await a.nodes.leave(me);
     return "";
   });
-  await check("leases: a race of 20 acquisitions has one winner; renew; fenced fire; release", async () => {
-    const got = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => stores[i % 3].leases.acquire("t", `n${i}`, 5_000)),
-    );
-    const winners = got.filter((g) => g.acquired);
-    if (winners.length !== 1) throw new Error(`${winners.length} winners`);
-    const token = winners[0].acquired ? winners[0].token : 0;
-    if (!(await b.leases.renew("t", token, 5_000)).renewed) throw new Error("renew refused");
-    if ((await b.fires.claim("t", 1_000, token, "x")) !== "claimed") throw new Error("claim");
-    if ((await b.fires.claim("t", 2_000, token + 1_000, "x")) !== "fenced") throw new Error("fence");
-    if (!(await a.fires.finish("t", 1_000, token, "done"))) throw new Error("finish");
-    if (!(await a.leases.release("t", token))) throw new Error("release");
-    return "";
-  });
-  await check("jobs: 300 submits claimed by three hosts at once, each once; key; results", async () => {
-    for (let i = 0; i < 300; i++) await stores[i % 3].jobs.submit({ fn: "f", data: `${i}` }, "x");
-    const seen = new Map<number, number>();
-    await Promise.all(stores.map(async (s, i) => {
-      while (true) {
-        const jobs = await s.jobs.claim(`n${i}`, 3, 5_000);
-        if (jobs.length === 0) break;
-        await s.jobs.renew(jobs, 5_000);
-        for (const job of jobs) {
-          seen.set(job.id, (seen.get(job.id) ?? 0) + 1);
-          await s.jobs.complete(job.id, job.token, { ok: true, json: "1" });
-        }
+  await check(
+    "leases: a race of 20 acquisitions has one winner; renew; fenced fire; release",
+    async () => {
+      const got = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => stores[i % 3].leases.acquire("t", `n${i}`, 5_000)),
+      );
+      const winners = got.filter((g) => g.acquired);
+      if (winners.length !== 1) throw new Error(`${winners.length} winners`);
+      const token = winners[0].acquired ? winners[0].token : 0;
+      if (!(await b.leases.renew("t", token, 5_000)).renewed) throw new Error("renew refused");
+      if ((await b.fires.claim("t", 1_000, token, "x")) !== "claimed") throw new Error("claim");
+      if ((await b.fires.claim("t", 2_000, token + 1_000, "x")) !== "fenced") {
+        throw new Error("fence");
       }
-    }));
-    const twice = [...seen.values()].filter((n) => n !== 1).length;
-    if (seen.size !== 300 || twice !== 0) throw new Error(`${seen.size} claimed, ${twice} twice`);
-    const first = await a.jobs.submit({ fn: "f", data: "", key: "k" }, "x");
-    const again = await b.jobs.submit({ fn: "f", data: "", key: "k" }, "x");
-    if (again.id !== first.id || again.created) throw new Error("key not refused");
-    const result = await b.results.wait(1, 1_000, { pollMs: 100 });
-    return `result of job 1: ${result?.state}`;
-  });
+      if (!(await a.fires.finish("t", 1_000, token, "done"))) throw new Error("finish");
+      if (!(await a.leases.release("t", token))) throw new Error("release");
+      return "";
+    },
+  );
+  await check(
+    "jobs: 300 submits claimed by three hosts at once, each once; key; results",
+    async () => {
+      for (let i = 0; i < 300; i++) await stores[i % 3].jobs.submit({ fn: "f", data: `${i}` }, "x");
+      const seen = new Map<number, number>();
+      await Promise.all(stores.map(async (s, i) => {
+        while (true) {
+          const jobs = await s.jobs.claim(`n${i}`, 3, 5_000);
+          if (jobs.length === 0) break;
+          await s.jobs.renew(jobs, 5_000);
+          for (const job of jobs) {
+            seen.set(job.id, (seen.get(job.id) ?? 0) + 1);
+            await s.jobs.complete(job.id, job.token, { ok: true, json: "1" });
+          }
+        }
+      }));
+      const twice = [...seen.values()].filter((n) => n !== 1).length;
+      if (seen.size !== 300 || twice !== 0) throw new Error(`${seen.size} claimed, ${twice} twice`);
+      const first = await a.jobs.submit({ fn: "f", data: "", key: "k" }, "x");
+      const again = await b.jobs.submit({ fn: "f", data: "", key: "k" }, "x");
+      if (again.id !== first.id || again.created) throw new Error("key not refused");
+      const result = await b.results.wait(1, 1_000, { pollMs: 100 });
+      return `result of job 1: ${result?.state}`;
+    },
+  );
   await check("cluster view and queue depth", async () => {
     const view = await a.view();
     return `${view.nodes.length} node(s), ${view.leases.length} lease(s), ${view.queue.queued} queued`;
@@ -159,12 +178,17 @@ try {
     }
     await store.close();
     await n.close();
-    if (woken === 0) throw new Error(`LISTEN was accepted (listening: yes), but 0 of 5 wake-ups arrived`);
+    if (woken === 0) {
+      throw new Error(`LISTEN was accepted (listening: yes), but 0 of 5 wake-ups arrived`);
+    }
     return `${woken} of 5 wake-ups arrived`;
   });
 
   await check("a session advisory lock through PgBouncer (expected to break)", async () => {
-    const clients = [new pg.Client({ connectionString: url }), new pg.Client({ connectionString: url })];
+    const clients = [
+      new pg.Client({ connectionString: url }),
+      new pg.Client({ connectionString: url }),
+    ];
     for (const c of clients) {
       c.on("error", () => {});
       await c.connect();
@@ -175,7 +199,9 @@ try {
     const second = await lock(clients[1]);
     const unlocked = (await clients[0].query("SELECT pg_advisory_unlock(4242) AS ok")).rows[0].ok;
     for (const c of clients) await c.end();
-    if (first && second) throw new Error(`two clients both got the lock; the unlock answered ${unlocked}`);
+    if (first && second) {
+      throw new Error(`two clients both got the lock; the unlock answered ${unlocked}`);
+    }
     return `first ${first}, second ${second}`;
   });
 } finally {

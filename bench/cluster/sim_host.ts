@@ -185,15 +185,24 @@ export class SimHost {
       try {
         if (++this.#polls % this.#timing.reapEvery === 0) await this.#store.jobs.reap();
         while (!this.#stopped) {
-          const [job] = await this.#store.jobs.claim(this.identity.name, 1, this.#timing.jobLeaseMs);
+          const [job] = await this.#store.jobs.claim(
+            this.identity.name,
+            1,
+            this.#timing.jobLeaseMs,
+          );
           if (job === undefined) break;
-          const ok = await this.#store.jobs.complete(job.id, job.token, { ok: true, json: job.data });
+          const ok = await this.#store.jobs.complete(job.id, job.token, {
+            ok: true,
+            json: job.data,
+          });
           if (ok) {
             this.counts.jobs++;
             this.completed.push(job.id);
           }
         }
-      } catch { /* the next poll tries again */ } finally {
+      } catch {
+        /* the next poll tries again */
+      } finally {
         this.#polling = false;
       }
     })();

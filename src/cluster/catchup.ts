@@ -26,6 +26,7 @@ export const MAX_SCANNED_FIRES = 100_000;
 
 /** A schedule's catch-up rule. */
 export interface CatchUpPolicy {
+  /** skip, once or all. */
   readonly mode: CatchUp;
   /** Only fires at most this old (ms before now) are caught up. */
   readonly windowMs: number;

@@ -24,7 +24,9 @@ export function readClusterUrl(text: string): string {
   try {
     url = new URL(text);
   } catch {
-    throw new ConfigError(`cluster must be a URL such as postgres://user@db.example:5432/app, got ${shown}`);
+    throw new ConfigError(
+      `cluster must be a URL such as postgres://user@db.example:5432/app, got ${shown}`,
+    );
   }
   if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") {
     throw new ConfigError(`cluster must be a postgres:// or postgresql:// URL, got ${shown}`);

@@ -6,7 +6,7 @@
  */
 
 import type { ClusterDb } from "./db.ts";
-import { LeaseTable, type LeaseRow } from "./leases.ts";
+import { type LeaseRow, LeaseTable } from "./leases.ts";
 import { NodeRegistry, type NodeRow } from "./nodes.ts";
 import { epochMs, msUntil } from "./sql_time.ts";
 import type { SchemaNames } from "./schema_name.ts";
@@ -26,9 +26,13 @@ export interface QueueDepth {
 /** The whole view. */
 export interface ClusterView {
   /** The database's clock, ms since the epoch. */
+  /** The database's clock, ms since the epoch. */
   readonly dbNow: number;
+  /** Every node, live or not. */
   readonly nodes: NodeRow[];
+  /** Every lease, and who holds it until when. */
   readonly leases: LeaseRow[];
+  /** The submit queue. */
   readonly queue: QueueDepth;
 }
 

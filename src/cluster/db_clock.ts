@@ -33,7 +33,10 @@ export class DbClock {
   /** Adds a sample: a statement sent at `sentMono`, answered at `receivedMono`, said `dbNow`. */
   observe(sentMono: number, receivedMono: number, dbNow: number): void {
     if (!Number.isFinite(dbNow) || receivedMono < sentMono) return;
-    this.#samples.push({ offset: dbNow - (sentMono + receivedMono) / 2, rtt: receivedMono - sentMono });
+    this.#samples.push({
+      offset: dbNow - (sentMono + receivedMono) / 2,
+      rtt: receivedMono - sentMono,
+    });
     if (this.#samples.length > SAMPLES) this.#samples.shift();
   }
 

@@ -29,9 +29,13 @@ export type FireEnd = "done" | "failed";
 export interface FireRow {
   /** Its time in the schedule, ms since the epoch. */
   readonly fireAt: number;
+  /** The node that claimed it. */
   readonly node: string;
+  /** The token it was claimed with. */
   readonly token: number;
+  /** running, done, failed, or lost (its holder lost the lease mid-run). */
   readonly state: "running" | "done" | "failed" | "lost";
+  /** The error of a failed or lost fire. */
   readonly error: string | null;
 }
 

@@ -17,8 +17,11 @@ export type JobState = "queued" | "running" | "done" | "failed";
 
 /** A submitted call as `evrexec.result` shows it. */
 export interface JobResult {
+  /** The job id. */
   readonly id: number;
+  /** The function. */
   readonly fn: string;
+  /** queued, running, done or failed. */
   readonly state: JobState;
   /** Runs begun (more than 1 when a holder vanished mid-run). */
   readonly attempts: number;

@@ -45,8 +45,11 @@ export interface JobRequest {
 
 /** A claimed call, to run. */
 export interface ClaimedJob {
+  /** The job id. */
   readonly id: number;
+  /** The function to run. */
   readonly fn: string;
+  /** Its data argument. */
   readonly data: string;
   /** This attempt's fencing token: renewals and the completion carry it. */
   readonly token: number;
@@ -68,7 +71,9 @@ export function jobRequestProblem(request: JobRequest): string | null {
   if (request.fn.length === 0 || request.fn.length > JOB_LIMITS.fn) {
     return `the function name must have 1 to ${JOB_LIMITS.fn} characters`;
   }
-  if (request.key !== undefined && (request.key.length === 0 || request.key.length > JOB_LIMITS.key)) {
+  if (
+    request.key !== undefined && (request.key.length === 0 || request.key.length > JOB_LIMITS.key)
+  ) {
     return `the idempotency key must have 1 to ${JOB_LIMITS.key} characters`;
   }
   if (request.data.length > JOB_LIMITS.data) {
@@ -158,7 +163,10 @@ export class JobQueue {
    * `leaseMs`. Resolves with the ids still held; an attempt missing from it
    * was superseded (its run will be refused at completion).
    */
-  async renew(held: readonly { id: number; token: number }[], leaseMs: number): Promise<Set<number>> {
+  async renew(
+    held: readonly { id: number; token: number }[],
+    leaseMs: number,
+  ): Promise<Set<number>> {
     if (held.length === 0) return new Set();
     const rows = await this.#db.run(
       "renew jobs",

@@ -12,37 +12,24 @@
  * whatever the wall clocks say. A reply that comes back after the deadline is
  * not believed; a process that was paused (GC, SIGSTOP) finds on waking that
  * its deadline passed, and its late writes are refused by the database
- * because they carry the old token.
- *
- * It takes its clock and its database operations as parameters, so tests
- * drive it through lost leases, slow renewals and pauses in microseconds.
+ * because they carry the old token. Clock and operations are parameters, so
+ * tests drive it through lost leases, slow renewals and pauses.
  *
  * @module
  */
 
+import type { KeeperClock } from "./keeper_clock.ts";
 import type { Acquisition, Renewal } from "./leases.ts";
 
-/** The clock and timers the keeper runs on (the host passes `performance.now` and `setTimeout`). */
-export interface KeeperClock {
-  /** Ms on a clock that is never stepped. */
-  monotonic(): number;
-  /** Calls `fn` after `ms`; returns what `cancel` takes. */
-  setTimer(fn: () => void, ms: number): unknown;
-  /** Cancels a timer of `setTimer`. */
-  cancel(timer: unknown): void;
-}
-
-/** The host's monotonic clock and timers. */
-export const systemKeeperClock: KeeperClock = {
-  monotonic: () => performance.now(),
-  setTimer: (fn, ms) => setTimeout(fn, ms),
-  cancel: (timer) => clearTimeout(timer as ReturnType<typeof setTimeout>),
-};
+export { type KeeperClock, systemKeeperClock } from "./keeper_clock.ts";
 
 /** The keeper's database operations on its one lease (a {@link LeaseTable} bound to a name and node). */
 export interface LeaseOps {
+  /** Takes the lease if it is free or ran out. */
   acquire(): Promise<Acquisition>;
+  /** Extends the holding `token`. */
   renew(token: number): Promise<Renewal>;
+  /** Gives the holding `token` up. */
   release(token: number): Promise<boolean>;
 }
 
@@ -80,6 +67,7 @@ export interface KeeperEvents {
 
 /** The keeper as views show it. */
 export interface KeeperStatus {
+  /** standby, holder or stopped. */
   readonly state: KeeperState;
   /** The token held (null unless holder). */
   readonly token: number | null;

@@ -38,8 +38,11 @@ export type Renewal =
 
 /** A lease as the cluster view shows it. */
 export interface LeaseRow {
+  /** The lease (a task) name. */
   readonly name: string;
+  /** The node that holds or held it. */
   readonly holder: string;
+  /** The token of that holding. */
   readonly token: number;
   /** Ms until it runs out (negative: it ran out that long ago). */
   readonly remainingMs: number;
@@ -108,7 +111,9 @@ export class LeaseTable {
        RETURNING ${epochMs("now()")} AS db_now`,
       [name, token, leaseMs],
     );
-    return rows.length === 1 ? { renewed: true, dbNow: Number(rows[0].db_now) } : { renewed: false };
+    return rows.length === 1
+      ? { renewed: true, dbNow: Number(rows[0].db_now) }
+      : { renewed: false };
   }
 
   /**

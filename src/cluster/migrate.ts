@@ -9,7 +9,7 @@
 
 import type { ClusterDb } from "./db.ts";
 import { ClusterQueryError } from "./cluster_error.ts";
-import { MIGRATIONS, type Migration, SCHEMA_VERSION } from "./migrations.ts";
+import { type Migration, MIGRATIONS, SCHEMA_VERSION } from "./migrations.ts";
 import type { SchemaNames } from "./schema_name.ts";
 
 /** The first key of the advisory lock that serialises migrations ("evrx"). */

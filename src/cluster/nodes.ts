@@ -38,9 +38,13 @@ export type Registration =
 
 /** A node as the cluster view shows it. */
 export interface NodeRow {
+  /** `--node`. */
   readonly name: string;
+  /** The host's version. */
   readonly version: string;
+  /** The machine's host name. */
   readonly hostname: string;
+  /** The process id. */
   readonly pid: number;
   /** Ms since the epoch, on the database's clock. */
   readonly startedAt: number;

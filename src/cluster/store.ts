@@ -8,7 +8,7 @@
  * @module
  */
 
-import { clusterView, type ClusterView, queueDepth, type QueueDepth } from "./cluster_view.ts";
+import { type ClusterView, clusterView, type QueueDepth, queueDepth } from "./cluster_view.ts";
 import { type ClusterPool, openClusterDb } from "./db.ts";
 import { FireTable } from "./fires.ts";
 import { JobResults } from "./job_results.ts";
@@ -18,7 +18,7 @@ import { LeaseTable } from "./leases.ts";
 import { migrate, type MigrationOutcome } from "./migrate.ts";
 import { NodeRegistry } from "./nodes.ts";
 import { ClusterNotifications } from "./notifications.ts";
-import { schemaNames, type SchemaNames } from "./schema_name.ts";
+import { type SchemaNames, schemaNames } from "./schema_name.ts";
 
 /** Options of {@link openClusterStore}. */
 export interface ClusterStoreOptions {
@@ -46,13 +46,21 @@ export interface ClusterStoreOptions {
 
 /** One host's handle on the fleet's database. */
 export interface ClusterStore {
+  /** The schema and channel names. */
   readonly names: SchemaNames;
+  /** The pool (statements, counts). */
   readonly db: ClusterPool;
+  /** What the migration at open did. */
   readonly migration: MigrationOutcome;
+  /** The node registry. */
   readonly nodes: NodeRegistry;
+  /** The leases. */
   readonly leases: LeaseTable;
+  /** The fires of fleet-wide schedules. */
   readonly fires: FireTable;
+  /** The queue of submitted calls. */
   readonly jobs: JobQueue;
+  /** Results of submitted calls, with waits. */
   readonly results: JobResults;
   /** The wake-ups (null when `listen` is false). */
   readonly notifications: ClusterNotifications | null;

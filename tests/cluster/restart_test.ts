@@ -70,40 +70,48 @@ Deno.test({
         off();
       });
 
-      await t.step("a holder cut off from the database stops before another takes over", async () => {
-        const leaseMs = 1_000;
-        let cut = false;
-        const real = a.leaseOps("cut", leaseMs);
-        const refuse = () => Promise.reject(new ClusterUnavailableError("test", new Error("cut off")));
-        const cutOps: LeaseOps = {
-          acquire: () => cut ? refuse() : real.acquire(),
-          renew: (token) => cut ? refuse() : real.renew(token),
-          release: (token) => cut ? refuse() : real.release(token),
-        };
-        const ka = keeper(a, "cut", leaseMs, cutOps);
-        const kb = keeper(b, "cut", leaseMs);
-        ka.k.start();
-        await until(() => ka.k.holding() !== null, 5_000, "a to hold");
-        kb.k.start();
-        await sleep(1_500);
-        assert.equal(kb.k.holding(), null, "b stands by while a renews");
-        assert.equal(ka.k.holding(), ka.log[0].token);
-        cut = true;
-        const cutAt = performance.now();
-        await until(() => kb.k.holding() !== null, leaseMs + 3_000, "b to take over");
-        const lose = ka.log.find((e) => e.event === "lose")!;
-        const hold = kb.log.find((e) => e.event === "hold")!;
-        assert.equal(lose.reason, "deadline");
-        assert.ok(lose.at < hold.at, `a stopped ${hold.at - lose.at} ms before b started`);
-        assert.ok(hold.at - cutAt < leaseMs + 2_000, `b took over after ${hold.at - cutAt} ms`);
-        assert.ok(hold.token > lose.token);
-        // a's late writes carry its old token: refused.
-        assert.equal(await a.fires.claim("cut", 1_700_000_000_000, lose.token, "a"), "fenced");
-        assert.equal((await a.leases.renew("cut", lose.token, leaseMs)).renewed, false);
-        await ka.k.stop();
-        await kb.k.stop();
-        assert.deepEqual(kb.log.map((e) => e.event), ["hold", "lose"]);
-      });
+      await t.step(
+        "a holder cut off from the database stops before another takes over",
+        async () => {
+          const leaseMs = 1_000;
+          let cut = false;
+          const real = a.leaseOps("cut", leaseMs);
+          const refuse = () =>
+            Promise.reject(new ClusterUnavailableError("test", new Error("cut off")));
+          const cutOps: LeaseOps = {
+            acquire: () => cut ? refuse() : real.acquire(),
+            renew: (token) => cut ? refuse() : real.renew(token),
+            release: (token) => cut ? refuse() : real.release(token),
+          };
+          const ka = keeper(a, "cut", leaseMs, cutOps);
+          const kb = keeper(b, "cut", leaseMs);
+          ka.k.start();
+          await until(() => ka.k.holding() !== null, 5_000, "a to hold");
+          kb.k.start();
+          await sleep(1_500);
+          assert.equal(kb.k.holding(), null, "b stands by while a renews");
+          assert.equal(ka.k.holding(), ka.log[0].token);
+          cut = true;
+          const cutAt = performance.now();
+          await until(() => kb.k.holding() !== null, leaseMs + 3_000, "b to take over");
+          const lose = ka.log.find((e) => e.event === "lose")!;
+          const hold = kb.log.find((e) => e.event === "hold")!;
+          assert.equal(lose.reason, "deadline");
+          assert.ok(lose.at < hold.at, `a stopped ${hold.at - lose.at} ms before b started`);
+          assert.ok(hold.at - cutAt < leaseMs + 2_000, `b took over after ${hold.at - cutAt} ms`);
+          assert.ok(hold.token > lose.token);
+          console.log(
+            `  cut off at 0 ms; a stopped at ${(lose.at - cutAt).toFixed(0)} ms, ` +
+              `b held at ${(hold.at - cutAt).toFixed(0)} ms (lease ${leaseMs} ms)`,
+          );
+          // a's late writes carry its old token: refused.
+          assert.equal(await a.fires.claim("cut", 1_700_000_000_000, lose.token, "a"), "fenced");
+          assert.equal((await a.leases.renew("cut", lose.token, leaseMs)).renewed, false);
+          await ka.k.stop();
+          await kb.k.stop();
+          assert.deepEqual(kb.log.map((e) => e.event), ["hold", "lose"]);
+        },
+      );
 
       await t.step("while the database is away nobody holds; after it, one does", async () => {
         const leaseMs = 1_000;

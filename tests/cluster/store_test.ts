@@ -46,25 +46,35 @@ Deno.test({
         assert.equal(schemaNames().schema, "evrexec");
       });
 
-      await t.step("migration creates the schema once, even from hosts starting together", async () => {
-        const schema = freshSchema();
-        const names = schemaNames(schema);
-        const dbs = [0, 1, 2].map(() => openClusterDb(server.url));
-        try {
-          const outcomes = await Promise.all(dbs.map((db, i) => migrate(db, names, `n${i}`)));
-          assert.deepEqual(outcomes.map((o) => o.to), [SCHEMA_VERSION, SCHEMA_VERSION, SCHEMA_VERSION]);
-          assert.equal(outcomes.filter((o) => o.from === 0).length, 1, JSON.stringify(outcomes));
-          const again = await migrate(dbs[0], names, "n0");
-          assert.deepEqual(again, { from: SCHEMA_VERSION, to: SCHEMA_VERSION });
-          const rows = await dbs[0].run("t", `SELECT version FROM "${schema}".migrations`);
-          assert.deepEqual(rows.map((r) => r.version), [1]);
-          // A schema newer than this host is refused, not downgraded.
-          await dbs[0].run("t", `INSERT INTO "${schema}".migrations VALUES (99, 'x', now(), 'y')`);
-          await assert.rejects(migrate(dbs[1], names, "n1"), SchemaTooNewError);
-        } finally {
-          for (const db of dbs) await db.close();
-        }
-      });
+      await t.step(
+        "migration creates the schema once, even from hosts starting together",
+        async () => {
+          const schema = freshSchema();
+          const names = schemaNames(schema);
+          const dbs = [0, 1, 2].map(() => openClusterDb(server.url));
+          try {
+            const outcomes = await Promise.all(dbs.map((db, i) => migrate(db, names, `n${i}`)));
+            assert.deepEqual(outcomes.map((o) => o.to), [
+              SCHEMA_VERSION,
+              SCHEMA_VERSION,
+              SCHEMA_VERSION,
+            ]);
+            assert.equal(outcomes.filter((o) => o.from === 0).length, 1, JSON.stringify(outcomes));
+            const again = await migrate(dbs[0], names, "n0");
+            assert.deepEqual(again, { from: SCHEMA_VERSION, to: SCHEMA_VERSION });
+            const rows = await dbs[0].run("t", `SELECT version FROM "${schema}".migrations`);
+            assert.deepEqual(rows.map((r) => r.version), [1]);
+            // A schema newer than this host is refused, not downgraded.
+            await dbs[0].run(
+              "t",
+              `INSERT INTO "${schema}".migrations VALUES (99, 'x', now(), 'y')`,
+            );
+            await assert.rejects(migrate(dbs[1], names, "n1"), SchemaTooNewError);
+          } finally {
+            for (const db of dbs) await db.close();
+          }
+        },
+      );
 
       await t.step("a node name is unique among live nodes; a lapsed one is free", async () => {
         await withStores(server, ["a"], async ([store]) => {
@@ -86,7 +96,11 @@ Deno.test({
           const third = nodeIdentity("alpha", "1.0.2");
           assert.equal((await store.nodes.register(third, 10_000)).ok, true, "free after leave");
           const listed = await store.nodes.list();
-          assert.deepEqual(listed.map((n) => [n.name, n.version, n.live]), [["alpha", "1.0.2", true]]);
+          assert.deepEqual(listed.map((n) => [n.name, n.version, n.live]), [[
+            "alpha",
+            "1.0.2",
+            true,
+          ]]);
         });
       });
 
@@ -108,27 +122,34 @@ Deno.test({
         });
       });
 
-      await t.step("a lease runs out on the database's clock; the next holder has a newer token", async () => {
-        await withStores(server, ["a"], async ([store]) => {
-          const a = await store.leases.acquire("job", "a", 400);
-          assert.ok(a.acquired);
-          const early = await store.leases.acquire("job", "b", 400);
-          assert.ok(!early.acquired && early.holder === "a");
-          if (!early.acquired) assert.ok(early.remainingMs > 0 && early.remainingMs <= 400);
-          assert.deepEqual((await store.leases.renew("job", a.token, 400)).renewed, true);
-          await sleep(600);
-          const b = await store.leases.acquire("job", "b", 10_000);
-          assert.ok(b.acquired, "b takes the lapsed lease");
-          assert.ok(b.token > a.token, "tokens grow");
-          assert.equal((await store.leases.renew("job", a.token, 10_000)).renewed, false);
-          assert.equal(await store.leases.release("job", a.token), false, "a cannot release b's");
-          assert.equal(await store.leases.release("job", b.token), true);
-          const c = await store.leases.acquire("job", "c", 10_000);
-          assert.ok(c.acquired, "a released lease is free at once");
-          const view = await store.view();
-          assert.deepEqual(view.leases.map((l) => [l.name, l.holder, l.live]), [["job", "c", true]]);
-        });
-      });
+      await t.step(
+        "a lease runs out on the database's clock; the next holder has a newer token",
+        async () => {
+          await withStores(server, ["a"], async ([store]) => {
+            const a = await store.leases.acquire("job", "a", 400);
+            assert.ok(a.acquired);
+            const early = await store.leases.acquire("job", "b", 400);
+            assert.ok(!early.acquired && early.holder === "a");
+            if (!early.acquired) assert.ok(early.remainingMs > 0 && early.remainingMs <= 400);
+            assert.deepEqual((await store.leases.renew("job", a.token, 400)).renewed, true);
+            await sleep(600);
+            const b = await store.leases.acquire("job", "b", 10_000);
+            assert.ok(b.acquired, "b takes the lapsed lease");
+            assert.ok(b.token > a.token, "tokens grow");
+            assert.equal((await store.leases.renew("job", a.token, 10_000)).renewed, false);
+            assert.equal(await store.leases.release("job", a.token), false, "a cannot release b's");
+            assert.equal(await store.leases.release("job", b.token), true);
+            const c = await store.leases.acquire("job", "c", 10_000);
+            assert.ok(c.acquired, "a released lease is free at once");
+            const view = await store.view();
+            assert.deepEqual(view.leases.map((l) => [l.name, l.holder, l.live]), [[
+              "job",
+              "c",
+              true,
+            ]]);
+          });
+        },
+      );
 
       await t.step("fences: a paused holder's late fire claim and finish are refused", async () => {
         await withStores(server, ["a", "b"], async ([a, b]) => {
@@ -185,7 +206,9 @@ Deno.test({
       });
 
       await t.step("statements fail as 'unavailable' when nothing listens", async () => {
-        const db = openClusterDb("postgres://evrexec@127.0.0.1:1/postgres", { connectTimeoutMs: 1000 });
+        const db = openClusterDb("postgres://evrexec@127.0.0.1:1/postgres", {
+          connectTimeoutMs: 1000,
+        });
         try {
           const error = await db.run("probe", "SELECT 1").catch((e) => e);
           assert.ok(isUnavailable(error), String(error));

@@ -198,7 +198,9 @@ class Server implements TestPostgres {
       }
     })();
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), START_TIMEOUT_MS));
+    const late = new Promise<false>((resolve) =>
+      timer = setTimeout(() => resolve(false), START_TIMEOUT_MS)
+    );
     const ok = await Promise.race([ready, late]);
     clearTimeout(timer);
     // The rest of the log is read to its end, so the pipe never fills.

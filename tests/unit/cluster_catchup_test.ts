@@ -60,7 +60,11 @@ Deno.test("catch-up: a host stopped across five fires runs 0, 1 or all 5 of them
 Deno.test("catch-up: the next fire follows both the last recorded one and now", () => {
   const times = everyFireTimes(1_000);
   assert.equal(nextFire(times, null, T + 10), T + 1_000);
-  assert.equal(nextFire(times, T + 3_000, T + 10), T + 4_000, "a fire ahead of our clock is not run again");
+  assert.equal(
+    nextFire(times, T + 3_000, T + 10),
+    T + 4_000,
+    "a fire ahead of our clock is not run again",
+  );
   assert.equal(nextFire(times, T, T + 2_500), T + 3_000);
 });
 

@@ -283,7 +283,10 @@ Deno.test("keeper: a normal stop releases the lease and a poked standby takes it
   const stopping = a.keeper.stop();
   await world.advance(20);
   await stopping;
-  assert.deepEqual(a.log.map((e) => [e.event, e.reason]), [["hold", undefined], ["lose", "stopped"]]);
+  assert.deepEqual(a.log.map((e) => [e.event, e.reason]), [["hold", undefined], [
+    "lose",
+    "stopped",
+  ]]);
   const stoppedAt = world.now;
   b.keeper.poke();
   await world.advance(100);
@@ -298,7 +301,10 @@ Deno.test("keeper: with pauses, outages and slow statements, never two holders, 
     const random = () => (state = (state * 48271) % 2147483647) / 2147483647;
     const world = new World();
     const db = new FakeLeaseDb(world);
-    const slow = () => ({ up: 1 + random() * (random() < 0.05 ? 6_000 : 50), down: 1 + random() * 50 });
+    const slow = () => ({
+      up: 1 + random() * (random() < 0.05 ? 6_000 : 50),
+      down: 1 + random() * 50,
+    });
     const hosts = ["a", "b", "c"].map((node) => host(world, db, node, slow));
     for (const h of hosts) h.keeper.start();
     let held = 0;
