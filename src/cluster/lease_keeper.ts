@@ -19,65 +19,24 @@
  */
 
 import type { KeeperClock } from "./keeper_clock.ts";
-import type { Acquisition, Renewal } from "./leases.ts";
+import type {
+  KeeperEvents,
+  KeeperOptions,
+  KeeperState,
+  KeeperStatus,
+  LeaseOps,
+  LoseReason,
+} from "./keeper_contract.ts";
 
 export { type KeeperClock, systemKeeperClock } from "./keeper_clock.ts";
-
-/** The keeper's database operations on its one lease (a {@link LeaseTable} bound to a name and node). */
-export interface LeaseOps {
-  /** Takes the lease if it is free or ran out. */
-  acquire(): Promise<Acquisition>;
-  /** Extends the holding `token`. */
-  renew(token: number): Promise<Renewal>;
-  /** Gives the holding `token` up. */
-  release(token: number): Promise<boolean>;
-}
-
-/** The keeper's timing. */
-export interface KeeperOptions {
-  /** The lease, ms (`lease=`, default 10 s). */
-  readonly leaseMs: number;
-  /** How often a holder renews, ms (default a third of the lease). */
-  readonly renewEveryMs?: number;
-  /** How long before the lease could pass the holder gives up: the time its workers have to stop (default a fifth of the lease, at most 2 s). */
-  readonly stopMarginMs?: number;
-  /** The pause before trying again after a database error, ms (default a tenth of the lease, at most 1 s). */
-  readonly retryMs?: number;
-}
-
-/** Why a holder stopped holding. */
-export type LoseReason =
-  /** The database refused a renewal: the lease ran out or another host took it. */
-  | "refused"
-  /** The local deadline came without a successful renewal (database unreachable, slow, or this process paused). */
-  | "deadline"
-  /** {@link LeaseKeeper.stop} was called (a normal stop of the host). */
-  | "stopped";
-
-/** The keeper's states: `standby` (not holding, trying), `holder`, `stopped`. */
-export type KeeperState = "standby" | "holder" | "stopped";
-
-/** What the keeper tells its owner. */
-export interface KeeperEvents {
-  /** The lease was taken with `token`: start the task's workers. */
-  onHold(token: number): void;
-  /** The lease held with `token` is no longer held: stop the task's workers now. */
-  onLose(token: number, reason: LoseReason): void;
-}
-
-/** The keeper as views show it. */
-export interface KeeperStatus {
-  /** standby, holder or stopped. */
-  readonly state: KeeperState;
-  /** The token held (null unless holder). */
-  readonly token: number | null;
-  /** Ms until the local deadline (null unless holder). */
-  readonly deadlineInMs: number | null;
-  /** The other holder seen at the last try (null when unknown or none). */
-  readonly otherHolder: string | null;
-  /** The last database error, if the last operation failed. */
-  readonly lastError: string | null;
-}
+export type {
+  KeeperEvents,
+  KeeperOptions,
+  KeeperState,
+  KeeperStatus,
+  LeaseOps,
+  LoseReason,
+} from "./keeper_contract.ts";
 
 /** The lease keeper of one singleton task. */
 export class LeaseKeeper {
@@ -95,6 +54,8 @@ export class LeaseKeeper {
   #timer: unknown = null;
   #deadlineTimer: unknown = null;
   #acquiring = false;
+  #workersStopped: Promise<void> = Promise.resolve();
+  #stoppingWorkers = false;
   #renewing = false;
   #otherHolder: string | null = null;
   #lastError: string | null = null;
@@ -165,9 +126,27 @@ export class LeaseKeeper {
     this.#cancel();
     this.#cancelDeadline();
     if (token !== null) {
-      this.#tell(() => this.#events.onLose(token, "stopped"));
+      await this.#stopWorkers(token, "stopped");
       await this.#ops.release(token).catch(() => false);
     }
+  }
+
+  /** Tells `onLose` and resolves when the workers it stops are stopped. */
+  #stopWorkers(token: number, reason: LoseReason): Promise<void> {
+    let stopped: Promise<void>;
+    try {
+      stopped = Promise.resolve(this.#events.onLose(token, reason)).catch(() => {});
+    } catch {
+      stopped = Promise.resolve();
+    }
+    this.#stoppingWorkers = true;
+    this.#workersStopped = stopped.then(() => void (this.#stoppingWorkers = false));
+    return this.#workersStopped;
+  }
+
+  /** Releases `token` once the workers of the last loss are stopped. */
+  #releaseAfterStop(token: number): void {
+    void this.#workersStopped.then(() => this.#ops.release(token)).catch(() => false);
   }
 
   #tell(fn: () => void): void {
@@ -209,7 +188,7 @@ export class LeaseKeeper {
   }
 
   #tryAcquire(): void {
-    if (this.#state !== "standby" || this.#acquiring) return;
+    if (this.#state !== "standby" || this.#acquiring || this.#stoppingWorkers) return;
     this.#acquiring = true;
     const sent = this.#clock.monotonic();
     this.#ops.acquire().then((got) => {
@@ -260,7 +239,7 @@ export class LeaseKeeper {
       this.#renewing = false;
       if (this.#state !== "holder" || this.#token !== token) {
         // Given up meanwhile: a renewal that still landed is handed back.
-        if (result.renewed) this.#ops.release(token).catch(() => false);
+        if (result.renewed) this.#releaseAfterStop(token);
         return;
       }
       if (!result.renewed) {
@@ -290,10 +269,14 @@ export class LeaseKeeper {
     this.#token = null;
     this.#cancel();
     this.#cancelDeadline();
-    this.#tell(() => this.#events.onLose(token, reason));
-    if ((this.#state as KeeperState) !== "standby") return; // stopped from onLose
+    const stopped = this.#stopWorkers(token, reason);
     // After a deadline the lease may still be ours in the database: hand it back.
-    if (reason === "deadline") this.#ops.release(token).catch(() => false);
-    this.#after(reason === "refused" ? 0 : this.#retryMs, () => this.#tryAcquire());
+    if (reason === "deadline") this.#releaseAfterStop(token);
+    // Try again only once this host's workers are stopped, so they never overlap new ones.
+    void stopped.then(() => {
+      if (this.#state === "standby" && this.#token === null) {
+        this.#after(reason === "refused" ? 0 : this.#retryMs, () => this.#tryAcquire());
+      }
+    });
   }
 }
