@@ -1,15 +1,15 @@
 /**
  * A simulated fleet host for the load figures: the store's building blocks
  * driven the way the host will drive them (node heartbeat, a lease keeper
- * and a fire loop per singleton task, a job poller woken by LISTEN/NOTIFY),
+ * and a `FireLoop` per singleton task, a job poller woken by LISTEN/NOTIFY),
  * with functions that do nothing, so that what is measured is the database
  * traffic of the fleet machinery alone.
  *
  * @module
  */
 
-import { nextFire } from "../../src/cluster/catchup.ts";
 import { DbClock } from "../../src/cluster/db_clock.ts";
+import { FireLoop } from "../../src/cluster/fire_loop.ts";
 import { everyFireTimes, type FireTimes } from "../../src/cluster/fire_times.ts";
 import { LeaseKeeper, type LeaseOps, systemKeeperClock } from "../../src/cluster/lease_keeper.ts";
 import { nodeIdentity } from "../../src/cluster/node_identity.ts";
@@ -59,6 +59,7 @@ export class SimHost {
   #timing: SimTiming;
   #timers = new Set<ReturnType<typeof setTimeout>>();
   #keepers: LeaseKeeper[] = [];
+  #loops: FireLoop[] = [];
   #stopped = false;
   #polling = false;
   #polls = 0;
@@ -136,46 +137,30 @@ export class SimHost {
       },
       release: raw.release,
     };
-    let loop = 0;
+    const loop: FireLoop = new FireLoop({
+      clock: systemKeeperClock,
+      dbNow: () => clock.now(),
+      fires: this.#store.fires,
+      holding: () => keeper.holding(),
+      run: () => Promise.resolve({ ok: true }),
+      onEvent: (event) => {
+        if (event.kind === "ran") this.counts.fires++;
+        else if (event.kind === "taken") this.counts.taken++;
+        else if (event.kind === "fenced") this.counts.fenced++;
+      },
+    }, { task, node: this.identity.name, times, catchUp: { mode: "skip", windowMs: 0 } });
     const keeper: LeaseKeeper = new LeaseKeeper(systemKeeperClock, ops, {
       onHold: (token) => {
         this.counts.holds++;
-        const mine = ++loop;
-        void this.#fireLoop(task, times, token, clock, keeper, () => mine === loop);
+        void loop.start(token);
       },
-      onLose: () => void loop++,
+      onLose: () => loop.stop(),
     }, { leaseMs: this.#timing.leaseMs });
     this.#keepers.push(keeper);
+    this.#loops.push(loop);
     const n = this.#store.notifications;
     if (n !== null) this.#offs.push(n.on("leases", (name) => name === task && keeper.poke()));
     keeper.start();
-  }
-
-  async #fireLoop(
-    task: string,
-    times: FireTimes,
-    token: number,
-    clock: DbClock,
-    keeper: LeaseKeeper,
-    current: () => boolean,
-  ): Promise<void> {
-    let last = await this.#store.fires.last(task).catch(() => null);
-    while (current() && !this.#stopped) {
-      const now = clock.now();
-      if (now === null) return;
-      const fire = nextFire(times, last, now);
-      if (fire === null) return;
-      await new Promise<void>((resolve) => this.#later(resolve, fire - (clock.now() ?? fire)));
-      if (!current() || keeper.holding() !== token) return;
-      const claim = await this.#store.fires.claim(task, fire, token, this.identity.name)
-        .catch(() => "error" as const);
-      last = fire;
-      if (claim === "claimed") {
-        this.counts.fires++;
-        await this.#store.fires.finish(task, fire, token, "done").catch(() => false);
-      } else if (claim === "taken") this.counts.taken++;
-      else if (claim === "fenced") this.counts.fenced++;
-    }
   }
 
   #poll(): void {
@@ -213,6 +198,7 @@ export class SimHost {
     this.#stopped = true;
     for (const timer of this.#timers) clearTimeout(timer);
     for (const off of this.#offs) off();
+    for (const loop of this.#loops) loop.stop();
     await Promise.all(this.#keepers.map((keeper) => keeper.stop()));
     await this.#store.nodes.leave(this.identity).catch(() => {});
     await this.#store.close();
