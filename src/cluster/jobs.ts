@@ -30,6 +30,8 @@ export const JOB_LIMITS = {
 
 /** Attempts of a call without an idempotency key whose holders vanish, before it fails. */
 export const DEFAULT_MAX_ATTEMPTS = 3;
+/** The most attempts a submit may ask for. */
+export const MAX_ATTEMPTS = 100;
 
 /** A call to submit. */
 export interface JobRequest {
@@ -120,7 +122,14 @@ export class JobQueue {
         SELECT id, true AS created FROM ins
         UNION ALL
         SELECT id, false FROM ${s}.jobs WHERE idem_key = $3 AND NOT EXISTS (SELECT 1 FROM ins)`,
-        [request.fn, request.data, key, Math.max(1, attempts), node, this.#names.jobsChannel],
+        [
+          request.fn,
+          request.data,
+          key,
+          Math.min(Math.max(1, Math.floor(attempts) || 1), MAX_ATTEMPTS),
+          node,
+          this.#names.jobsChannel,
+        ],
       );
       if (rows.length === 1) return { id: Number(rows[0].id), created: rows[0].created === true };
     }
