@@ -29,7 +29,8 @@ function keeper(store: ClusterStore, name: string, leaseMs: number, ops?: LeaseO
   const log: { event: "hold" | "lose"; at: number; token: number; reason?: LoseReason }[] = [];
   const k = new LeaseKeeper(systemKeeperClock, ops ?? store.leaseOps(name, leaseMs), {
     onHold: (token) => log.push({ event: "hold", at: performance.now(), token }),
-    onLose: (token, reason) => void log.push({ event: "lose", at: performance.now(), token, reason }),
+    onLose: (token, reason) =>
+      void log.push({ event: "lose", at: performance.now(), token, reason }),
   }, { leaseMs, renewEveryMs: leaseMs / 4, stopMarginMs: leaseMs / 5, retryMs: 100 });
   return { k, log };
 }
