@@ -140,7 +140,12 @@ Deno.test("process mode: SIGKILL of the host alone leaves no child after 2 s", a
   try {
     await host.waitFor(/spinning in \d+/);
     await host.waitFor(/steady up index=1/);
-    const rows = await host.call("core.psx") as { PID: number }[];
+    // The pool's second worker starts once the tasks run: wait for all five.
+    let rows: { PID: number }[] = [];
+    for (const deadline = Date.now() + 15_000; Date.now() < deadline; await sleep(100)) {
+      rows = await host.call("core.psx") as { PID: number }[];
+      if (rows.filter((row) => row.PID !== host.pid).length === 5) break;
+    }
     const children = rows.map((row) => row.PID).filter((pid) => pid !== host.pid);
     assert.equal(children.length, 5, JSON.stringify(rows));
     Deno.kill(host.pid, "SIGKILL"); // the host alone, not its process group
@@ -154,6 +159,56 @@ Deno.test("process mode: SIGKILL of the host alone leaves no child after 2 s", a
     assert.deepEqual(left, [], "no child outlived the host by 2 s");
   } finally {
     await host.cleanup();
+  }
+});
+
+/** The pids of the process workers whose host was `hostPid` (their command line names it). */
+function childrenOf(hostPid: number): number[] {
+  const found: number[] = [];
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const args = Deno.readTextFileSync(`/proc/${entry.name}/cmdline`).split("\0");
+      const at = args.findIndex((arg) => arg.endsWith("process_main.ts"));
+      if (at >= 0 && args[at + 1] === String(hostPid)) found.push(Number(entry.name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+Deno.test("process mode: a host SIGKILLed while its children start leaves none behind", async () => {
+  for (let round = 0; round < 6; round++) {
+    const host = await startHost(SANDBOX, {
+      exec: ["name=steady;isolation=process;workers=6"],
+      args: ["--rpc-pool", "workers=2;isolation=process"],
+      permissions: RUN,
+      ready: false,
+    });
+    try {
+      // Kill the host while children are being launched or are loading.
+      const deadline = Date.now() + 15_000;
+      while (childrenOf(host.pid).length < 2 && Date.now() < deadline) await sleep(10);
+      await sleep(50 * round);
+      const started = childrenOf(host.pid);
+      Deno.kill(host.pid, "SIGKILL");
+      await host.exited;
+      const killed = performance.now();
+      let left = childrenOf(host.pid);
+      while (left.length > 0 && performance.now() - killed < 3000) {
+        await sleep(50);
+        left = childrenOf(host.pid);
+      }
+      console.log(
+        `round ${round}: ${started.length} children seen, all gone ` +
+          `${Math.round(performance.now() - killed)} ms after the host's SIGKILL`,
+      );
+      for (const pid of left) Deno.kill(pid, "SIGKILL");
+      assert.deepEqual(left, [], "no child outlived its host by 3 s");
+    } finally {
+      await host.cleanup();
+    }
   }
 });
 

@@ -98,6 +98,7 @@ export function childLaunch(sandbox: Sandbox, context: LaunchContext): ChildLaun
       ...(sandbox.heapMiB > 0 ? [`--v8-flags=--max-old-space-size=${sandbox.heapMiB}`] : []),
       ...permissionFlags(sandbox, context),
       context.entry,
+      String(Deno.pid),
     ],
     env: childEnv(sandbox, context),
   };

@@ -7,6 +7,8 @@
  * (`process.send` throws in a worker; the channel's resource is this
  * isolate's). When the channel closes (the host is gone, even by SIGKILL)
  * the child exits at once: this thread stays free while the script's spins.
+ * It also exits once its parent is no longer the host (whose pid is its
+ * first argument), in case the host died before the channel was watched.
  * The host starts it with Deno's inspector parked (`PARK_FLAGS`), so SIGUSR1
  * opens no debugger here either; a SIGUSR1 that opens one anyway (the script
  * called `node:inspector`'s `close()`) finds it closed at once.
@@ -70,3 +72,17 @@ process.on("message", (message: HostToWorker) => {
   }
 });
 process.on("disconnect", () => Deno.exit(0));
+
+// The channel's close is missed when the host dies before this module has
+// registered its listeners (seen: a child started as its host was SIGKILLed
+// lived on for good). The host's pid is this child's first argument: once the
+// child's parent is another process, the host is gone.
+const HOST_PID = Number(Deno.args[0]);
+const PARENT_CHECK_MS = 500;
+if (Number.isInteger(HOST_PID) && HOST_PID > 0) {
+  const exitWhenOrphaned = () => {
+    if (Deno.ppid !== HOST_PID) Deno.exit(0);
+  };
+  exitWhenOrphaned();
+  Deno.unrefTimer(setInterval(exitWhenOrphaned, PARENT_CHECK_MS));
+}

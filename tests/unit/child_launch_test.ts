@@ -49,6 +49,7 @@ Deno.test("child launch: named permissions as flags, module reads added, the res
     "--allow-env=AWS_*",
     "--deny-import",
     "file:///app/src/worker/process_main.ts",
+    String(Deno.pid),
   ]);
   assert.deepEqual(env, { AWS_KEY: "k", AWS_REGION: "r", DENO_DIR: "/root/.cache/deno" });
 });
@@ -65,6 +66,7 @@ Deno.test("child launch: * is the whole kind; allow-run brings PATH to find prog
     "--allow-run=curl",
     "--deny-import",
     "file:///app/src/worker/process_main.ts",
+    String(Deno.pid),
   ]);
   assert.deepEqual(env, { HOME: "/root", PATH: "/usr/bin", DENO_DIR: "/root/.cache/deno" });
 });
@@ -82,6 +84,7 @@ Deno.test("child launch: no allow-* key: the kinds the host holds in full, and i
     "--allow-net",
     "--allow-env",
     "file:///app/src/worker/process_main.ts",
+    String(Deno.pid),
   ]);
   assert.equal(env.SECRET, "s");
   const partial = childLaunch(sandbox(null), context({ net: true }));
