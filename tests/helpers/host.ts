@@ -155,7 +155,13 @@ export class TestHost {
     const status = await this.exited;
     const ms = performance.now() - started;
     clearTimeout(timer);
-    await Promise.all([this.stderr.done, this.stdout.done]);
+    // A child the host left behind may hold its pipes open: read on for at most 5 s.
+    let pipesTimer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.all([this.stderr.done, this.stdout.done]),
+      new Promise((resolve) => pipesTimer = setTimeout(resolve, 5000)),
+    ]);
+    clearTimeout(pipesTimer);
     return { code: status.code, stdout: this.stdout.text, stderr: this.stderr.text, ms };
   }
 
