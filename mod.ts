@@ -21,7 +21,7 @@ import type { HostConfig } from "./src/host/config.ts";
 import { Host } from "./src/host/host.ts";
 import type { ReloadReport } from "./src/host/view.ts";
 
-export { ConfigError, EXIT_FATAL, EXIT_OK, EXIT_USAGE } from "./src/shared/errors.ts";
+export { ConfigError, EXIT_FATAL, EXIT_OK, EXIT_USAGE } from "./src/base/errors.ts";
 export {
   ExecSpecError,
   type ExecTask,
@@ -39,9 +39,9 @@ export {
 } from "./src/tasks/sandbox.ts";
 export type { NextTick, Overlap, Schedule } from "./src/tasks/schedule.ts";
 export type { DgramAddress } from "./src/rpc/dgram_address.ts";
-export type { HostPort } from "./src/shared/host_port.ts";
-export type { HostLogLevel, LogFormat } from "./src/host/log.ts";
-export type { LogFileOptions } from "./src/host/log_file.ts";
+export type { HostPort } from "./src/base/host_port.ts";
+export type { HostLogLevel, LogFormat } from "./src/base/log.ts";
+export type { LogFileOptions } from "./src/base/log_file.ts";
 export type { HostConfig, ReloadReport };
 export { main } from "./src/cli/main.ts";
 export { defaultSocketPath } from "./src/rpc/socket_file.ts";
@@ -54,7 +54,7 @@ export {
 } from "./src/client/client.ts";
 export { RpcCode, RpcError } from "./src/rpc/errors.ts";
 
-export { setupLogging } from "./src/host/log.ts";
+export { setupLogging } from "./src/base/log.ts";
 
 /** A host started from code with {@link startHost}. */
 export interface RunningHost {

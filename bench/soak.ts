@@ -19,7 +19,7 @@ import { Ledger } from "./soak_ledger.ts";
 import { closeLoad, type LoadCounts, type LoadSettings, runLoad } from "./soak_load.ts";
 import { type Sample, sampleHost } from "./soak_sample.ts";
 import { BOUNDS, judge, sampleTable, verdictLines } from "./soak_verdict.ts";
-import { settlesWithin } from "../src/shared/deadline.ts";
+import { settlesWithin } from "../src/base/deadline.ts";
 import { SoakHost } from "./soak_spawn.ts";
 
 const SAMPLE_EVERY_S = 2;

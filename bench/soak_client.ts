@@ -5,7 +5,7 @@
  * @module
  */
 
-import { writeAll } from "../src/shared/streams.ts";
+import { writeAll } from "../src/base/streams.ts";
 import type { Expect, Ledger, Response } from "./soak_ledger.ts";
 
 /** One request of a call or a batch. */

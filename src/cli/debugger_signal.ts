@@ -8,8 +8,8 @@
  * @module
  */
 
-import { log } from "../host/log.ts";
-import { ConfigError } from "../shared/errors.ts";
+import { log } from "../base/log.ts";
+import { ConfigError } from "../base/errors.ts";
 import {
   guardSigusr1,
   type Park,

@@ -9,11 +9,11 @@
 import { resolve } from "node:path";
 import type { HostConfig } from "../host/config.ts";
 import { option, type RawValues } from "./option_spec.ts";
-import { LOG_FORMATS, LOG_LEVELS } from "../host/log.ts";
+import { LOG_FORMATS, LOG_LEVELS } from "../base/log.ts";
 import { defaultMemoryLimitMiB } from "../host/memory_watchdog.ts";
 import { defaultMaxStuck } from "../spawn/registry.ts";
 import { DEFAULT_SOCKET_MODE, defaultSocketPath } from "../rpc/socket_file.ts";
-import { ConfigError } from "../shared/errors.ts";
+import { ConfigError } from "../base/errors.ts";
 import { dgramOption, metricsOption } from "./listen_options.ts";
 import { logFileOption, readSize } from "./log_options.ts";
 import { choiceOption, integer, intOption, modeOption, text } from "./option_values.ts";

@@ -8,8 +8,8 @@
  */
 
 import { type DgramAddress, parseDgramAddress } from "../rpc/dgram_address.ts";
-import { ConfigError } from "../shared/errors.ts";
-import { type HostPort, isLoopback, parseHostPort } from "../shared/host_port.ts";
+import { ConfigError } from "../base/errors.ts";
+import { type HostPort, isLoopback, parseHostPort } from "../base/host_port.ts";
 import { quoteValue } from "../shared/quote.ts";
 
 /** Reads every `--rpc-dgram ADDR`; throws a {@link ConfigError} naming a bad one. */

@@ -8,7 +8,7 @@
  */
 
 import { type HostConfig, RELOADED_FIELDS } from "../host/config.ts";
-import { ConfigError } from "../shared/errors.ts";
+import { ConfigError } from "../base/errors.ts";
 import { type ExecTask, parseExecSpec } from "../tasks/spec.ts";
 import { type ConfigFile, readConfigFile } from "./config_file.ts";
 import { HOST_OPTIONS, type HostOption, type RawValue, type RawValues } from "./host_options.ts";

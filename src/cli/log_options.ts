@@ -5,8 +5,8 @@
  * @module
  */
 
-import type { LogFileOptions } from "../host/log_file.ts";
-import { ConfigError } from "../shared/errors.ts";
+import type { LogFileOptions } from "../base/log_file.ts";
+import { ConfigError } from "../base/errors.ts";
 import { intOption } from "./option_values.ts";
 import { quoteValue } from "../shared/quote.ts";
 

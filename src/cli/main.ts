@@ -6,10 +6,10 @@
  */
 
 import { Host } from "../host/host.ts";
-import { flushLog, log, setupLogging } from "../host/log.ts";
-import { NAME, versionLine } from "../host/version.ts";
+import { flushLog, log, setupLogging } from "../base/log.ts";
+import { NAME, versionLine } from "../base/version.ts";
 import { messageOf } from "../shared/error_text.ts";
-import { ConfigError, EXIT_FATAL, EXIT_OK, EXIT_USAGE } from "../shared/errors.ts";
+import { ConfigError, EXIT_FATAL, EXIT_OK, EXIT_USAGE } from "../base/errors.ts";
 import { parseCli } from "./args.ts";
 import { handleSignals, reopenLogOnSigusr2 } from "./signals.ts";
 import { keepDebuggerShut } from "./debugger_signal.ts";

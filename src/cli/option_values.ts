@@ -6,8 +6,8 @@
  * @module
  */
 
-import { ConfigError } from "../shared/errors.ts";
-import { readChoice, readInteger } from "../shared/values.ts";
+import { ConfigError } from "../base/errors.ts";
+import { readChoice, readInteger } from "../base/values.ts";
 import type { RawValue } from "./option_spec.ts";
 import { clipText, quoteValue } from "../shared/quote.ts";
 import { messageOf } from "../shared/error_text.ts";

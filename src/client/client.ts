@@ -6,7 +6,7 @@
  */
 
 import { RpcError } from "../rpc/errors.ts";
-import { closeQuietly, writeAll } from "../shared/streams.ts";
+import { closeQuietly, writeAll } from "../base/streams.ts";
 import { checkSocketTrust, type SocketOwner, UntrustedSocketError } from "./socket_trust.ts";
 
 export { type SocketOwner, UntrustedSocketError };

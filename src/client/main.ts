@@ -6,9 +6,9 @@
  */
 
 import { parseArgs } from "node:util";
-import { withTimeout } from "../shared/deadline.ts";
+import { withTimeout } from "../base/deadline.ts";
 import { messageOf } from "../shared/error_text.ts";
-import { ConfigError, EXIT_FATAL, EXIT_OK, EXIT_USAGE } from "../shared/errors.ts";
+import { ConfigError, EXIT_FATAL, EXIT_OK, EXIT_USAGE } from "../base/errors.ts";
 import { intOption, parsingArgs } from "../cli/option_values.ts";
 import { RpcClient } from "./client.ts";
 import {

@@ -8,8 +8,8 @@
  * @module
  */
 
-import { ConfigError } from "../shared/errors.ts";
-import { ownUid, uidOfName, userLabel } from "../shared/users.ts";
+import { ConfigError } from "../base/errors.ts";
+import { ownUid, uidOfName, userLabel } from "../base/users.ts";
 import { ownAndRoot, replaceableBy } from "../rpc/path_trust.ts";
 
 /** Whom a client trusts with its calls besides its own user and root. */

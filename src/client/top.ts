@@ -7,10 +7,10 @@
  */
 
 import { parseArgs } from "node:util";
-import { withTimeout } from "../shared/deadline.ts";
+import { withTimeout } from "../base/deadline.ts";
 import { messageOf } from "../shared/error_text.ts";
-import { EXIT_FATAL, EXIT_OK, EXIT_USAGE } from "../shared/errors.ts";
-import { writeAllSync } from "../shared/streams.ts";
+import { EXIT_FATAL, EXIT_OK, EXIT_USAGE } from "../base/errors.ts";
+import { writeAllSync } from "../base/streams.ts";
 import { parsingArgs } from "../cli/option_values.ts";
 import { defaultSocketPath } from "../rpc/socket_file.ts";
 import { RpcClient } from "./client.ts";

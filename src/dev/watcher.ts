@@ -10,8 +10,8 @@ import { fileURLToPath } from "node:url";
 import { RpcCode, RpcError } from "../rpc/errors.ts";
 import { messageOf } from "../shared/error_text.ts";
 import { ChangeDebouncer, type DebounceTimers, REAL_TIMERS } from "./debounce.ts";
-import { log, logVerbatim } from "../host/log.ts";
-import { readModuleGraph } from "./module_graph.ts";
+import { log, logVerbatim } from "../base/log.ts";
+import { readModuleGraph } from "../base/module_graph.ts";
 
 /** Quiet time after the last change of a burst before the reload starts. */
 export const WATCH_QUIET_MS = 150;

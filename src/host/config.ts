@@ -6,10 +6,10 @@
  */
 
 import type { ExecTask } from "../tasks/spec.ts";
-import type { HostLogLevel, LogFormat } from "./log.ts";
-import type { LogFileOptions } from "./log_file.ts";
+import type { HostLogLevel, LogFormat } from "../base/log.ts";
+import type { LogFileOptions } from "../base/log_file.ts";
 import type { DgramAddress } from "../rpc/dgram_address.ts";
-import type { HostPort } from "../shared/host_port.ts";
+import type { HostPort } from "../base/host_port.ts";
 import type { SandboxSpec } from "../tasks/sandbox.ts";
 
 /** Everything the host needs to run, validated. */

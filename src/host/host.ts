@@ -6,11 +6,11 @@
  * @module
  */
 
-import { settlesWithin, withTimeout } from "../shared/deadline.ts";
+import { settlesWithin, withTimeout } from "../base/deadline.ts";
 import { errorLine, messageOf } from "../shared/error_text.ts";
-import { ConfigError, EXIT_FATAL } from "../shared/errors.ts";
+import { ConfigError, EXIT_FATAL } from "../base/errors.ts";
 import type { HostView, ReloadReport } from "./view.ts";
-import { log } from "./log.ts";
+import { log } from "../base/log.ts";
 import { MemoryWatchdog } from "./memory_watchdog.ts";
 import { stoppingError } from "../rpc/methods/task_control.ts";
 import { hostMethods } from "../rpc/methods/all.ts";
@@ -28,7 +28,7 @@ import type { SpawnContext } from "../spawn/context.ts";
 import { logTooManyStuck, newSpawnContext, prepareSandboxes } from "../spawn/setup.ts";
 import type { StuckWorker, WorkerRegistry } from "../spawn/registry.ts";
 import type { WorkerTable } from "../spawn/table.ts";
-import { requireDenoRun } from "../dev/deno_command.ts";
+import { requireDenoRun } from "../base/deno_command.ts";
 import { startChecker, type TypeChecker } from "../dev/type_check.ts";
 import { type ScriptWatcher, startWatcher } from "../dev/watcher.ts";
 import { HostStats } from "../observe/stats.ts";

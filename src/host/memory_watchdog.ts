@@ -13,8 +13,8 @@
  */
 
 import { getHeapStatistics } from "node:v8";
-import { EXIT_FATAL } from "../shared/errors.ts";
-import { log } from "./log.ts";
+import { EXIT_FATAL } from "../base/errors.ts";
+import { log } from "../base/log.ts";
 import type { WorkerHandle } from "../spawn/handle.ts";
 import type { WorkerRegistry } from "../spawn/registry.ts";
 

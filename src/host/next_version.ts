@@ -19,7 +19,7 @@ import { missingFunction } from "./script_exports.ts";
 import type { SpawnContext } from "../spawn/context.ts";
 import { refreshChildren } from "../spawn/setup.ts";
 import { checkNextSandboxes } from "../spawn/sandbox_check.ts";
-import { ConfigError } from "../shared/errors.ts";
+import { ConfigError } from "../base/errors.ts";
 
 /** A version ready to take over: its pool (first worker loaded) and its functions. */
 export interface NextVersion {

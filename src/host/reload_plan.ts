@@ -6,10 +6,10 @@
  * @module
  */
 
-import { ConfigError } from "../shared/errors.ts";
+import { ConfigError } from "../base/errors.ts";
 import type { TaskSupervisor } from "../tasks/supervisor.ts";
 import { type ConfigSource, type HostConfig, RELOADED_FIELDS } from "./config.ts";
-import { log } from "./log.ts";
+import { log } from "../base/log.ts";
 import { reloadFailed } from "./next_version.ts";
 import type { TaskChanges } from "./task_set.ts";
 import type { ReloadReport } from "./view.ts";

@@ -7,11 +7,11 @@
  * @module
  */
 
-import { ConfigError } from "../shared/errors.ts";
+import { ConfigError } from "../base/errors.ts";
 import { messageOf } from "../shared/error_text.ts";
 import type { ExecTask } from "../tasks/spec.ts";
 import { TaskSupervisor } from "../tasks/supervisor.ts";
-import { log } from "./log.ts";
+import { log } from "../base/log.ts";
 import type { SpawnContext } from "../spawn/context.ts";
 import { quoteValue } from "../shared/quote.ts";
 

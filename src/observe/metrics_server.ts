@@ -7,10 +7,10 @@
  * @module
  */
 
-import { log } from "../host/log.ts";
-import { ConfigError } from "../shared/errors.ts";
+import { log } from "../base/log.ts";
+import { ConfigError } from "../base/errors.ts";
 import { messageOf } from "../shared/error_text.ts";
-import type { HostPort } from "../shared/host_port.ts";
+import type { HostPort } from "../base/host_port.ts";
 import { healthOf } from "./health.ts";
 import type { MetricsView } from "./prom_families.ts";
 

@@ -8,7 +8,7 @@
  */
 
 import type { HostView } from "../host/view.ts";
-import { VERSION } from "../host/version.ts";
+import { VERSION } from "../base/version.ts";
 import { healthOf, type HealthView } from "./health.ts";
 import { DURATION_BUCKETS } from "./histogram.ts";
 import { TASK_STATES, WORKER_STATES } from "./stat_rows.ts";

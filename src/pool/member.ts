@@ -8,7 +8,7 @@
  */
 
 import type { SpawnContext } from "../spawn/context.ts";
-import { logFromWorker } from "../host/log.ts";
+import { logFromWorker } from "../base/log.ts";
 import type { WorkerHandle } from "../spawn/handle.ts";
 import { startWorker } from "../spawn/kinds.ts";
 import type { Sandbox } from "../tasks/sandbox.ts";

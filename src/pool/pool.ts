@@ -8,10 +8,10 @@
  * @module
  */
 
-import { log, logVerbatim } from "../host/log.ts";
+import { log, logVerbatim } from "../base/log.ts";
 import type { SpawnContext } from "../spawn/context.ts";
 import { RpcCode, RpcError } from "../rpc/errors.ts";
-import { settlesWithin } from "../shared/deadline.ts";
+import { settlesWithin } from "../base/deadline.ts";
 import { nextCount } from "../shared/channel_layout.ts";
 import { errorInfo, errorStack } from "../shared/error_text.ts";
 import type { ErrorInfo } from "../shared/messages.ts";

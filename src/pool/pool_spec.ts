@@ -7,8 +7,8 @@
  * @module
  */
 
-import { ConfigError } from "../shared/errors.ts";
-import { readInteger } from "../shared/values.ts";
+import { ConfigError } from "../base/errors.ts";
+import { readInteger } from "../base/values.ts";
 import { readSandbox, SANDBOX_KEYS, type SandboxSpec } from "../tasks/sandbox.ts";
 import { specItems } from "../tasks/spec_items.ts";
 import { quoteValue } from "../shared/quote.ts";

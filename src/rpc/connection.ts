@@ -6,11 +6,11 @@
  * @module
  */
 
-import { settlesWithin } from "../shared/deadline.ts";
+import { settlesWithin } from "../base/deadline.ts";
 import { answerLine, errorAnswer, type MethodCaller, type RequestCounts } from "./jsonrpc.ts";
 import { CallSlots } from "./call_slots.ts";
 import { RpcCode, RpcError } from "./errors.ts";
-import { closeQuietly } from "../shared/streams.ts";
+import { closeQuietly } from "../base/streams.ts";
 import { clipText } from "../shared/quote.ts";
 
 /** The longest request line, in bytes. */

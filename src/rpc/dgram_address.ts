@@ -5,8 +5,8 @@
  * @module
  */
 
-import { ConfigError } from "../shared/errors.ts";
-import { isLoopback } from "../shared/host_port.ts";
+import { ConfigError } from "../base/errors.ts";
+import { isLoopback } from "../base/host_port.ts";
 import { parseUdpAddress } from "../tasks/udp_address.ts";
 import { quoteValue } from "../shared/quote.ts";
 

@@ -7,9 +7,9 @@
  * @module
  */
 
-import { log } from "../host/log.ts";
+import { log } from "../base/log.ts";
 import type { HostStats, Transport } from "../observe/stats.ts";
-import { settlesWithin } from "../shared/deadline.ts";
+import { settlesWithin } from "../base/deadline.ts";
 import { answerDatagram, type DatagramCounts } from "./dgram_answer.ts";
 import type { DgramAddress } from "./dgram_address.ts";
 import type { DatagramEndpoint, Reply } from "./dgram_endpoint.ts";

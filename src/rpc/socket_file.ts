@@ -5,10 +5,10 @@
  * @module
  */
 
-import { log } from "../host/log.ts";
+import { log } from "../base/log.ts";
 import { messageOf } from "../shared/error_text.ts";
-import { ConfigError } from "../shared/errors.ts";
-import { ownUid, userLabel } from "../shared/users.ts";
+import { ConfigError } from "../base/errors.ts";
+import { ownUid, userLabel } from "../base/users.ts";
 import { ownAndRoot, replaceableBy, sharedWith } from "./path_trust.ts";
 import { SocketWatch } from "./socket_watch.ts";
 

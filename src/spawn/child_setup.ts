@@ -9,10 +9,10 @@
  * @module
  */
 
-import { readModuleGraph } from "../dev/module_graph.ts";
-import { runDeno } from "../dev/deno_command.ts";
+import { readModuleGraph } from "../base/module_graph.ts";
+import { runDeno } from "../base/deno_command.ts";
 import { messageOf } from "../shared/error_text.ts";
-import { ConfigError } from "../shared/errors.ts";
+import { ConfigError } from "../base/errors.ts";
 import { PERMISSION_KINDS, type Sandbox } from "../tasks/sandbox.ts";
 import { type ChildLaunch, childLaunch, type HostGrants } from "./child_launch.ts";
 import { WORKER_URL } from "./web_thread.ts";

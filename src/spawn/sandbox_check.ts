@@ -6,8 +6,8 @@
  * @module
  */
 
-import { requireDenoRun } from "../dev/deno_command.ts";
-import { ConfigError } from "../shared/errors.ts";
+import { requireDenoRun } from "../base/deno_command.ts";
+import { ConfigError } from "../base/errors.ts";
 import {
   DEFAULT_WORKER_HEAP_MIB,
   type Grant,

@@ -8,7 +8,7 @@
 
 import type { HostStats } from "../observe/stats.ts";
 import type { HostConfig } from "../host/config.ts";
-import { log } from "../host/log.ts";
+import { log } from "../base/log.ts";
 import type { SpawnContext } from "./context.ts";
 import { ChildSetup } from "./child_setup.ts";
 import { startWorker } from "./kinds.ts";

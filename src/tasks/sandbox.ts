@@ -7,8 +7,8 @@
  */
 
 import { resolve } from "node:path";
-import { ConfigError } from "../shared/errors.ts";
-import { readChoice, readInteger } from "../shared/values.ts";
+import { ConfigError } from "../base/errors.ts";
+import { readChoice, readInteger } from "../base/values.ts";
 import { quoteValue } from "../shared/quote.ts";
 
 /** Where a worker runs: a thread of the host, or a child `deno run` process. */

@@ -6,8 +6,8 @@
  */
 
 import { Cron } from "croner";
-import { ConfigError } from "../shared/errors.ts";
-import { readChoice, readInteger } from "../shared/values.ts";
+import { ConfigError } from "../base/errors.ts";
+import { readChoice, readInteger } from "../base/values.ts";
 import { quoteValue } from "../shared/quote.ts";
 
 /** What happens to a tick that falls while the previous call still runs. */

@@ -6,8 +6,8 @@
  * @module
  */
 
-import { ConfigError } from "../shared/errors.ts";
-import { readChoice, readInteger } from "../shared/values.ts";
+import { ConfigError } from "../base/errors.ts";
+import { readChoice, readInteger } from "../base/values.ts";
 import { parseUdpAddress, type UdpAddress } from "./udp_address.ts";
 import { type Overlap, readSchedule, type Schedule } from "./schedule.ts";
 import { readSandbox, SANDBOX_KEYS, type SandboxSpec } from "./sandbox.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { ConfigError } from "../shared/errors.ts";
+import { ConfigError } from "../base/errors.ts";
 import { quoteValue } from "../shared/quote.ts";
 
 function unquote(value: string): string {

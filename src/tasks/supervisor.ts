@@ -7,7 +7,7 @@
  */
 
 import type { ExecTask } from "./spec.ts";
-import { log, logFromWorker } from "../host/log.ts";
+import { log, logFromWorker } from "../base/log.ts";
 import { errorStack } from "../shared/error_text.ts";
 import type { ErrorInfo, InitMessage, WorkerToHost } from "../shared/messages.ts";
 import { AllRunning } from "./all_running.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { log, logVerbatim } from "../host/log.ts";
+import { log, logVerbatim } from "../base/log.ts";
 import type { WorkerSlot } from "../spawn/table.ts";
 import { errorStack } from "../shared/error_text.ts";
 import type { ErrorInfo } from "../shared/messages.ts";

@@ -7,7 +7,7 @@
 
 import type { WorkerHandle } from "../spawn/handle.ts";
 import type { WorkerSlot } from "../spawn/table.ts";
-import { settlesWithin } from "../shared/deadline.ts";
+import { settlesWithin } from "../base/deadline.ts";
 import { errorStack } from "../shared/error_text.ts";
 import type { WorkerToHost } from "../shared/messages.ts";
 import type { Overlap, Schedule } from "./schedule.ts";

@@ -5,8 +5,8 @@
  * @module
  */
 
-import { ConfigError } from "../shared/errors.ts";
-import { parseHostPort } from "../shared/host_port.ts";
+import { ConfigError } from "../base/errors.ts";
+import { parseHostPort } from "../base/host_port.ts";
 import { quoteValue } from "../shared/quote.ts";
 
 /** A UDP address to bind. */

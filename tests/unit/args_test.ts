@@ -1,8 +1,8 @@
 // The host's command line, parsed without starting anything.
 import assert from "node:assert/strict";
 import { parseCli } from "../../src/cli/args.ts";
-import { ConfigError } from "../../src/shared/errors.ts";
-import { readChoice, readInteger } from "../../src/shared/values.ts";
+import { ConfigError } from "../../src/base/errors.ts";
+import { readChoice, readInteger } from "../../src/base/values.ts";
 
 const SCRIPT = new URL("../fixtures/tasks.ts", import.meta.url).pathname;
 

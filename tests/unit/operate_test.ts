@@ -7,7 +7,7 @@ import { parseCli } from "../../src/cli/args.ts";
 import { readSize } from "../../src/cli/log_options.ts";
 import { USAGE } from "../../src/cli/usage.ts";
 import { HOST_OPTIONS } from "../../src/cli/host_options.ts";
-import { LogFile } from "../../src/host/log_file.ts";
+import { LogFile } from "../../src/base/log_file.ts";
 import { diffTasks } from "../../src/host/task_set.ts";
 import { DURATION_BUCKETS, quantile } from "../../src/observe/histogram.ts";
 import { parseExecSpec } from "../../src/tasks/spec.ts";

@@ -5,7 +5,7 @@ import { resolve } from "node:path";
 import { parseExecSpec } from "../../src/tasks/spec.ts";
 import { readHeap, resolveSandbox } from "../../src/tasks/sandbox.ts";
 import { parsePoolSpec, poolSize } from "../../src/pool/pool_spec.ts";
-import { ConfigError } from "../../src/shared/errors.ts";
+import { ConfigError } from "../../src/base/errors.ts";
 
 const sandbox = (spec: string) => parseExecSpec(`name=t;${spec}`).sandbox;
 

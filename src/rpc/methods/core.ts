@@ -7,7 +7,7 @@
 import type { HostView } from "../../host/view.ts";
 import type { MethodTable } from "../method_table.ts";
 import type { WorkerSlot } from "../../spawn/table.ts";
-import { versionLine } from "../../host/version.ts";
+import { versionLine } from "../../base/version.ts";
 import { describeSlot, sandboxInfo, workerInfo } from "./task_views.ts";
 
 /** How the worker of `slot` is isolated, if its owner is still in service. */

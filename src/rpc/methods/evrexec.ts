@@ -13,7 +13,7 @@ import { exportedFunctions } from "../../host/script_exports.ts";
 import { stringParam } from "./params.ts";
 import { poolStuckInfo, taskInfo } from "./task_views.ts";
 import { quoteValue } from "../../shared/quote.ts";
-import { log } from "../../host/log.ts";
+import { log } from "../../base/log.ts";
 import { messageOf } from "../../shared/error_text.ts";
 
 /** Data as the function receives it: strings as they are, the rest as JSON. */

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { log, reopenLogFile } from "../../host/log.ts";
+import { log, reopenLogFile } from "../../base/log.ts";
 import { messageOf } from "../../shared/error_text.ts";
 import { RpcCode, RpcError } from "../errors.ts";
 import type { MethodTable } from "../method_table.ts";

@@ -8,7 +8,7 @@
  */
 
 import type { HostView } from "../../host/view.ts";
-import { log } from "../../host/log.ts";
+import { log } from "../../base/log.ts";
 import { messageOf } from "../../shared/error_text.ts";
 import type { WorkerState } from "../../spawn/table.ts";
 import { RpcCode, RpcError } from "../errors.ts";

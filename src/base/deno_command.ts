@@ -7,7 +7,7 @@
 
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ConfigError } from "../shared/errors.ts";
+import { ConfigError } from "./errors.ts";
 
 /** Longest run of one deno subcommand (a first check may download remote imports). */
 const DENO_COMMAND_TIMEOUT_MS = 300_000;

@@ -16,7 +16,7 @@ import {
   type LogLevel,
   type LogRecord,
 } from "@logtape/logtape";
-import { writeAllSync } from "../shared/streams.ts";
+import { writeAllSync } from "./streams.ts";
 import { LogFile, type LogFileOptions } from "./log_file.ts";
 
 /** The levels `--log-level` accepts, lowest first. */

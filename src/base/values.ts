@@ -7,7 +7,7 @@
  */
 
 import { ConfigError } from "./errors.ts";
-import { quoteValue } from "./quote.ts";
+import { quoteValue } from "../shared/quote.ts";
 
 /**
  * Reads `text` as a whole number within `[min, max]`; throws naming `label`

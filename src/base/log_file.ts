@@ -10,10 +10,10 @@
  * @module
  */
 
-import { settlesWithin } from "../shared/deadline.ts";
+import { settlesWithin } from "./deadline.ts";
 import { messageOf } from "../shared/error_text.ts";
-import { ConfigError } from "../shared/errors.ts";
-import { closeQuietly, writeAll, writeAllSync } from "../shared/streams.ts";
+import { ConfigError } from "./errors.ts";
+import { closeQuietly, writeAll, writeAllSync } from "./streams.ts";
 import { openLogPath, pathIsFile } from "./log_path.ts";
 
 /** Settings of the log file. */
