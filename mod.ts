@@ -17,7 +17,7 @@
  * @module
  */
 
-import type { HostConfig } from "./src/host/config.ts";
+import type { HostConfig } from "./src/config/host_config.ts";
 import { Host } from "./src/host/host.ts";
 import type { ReloadReport } from "./src/host/view.ts";
 
@@ -27,8 +27,8 @@ export {
   type ExecTask,
   parseExecSpec,
   type RestartPolicy,
-} from "./src/tasks/spec.ts";
-export type { UdpAddress } from "./src/tasks/udp_address.ts";
+} from "./src/config/exec_spec.ts";
+export type { UdpAddress } from "./src/config/udp_address.ts";
 export {
   type Grant,
   type Isolation,
@@ -36,9 +36,9 @@ export {
   type PermissionKind,
   type Permissions,
   type SandboxSpec,
-} from "./src/tasks/sandbox.ts";
-export type { NextTick, Overlap, Schedule } from "./src/tasks/schedule.ts";
-export type { DgramAddress } from "./src/rpc/dgram_address.ts";
+} from "./src/config/sandbox.ts";
+export type { NextTick, Overlap, Schedule } from "./src/config/schedule.ts";
+export type { DgramAddress } from "./src/config/dgram_address.ts";
 export type { HostPort } from "./src/base/host_port.ts";
 export type { HostLogLevel, LogFormat } from "./src/base/log.ts";
 export type { LogFileOptions } from "./src/base/log_file.ts";

@@ -8,7 +8,7 @@ import { startWorker } from "../src/spawn/kinds.ts";
 import { WorkerPacer } from "../src/spawn/pacer.ts";
 import { WorkerRegistry } from "../src/spawn/registry.ts";
 import { WorkerTable } from "../src/spawn/table.ts";
-import { parseExecSpec } from "../src/tasks/spec.ts";
+import { parseExecSpec } from "../src/config/exec_spec.ts";
 import { TaskSupervisor } from "../src/tasks/supervisor.ts";
 import { fixture, sleep } from "./helpers/host.ts";
 

@@ -6,7 +6,7 @@
  */
 
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
-import type { ConfigSource, HostConfig } from "../host/config.ts";
+import type { ConfigSource, HostConfig } from "../config/host_config.ts";
 import type { LogFormat } from "../base/log.ts";
 import { HOST_OPTIONS, type HostOption, type RawValues } from "./host_options.ts";
 import { loadConfig, type LoadedConfig, needsRestart } from "./load_config.ts";

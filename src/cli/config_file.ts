@@ -9,7 +9,7 @@
 import { dirname, resolve } from "node:path";
 import { type Node, type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
 import { ConfigError } from "../base/errors.ts";
-import type { ExecTask } from "../tasks/spec.ts";
+import type { ExecTask } from "../config/exec_spec.ts";
 import { HOST_OPTIONS, type HostOption, type RawValue } from "./host_options.ts";
 import { fileTask, jsonKind } from "./config_tasks.ts";
 import { MAX_CONFIG_BYTES, readUserFile } from "./user_file.ts";

@@ -7,7 +7,7 @@
  */
 
 import type { Node } from "jsonc-parser";
-import { ExecSpecError, type ExecTask, parseExecSpec, SPEC_KEYS } from "../tasks/spec.ts";
+import { ExecSpecError, type ExecTask, parseExecSpec, SPEC_KEYS } from "../config/exec_spec.ts";
 import { quoteValue } from "../shared/quote.ts";
 
 /** The spec keys whose values are whole numbers; the others are strings. */

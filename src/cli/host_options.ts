@@ -7,7 +7,7 @@
  */
 
 import { resolve } from "node:path";
-import type { HostConfig } from "../host/config.ts";
+import type { HostConfig } from "../config/host_config.ts";
 import { option, type RawValues } from "./option_spec.ts";
 import { LOG_FORMATS, LOG_LEVELS } from "../base/log.ts";
 import { defaultMemoryLimitMiB } from "../host/memory_watchdog.ts";
@@ -17,8 +17,8 @@ import { ConfigError } from "../base/errors.ts";
 import { dgramOption, metricsOption } from "./listen_options.ts";
 import { logFileOption, readSize } from "./log_options.ts";
 import { choiceOption, integer, intOption, modeOption, text } from "./option_values.ts";
-import { MAX_POOL_WORKERS, parsePoolSpec, poolSize, type PoolSpec } from "../pool/pool_spec.ts";
-import { DEFAULT_WORKER_HEAP_MIB, readHeap } from "../tasks/sandbox.ts";
+import { MAX_POOL_WORKERS, parsePoolSpec, poolSize, type PoolSpec } from "../config/pool_spec.ts";
+import { DEFAULT_WORKER_HEAP_MIB, readHeap } from "../config/sandbox.ts";
 
 export type { HostOption, OptionKind, RawValue, RawValues } from "./option_spec.ts";
 

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { type DgramAddress, parseDgramAddress } from "../rpc/dgram_address.ts";
+import { type DgramAddress, parseDgramAddress } from "../config/dgram_address.ts";
 import { ConfigError } from "../base/errors.ts";
 import { type HostPort, isLoopback, parseHostPort } from "../base/host_port.ts";
 import { quoteValue } from "../shared/quote.ts";

@@ -7,9 +7,9 @@
  * @module
  */
 
-import { type HostConfig, RELOADED_FIELDS } from "../host/config.ts";
+import { type HostConfig, RELOADED_FIELDS } from "../config/host_config.ts";
 import { ConfigError } from "../base/errors.ts";
-import { type ExecTask, parseExecSpec } from "../tasks/spec.ts";
+import { type ExecTask, parseExecSpec } from "../config/exec_spec.ts";
 import { type ConfigFile, readConfigFile } from "./config_file.ts";
 import { HOST_OPTIONS, type HostOption, type RawValue, type RawValues } from "./host_options.ts";
 import { resolveScript } from "./script_url.ts";

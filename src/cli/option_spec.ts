@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { HostConfig } from "../host/config.ts";
+import type { HostConfig } from "../config/host_config.ts";
 
 /** A value as the command line gives it (integers as their text), or as the file's is turned into. */
 export type RawValue = string | boolean | readonly string[] | undefined;

@@ -22,7 +22,7 @@ import { RpcServer } from "../rpc/server.ts";
 import { clearSocketPath } from "../rpc/socket_file.ts";
 import { STOP_ACK_MS } from "../tasks/slot_machine.ts";
 import type { TaskSupervisor } from "../tasks/supervisor.ts";
-import type { ConfigSource, HostConfig } from "./config.ts";
+import type { ConfigSource, HostConfig } from "../config/host_config.ts";
 import { checkUniqueNames, diffTasks, TaskSet } from "./task_set.ts";
 import type { SpawnContext } from "../spawn/context.ts";
 import { logTooManyStuck, newSpawnContext, prepareSandboxes } from "../spawn/setup.ts";

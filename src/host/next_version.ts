@@ -14,7 +14,7 @@ import { RpcPool } from "../pool/pool.ts";
 import { RpcCode, RpcError } from "../rpc/errors.ts";
 import { errorLine, messageOf } from "../shared/error_text.ts";
 import type { ErrorInfo } from "../shared/messages.ts";
-import type { HostConfig } from "./config.ts";
+import type { HostConfig } from "../config/host_config.ts";
 import { missingFunction } from "./script_exports.ts";
 import type { SpawnContext } from "../spawn/context.ts";
 import { refreshChildren } from "../spawn/setup.ts";

@@ -8,7 +8,7 @@
 
 import { ConfigError } from "../base/errors.ts";
 import type { TaskSupervisor } from "../tasks/supervisor.ts";
-import { type ConfigSource, type HostConfig, RELOADED_FIELDS } from "./config.ts";
+import { type ConfigSource, type HostConfig, RELOADED_FIELDS } from "../config/host_config.ts";
 import { log } from "../base/log.ts";
 import { reloadFailed } from "./next_version.ts";
 import type { TaskChanges } from "./task_set.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { HostConfig } from "./config.ts";
+import type { HostConfig } from "../config/host_config.ts";
 import type { MethodCaller } from "../rpc/jsonrpc.ts";
 import { DatagramServer } from "../rpc/dgram_server.ts";
 import { type MetricsServer, startMetricsServer } from "../observe/metrics_server.ts";

@@ -9,7 +9,7 @@
 
 import { ConfigError } from "../base/errors.ts";
 import { messageOf } from "../shared/error_text.ts";
-import type { ExecTask } from "../tasks/spec.ts";
+import type { ExecTask } from "../config/exec_spec.ts";
 import { TaskSupervisor } from "../tasks/supervisor.ts";
 import { log } from "../base/log.ts";
 import type { SpawnContext } from "../spawn/context.ts";

@@ -11,7 +11,7 @@ import type { SpawnContext } from "../spawn/context.ts";
 import { logFromWorker } from "../base/log.ts";
 import type { WorkerHandle } from "../spawn/handle.ts";
 import { startWorker } from "../spawn/kinds.ts";
-import type { Sandbox } from "../tasks/sandbox.ts";
+import type { Sandbox } from "../config/sandbox.ts";
 import type { WorkerSlot } from "../spawn/table.ts";
 import type { SharedAnswer } from "../shared/channel_layout.ts";
 import type { ErrorInfo, WorkerToHost } from "../shared/messages.ts";

@@ -21,10 +21,10 @@ import { RespawnBackoff } from "./respawn.ts";
 import { ScriptLoad } from "./script_load.ts";
 import { StuckBound } from "./stuck_bound.ts";
 import { sandboxOf } from "../spawn/kinds.ts";
-import type { Sandbox } from "../tasks/sandbox.ts";
-import type { PoolOptions } from "./pool_spec.ts";
+import type { Sandbox } from "../config/sandbox.ts";
+import type { PoolOptions } from "../config/pool_spec.ts";
 
-export type { PoolOptions } from "./pool_spec.ts";
+export type { PoolOptions } from "../config/pool_spec.ts";
 
 /** The pool of warm workers that runs `evrexec.run` calls. */
 export class RpcPool {

@@ -11,7 +11,7 @@ import { log } from "../base/log.ts";
 import type { HostStats, Transport } from "../observe/stats.ts";
 import { settlesWithin } from "../base/deadline.ts";
 import { answerDatagram, type DatagramCounts } from "./dgram_answer.ts";
-import type { DgramAddress } from "./dgram_address.ts";
+import type { DgramAddress } from "../config/dgram_address.ts";
 import type { DatagramEndpoint, Reply } from "./dgram_endpoint.ts";
 import { listenUdpDatagram } from "./dgram_udp.ts";
 import { listenUnixDatagram } from "./dgram_unix.ts";

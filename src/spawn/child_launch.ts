@@ -13,7 +13,7 @@ import {
   PERMISSION_KINDS,
   type PermissionKind,
   type Sandbox,
-} from "../tasks/sandbox.ts";
+} from "../config/sandbox.ts";
 import { PARK_FLAGS } from "../shared/inspector_park.ts";
 
 /** The permission kinds the host holds in full (what a child without `allow-*` keys gets). */

@@ -13,7 +13,7 @@ import { readModuleGraph } from "../base/module_graph.ts";
 import { runDeno } from "../base/deno_command.ts";
 import { messageOf } from "../shared/error_text.ts";
 import { ConfigError } from "../base/errors.ts";
-import { PERMISSION_KINDS, type Sandbox } from "../tasks/sandbox.ts";
+import { PERMISSION_KINDS, type Sandbox } from "../config/sandbox.ts";
 import { type ChildLaunch, childLaunch, type HostGrants } from "./child_launch.ts";
 import { WORKER_URL } from "./web_thread.ts";
 

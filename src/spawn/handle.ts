@@ -15,7 +15,7 @@ import type {
   WorkerRole,
   WorkerToHost,
 } from "../shared/messages.ts";
-import type { Sandbox } from "../tasks/sandbox.ts";
+import type { Sandbox } from "../config/sandbox.ts";
 import type { WorkerRegistry } from "./registry.ts";
 import type { WorkerSlot } from "./table.ts";
 import { quoteValue } from "../shared/quote.ts";

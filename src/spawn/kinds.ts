@@ -13,7 +13,7 @@ import {
   resolveSandbox,
   type Sandbox,
   type SandboxSpec,
-} from "../tasks/sandbox.ts";
+} from "../config/sandbox.ts";
 import type { ChildSetup } from "./child_setup.ts";
 import type { SpawnContext } from "./context.ts";
 import type { WorkerEvents, WorkerHandle, WorkerOptions } from "./handle.ts";

@@ -16,8 +16,8 @@ import {
   permissionsText,
   resolveSandbox,
   type Sandbox,
-} from "../tasks/sandbox.ts";
-import type { HostConfig } from "../host/config.ts";
+} from "../config/sandbox.ts";
+import type { HostConfig } from "../config/host_config.ts";
 import { requireWorkerOptions } from "./worker_options_flag.ts";
 import { quoteValue } from "../shared/quote.ts";
 

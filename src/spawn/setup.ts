@@ -7,12 +7,12 @@
  */
 
 import type { HostStats } from "../observe/stats.ts";
-import type { HostConfig } from "../host/config.ts";
+import type { HostConfig } from "../config/host_config.ts";
 import { log } from "../base/log.ts";
 import type { SpawnContext } from "./context.ts";
 import { ChildSetup } from "./child_setup.ts";
 import { startWorker } from "./kinds.ts";
-import { DEFAULT_WORKER_HEAP_MIB, NO_SANDBOX } from "../tasks/sandbox.ts";
+import { DEFAULT_WORKER_HEAP_MIB, NO_SANDBOX } from "../config/sandbox.ts";
 import { WorkerPacer } from "./pacer.ts";
 import { defaultMaxStuck, type StuckWorker, WorkerRegistry } from "./registry.ts";
 import { checkSandboxes, sandboxesOf } from "./sandbox_check.ts";

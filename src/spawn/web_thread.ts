@@ -7,8 +7,8 @@
  */
 
 import type { InitMessage } from "../shared/messages.ts";
-import type { Grant, Permissions } from "../tasks/sandbox.ts";
-import { PERMISSION_KINDS } from "../tasks/sandbox.ts";
+import type { Grant, Permissions } from "../config/sandbox.ts";
+import { PERMISSION_KINDS } from "../config/sandbox.ts";
 import { ThreadWorker } from "./thread.ts";
 import type { WorkerEvents, WorkerOptions } from "./handle.ts";
 import type { WorkerRegistry } from "./registry.ts";

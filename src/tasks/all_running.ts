@@ -7,7 +7,7 @@
  */
 
 import type { WorkerSlot } from "../spawn/table.ts";
-import type { ExecTask } from "./spec.ts";
+import type { ExecTask } from "../config/exec_spec.ts";
 import { logAllRunning } from "./task_log.ts";
 
 /** The "all workers running" milestone of one task. */

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { ExecTask } from "./spec.ts";
+import type { ExecTask } from "../config/exec_spec.ts";
 
 /** How a worker's function ended. */
 export type Ending = "returned" | "threw" | "crashed";

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { ExecTask } from "./spec.ts";
+import type { ExecTask } from "../config/exec_spec.ts";
 import { log, logFromWorker } from "../base/log.ts";
 import { errorStack } from "../shared/error_text.ts";
 import type { ErrorInfo, InitMessage, WorkerToHost } from "../shared/messages.ts";
@@ -20,7 +20,7 @@ import type { SpawnContext } from "../spawn/context.ts";
 import type { WorkerHandle } from "../spawn/handle.ts";
 import type { WorkerSlot } from "../spawn/table.ts";
 import { sandboxOf } from "../spawn/kinds.ts";
-import type { Sandbox } from "./sandbox.ts";
+import type { Sandbox } from "../config/sandbox.ts";
 
 /**
  * A task's state: `active` while it has workers or restarts them, `stopped`

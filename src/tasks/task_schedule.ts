@@ -10,7 +10,7 @@ import type { WorkerSlot } from "../spawn/table.ts";
 import { settlesWithin } from "../base/deadline.ts";
 import { errorStack } from "../shared/error_text.ts";
 import type { WorkerToHost } from "../shared/messages.ts";
-import type { Overlap, Schedule } from "./schedule.ts";
+import type { Overlap, Schedule } from "../config/schedule.ts";
 import { logEnding } from "./task_log.ts";
 import { systemClock, type Tick, type TickClock, type TickCounts, Ticker } from "./ticker.ts";
 import type { TickOutcome } from "./ticker.ts";

@@ -10,7 +10,7 @@ import { HOST_OPTIONS } from "../../src/cli/host_options.ts";
 import { LogFile } from "../../src/base/log_file.ts";
 import { diffTasks } from "../../src/host/task_set.ts";
 import { DURATION_BUCKETS, quantile } from "../../src/observe/histogram.ts";
-import { parseExecSpec } from "../../src/tasks/spec.ts";
+import { parseExecSpec } from "../../src/config/exec_spec.ts";
 import { scrollBy } from "../../src/client/top.ts";
 import { renderScreen } from "../../src/client/top_screen.ts";
 import type { TopView } from "../../src/client/top_model.ts";

@@ -2,9 +2,9 @@
 // what they parse to, and the one-line error of every bad value.
 import assert from "node:assert/strict";
 import { resolve } from "node:path";
-import { parseExecSpec } from "../../src/tasks/spec.ts";
-import { readHeap, resolveSandbox } from "../../src/tasks/sandbox.ts";
-import { parsePoolSpec, poolSize } from "../../src/pool/pool_spec.ts";
+import { parseExecSpec } from "../../src/config/exec_spec.ts";
+import { readHeap, resolveSandbox } from "../../src/config/sandbox.ts";
+import { parsePoolSpec, poolSize } from "../../src/config/pool_spec.ts";
 import { ConfigError } from "../../src/base/errors.ts";
 
 const sandbox = (spec: string) => parseExecSpec(`name=t;${spec}`).sandbox;

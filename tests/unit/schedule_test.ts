@@ -8,7 +8,7 @@ import {
   parseEvery,
   parseZone,
   type Schedule,
-} from "../../src/tasks/schedule.ts";
+} from "../../src/config/schedule.ts";
 import { Ticker } from "../../src/tasks/ticker.ts";
 import { FakeClock } from "../helpers/fake_clock.ts";
 

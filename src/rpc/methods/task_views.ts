@@ -7,7 +7,7 @@
 import type { TaskSupervisor } from "../../tasks/supervisor.ts";
 import type { RpcPool } from "../../pool/pool.ts";
 import type { WorkerSlot } from "../../spawn/table.ts";
-import { permissionsText, type Sandbox } from "../../tasks/sandbox.ts";
+import { permissionsText, type Sandbox } from "../../config/sandbox.ts";
 import { kindOf, type WorkerKind } from "../../spawn/kinds.ts";
 
 /** How a task's or the pool's workers are isolated, as RPC answers show it. */

@@ -102,7 +102,7 @@ function integer(
  *
  * @example
  * ```ts
- * import { parseExecSpec } from "./spec.ts";
+ * import { parseExecSpec } from "./exec_spec.ts";
  * parseExecSpec("name=evrexec:timer;wait=1000;workers=1");
  * // { name: "evrexec:timer", waitUs: 1000, workers: 1, restart: "no", … }
  * ```

@@ -9,8 +9,8 @@
 
 import { ConfigError } from "../base/errors.ts";
 import { readInteger } from "../base/values.ts";
-import { readSandbox, SANDBOX_KEYS, type SandboxSpec } from "../tasks/sandbox.ts";
-import { specItems } from "../tasks/spec_items.ts";
+import { readSandbox, SANDBOX_KEYS, type SandboxSpec } from "./sandbox.ts";
+import { specItems } from "./spec_items.ts";
 import { quoteValue } from "../shared/quote.ts";
 
 /** The most warm workers the pool may have. */

@@ -5,12 +5,12 @@
  * @module
  */
 
-import type { ExecTask } from "../tasks/spec.ts";
+import type { ExecTask } from "./exec_spec.ts";
 import type { HostLogLevel, LogFormat } from "../base/log.ts";
 import type { LogFileOptions } from "../base/log_file.ts";
-import type { DgramAddress } from "../rpc/dgram_address.ts";
+import type { DgramAddress } from "./dgram_address.ts";
 import type { HostPort } from "../base/host_port.ts";
-import type { SandboxSpec } from "../tasks/sandbox.ts";
+import type { SandboxSpec } from "./sandbox.ts";
 
 /** Everything the host needs to run, validated. */
 export interface HostConfig {

@@ -7,7 +7,7 @@
 
 import { ConfigError } from "../base/errors.ts";
 import { isLoopback } from "../base/host_port.ts";
-import { parseUdpAddress } from "../tasks/udp_address.ts";
+import { parseUdpAddress } from "./udp_address.ts";
 import { quoteValue } from "../shared/quote.ts";
 
 /** Where the datagram transport listens. */
