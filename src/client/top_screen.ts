@@ -5,7 +5,7 @@
  * @module
  */
 
-import { ago } from "../rpc/methods/task_views.ts";
+import { ago } from "../host/methods/task_info.ts";
 import { type Column, renderTable } from "./table.ts";
 import type { TopView } from "./top_model.ts";
 

@@ -9,14 +9,14 @@
 import { settlesWithin, withTimeout } from "../base/deadline.ts";
 import { errorLine, messageOf } from "../shared/error_text.ts";
 import { ConfigError, EXIT_FATAL } from "../base/errors.ts";
-import type { HostView, ReloadReport } from "./view.ts";
+import type { HostView, ReloadReport } from "./host_access.ts";
 import { log } from "../base/log.ts";
 import { MemoryWatchdog } from "./memory_watchdog.ts";
-import { stoppingError } from "../rpc/methods/task_control.ts";
-import { hostMethods } from "../rpc/methods/all.ts";
+import { stoppingError } from "./methods/task_control.ts";
+import { hostMethods } from "./methods/host_methods.ts";
 import type { ErrorInfo } from "../shared/messages.ts";
 import type { RpcPool } from "../pool/pool.ts";
-import { loadNextVersion, newPool } from "./next_version.ts";
+import { loadNextVersion, newPool } from "./reload_candidate.ts";
 import { missingFunction } from "./script_exports.ts";
 import { RpcServer } from "../rpc/server.ts";
 import { clearSocketPath } from "../rpc/socket_file.ts";

@@ -10,9 +10,9 @@ import { ConfigError } from "../base/errors.ts";
 import type { TaskSupervisor } from "../tasks/supervisor.ts";
 import { type ConfigSource, type HostConfig, RELOADED_FIELDS } from "../config/host_config.ts";
 import { log } from "../base/log.ts";
-import { reloadFailed } from "./next_version.ts";
+import { reloadFailed } from "./reload_candidate.ts";
 import type { TaskChanges } from "./task_set.ts";
-import type { ReloadReport } from "./view.ts";
+import type { ReloadReport } from "./host_access.ts";
 
 /**
  * The configuration a reload moves to: the source's (the config file read

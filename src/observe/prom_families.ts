@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { HostView } from "../host/view.ts";
+import type { HostView } from "../host/host_access.ts";
 import { VERSION } from "../base/version.ts";
 import { healthOf, type HealthView } from "./health.ts";
 import { DURATION_BUCKETS } from "./histogram.ts";

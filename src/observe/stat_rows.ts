@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { HostView } from "../host/view.ts";
+import type { HostView } from "../host/host_access.ts";
 import type { WorkerState } from "../spawn/table.ts";
 import type { HostStats, TransportCounts, WorkerCounts } from "./stats.ts";
 

@@ -8,7 +8,7 @@
 
 import { settlesWithin } from "../base/deadline.ts";
 import { answerLine, errorAnswer, type MethodCaller, type RequestCounts } from "./jsonrpc.ts";
-import { CallSlots } from "./call_slots.ts";
+import { CallSlots } from "./call_permits.ts";
 import { RpcCode, RpcError } from "./errors.ts";
 import { closeQuietly } from "../base/streams.ts";
 import { clipText } from "../shared/quote.ts";

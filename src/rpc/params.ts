@@ -4,9 +4,9 @@
  * @module
  */
 
-import type { RpcParams } from "../jsonrpc.ts";
-import { RpcCode, RpcError } from "../errors.ts";
-import { quoteValue } from "../../shared/quote.ts";
+import type { RpcParams } from "./jsonrpc.ts";
+import { RpcCode, RpcError } from "./errors.ts";
+import { quoteValue } from "../shared/quote.ts";
 
 /** A param a method takes: its name and whether it may be left out. */
 export interface ParamSpec {

@@ -7,8 +7,8 @@
 
 import { log, reopenLogFile } from "../../base/log.ts";
 import { messageOf } from "../../shared/error_text.ts";
-import { RpcCode, RpcError } from "../errors.ts";
-import type { MethodTable } from "../method_table.ts";
+import { RpcCode, RpcError } from "../../rpc/errors.ts";
+import type { MethodTable } from "../../rpc/dispatch.ts";
 
 /** Adds `evrexec.reopen_log` to `table`. */
 export function addLogReopenMethod(table: MethodTable): void {

@@ -4,11 +4,11 @@
  * @module
  */
 
-import type { HostView } from "../../host/view.ts";
-import type { MethodTable } from "../method_table.ts";
+import type { HostView } from "../host_access.ts";
+import type { MethodTable } from "../../rpc/dispatch.ts";
 import type { WorkerSlot } from "../../spawn/table.ts";
 import { versionLine } from "../../base/version.ts";
-import { describeSlot, sandboxInfo, workerInfo } from "./task_views.ts";
+import { describeSlot, sandboxInfo, workerInfo } from "./task_info.ts";
 
 /** How the worker of `slot` is isolated, if its owner is still in service. */
 function sandboxOf(host: HostView, slot: WorkerSlot) {

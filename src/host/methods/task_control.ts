@@ -7,15 +7,15 @@
  * @module
  */
 
-import type { HostView } from "../../host/view.ts";
+import type { HostView } from "../host_access.ts";
 import { log } from "../../base/log.ts";
 import { messageOf } from "../../shared/error_text.ts";
 import type { WorkerState } from "../../spawn/table.ts";
-import { RpcCode, RpcError } from "../errors.ts";
-import type { MethodTable } from "../method_table.ts";
+import { RpcCode, RpcError } from "../../rpc/errors.ts";
+import type { MethodTable } from "../../rpc/dispatch.ts";
 import type { TaskSupervisor } from "../../tasks/supervisor.ts";
-import { badParams, stringParam } from "./params.ts";
-import { taskInfo } from "./task_views.ts";
+import { badParams, stringParam } from "../../rpc/params.ts";
+import { taskInfo } from "./task_info.ts";
 import { quoteValue } from "../../shared/quote.ts";
 
 /** The answer to a control method once the host is stopping. */

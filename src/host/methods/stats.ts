@@ -5,10 +5,10 @@
  * @module
  */
 
-import type { HostView } from "../../host/view.ts";
-import type { MethodTable } from "../method_table.ts";
+import type { HostView } from "../host_access.ts";
+import type { MethodTable } from "../../rpc/dispatch.ts";
 import { resetRows, selectRows, statLine, statRows } from "../../observe/stat_rows.ts";
-import { badParams } from "./params.ts";
+import { badParams } from "../../rpc/params.ts";
 
 /** The stat names of a call: one or more strings, as positional params or `names`. */
 function statNames(method: string, values: Record<string, unknown>): string[] {

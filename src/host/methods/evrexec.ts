@@ -5,13 +5,13 @@
  * @module
  */
 
-import type { HostView } from "../../host/view.ts";
-import { JsonText } from "../jsonrpc.ts";
-import type { MethodTable, RpcMethod } from "../method_table.ts";
-import { RpcCode, RpcError } from "../errors.ts";
-import { exportedFunctions } from "../../host/script_exports.ts";
-import { stringParam } from "./params.ts";
-import { poolStuckInfo, taskInfo } from "./task_views.ts";
+import type { HostView } from "../host_access.ts";
+import { JsonText } from "../../rpc/jsonrpc.ts";
+import type { MethodTable, RpcMethod } from "../../rpc/dispatch.ts";
+import { RpcCode, RpcError } from "../../rpc/errors.ts";
+import { exportedFunctions } from "../script_exports.ts";
+import { stringParam } from "../../rpc/params.ts";
+import { poolStuckInfo, taskInfo } from "./task_info.ts";
 import { quoteValue } from "../../shared/quote.ts";
 import { log } from "../../base/log.ts";
 import { messageOf } from "../../shared/error_text.ts";

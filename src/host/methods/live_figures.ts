@@ -6,11 +6,11 @@
  * @module
  */
 
-import type { HostView } from "../../host/view.ts";
+import type { HostView } from "../host_access.ts";
 import type { WorkerSlot } from "../../spawn/table.ts";
 import { DURATION_BUCKETS, quantile } from "../../observe/histogram.ts";
 import { functionNames } from "../../observe/stat_rows.ts";
-import type { MethodTable } from "../method_table.ts";
+import type { MethodTable } from "../../rpc/dispatch.ts";
 
 /** How long a worker gets to tell its heap; one busy in synchronous code answers null. */
 const HEAP_ANSWER_MS = 200;

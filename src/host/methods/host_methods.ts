@@ -5,13 +5,13 @@
  * @module
  */
 
-import type { HostView } from "../../host/view.ts";
-import type { MethodCaller } from "../jsonrpc.ts";
-import { addSystemMethods, methodCaller, type MethodTable } from "../method_table.ts";
+import type { HostView } from "../host_access.ts";
+import type { MethodCaller } from "../../rpc/jsonrpc.ts";
+import { addSystemMethods, methodCaller, type MethodTable } from "../../rpc/dispatch.ts";
 import { addCoreMethods } from "./core.ts";
 import { addEvrexecMethods } from "./evrexec.ts";
 import { addLogReopenMethod } from "./log_reopen.ts";
-import { addObserveMethods } from "./observe.ts";
+import { addObserveMethods } from "./live_figures.ts";
 import { addStatsMethods } from "./stats.ts";
 import { addTaskControlMethods } from "./task_control.ts";
 

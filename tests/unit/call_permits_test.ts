@@ -1,7 +1,7 @@
 // A connection's call slots: counted at once, handed over in order, and
 // released for good when the connection closes.
 import assert from "node:assert/strict";
-import { CallSlots } from "../../src/rpc/call_slots.ts";
+import { CallSlots } from "../../src/rpc/call_permits.ts";
 
 Deno.test("call slots: a free slot is counted synchronously; past the limit takers wait", async () => {
   const slots = new CallSlots(2);

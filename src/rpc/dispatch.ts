@@ -6,7 +6,7 @@
  */
 
 import type { MethodCaller } from "./jsonrpc.ts";
-import { type ParamSpec, paramUsage, readParams } from "./methods/params.ts";
+import { type ParamSpec, paramUsage, readParams } from "./params.ts";
 import { RpcCode, RpcError } from "./errors.ts";
 import { clipText } from "../shared/quote.ts";
 
