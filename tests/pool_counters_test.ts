@@ -2,10 +2,10 @@
 // Int32 wrap (as after 2^31 calls), in a pool run in this process on a real
 // worker: every call across the wrap is answered, none "out of step".
 import assert from "node:assert/strict";
-import { startWorker } from "../src/spawn/kinds.ts";
+import { startWorker } from "../src/spawn/start_worker.ts";
 import { WorkerPacer } from "../src/spawn/pacer.ts";
 import { WorkerRegistry } from "../src/spawn/registry.ts";
-import { WorkerTable } from "../src/spawn/table.ts";
+import { WorkerTable } from "../src/spawn/worker_states.ts";
 import { RpcPool } from "../src/pool/pool.ts";
 import { fixture } from "./helpers/host.ts";
 

@@ -4,10 +4,10 @@
 // supervisor is run in this process with real workers; only the failure of
 // `new Worker()` is injected, through the pacer's factory.
 import assert from "node:assert/strict";
-import { startWorker } from "../src/spawn/kinds.ts";
+import { startWorker } from "../src/spawn/start_worker.ts";
 import { WorkerPacer } from "../src/spawn/pacer.ts";
 import { WorkerRegistry } from "../src/spawn/registry.ts";
-import { WorkerTable } from "../src/spawn/table.ts";
+import { WorkerTable } from "../src/spawn/worker_states.ts";
 import { parseExecSpec } from "../src/config/exec_spec.ts";
 import { TaskSupervisor } from "../src/tasks/supervisor.ts";
 import { fixture, sleep } from "./helpers/host.ts";

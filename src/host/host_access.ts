@@ -7,7 +7,7 @@
 import type { RpcPool } from "../pool/pool.ts";
 import type { TaskSupervisor } from "../tasks/supervisor.ts";
 import type { WorkerRegistry } from "../spawn/registry.ts";
-import type { WorkerTable } from "../spawn/table.ts";
+import type { WorkerTable } from "../spawn/worker_states.ts";
 import type { HostStats } from "../observe/stats.ts";
 
 /** What `evrexec.reload` answers. */

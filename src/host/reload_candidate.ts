@@ -16,7 +16,7 @@ import { errorLine, messageOf } from "../shared/error_text.ts";
 import type { ErrorInfo } from "../shared/messages.ts";
 import type { HostConfig } from "../config/host_config.ts";
 import { missingFunction } from "./script_exports.ts";
-import type { SpawnContext } from "../spawn/context.ts";
+import type { SpawnContext } from "../spawn/spawn_context.ts";
 import { refreshChildren } from "../spawn/setup.ts";
 import { checkNextSandboxes } from "../spawn/sandbox_check.ts";
 import { ConfigError } from "../base/errors.ts";

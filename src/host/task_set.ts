@@ -12,7 +12,7 @@ import { messageOf } from "../shared/error_text.ts";
 import type { ExecTask } from "../config/exec_spec.ts";
 import { TaskSupervisor } from "../tasks/supervisor.ts";
 import { log } from "../base/log.ts";
-import type { SpawnContext } from "../spawn/context.ts";
+import type { SpawnContext } from "../spawn/spawn_context.ts";
 import { quoteValue } from "../shared/quote.ts";
 
 /** What a new list of tasks changes, by task name. */

@@ -7,7 +7,7 @@
  */
 
 import type { HostView } from "../host/host_access.ts";
-import type { WorkerState } from "../spawn/table.ts";
+import type { WorkerState } from "../spawn/worker_states.ts";
 import type { HostStats, TransportCounts, WorkerCounts } from "./stats.ts";
 
 /** One statistic. */

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { WorkerState } from "../spawn/table.ts";
+import type { WorkerState } from "../spawn/worker_states.ts";
 import type { WorkerRole } from "../shared/messages.ts";
 import { RpcCode, RpcError } from "../rpc/errors.ts";
 import { DurationHistogram } from "./histogram.ts";

@@ -7,17 +7,17 @@
  * @module
  */
 
-import type { SpawnContext } from "../spawn/context.ts";
+import type { SpawnContext } from "../spawn/spawn_context.ts";
 import { logFromWorker } from "../base/log.ts";
 import type { WorkerHandle } from "../spawn/handle.ts";
-import { startWorker } from "../spawn/kinds.ts";
+import { startWorker } from "../spawn/start_worker.ts";
 import type { Sandbox } from "../config/sandbox.ts";
-import type { WorkerSlot } from "../spawn/table.ts";
+import type { WorkerSlot } from "../spawn/worker_states.ts";
 import type { SharedAnswer } from "../shared/channel_layout.ts";
 import type { ErrorInfo, WorkerToHost } from "../shared/messages.ts";
 import { HostChannel } from "./channel.ts";
 import type { Job } from "./job.ts";
-import { runError } from "./run_error.ts";
+import { runError } from "./pool_error.ts";
 
 /** The task name pool workers carry in the worker table and in logs. */
 export const POOL_TASK = "rpc";

@@ -9,7 +9,7 @@
  */
 
 import { log, logVerbatim } from "../base/log.ts";
-import type { SpawnContext } from "../spawn/context.ts";
+import type { SpawnContext } from "../spawn/spawn_context.ts";
 import { RpcCode, RpcError } from "../rpc/errors.ts";
 import { settlesWithin } from "../base/deadline.ts";
 import { nextCount } from "../shared/channel_layout.ts";
@@ -20,7 +20,7 @@ import { type MemberEvents, POOL_TASK, PoolMember } from "./member.ts";
 import { RespawnBackoff } from "./respawn.ts";
 import { ScriptLoad } from "./script_load.ts";
 import { StuckBound } from "./stuck_bound.ts";
-import { sandboxOf } from "../spawn/kinds.ts";
+import { sandboxOf } from "../spawn/start_worker.ts";
 import type { Sandbox } from "../config/sandbox.ts";
 import type { PoolOptions } from "../config/pool_spec.ts";
 

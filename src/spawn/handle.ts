@@ -17,7 +17,7 @@ import type {
 } from "../shared/messages.ts";
 import type { Sandbox } from "../config/sandbox.ts";
 import type { WorkerRegistry } from "./registry.ts";
-import type { WorkerSlot } from "./table.ts";
+import type { WorkerSlot } from "./worker_states.ts";
 import { quoteValue } from "../shared/quote.ts";
 
 /**

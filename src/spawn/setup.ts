@@ -9,15 +9,15 @@
 import type { HostStats } from "../observe/stats.ts";
 import type { HostConfig } from "../config/host_config.ts";
 import { log } from "../base/log.ts";
-import type { SpawnContext } from "./context.ts";
-import { ChildSetup } from "./child_setup.ts";
-import { startWorker } from "./kinds.ts";
+import type { SpawnContext } from "./spawn_context.ts";
+import { ChildSetup } from "./child_needs.ts";
+import { startWorker } from "./start_worker.ts";
 import { DEFAULT_WORKER_HEAP_MIB, NO_SANDBOX } from "../config/sandbox.ts";
 import { WorkerPacer } from "./pacer.ts";
 import { defaultMaxStuck, type StuckWorker, WorkerRegistry } from "./registry.ts";
 import { checkSandboxes, sandboxesOf } from "./sandbox_check.ts";
 import { proveSandboxes } from "./sandbox_probe.ts";
-import { WorkerTable } from "./table.ts";
+import { WorkerTable } from "./worker_states.ts";
 
 /**
  * A new spawn context for `config`. `tooManyStuck` is called once more

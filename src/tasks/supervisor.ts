@@ -10,16 +10,21 @@ import type { ExecTask } from "../config/exec_spec.ts";
 import { log, logFromWorker } from "../base/log.ts";
 import { errorStack } from "../shared/error_text.ts";
 import type { ErrorInfo, InitMessage, WorkerToHost } from "../shared/messages.ts";
-import { AllRunning } from "./all_running.ts";
+import { AllRunning } from "./running_milestone.ts";
 import { endingText, logBound, logCrashLoop, logEnding } from "./task_log.ts";
 import { type Ending, type RestartDecision, RestartTracker } from "./restart_policy.ts";
-import { type DropReason, type SlotClock, SlotMachine, type SlotPorts } from "./slot_machine.ts";
+import {
+  type DropReason,
+  type SlotClock,
+  SlotMachine,
+  type SlotPorts,
+} from "./worker_lifecycle.ts";
 import { UdpBinding } from "./udp_binding.ts";
 import { TaskSchedule } from "./task_schedule.ts";
-import type { SpawnContext } from "../spawn/context.ts";
+import type { SpawnContext } from "../spawn/spawn_context.ts";
 import type { WorkerHandle } from "../spawn/handle.ts";
-import type { WorkerSlot } from "../spawn/table.ts";
-import { sandboxOf } from "../spawn/kinds.ts";
+import type { WorkerSlot } from "../spawn/worker_states.ts";
+import { sandboxOf } from "../spawn/start_worker.ts";
 import type { Sandbox } from "../config/sandbox.ts";
 
 /**

@@ -7,7 +7,7 @@
  */
 
 import { log, logVerbatim } from "../base/log.ts";
-import type { WorkerSlot } from "../spawn/table.ts";
+import type { WorkerSlot } from "../spawn/worker_states.ts";
 import { errorStack } from "../shared/error_text.ts";
 import type { ErrorInfo } from "../shared/messages.ts";
 import type { Ending } from "./restart_policy.ts";

@@ -6,7 +6,7 @@
  */
 
 import type { WorkerHandle } from "../spawn/handle.ts";
-import type { WorkerSlot } from "../spawn/table.ts";
+import type { WorkerSlot } from "../spawn/worker_states.ts";
 import { settlesWithin } from "../base/deadline.ts";
 import { errorStack } from "../shared/error_text.ts";
 import type { WorkerToHost } from "../shared/messages.ts";

@@ -6,7 +6,7 @@
 
 import type { HostView } from "../host_access.ts";
 import type { MethodTable } from "../../rpc/dispatch.ts";
-import type { WorkerSlot } from "../../spawn/table.ts";
+import type { WorkerSlot } from "../../spawn/worker_states.ts";
 import { versionLine } from "../../base/version.ts";
 import { describeSlot, sandboxInfo, workerInfo } from "./task_info.ts";
 

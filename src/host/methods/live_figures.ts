@@ -7,7 +7,7 @@
  */
 
 import type { HostView } from "../host_access.ts";
-import type { WorkerSlot } from "../../spawn/table.ts";
+import type { WorkerSlot } from "../../spawn/worker_states.ts";
 import { DURATION_BUCKETS, quantile } from "../../observe/histogram.ts";
 import { functionNames } from "../../observe/stat_rows.ts";
 import type { MethodTable } from "../../rpc/dispatch.ts";

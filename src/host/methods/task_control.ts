@@ -10,7 +10,7 @@
 import type { HostView } from "../host_access.ts";
 import { log } from "../../base/log.ts";
 import { messageOf } from "../../shared/error_text.ts";
-import type { WorkerState } from "../../spawn/table.ts";
+import type { WorkerState } from "../../spawn/worker_states.ts";
 import { RpcCode, RpcError } from "../../rpc/errors.ts";
 import type { MethodTable } from "../../rpc/dispatch.ts";
 import type { TaskSupervisor } from "../../tasks/supervisor.ts";

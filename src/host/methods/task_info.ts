@@ -6,9 +6,9 @@
 
 import type { TaskSupervisor } from "../../tasks/supervisor.ts";
 import type { RpcPool } from "../../pool/pool.ts";
-import type { WorkerSlot } from "../../spawn/table.ts";
+import type { WorkerSlot } from "../../spawn/worker_states.ts";
 import { permissionsText, type Sandbox } from "../../config/sandbox.ts";
-import { kindOf, type WorkerKind } from "../../spawn/kinds.ts";
+import { kindOf, type WorkerKind } from "../../spawn/start_worker.ts";
 
 /** How a task's or the pool's workers are isolated, as RPC answers show it. */
 export interface SandboxInfo {

@@ -14,8 +14,8 @@ import {
   type Sandbox,
   type SandboxSpec,
 } from "../config/sandbox.ts";
-import type { ChildSetup } from "./child_setup.ts";
-import type { SpawnContext } from "./context.ts";
+import type { ChildSetup } from "./child_needs.ts";
+import type { SpawnContext } from "./spawn_context.ts";
 import type { WorkerEvents, WorkerHandle, WorkerOptions } from "./handle.ts";
 import { NodeWorkerHandle } from "./node_thread.ts";
 import { ProcessWorkerHandle } from "./process.ts";

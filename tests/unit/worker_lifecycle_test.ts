@@ -1,8 +1,8 @@
 // The per-slot state machine, driven by a fake clock and fake workers: the
 // stop rule, the restart policy, creation failures and stale events.
 import assert from "node:assert/strict";
-import { STOP_ACK_MS } from "../../src/tasks/slot_machine.ts";
-import { running, World } from "./slot_world.ts";
+import { STOP_ACK_MS } from "../../src/tasks/worker_lifecycle.ts";
+import { running, World } from "./lifecycle_world.ts";
 
 Deno.test("stop rule: a function that never read KSR.shutdown is terminated on its ack", async () => {
   const { world, worker } = running();

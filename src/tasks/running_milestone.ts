@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { WorkerSlot } from "../spawn/table.ts";
+import type { WorkerSlot } from "../spawn/worker_states.ts";
 import type { ExecTask } from "../config/exec_spec.ts";
 import { logAllRunning } from "./task_log.ts";
 

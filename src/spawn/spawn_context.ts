@@ -10,8 +10,8 @@
 import type { WorkerLogLevel } from "../shared/messages.ts";
 import type { WorkerRegistry } from "./registry.ts";
 import type { WorkerPacer } from "./pacer.ts";
-import type { WorkerTable } from "./table.ts";
-import type { ChildSetup } from "./child_setup.ts";
+import type { WorkerTable } from "./worker_states.ts";
+import type { ChildSetup } from "./child_needs.ts";
 
 /** Shared by every owner of workers. */
 export interface SpawnContext {

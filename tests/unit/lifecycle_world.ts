@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import type { WorkerState } from "../../src/spawn/table.ts";
+import type { WorkerState } from "../../src/spawn/worker_states.ts";
 import type { ErrorInfo } from "../../src/shared/messages.ts";
 import type { Ending, RestartDecision } from "../../src/tasks/restart_policy.ts";
 import {
@@ -14,7 +14,7 @@ import {
   type Made,
   type SlotClock,
   SlotMachine,
-} from "../../src/tasks/slot_machine.ts";
+} from "../../src/tasks/worker_lifecycle.ts";
 
 /** Timers that run only when the test advances time. */
 export class FakeClock implements SlotClock {

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import type { Ending, RestartDecision } from "../../src/tasks/restart_policy.ts";
-import { World } from "./slot_world.ts";
+import { World } from "./lifecycle_world.ts";
 
 type Op =
   | { op: "start" | "stop" | "restart" | "giveUp" | "terminate" }

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { WorkerState } from "../spawn/table.ts";
+import type { WorkerState } from "../spawn/worker_states.ts";
 import type { ErrorInfo } from "../shared/messages.ts";
 import type { Ending, RestartDecision } from "./restart_policy.ts";
 
