@@ -19,8 +19,8 @@ import {
 } from "./socket_trust.ts";
 import { defaultSocketPath } from "../rpc/socket_file.ts";
 import { typedParam } from "./params.ts";
-import { terminalWidth } from "./table.ts";
-import { tableView } from "./views.ts";
+import { terminalWidth } from "./text_table.ts";
+import { tableView } from "./answer_tables.ts";
 
 /** The usage text of the RPC client. */
 export const RPC_USAGE = `Usage: deno task rpc [options] METHOD [PARAM...]

@@ -6,7 +6,7 @@
  */
 
 import { ago } from "../host/methods/task_info.ts";
-import { type Column, renderTable } from "./table.ts";
+import { type Column, renderTable } from "./text_table.ts";
 import type { TopView } from "./top_model.ts";
 
 /** The window's size, in characters. */

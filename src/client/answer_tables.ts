@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type Column, renderTable } from "./table.ts";
+import { type Column, renderTable } from "./text_table.ts";
 
 type Row = Record<string, unknown>;
 
