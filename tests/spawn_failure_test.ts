@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { startWorker } from "../src/spawn/start_worker.ts";
 import { WorkerPacer } from "../src/spawn/pacer.ts";
 import { WorkerRegistry } from "../src/spawn/registry.ts";
-import { WorkerTable } from "../src/spawn/worker_states.ts";
+import { WorkerStates } from "../src/spawn/worker_states.ts";
 import { parseExecSpec } from "../src/config/exec_spec.ts";
 import { TaskSupervisor } from "../src/tasks/supervisor.ts";
 import { fixture, sleep } from "./helpers/host.ts";
@@ -25,10 +25,10 @@ Deno.test({
         return startWorker(init, events, workers, options!);
       },
     });
-    const table = new WorkerTable();
+    const states = new WorkerStates();
     const supervisor = new TaskSupervisor(
       parseExecSpec("name=crash;restart=always;backoff=50;max_restarts=3"),
-      { scriptUrl: `file://${fixture("supervised.ts")}`, logLevel: "info", table, pacer, workers },
+      { scriptUrl: `file://${fixture("supervised.ts")}`, logLevel: "info", states, pacer, workers },
     );
     try {
       supervisor.start();

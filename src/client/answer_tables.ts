@@ -100,7 +100,7 @@ function allObjects(value: unknown): value is Row[] {
  * The answer of `method` as a table, or null when it is not one of the
  * methods shown as tables or not of the expected shape.
  */
-export function tableView(method: string, result: unknown, width: number): string | null {
+export function answerTable(method: string, result: unknown, width: number): string | null {
   if (method === "core.psx" && allObjects(result)) return psxTable(result, width);
   if (method === "evrexec.list" && allObjects(result)) return listTable(result, width);
   if (

@@ -20,7 +20,7 @@ import {
 import { defaultSocketPath } from "../rpc/socket_file.ts";
 import { typedParam } from "./params.ts";
 import { terminalWidth } from "./text_table.ts";
-import { tableView } from "./answer_tables.ts";
+import { answerTable } from "./answer_tables.ts";
 
 /** The usage text of the RPC client. */
 export const RPC_USAGE = `Usage: deno task rpc [options] METHOD [PARAM...]
@@ -137,7 +137,7 @@ export async function rpcMain(args: readonly string[]): Promise<number> {
       console.log(JSON.stringify(response, null, 2));
     } else if (response.error === undefined) {
       const result = response.result;
-      const table = tableView(request.method, result, terminalWidth());
+      const table = answerTable(request.method, result, terminalWidth());
       console.log(
         table ?? (typeof result === "string" ? result : JSON.stringify(result, null, 2)),
       );

@@ -9,7 +9,7 @@
 import { settlesWithin, withTimeout } from "../base/deadline.ts";
 import { errorLine, messageOf } from "../shared/error_text.ts";
 import { ConfigError, EXIT_FATAL } from "../base/errors.ts";
-import type { HostView, ReloadReport } from "./host_access.ts";
+import type { HostAccess, ReloadReport } from "./host_access.ts";
 import { log } from "../base/log.ts";
 import { MemoryWatchdog } from "./memory_watchdog.ts";
 import { stoppingError } from "./methods/task_control.ts";
@@ -27,7 +27,7 @@ import { checkUniqueNames, diffTasks, TaskSet } from "./task_set.ts";
 import type { SpawnContext } from "../spawn/spawn_context.ts";
 import { logTooManyStuck, newSpawnContext, prepareSandboxes } from "../spawn/setup.ts";
 import type { StuckWorker, WorkerRegistry } from "../spawn/registry.ts";
-import type { WorkerTable } from "../spawn/worker_states.ts";
+import type { WorkerStates } from "../spawn/worker_states.ts";
 import { requireDenoRun } from "../base/deno_command.ts";
 import { startChecker, type TypeChecker } from "../dev/type_check.ts";
 import { type ScriptWatcher, startWatcher } from "../dev/watcher.ts";
@@ -43,11 +43,11 @@ const BIND_TIMEOUT_MS = 10_000;
 const POOL_REST_DELAY_MS = 1000;
 
 /** A running host. */
-export class Host implements HostView {
+export class Host implements HostAccess {
   /** When the host started, in ms since the epoch. */
   readonly startedAt: number = Date.now();
   /** Every worker's state. */
-  readonly table: WorkerTable;
+  readonly states: WorkerStates;
   /** The counters that `stats.*` and /metrics read. */
   readonly stats: HostStats;
   #config: HostConfig;
@@ -69,7 +69,7 @@ export class Host implements HostView {
     this.#config = config;
     this.stats = stats;
     this.#context = context;
-    this.table = context.table;
+    this.states = context.states;
     this.#pool = pool;
     this.#tasks = new TaskSet(config.tasks, context);
   }
@@ -246,7 +246,7 @@ export class Host implements HostView {
   /**
    * Stops gracefully: takes no new RPC calls (queued ones are answered
    * "busy"), lets running calls finish for up to `--shutdown-timeout`, and
-   * stops the exec workers by the stop rule (see `SlotMachine.stop`): a loop
+   * stops the exec workers by the stop rule (see `WorkerLifecycle.stop`): a loop
    * whose code reads `KSR.shutdown` gets up to `--shutdown-timeout` to end,
    * any other at once. Then it stops what is left and removes the socket file.
    */

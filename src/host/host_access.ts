@@ -7,7 +7,7 @@
 import type { RpcPool } from "../pool/pool.ts";
 import type { TaskSupervisor } from "../tasks/supervisor.ts";
 import type { WorkerRegistry } from "../spawn/registry.ts";
-import type { WorkerTable } from "../spawn/worker_states.ts";
+import type { WorkerStates } from "../spawn/worker_states.ts";
 import type { HostStats } from "../observe/stats.ts";
 
 /** What `evrexec.reload` answers. */
@@ -37,11 +37,11 @@ export interface ReloadReport {
 }
 
 /** The parts of the host that RPC methods read or drive. */
-export interface HostView {
+export interface HostAccess {
   /** When the host started, in ms since the epoch. */
   readonly startedAt: number;
   /** Every worker's state. */
-  readonly table: WorkerTable;
+  readonly states: WorkerStates;
   /** This host's live workers, and those stopped while stuck in synchronous code. */
   readonly workers: WorkerRegistry;
   /** The warm RPC pool in service now. */

@@ -10,7 +10,7 @@ import type { HostConfig } from "../config/host_config.ts";
 import type { MethodCaller } from "../rpc/jsonrpc.ts";
 import { DatagramServer } from "../rpc/dgram_server.ts";
 import { type MetricsServer, startMetricsServer } from "../observe/metrics_server.ts";
-import type { MetricsView } from "../observe/prom_families.ts";
+import type { MetricsSource } from "../observe/prom_families.ts";
 
 /** The datagram and metrics listeners of one host. */
 export class SideListeners {
@@ -30,7 +30,7 @@ export class SideListeners {
   static async start(
     config: HostConfig,
     methods: MethodCaller,
-    host: MetricsView,
+    host: MetricsSource,
   ): Promise<SideListeners> {
     const mode = config.socketMode;
     const dgram = await DatagramServer.listen(config.rpcDgram ?? [], mode, methods, host.stats);

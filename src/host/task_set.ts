@@ -1,7 +1,7 @@
 /**
  * The host's exec tasks, one supervisor each, keyed by name (a task's name is
  * its identity), and how a reload changes them: tasks added start, tasks
- * removed stop by the stop rule and leave the worker table, tasks whose keys
+ * removed stop by the stop rule and leave the worker states, tasks whose keys
  * changed are stopped and started anew, and the others keep their workers.
  *
  * @module
@@ -91,7 +91,7 @@ export class TaskSet {
   /**
    * Moves to the tasks of `next` (see {@link diffTasks}): removed and changed
    * tasks are stopped first (each function gets up to `graceMs`, by the stop
-   * rule) and their slots leave the worker table; then changed and added
+   * rule) and their slots leave the worker states; then changed and added
    * tasks start with their new keys, unless `stopping()` says the host
    * began to stop meanwhile. Unchanged tasks are left alone.
    */
@@ -132,7 +132,7 @@ export class TaskSet {
   async #retire(supervisor: TaskSupervisor, graceMs: number): Promise<void> {
     supervisor.schedule?.halt();
     await supervisor.stop(graceMs);
-    for (const slot of supervisor.slots) this.#context.table.remove(slot);
+    for (const slot of supervisor.slots) this.#context.states.remove(slot);
     this.#retiring.delete(supervisor);
   }
 

@@ -12,7 +12,7 @@ import { ConfigError } from "../base/errors.ts";
 import { messageOf } from "../shared/error_text.ts";
 import type { HostPort } from "../base/host_port.ts";
 import { healthOf } from "./health.ts";
-import type { MetricsView } from "./prom_families.ts";
+import type { MetricsSource } from "./prom_families.ts";
 
 /** A running metrics listener. */
 export interface MetricsServer {
@@ -27,7 +27,7 @@ const TEXT = { "content-type": "text/plain; charset=utf-8" };
 /** Starts serving; throws a {@link ConfigError} when the address cannot be bound. */
 export async function startMetricsServer(
   address: HostPort,
-  host: MetricsView,
+  host: MetricsSource,
 ): Promise<MetricsServer> {
   const { metricsRegistry } = await import("./prometheus.ts");
   const registry = metricsRegistry(host);

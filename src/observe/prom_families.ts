@@ -7,15 +7,15 @@
  * @module
  */
 
-import type { HostView } from "../host/host_access.ts";
+import type { HostAccess } from "../host/host_access.ts";
 import { VERSION } from "../base/version.ts";
-import { healthOf, type HealthView } from "./health.ts";
+import { healthOf, type HealthSource } from "./health.ts";
 import { DURATION_BUCKETS } from "./histogram.ts";
 import { TASK_STATES, WORKER_STATES } from "./stat_rows.ts";
 import type { WorkerCounts } from "./stats.ts";
 
 /** What the exporter reads of the host. */
-export type MetricsView = HostView & HealthView;
+export type MetricsSource = HostAccess & HealthSource;
 
 /** Label names and values of one sample. */
 export type Labels = Record<string, string | number>;
@@ -30,7 +30,7 @@ export interface Family {
   readonly name: string;
   readonly help: string;
   readonly type: "counter" | "gauge" | "histogram";
-  samples(host: MetricsView): Sample[];
+  samples(host: MetricsSource): Sample[];
 }
 
 function workerFamily(
@@ -88,7 +88,7 @@ function transportFamily(name: string, help: string, key: TransportKey, only?: s
   };
 }
 
-function gauge(name: string, help: string, samples: (host: MetricsView) => Sample[]): Family {
+function gauge(name: string, help: string, samples: (host: MetricsSource) => Sample[]): Family {
   return { name, help, type: "gauge", samples };
 }
 
@@ -229,11 +229,11 @@ export const FAMILIES: readonly Family[] = [
   ),
   gauge("evrexec_workers", "Workers per role, task and state.", (host) => {
     const groups = new Map<string, { role: string; task: string }>();
-    for (const slot of host.table.all()) groups.set(`${slot.role}\0${slot.task}`, slot);
+    for (const slot of host.states.all()) groups.set(`${slot.role}\0${slot.task}`, slot);
     return [...groups.values()].flatMap(({ role, task }) =>
       WORKER_STATES.map((state) => ({
         labels: { role, task, state },
-        value: host.table.all().filter((s) =>
+        value: host.states.all().filter((s) =>
           s.role === role && s.task === task && s.state === state
         ).length,
       }))

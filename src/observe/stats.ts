@@ -1,6 +1,6 @@
 /**
  * The host's statistics registry: counters fed by one-line hooks (the RPC
- * transports, `evrexec.run`, the worker table), read by the `stats.*`
+ * transports, `evrexec.run`, the worker states), read by the `stats.*`
  * methods and by the Prometheus exporter. Counting is a field increment.
  *
  * @module
@@ -128,7 +128,7 @@ export class HostStats {
     return counts;
   }
 
-  /** The worker table's hook: counts starts, restarts, failures and returns. */
+  /** The worker states' hook: counts starts, restarts, failures and returns. */
   readonly workerState = (
     slot: SlotLike,
     state: WorkerState,

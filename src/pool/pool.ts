@@ -138,7 +138,7 @@ export class RpcPool {
     }
     const { promise, resolve, reject } = Promise.withResolvers<string>();
     const id = this.#nextId;
-    this.#nextId = nextCount(id); // stored in an Int32 slot of the channel
+    this.#nextId = nextCount(id); // stored in an Int32 field of the channel
     this.#queue.push({ id, fn, data, resolve, reject, signal });
     this.#dispatch();
     return promise;
@@ -186,7 +186,7 @@ export class RpcPool {
   discard(): void {
     this.#signalStop();
     this.terminate();
-    for (const member of this.#members) this.#context.table.remove(member.slot);
+    for (const member of this.#members) this.#context.states.remove(member.slot);
   }
 
   /** Stops every worker at once; calls running or queued are answered with an error. */
@@ -200,7 +200,7 @@ export class RpcPool {
         new RpcError(RpcCode.BUSY, `${job.fn}: the host stopped before the call finished`),
       );
       member.release();
-      this.#context.table.set(member.slot, "stopped");
+      this.#context.states.set(member.slot, "stopped");
     }
   }
 
@@ -282,7 +282,7 @@ export class RpcPool {
     if (job !== null) {
       job.reject(new RpcError(RpcCode.INTERNAL_ERROR, `${job.fn}: ${why}`));
     }
-    this.#context.table.set(member.slot, "failed", why);
+    this.#context.states.set(member.slot, "failed", why);
     if (error !== undefined && this.#script.failed(error)) return;
     if (this.#idle !== null && this.running === 0) this.#idle();
     if (!this.#accepting) return;

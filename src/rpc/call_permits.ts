@@ -6,7 +6,7 @@
  */
 
 /** Slots for calls in flight; a taker waits while all are held. */
-export class CallSlots {
+export class CallPermits {
   /** How many calls may be in flight at once. */
   readonly limit: number;
   #held = 0;

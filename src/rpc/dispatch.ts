@@ -1,5 +1,5 @@
 /**
- * The RPC method table: each method's params, help text and handler, and
+ * The RPC method methods: each method's params, help text and handler, and
  * the caller that checks params before it calls a handler.
  *
  * @module
@@ -21,12 +21,12 @@ export interface RpcMethod {
 }
 
 /** Methods by name. */
-export type MethodTable = Map<string, RpcMethod>;
+export type MethodMap = Map<string, RpcMethod>;
 
-/** A caller over `table`: unknown method → -32601, bad params → -32602. */
-export function methodCaller(table: MethodTable): MethodCaller {
+/** A caller over `methods`: unknown method → -32601, bad params → -32602. */
+export function methodCaller(methods: MethodMap): MethodCaller {
   return (name, params, signal) => {
-    const method = table.get(name);
+    const method = methods.get(name);
     if (method === undefined) {
       throw new RpcError(
         RpcCode.METHOD_NOT_FOUND,
@@ -37,18 +37,18 @@ export function methodCaller(table: MethodTable): MethodCaller {
   };
 }
 
-/** Adds `system.listMethods` and `system.methodHelp` to `table`. */
-export function addSystemMethods(table: MethodTable): void {
-  table.set("system.listMethods", {
+/** Adds `system.listMethods` and `system.methodHelp` to `methods`. */
+export function addSystemMethods(methods: MethodMap): void {
+  methods.set("system.listMethods", {
     params: [],
     help: "Lists the methods this host answers.",
-    call: () => [...table.keys()].sort(),
+    call: () => [...methods.keys()].sort(),
   });
-  table.set("system.methodHelp", {
+  methods.set("system.methodHelp", {
     params: [{ name: "name" }],
     help: "Tells what a method does and which params it takes.",
     call({ name }) {
-      const method = typeof name === "string" ? table.get(name) : undefined;
+      const method = typeof name === "string" ? methods.get(name) : undefined;
       if (method === undefined) {
         throw new RpcError(RpcCode.INVALID_PARAMS, `no such method: ${clipText(String(name))}`);
       }

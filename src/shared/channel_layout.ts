@@ -21,14 +21,14 @@ export const IDLE_SLICE_MS = 20;
  * CPU until a request comes.
  */
 export const ASYNC_AFTER_MS = 500;
-/** Bytes of the header: sixteen Int32 slots. */
+/** Bytes of the header: sixteen Int32 fields. */
 export const HEADER_BYTES = 64;
 
 /**
- * The Int32 slots of the header. The two counts and the request id wrap
+ * The Int32 fields of the header. The two counts and the request id wrap
  * from 2^31 - 1 to -2^31 (see {@link nextCount}): only equality is compared.
  */
-export const Slot = {
+export const Field = {
   /** Bumped by the host for each request. */
   REQUESTS: 0,
   /** Bumped by the worker for each answer. */
@@ -72,7 +72,7 @@ export interface ChannelViews {
 }
 
 /** The header and the payload area of `buffer`. */
-export function channelViews(buffer: SharedArrayBuffer): ChannelViews {
+export function channelArrays(buffer: SharedArrayBuffer): ChannelViews {
   return {
     header: new Int32Array(buffer, 0, HEADER_BYTES / 4),
     bytes: new Uint8Array(buffer, HEADER_BYTES),
@@ -85,7 +85,7 @@ export function newChannelBuffer(): SharedArrayBuffer {
 }
 
 /**
- * The count or id after `n`, as an Int32 slot holds it: 2^31 - 1 is
+ * The count or id after `n`, as an Int32 field holds it: 2^31 - 1 is
  * followed by -2^31, so a value read back from the header compares equal.
  */
 export function nextCount(n: number): number {

@@ -29,7 +29,7 @@ export function hostGrants(): HostGrants {
 }
 
 /** Everything a child's launch needs, kept up to date with the script's version. */
-export class ChildSetup {
+export class ChildNeeds {
   #workerReads: readonly string[] | null = null;
   #scriptReads: readonly string[] = [];
   #denoDir: string | null = null;

@@ -10,14 +10,14 @@ import type { HostStats } from "../observe/stats.ts";
 import type { HostConfig } from "../config/host_config.ts";
 import { log } from "../base/log.ts";
 import type { SpawnContext } from "./spawn_context.ts";
-import { ChildSetup } from "./child_needs.ts";
+import { ChildNeeds } from "./child_needs.ts";
 import { startWorker } from "./start_worker.ts";
 import { DEFAULT_WORKER_HEAP_MIB, NO_SANDBOX } from "../config/sandbox.ts";
 import { WorkerPacer } from "./pacer.ts";
 import { defaultMaxStuck, type StuckWorker, WorkerRegistry } from "./registry.ts";
 import { checkSandboxes, sandboxesOf } from "./sandbox_check.ts";
 import { proveSandboxes } from "./sandbox_probe.ts";
-import { WorkerTable } from "./worker_states.ts";
+import { WorkerStates } from "./worker_states.ts";
 
 /**
  * A new spawn context for `config`. `tooManyStuck` is called once more
@@ -32,12 +32,12 @@ export function newSpawnContext(
     maxStuck: config.maxStuck ?? defaultMaxStuck(),
     tooManyStuck,
   });
-  const children = new ChildSetup();
+  const children = new ChildNeeds();
   const workerHeapMiB = config.workerHeapMiB ?? DEFAULT_WORKER_HEAP_MIB;
   return {
     scriptUrl: config.scriptUrl,
     logLevel: config.logLevel,
-    table: new WorkerTable(stats.counting ? stats.workerState : undefined),
+    states: new WorkerStates(stats.counting ? stats.workerState : undefined),
     workers,
     pacer: new WorkerPacer({
       factory: (init, events, options) =>

@@ -10,8 +10,8 @@
 import type { WorkerLogLevel } from "../shared/messages.ts";
 import type { WorkerRegistry } from "./registry.ts";
 import type { WorkerPacer } from "./pacer.ts";
-import type { WorkerTable } from "./worker_states.ts";
-import type { ChildSetup } from "./child_needs.ts";
+import type { WorkerStates } from "./worker_states.ts";
+import type { ChildNeeds } from "./child_needs.ts";
 
 /** Shared by every owner of workers. */
 export interface SpawnContext {
@@ -20,7 +20,7 @@ export interface SpawnContext {
   /** Lowest level workers send. */
   readonly logLevel: WorkerLogLevel;
   /** Where worker states are kept. */
-  readonly table: WorkerTable;
+  readonly states: WorkerStates;
   /** This host's live and stuck workers (each host has its own). */
   readonly workers: WorkerRegistry;
   /** Creates workers one at a time, shared by every owner. */
@@ -28,5 +28,5 @@ export interface SpawnContext {
   /** Heap cap of a worker without `heap=`, in MiB (`--worker-heap`; default 256). */
   readonly workerHeapMiB?: number;
   /** What process workers need from the host (`isolation=process`). */
-  readonly children?: ChildSetup;
+  readonly children?: ChildNeeds;
 }

@@ -14,7 +14,7 @@ import {
   type Sandbox,
   type SandboxSpec,
 } from "../config/sandbox.ts";
-import type { ChildSetup } from "./child_needs.ts";
+import type { ChildNeeds } from "./child_needs.ts";
 import type { SpawnContext } from "./spawn_context.ts";
 import type { WorkerEvents, WorkerHandle, WorkerOptions } from "./handle.ts";
 import { NodeWorkerHandle } from "./node_thread.ts";
@@ -45,7 +45,7 @@ export function startWorker(
   events: WorkerEvents,
   registry: WorkerRegistry,
   options: WorkerOptions,
-  children?: ChildSetup,
+  children?: ChildNeeds,
 ): WorkerHandle {
   switch (kindOf(options.sandbox)) {
     case "process":

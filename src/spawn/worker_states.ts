@@ -63,7 +63,7 @@ export type StateObserver = (
 ) => void;
 
 /** The table of all worker slots. */
-export class WorkerTable {
+export class WorkerStates {
   #slots: WorkerSlot[] = [];
   #nextId = 0;
 

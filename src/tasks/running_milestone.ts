@@ -11,7 +11,7 @@ import type { ExecTask } from "../config/exec_spec.ts";
 import { logAllRunning } from "./task_log.ts";
 
 /** The "all workers running" milestone of one task. */
-export class AllRunning {
+export class RunningMilestone {
   #task: ExecTask;
   #startedAt = 0;
   #logged = false;

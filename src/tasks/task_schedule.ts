@@ -23,7 +23,7 @@ const iso = (ms: number | null) => ms === null ? null : new Date(ms).toISOString
 const tenths = (ms: number | null) => ms === null ? null : Math.round(ms * 10) / 10;
 
 /** What a timer task adds to its `evrexec.list` entry: its totals, then each worker's ticks. */
-export interface ScheduleView {
+export interface ScheduleInfo {
   /** `every=300ms` or `cron=… tz=…`. */
   readonly schedule: string;
   readonly overlap: Overlap;
@@ -40,7 +40,7 @@ export interface ScheduleView {
   readonly ticks: readonly WorkerTicks[];
 }
 
-/** One worker's figures in a {@link ScheduleView}. */
+/** One worker's figures in a {@link ScheduleInfo}. */
 export interface WorkerTicks {
   readonly index: number;
   readonly next_run: string | null;
@@ -168,7 +168,7 @@ export class TaskSchedule {
   }
 
   /** The schedule and its figures, for `evrexec.list`. */
-  view(): ScheduleView {
+  info(): ScheduleInfo {
     const rows = this.#slots.map((slot) => {
       const live = this.#live(slot) !== null;
       return { slot, counts: this.#tickers[slot.index].counts(), live };

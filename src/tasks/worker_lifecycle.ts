@@ -19,7 +19,7 @@ export const STOP_ACK_MS = 100;
  * `live` (one worker), `stopping` (its worker was told to stop), `backoff`
  * (a restart waits for its delay).
  */
-export type SlotPhase = "idle" | "queued" | "live" | "stopping" | "backoff";
+export type LifecyclePhase = "idle" | "queued" | "live" | "stopping" | "backoff";
 
 /** Why a slot ends its worker. */
 export type DropReason =
@@ -31,7 +31,7 @@ export type DropReason =
 export type Made<W> = { readonly worker: W } | { readonly error: ErrorInfo };
 
 /** Time and timers; tests drive a fake one. */
-export interface SlotClock {
+export interface LifecycleClock {
   /** Milliseconds on any monotonic scale. */
   now(): number;
   /** Calls `fire` after `ms`; the returned function cancels it. */
@@ -39,19 +39,19 @@ export interface SlotClock {
 }
 
 /** What a slot does to the world; `W` is its kind of worker. */
-export interface SlotPorts<W> {
+export interface LifecyclePorts<W> {
   /** Asks for a new worker; `done` gets it later. Returns a function that withdraws the request. */
   create(done: (made: Made<W>) => void): () => void;
   /** Tells the worker's function to stop (`KSR.shutdown`). */
   signal(worker: W): void;
   /** Ends the worker. */
   terminate(worker: W, why: DropReason): void;
-  /** Shows the slot's state (in the worker table). */
+  /** Shows the slot's state (in the worker states). */
   show(state: WorkerState, error?: string): void;
   /** The restart policy's decision about a function that ended; logs the ending. */
   decide(ending: Ending, upMs: number, error?: ErrorInfo): RestartDecision;
   /** The slot's clock. */
-  readonly clock: SlotClock;
+  readonly clock: LifecycleClock;
 }
 
 /** What the worker's function is doing. */
@@ -66,9 +66,9 @@ interface Stop {
 }
 
 /** One worker slot of an exec task. */
-export class SlotMachine<W> {
-  #ports: SlotPorts<W>;
-  #phase: SlotPhase = "idle";
+export class WorkerLifecycle<W> {
+  #ports: LifecyclePorts<W>;
+  #phase: LifecyclePhase = "idle";
   #worker: W | null = null;
   #stage: Stage = "loading";
   #createdAt = 0;
@@ -77,12 +77,12 @@ export class SlotMachine<W> {
   #stop: Stop | null = null;
 
   /** A slot with no worker yet. */
-  constructor(ports: SlotPorts<W>) {
+  constructor(ports: LifecyclePorts<W>) {
     this.#ports = ports;
   }
 
   /** Where the slot is. */
-  get phase(): SlotPhase {
+  get phase(): LifecyclePhase {
     return this.#phase;
   }
 

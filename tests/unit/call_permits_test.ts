@@ -1,10 +1,10 @@
 // A connection's call slots: counted at once, handed over in order, and
 // released for good when the connection closes.
 import assert from "node:assert/strict";
-import { CallSlots } from "../../src/rpc/call_permits.ts";
+import { CallPermits } from "../../src/rpc/call_permits.ts";
 
 Deno.test("call slots: a free slot is counted synchronously; past the limit takers wait", async () => {
-  const slots = new CallSlots(2);
+  const slots = new CallPermits(2);
   const order: number[] = [];
   for (let i = 0; i < 5; i++) slots.take().then(() => order.push(i));
   assert.equal(slots.held, 2, "counted before any await");
@@ -29,7 +29,7 @@ Deno.test("call slots: a free slot is counted synchronously; past the limit take
 });
 
 Deno.test("call slots: a full set is full even when a slot frees while others wait", () => {
-  const slots = new CallSlots(1);
+  const slots = new CallPermits(1);
   slots.take();
   slots.take();
   assert.equal(slots.full, true);
@@ -42,7 +42,7 @@ Deno.test("call slots: a full set is full even when a slot frees while others wa
 });
 
 Deno.test("call slots: closing lets every waiter through, and later takers too", async () => {
-  const slots = new CallSlots(1);
+  const slots = new CallPermits(1);
   let through = 0;
   for (let i = 0; i < 4; i++) slots.take().then(() => through++);
   slots.close();

@@ -1,5 +1,5 @@
 /**
- * A slot machine in a fake world for unit tests: a clock that moves only when
+ * A worker lifecycle in a fake world for unit tests: a clock that moves only when
  * told, workers that are plain records, and every port call recorded.
  *
  * @module
@@ -11,13 +11,13 @@ import type { ErrorInfo } from "../../src/shared/messages.ts";
 import type { Ending, RestartDecision } from "../../src/tasks/restart_policy.ts";
 import {
   type DropReason,
+  type LifecycleClock,
   type Made,
-  type SlotClock,
-  SlotMachine,
+  WorkerLifecycle,
 } from "../../src/tasks/worker_lifecycle.ts";
 
 /** Timers that run only when the test advances time. */
-export class FakeClock implements SlotClock {
+export class FakeClock implements LifecycleClock {
   time = 1_000_000;
   #timers: { at: number; fire: () => void }[] = [];
 
@@ -72,7 +72,7 @@ export class World {
   decision: RestartDecision = { kind: "stay" };
   /** When false, a withdrawn request is still answered (a late creation). */
   honourWithdraw = true;
-  readonly machine = new SlotMachine<FakeWorker>({
+  readonly machine = new WorkerLifecycle<FakeWorker>({
     clock: this.clock,
     create: (done) => {
       const request = { done, withdrawn: false };

@@ -23,7 +23,7 @@ Deno.test("histogram: counts per bucket, cumulative with +Inf last", () => {
 Deno.test("stats: worker states count starts, restarts, failures and returns", () => {
   const stats = new HostStats();
   const slot: SlotLike = { role: "exec", task: "t", index: 0 };
-  // Each change as the worker table reports it: the new state, its error, the state before.
+  // Each change as the worker states report it: the new state, its error, the state before.
   stats.workerState(slot, "starting", undefined, "starting"); // asked for
   stats.workerState(slot, "starting", undefined, "starting"); // made: the same start
   stats.workerState(slot, "running", undefined, "starting");

@@ -4,26 +4,26 @@
  * @module
  */
 
-import type { HostView } from "../host_access.ts";
-import type { MethodTable } from "../../rpc/dispatch.ts";
+import type { HostAccess } from "../host_access.ts";
+import type { MethodMap } from "../../rpc/dispatch.ts";
 import type { WorkerSlot } from "../../spawn/worker_states.ts";
 import { versionLine } from "../../base/version.ts";
 import { describeSlot, sandboxInfo, workerInfo } from "./task_info.ts";
 
 /** How the worker of `slot` is isolated, if its owner is still in service. */
-function sandboxOf(host: HostView, slot: WorkerSlot) {
+function sandboxOf(host: HostAccess, slot: WorkerSlot) {
   const owner = slot.role === "rpc" ? host.pool : host.supervisor(slot.task);
   return owner === undefined ? {} : sandboxInfo(owner.sandbox);
 }
 
-/** Adds `core.version`, `core.uptime` and `core.psx` to `table`. */
-export function addCoreMethods(table: MethodTable, host: HostView): void {
-  table.set("core.version", {
+/** Adds `core.version`, `core.uptime` and `core.psx` to `methods`. */
+export function addCoreMethods(methods: MethodMap, host: HostAccess): void {
+  methods.set("core.version", {
     params: [],
     help: "The host's name and version, and the Deno it runs on.",
     call: () => versionLine(),
   });
-  table.set("core.uptime", {
+  methods.set("core.uptime", {
     params: [],
     help: "When the host started and for how many seconds it has run.",
     call() {
@@ -35,12 +35,12 @@ export function addCoreMethods(table: MethodTable, host: HostView): void {
       };
     },
   });
-  table.set("core.psx", {
+  methods.set("core.psx", {
     params: [],
     help: "One row per worker (IDX, PID, DSC as Kamailio's, and task, index, state, isolation); " +
       "stuck ones too.",
     call: () => [
-      ...host.table.all().map((slot) => ({
+      ...host.states.all().map((slot) => ({
         IDX: slot.id,
         PID: slot.pid ?? Deno.pid,
         DSC: describeSlot(slot),

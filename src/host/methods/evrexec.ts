@@ -5,9 +5,9 @@
  * @module
  */
 
-import type { HostView } from "../host_access.ts";
+import type { HostAccess } from "../host_access.ts";
 import { JsonText } from "../../rpc/jsonrpc.ts";
-import type { MethodTable, RpcMethod } from "../../rpc/dispatch.ts";
+import type { MethodMap, RpcMethod } from "../../rpc/dispatch.ts";
 import { RpcCode, RpcError } from "../../rpc/errors.ts";
 import { exportedFunctions } from "../script_exports.ts";
 import { stringParam } from "../../rpc/params.ts";
@@ -31,8 +31,8 @@ function loggedError(error: unknown): string {
   return text.length > LOGGED_ERROR_CHARS ? `${text.slice(0, LOGGED_ERROR_CHARS)}…` : text;
 }
 
-/** Adds `evrexec.run` (also `evroute.run`) and `evrexec.list` to `table`. */
-export function addEvrexecMethods(table: MethodTable, host: HostView): void {
+/** Adds `evrexec.run` (also `evroute.run`) and `evrexec.list` to `methods`. */
+export function addEvrexecMethods(methods: MethodMap, host: HostAccess): void {
   const run: RpcMethod = {
     params: [{ name: "name" }, { name: "data", optional: true }],
     help: 'Runs an exported function once with data (default "") and answers its return value.',
@@ -63,9 +63,9 @@ export function addEvrexecMethods(table: MethodTable, host: HostView): void {
       }
     },
   };
-  table.set("evrexec.run", run);
-  table.set("evroute.run", run);
-  table.set("evrexec.list", {
+  methods.set("evrexec.run", run);
+  methods.set("evroute.run", run);
+  methods.set("evrexec.list", {
     params: [],
     help:
       "Each exec task: its state, spec and restart policy, its workers with their states, and a timer task's schedule and ticks; then the RPC pool while it has stuck workers.",

@@ -6,11 +6,11 @@
  * @module
  */
 
-import type { HostView } from "../host_access.ts";
+import type { HostAccess } from "../host_access.ts";
 import type { WorkerSlot } from "../../spawn/worker_states.ts";
 import { DURATION_BUCKETS, quantile } from "../../observe/histogram.ts";
 import { functionNames } from "../../observe/stat_rows.ts";
-import type { MethodTable } from "../../rpc/dispatch.ts";
+import type { MethodMap } from "../../rpc/dispatch.ts";
 
 /** How long a worker gets to tell its heap; one busy in synchronous code answers null. */
 const HEAP_ANSWER_MS = 200;
@@ -23,9 +23,9 @@ interface HeapTeller {
 /** Milliseconds to a thousandth, or null. */
 const ms = (seconds: number | null) => seconds === null ? null : Math.round(seconds * 1e6) / 1e3;
 
-/** Adds `evrexec.functions` and `evrexec.heap` to `table`. */
-export function addObserveMethods(table: MethodTable, host: HostView): void {
-  table.set("evrexec.functions", {
+/** Adds `evrexec.functions` and `evrexec.heap` to `methods`. */
+export function addObserveMethods(methods: MethodMap, host: HostAccess): void {
+  methods.set("evrexec.functions", {
     params: [],
     help:
       "Each function called over RPC: calls, errors, timeouts, busy, p50/p99 ms since the start, and its duration histogram (bounds_s; counts per bucket, the last above every bound).",
@@ -50,7 +50,7 @@ export function addObserveMethods(table: MethodTable, host: HostView): void {
       }),
     }),
   });
-  table.set("evrexec.heap", {
+  methods.set("evrexec.heap", {
     params: [],
     help:
       "Each worker's heap in use, in bytes, asked of the worker (null when it does not answer within 200 ms: busy in synchronous code).",

@@ -8,11 +8,11 @@
 import { log, reopenLogFile } from "../../base/log.ts";
 import { messageOf } from "../../shared/error_text.ts";
 import { RpcCode, RpcError } from "../../rpc/errors.ts";
-import type { MethodTable } from "../../rpc/dispatch.ts";
+import type { MethodMap } from "../../rpc/dispatch.ts";
 
-/** Adds `evrexec.reopen_log` to `table`. */
-export function addLogReopenMethod(table: MethodTable): void {
-  table.set("evrexec.reopen_log", {
+/** Adds `evrexec.reopen_log` to `methods`. */
+export function addLogReopenMethod(methods: MethodMap): void {
+  methods.set("evrexec.reopen_log", {
     params: [],
     help:
       "Reopens the --log-file at its path (after logrotate moved it), as SIGUSR2 does; answers the path, or null without --log-file.",

@@ -5,8 +5,8 @@
  * @module
  */
 
-import type { HostView } from "../host_access.ts";
-import type { MethodTable } from "../../rpc/dispatch.ts";
+import type { HostAccess } from "../host_access.ts";
+import type { MethodMap } from "../../rpc/dispatch.ts";
 import { resetRows, selectRows, statLine, statRows } from "../../observe/stat_rows.ts";
 import { badParams } from "../../rpc/params.ts";
 
@@ -20,10 +20,10 @@ function statNames(method: string, values: Record<string, unknown>): string[] {
   return names as string[];
 }
 
-/** Adds the `stats.*` methods to `table`. */
-export function addStatsMethods(table: MethodTable, host: HostView): void {
+/** Adds the `stats.*` methods to `methods`. */
+export function addStatsMethods(methods: MethodMap, host: HostAccess): void {
   const params = [{ name: "names", rest: true, optional: true }];
-  table.set("stats.get_statistics", {
+  methods.set("stats.get_statistics", {
     params,
     help:
       'Statistics as "group:name = value" lines: all, a GROUP: (evrexec, task, function, rpc) or a NAME.',
@@ -32,7 +32,7 @@ export function addStatsMethods(table: MethodTable, host: HostView): void {
       return selectRows(statRows(host), names).map(statLine);
     },
   });
-  table.set("stats.reset_statistics", {
+  methods.set("stats.reset_statistics", {
     params,
     help: "Sets the chosen counters back to 0 (all, a GROUP: or a NAME); gauges are left alone.",
     call(values) {
@@ -41,7 +41,7 @@ export function addStatsMethods(table: MethodTable, host: HostView): void {
       return {};
     },
   });
-  table.set("stats.clear_statistics", {
+  methods.set("stats.clear_statistics", {
     params,
     help: "Answers the chosen statistics as stats.get_statistics does, then resets their counters.",
     call(values) {

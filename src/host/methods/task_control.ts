@@ -7,12 +7,12 @@
  * @module
  */
 
-import type { HostView } from "../host_access.ts";
+import type { HostAccess } from "../host_access.ts";
 import { log } from "../../base/log.ts";
 import { messageOf } from "../../shared/error_text.ts";
 import type { WorkerState } from "../../spawn/worker_states.ts";
 import { RpcCode, RpcError } from "../../rpc/errors.ts";
-import type { MethodTable } from "../../rpc/dispatch.ts";
+import type { MethodMap } from "../../rpc/dispatch.ts";
 import type { TaskSupervisor } from "../../tasks/supervisor.ts";
 import { badParams, stringParam } from "../../rpc/params.ts";
 import { taskInfo } from "./task_info.ts";
@@ -23,7 +23,7 @@ export function stoppingError(): RpcError {
   return new RpcError(RpcCode.BUSY, "busy: the host is stopping");
 }
 
-function findTask(host: HostView, values: Record<string, unknown>): TaskSupervisor {
+function findTask(host: HostAccess, values: Record<string, unknown>): TaskSupervisor {
   if (host.stopping) throw stoppingError();
   const name = stringParam(values, "task");
   const supervisor = host.supervisor(name);
@@ -73,10 +73,10 @@ function logControl(method: string, supervisor: TaskSupervisor, did: string, ind
   });
 }
 
-/** Adds the task control methods to `table`. */
-export function addTaskControlMethods(table: MethodTable, host: HostView): void {
+/** Adds the task control methods to `methods`. */
+export function addTaskControlMethods(methods: MethodMap, host: HostAccess): void {
   const grace = () => host.config.shutdownTimeoutMs;
-  table.set("evrexec.stop", {
+  methods.set("evrexec.stop", {
     params: [{ name: "task" }],
     help:
       "Stops a task's workers (each function is told through KSR.shutdown first); answers the task's new state.",
@@ -88,7 +88,7 @@ export function addTaskControlMethods(table: MethodTable, host: HostView): void 
       return taskInfo(supervisor);
     },
   });
-  table.set("evrexec.start", {
+  methods.set("evrexec.start", {
     params: [{ name: "task" }],
     help:
       "Starts a task's workers that are not running (stopped, ended, failed or in backoff); answers the new state.",
@@ -100,7 +100,7 @@ export function addTaskControlMethods(table: MethodTable, host: HostView): void 
       return taskInfo(supervisor);
     },
   });
-  table.set("evrexec.restart", {
+  methods.set("evrexec.restart", {
     params: [{ name: "task" }, { name: "index", optional: true }],
     help: "Restarts a task's workers, or only worker index; answers the task's new state.",
     async call(values) {
@@ -112,7 +112,7 @@ export function addTaskControlMethods(table: MethodTable, host: HostView): void 
       return taskInfo(supervisor);
     },
   });
-  table.set("evrexec.trigger", {
+  methods.set("evrexec.trigger", {
     params: [{ name: "task" }, { name: "index", optional: true }],
     help:
       "Runs one tick of a timer task now on its workers, or only worker index, under its overlap rule; answers once the ticks have started.",
@@ -128,7 +128,7 @@ export function addTaskControlMethods(table: MethodTable, host: HostView): void 
       return { task: supervisor.task.name, ticks };
     },
   });
-  table.set("evrexec.reload", {
+  methods.set("evrexec.reload", {
     params: [],
     help:
       "Re-imports the script, checks it, replaces the RPC pool and restarts tasks whose restart policy is not 'no'.",

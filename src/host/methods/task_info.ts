@@ -22,7 +22,7 @@ export interface SandboxInfo {
   readonly permissions: string;
 }
 
-/** The RPC view of a sandbox. */
+/** A sandbox as RPC answers show it. */
 export function sandboxInfo(sandbox: Sandbox): SandboxInfo {
   return {
     isolation: sandbox.isolation,
@@ -53,7 +53,7 @@ export function describeSlot(slot: WorkerSlot): string {
     : `RPC worker child=${slot.index}`;
 }
 
-/** The RPC view of one worker slot. */
+/** One worker slot as RPC answers show it. */
 export function workerInfo(slot: WorkerSlot): WorkerInfo {
   return {
     task: slot.task,
@@ -94,7 +94,7 @@ export function taskInfo(supervisor: TaskSupervisor) {
     restart: task.restart,
     wait_us: task.waitUs,
     ...(task.sockaddr ? { sockaddr: task.sockaddr.text } : {}),
-    ...supervisor.schedule?.view(),
+    ...supervisor.schedule?.info(),
     ...sandboxInfo(supervisor.sandbox),
     workers: supervisor.slots.map(workerInfo),
   };
