@@ -19,7 +19,7 @@
 
 import type { HostConfig } from "./src/config/host_config.ts";
 import { Host } from "./src/host/host.ts";
-import type { ReloadReport } from "./src/host/host_access.ts";
+import type { ReloadReport } from "./src/host/reload_plan.ts";
 
 export { ConfigError, EXIT_FATAL, EXIT_OK, EXIT_USAGE } from "./src/base/errors.ts";
 export {

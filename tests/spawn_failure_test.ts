@@ -3,6 +3,7 @@
 // policy goes on, up to its crash-loop limit; nothing is thrown. A task's
 // supervisor is run in this process with real workers; only the failure of
 // `new Worker()` is injected, through the pacer's factory.
+import { DEFAULT_WORKER_HEAP_MIB } from "../src/config/sandbox.ts";
 import assert from "node:assert/strict";
 import { startWorker } from "../src/spawn/start_worker.ts";
 import { WorkerPacer } from "../src/spawn/pacer.ts";
@@ -28,7 +29,14 @@ Deno.test({
     const states = new WorkerStates();
     const supervisor = new TaskSupervisor(
       parseExecSpec("name=crash;restart=always;backoff=50;max_restarts=3"),
-      { scriptUrl: `file://${fixture("supervised.ts")}`, logLevel: "info", states, pacer, workers },
+      {
+        scriptUrl: `file://${fixture("supervised.ts")}`,
+        logLevel: "info",
+        states,
+        pacer,
+        workers,
+        workerHeapMiB: DEFAULT_WORKER_HEAP_MIB,
+      },
     );
     try {
       supervisor.start();

@@ -9,10 +9,10 @@
 import { settlesWithin, withTimeout } from "../base/deadline.ts";
 import { errorLine, messageOf } from "../shared/error_text.ts";
 import { ConfigError, EXIT_FATAL } from "../base/errors.ts";
-import type { HostAccess, ReloadReport } from "./host_access.ts";
+import type { HostAccess } from "./host_access.ts";
 import { log } from "../base/log.ts";
 import { MemoryWatchdog } from "./memory_watchdog.ts";
-import { stoppingError } from "./methods/task_control.ts";
+import { stoppingError } from "./host_errors.ts";
 import { hostMethods } from "./methods/host_methods.ts";
 import type { ErrorInfo } from "../shared/messages.ts";
 import type { RpcPool } from "../pool/pool.ts";
@@ -24,8 +24,7 @@ import { STOP_ACK_MS } from "../tasks/worker_lifecycle.ts";
 import type { TaskSupervisor } from "../tasks/supervisor.ts";
 import type { ConfigSource, HostConfig } from "../config/host_config.ts";
 import { checkUniqueNames, diffTasks, TaskSet } from "./task_set.ts";
-import type { SpawnContext } from "../spawn/spawn_context.ts";
-import { logTooManyStuck, newSpawnContext, prepareSandboxes } from "../spawn/setup.ts";
+import { newSpawnContext, prepareSandboxes, type SpawnContext } from "../spawn/spawn_context.ts";
 import type { StuckWorker, WorkerRegistry } from "../spawn/registry.ts";
 import type { WorkerStates } from "../spawn/worker_states.ts";
 import { requireDenoRun } from "../base/deno_command.ts";
@@ -33,7 +32,7 @@ import { startChecker, type TypeChecker } from "../dev/type_check.ts";
 import { type ScriptWatcher, startWatcher } from "../dev/watcher.ts";
 import { HostStats } from "../observe/stats.ts";
 import { SideListeners } from "./side_listeners.ts";
-import { logReload, reloadReport, rereadConfig } from "./reload_plan.ts";
+import { logReload, type ReloadReport, reloadReport, rereadConfig } from "./reload_plan.ts";
 import { quoteValue } from "../shared/quote.ts";
 import { ReloadQueue, type ReloadTicket } from "./reload_queue.ts";
 
@@ -124,9 +123,13 @@ export class Host implements HostAccess {
     }
     let started: Host | null = null;
     const stats = new HostStats(config.stats ?? true);
-    const context = newSpawnContext(config, stats, (stuck) => {
-      if (started !== null) started.#tooManyStuck(stuck);
-    });
+    const context = newSpawnContext(
+      config,
+      stats.counting ? stats.workerState : undefined,
+      (stuck) => {
+        if (started !== null) started.#tooManyStuck(stuck);
+      },
+    );
     const host = started = new Host(config, context, newPool(config, context), stats);
     host.#checker = checker;
     host.#source = source ?? null;
@@ -142,7 +145,7 @@ export class Host implements HostAccess {
       host.#server = RpcServer.listen(
         config,
         methods,
-        stats.counting ? stats.transport("stream") : undefined,
+        stats.counts("stream"),
       );
       host.#side = await SideListeners.start(config, methods, host);
       if (config.memoryLimitMiB > 0) {
@@ -275,7 +278,16 @@ export class Host implements HostAccess {
    */
   #tooManyStuck(stuck: readonly StuckWorker[]): void {
     if (this.#stopped || this.#shuttingDown) return;
-    logTooManyStuck(stuck, this.#context.workers.maxStuck);
+    log().fatal(
+      "{count} workers are stuck in synchronous code ({workers}), past --max-stuck {max}: each " +
+        "may keep a CPU core busy and Deno cannot stop them; exiting so that the service " +
+        "manager restarts the host",
+      {
+        count: stuck.length,
+        workers: stuck.map((worker) => worker.label).join(", "),
+        max: this.#context.workers.maxStuck,
+      },
+    );
     this.stop();
     Deno.exit(EXIT_FATAL);
   }

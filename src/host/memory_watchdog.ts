@@ -15,8 +15,7 @@
 import { getHeapStatistics } from "node:v8";
 import { EXIT_FATAL } from "../base/errors.ts";
 import { log } from "../base/log.ts";
-import type { WorkerHandle } from "../spawn/handle.ts";
-import type { WorkerRegistry } from "../spawn/registry.ts";
+import type { LiveWorker, WorkerRegistry } from "../spawn/registry.ts";
 
 const MIB = 1024 * 1024;
 const SAMPLE_MS = 200;
@@ -75,7 +74,7 @@ export class MemoryWatchdog {
       const heaps = await Promise.all(workers.map((worker) => worker.heapUsed(ANSWER_MS)));
       const answered = workers
         .map((worker, i) => ({ worker, heap: heaps[i] }))
-        .filter((w): w is { worker: WorkerHandle; heap: number } => w.heap !== null)
+        .filter((w): w is { worker: LiveWorker; heap: number } => w.heap !== null)
         .sort((a, b) => b.heap - a.heap);
       const silent = workers.filter((_, i) => heaps[i] === null);
       const biggest = answered[0];

@@ -11,13 +11,14 @@
 
 import type { TypeChecker } from "../dev/type_check.ts";
 import { RpcPool } from "../pool/pool.ts";
-import { RpcCode, RpcError } from "../rpc/errors.ts";
+import type { RpcError } from "../rpc/errors.ts";
+import { reloadFailed } from "./host_errors.ts";
 import { errorLine, messageOf } from "../shared/error_text.ts";
 import type { ErrorInfo } from "../shared/messages.ts";
 import type { HostConfig } from "../config/host_config.ts";
 import { missingFunction } from "./script_exports.ts";
 import type { SpawnContext } from "../spawn/spawn_context.ts";
-import { refreshChildren } from "../spawn/setup.ts";
+import { refreshChildren } from "../spawn/spawn_context.ts";
 import { checkNextSandboxes } from "../spawn/sandbox_check.ts";
 import { ConfigError } from "../base/errors.ts";
 
@@ -35,11 +36,6 @@ export function newPool(config: HostConfig, context: SpawnContext): RpcPool {
     timeoutMs: config.rpcTimeoutMs,
     sandbox: config.rpcSandbox,
   }, context);
-}
-
-/** The -32003 of a reload that changed nothing, saying why. */
-export function reloadFailed(why: string): RpcError {
-  return new RpcError(RpcCode.RELOAD_FAILED, `reload failed, the running version is kept: ${why}`);
 }
 
 /**

@@ -10,9 +10,34 @@ import { ConfigError } from "../base/errors.ts";
 import type { TaskSupervisor } from "../tasks/supervisor.ts";
 import { type ConfigSource, type HostConfig, RELOADED_FIELDS } from "../config/host_config.ts";
 import { log } from "../base/log.ts";
-import { reloadFailed } from "./reload_candidate.ts";
+import { reloadFailed } from "./host_errors.ts";
 import type { TaskChanges } from "./task_set.ts";
-import type { ReloadReport } from "./host_access.ts";
+
+/** What `evrexec.reload` answers. */
+export interface ReloadReport {
+  /** The script's version: 1 at start, one more per reload. */
+  readonly version: number;
+  /** The script's URL. */
+  readonly script: string;
+  /** The config file read again, if the host has one. */
+  readonly config?: string;
+  /** The exported functions of the new version. */
+  readonly functions: string[];
+  /** What happened to the RPC pool. */
+  readonly rpc_pool: "replaced";
+  /** Tasks new in the config file, started. */
+  readonly added_tasks: string[];
+  /** Tasks no longer in the config file, stopped gracefully. */
+  readonly removed_tasks: string[];
+  /** Tasks whose keys changed in the config file, stopped and started with the new keys. */
+  readonly changed_tasks: string[];
+  /** Unchanged tasks whose workers were restarted on the new code (restart policy not `no`). */
+  readonly restarted_tasks: string[];
+  /** Unchanged tasks left running on the old code (restart=no, or stopped). */
+  readonly kept_tasks: string[];
+  /** Options changed in the config file that a reload does not apply: they need a restart. */
+  readonly needs_restart: string[];
+}
 
 /**
  * The configuration a reload moves to: the source's (the config file read

@@ -33,7 +33,12 @@ export class SideListeners {
     host: MetricsSource,
   ): Promise<SideListeners> {
     const mode = config.socketMode;
-    const dgram = await DatagramServer.listen(config.rpcDgram ?? [], mode, methods, host.stats);
+    const dgram = await DatagramServer.listen(
+      config.rpcDgram ?? [],
+      mode,
+      methods,
+      (transport) => host.stats.counts(transport),
+    );
     try {
       const metrics = config.metrics ? await startMetricsServer(config.metrics, host) : null;
       return new SideListeners(dgram, metrics);

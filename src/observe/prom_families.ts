@@ -7,15 +7,15 @@
  * @module
  */
 
-import type { HostAccess } from "../host/host_access.ts";
 import { VERSION } from "../base/version.ts";
-import { healthOf, type HealthSource } from "./health.ts";
+import { healthOf } from "./health.ts";
+import type { ObservedHost } from "./observed_host.ts";
 import { DURATION_BUCKETS } from "./histogram.ts";
 import { TASK_STATES, WORKER_STATES } from "./stat_rows.ts";
 import type { WorkerCounts } from "./stats.ts";
 
 /** What the exporter reads of the host. */
-export type MetricsSource = HostAccess & HealthSource;
+export type MetricsSource = ObservedHost;
 
 /** Label names and values of one sample. */
 export type Labels = Record<string, string | number>;

@@ -10,27 +10,7 @@ import type { WorkerState } from "../spawn/worker_states.ts";
 import type { WorkerRole } from "../shared/messages.ts";
 import { RpcCode, RpcError } from "../rpc/errors.ts";
 import { DurationHistogram } from "./histogram.ts";
-
-/** How a request reached the host. */
-export type Transport = "stream" | "unix_dgram" | "udp";
-
-/** Counters of one RPC transport. */
-export class TransportCounts {
-  /** Connections accepted (stream). */
-  accepted = 0;
-  /** Connections refused past `--max-connections` (stream). */
-  refused = 0;
-  /** Connections closed by the host for want of progress (stream). */
-  evicted = 0;
-  /** JSON-RPC requests read (each element of a batch counts). */
-  requests = 0;
-  /** Lines or datagrams that were not JSON. */
-  parseErrors = 0;
-  /** Datagrams, or their answers, larger than one datagram may be (datagram). */
-  tooLarge = 0;
-  /** Answers that could not be sent back to the sender (datagram). */
-  unanswered = 0;
-}
+import { type Transport, TransportCounts } from "../rpc/transport_counts.ts";
 
 /** Counters of `evrexec.run` for one exported function. */
 export class FunctionCounts {
@@ -119,6 +99,11 @@ export class HostStats {
     let counts = this.transports.get(transport);
     if (counts === undefined) this.transports.set(transport, counts = new TransportCounts());
     return counts;
+  }
+
+  /** The counters of `transport` for its server to count in; undefined with `--stats off`. */
+  counts(transport: Transport): TransportCounts | undefined {
+    return this.counting ? this.transport(transport) : undefined;
   }
 
   /** The counters of function `fn`, created on first use. */

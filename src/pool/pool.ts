@@ -20,8 +20,7 @@ import { type MemberEvents, POOL_TASK, PoolMember } from "./member.ts";
 import { RespawnBackoff } from "./respawn.ts";
 import { ScriptLoad } from "./script_load.ts";
 import { StuckBound } from "./stuck_bound.ts";
-import { sandboxOf } from "../spawn/start_worker.ts";
-import type { Sandbox } from "../config/sandbox.ts";
+import { resolveSandbox, type Sandbox } from "../config/sandbox.ts";
 import type { PoolOptions } from "../config/pool_spec.ts";
 
 export type { PoolOptions } from "../config/pool_spec.ts";
@@ -48,7 +47,7 @@ export class RpcPool {
   constructor(options: PoolOptions, context: SpawnContext) {
     this.#options = options;
     this.#context = context;
-    this.sandbox = sandboxOf(context, options.sandbox);
+    this.sandbox = resolveSandbox(options.sandbox, context.workerHeapMiB);
     this.stuck = new StuckBound(context.workers);
     const counterStart = (options.counterStart ?? 1) | 0;
     this.#nextId = counterStart;

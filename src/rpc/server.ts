@@ -11,7 +11,7 @@ import { RpcConnection } from "./connection.ts";
 import { RpcCode } from "./errors.ts";
 import { bindSocket, type PlacedSocket } from "./socket_file.ts";
 import { closeQuietly, writeAll } from "../base/streams.ts";
-import type { TransportCounts } from "../observe/stats.ts";
+import type { TransportCounts } from "./transport_counts.ts";
 import { ThrottledCount } from "../base/throttled_count.ts";
 
 /** The server's settings. */

@@ -8,14 +8,8 @@
  */
 
 import type { InitMessage } from "../shared/messages.ts";
-import {
-  DEFAULT_WORKER_HEAP_MIB,
-  resolveSandbox,
-  type Sandbox,
-  type SandboxSpec,
-} from "../config/sandbox.ts";
+import type { Sandbox } from "../config/sandbox.ts";
 import type { ChildNeeds } from "./child_needs.ts";
-import type { SpawnContext } from "./spawn_context.ts";
 import type { WorkerEvents, WorkerHandle, WorkerOptions } from "./handle.ts";
 import { NodeWorkerHandle } from "./node_thread.ts";
 import { ProcessWorkerHandle } from "./process.ts";
@@ -29,11 +23,6 @@ export type WorkerKind = "web-worker" | "node-worker" | "process";
 export function kindOf(sandbox: Sandbox): WorkerKind {
   if (sandbox.isolation === "process") return "process";
   return sandbox.heapMiB > 0 ? "node-worker" : "web-worker";
-}
-
-/** The sandbox a worker of `spec` is started with, under the host's `--worker-heap`. */
-export function sandboxOf(context: SpawnContext, spec: SandboxSpec | undefined): Sandbox {
-  return resolveSandbox(spec, context.workerHeapMiB ?? DEFAULT_WORKER_HEAP_MIB);
 }
 
 /**

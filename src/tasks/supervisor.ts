@@ -24,8 +24,7 @@ import { TaskSchedule } from "./task_schedule.ts";
 import type { SpawnContext } from "../spawn/spawn_context.ts";
 import type { WorkerHandle } from "../spawn/handle.ts";
 import type { WorkerSlot } from "../spawn/worker_states.ts";
-import { sandboxOf } from "../spawn/start_worker.ts";
-import type { Sandbox } from "../config/sandbox.ts";
+import { resolveSandbox, type Sandbox } from "../config/sandbox.ts";
 
 /**
  * A task's state: `active` while it has workers or restarts them, `stopped`
@@ -66,7 +65,7 @@ export class TaskSupervisor {
     this.#context = context;
     this.#clock = clock;
     this.#tracker = new RestartTracker(task);
-    this.sandbox = sandboxOf(context, task.sandbox);
+    this.sandbox = resolveSandbox(task.sandbox, context.workerHeapMiB);
     this.slots = Array.from(
       { length: task.workers },
       (_, index) => context.states.add("exec", task.name, index),

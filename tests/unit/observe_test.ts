@@ -6,7 +6,7 @@ import { selectRows, statLine, type StatRow } from "../../src/observe/stat_rows.
 import { healthOf } from "../../src/observe/health.ts";
 import { answerDatagram, MAX_DATAGRAM_BYTES } from "../../src/rpc/dgram_answer.ts";
 import { RpcCode, RpcError } from "../../src/rpc/errors.ts";
-import { TransportCounts } from "../../src/observe/stats.ts";
+import { TransportCounts } from "../../src/rpc/transport_counts.ts";
 
 Deno.test("histogram: counts per bucket, cumulative with +Inf last", () => {
   const h = new DurationHistogram();

@@ -11,17 +11,12 @@ import type { HostAccess } from "../host_access.ts";
 import { log } from "../../base/log.ts";
 import { messageOf } from "../../shared/error_text.ts";
 import type { WorkerState } from "../../spawn/worker_states.ts";
-import { RpcCode, RpcError } from "../../rpc/errors.ts";
 import type { MethodMap } from "../../rpc/dispatch.ts";
 import type { TaskSupervisor } from "../../tasks/supervisor.ts";
 import { badParams, stringParam } from "../../rpc/params.ts";
+import { stoppingError } from "../host_errors.ts";
 import { taskInfo } from "./task_info.ts";
 import { quoteValue } from "../../shared/quote.ts";
-
-/** The answer to a control method once the host is stopping. */
-export function stoppingError(): RpcError {
-  return new RpcError(RpcCode.BUSY, "busy: the host is stopping");
-}
 
 function findTask(host: HostAccess, values: Record<string, unknown>): TaskSupervisor {
   if (host.stopping) throw stoppingError();
