@@ -6,7 +6,7 @@
  * @module
  */
 
-import { RpcCode, RpcError } from "../rpc/errors.ts";
+import { PoolError } from "./pool_error.ts";
 
 /** A call waiting for or running on a pool worker. */
 export interface Job {
@@ -14,7 +14,7 @@ export interface Job {
   readonly fn: string;
   readonly data: string;
   resolve(json: string): void;
-  reject(error: RpcError): void;
+  reject(error: PoolError): void;
   /** When the call was handed to a worker (performance.now()). */
   startedAt?: number;
   /** Aborted when the client that asked has gone: a queued call is then dropped. */
@@ -41,7 +41,7 @@ export class JobQueue {
    * run; calls whose client has gone are answered "busy", and refused ones
    * with their refusal, and dropped on the way.
    */
-  next(refusal: (job: Job) => RpcError | null = () => null): Job | undefined {
+  next(refusal: (job: Job) => PoolError | null = () => null): Job | undefined {
     while (this.length > 0) {
       const job = this.#jobs[this.#head++];
       if (this.#head > 1024 && this.#head * 2 > this.#jobs.length) {
@@ -49,7 +49,7 @@ export class JobQueue {
         this.#head = 0;
       }
       if (job.signal?.aborted) {
-        job.reject(new RpcError(RpcCode.BUSY, `${job.fn}: the client has gone; not run`));
+        job.reject(new PoolError("busy", `${job.fn}: the client has gone; not run`));
         continue;
       }
       const refused = refusal(job);

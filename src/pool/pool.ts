@@ -10,12 +10,12 @@
 
 import { log, logVerbatim } from "../base/log.ts";
 import type { SpawnContext } from "../spawn/spawn_context.ts";
-import { RpcCode, RpcError } from "../rpc/errors.ts";
 import { settlesWithin } from "../base/deadline.ts";
 import { nextCount } from "../shared/channel_layout.ts";
 import { errorInfo, errorStack } from "../shared/error_text.ts";
 import type { ErrorInfo } from "../shared/messages.ts";
 import { type Job, JobQueue } from "./job.ts";
+import { PoolError } from "./pool_error.ts";
 import { type MemberEvents, POOL_TASK, PoolMember } from "./member.ts";
 import { RespawnBackoff } from "./respawn.ts";
 import { ScriptLoad } from "./script_load.ts";
@@ -120,19 +120,19 @@ export class RpcPool {
 
   /**
    * Runs `fn(data)` on a warm worker; resolves with the result as JSON text.
-   * Rejects with an {@link RpcError}: the function threw, timed out, got a
+   * Rejects with a {@link PoolError}: the function threw, timed out, got a
    * worker stuck earlier, or the queue is full. A call still queued when
    * `signal` aborts (its client has gone) is dropped; a running one finishes.
    */
   run(fn: string, data: string, signal?: AbortSignal): Promise<string> {
     if (!this.#accepting) {
-      return Promise.reject(new RpcError(RpcCode.BUSY, "busy: the host is stopping"));
+      return Promise.reject(new PoolError("busy", "busy: the host is stopping"));
     }
     const held = this.stuck.admission(fn, this.#options.queueLimit - this.queued);
     if (held !== null) return held.then(() => this.run(fn, data, signal));
     if (this.queued >= this.#options.queueLimit) {
       return Promise.reject(
-        new RpcError(RpcCode.BUSY, `busy: ${this.queued} calls are waiting (--rpc-queue)`),
+        new PoolError("busy", `busy: ${this.queued} calls are waiting (--rpc-queue)`),
       );
     }
     const { promise, resolve, reject } = Promise.withResolvers<string>();
@@ -196,7 +196,7 @@ export class RpcPool {
     for (const member of this.#members) {
       const job = member.takeJob();
       job?.reject(
-        new RpcError(RpcCode.BUSY, `${job.fn}: the host stopped before the call finished`),
+        new PoolError("busy", `${job.fn}: the host stopped before the call finished`),
       );
       member.release();
       this.#context.states.set(member.slot, "stopped");
@@ -207,7 +207,7 @@ export class RpcPool {
   #refuseQueued(): void {
     for (const job of this.takeQueue()) {
       job.reject(
-        new RpcError(RpcCode.BUSY, "busy: the host is stopping; the call was not started"),
+        new PoolError("busy", "busy: the host is stopping; the call was not started"),
       );
     }
   }
@@ -267,7 +267,7 @@ export class RpcPool {
   #timedOut(member: PoolMember, job: Job): void {
     const ms = this.#options.timeoutMs;
     const text = `${job.fn} did not answer within ${ms} ms; its worker was replaced`;
-    job.reject(new RpcError(RpcCode.TIMEOUT, text));
+    job.reject(new PoolError("timeout", text));
     member.takeJob();
     // Held back until the verdict: whether the worker is stuck in synchronous code.
     this.stuck.timedOut(job.fn, member.release(true)).then(() => this.#dispatch());
@@ -279,7 +279,7 @@ export class RpcPool {
     member.release();
     const job = member.takeJob();
     if (job !== null) {
-      job.reject(new RpcError(RpcCode.INTERNAL_ERROR, `${job.fn}: ${why}`));
+      job.reject(new PoolError("lost", `${job.fn}: ${why}`));
     }
     this.#context.states.set(member.slot, "failed", why);
     if (error !== undefined && this.#script.failed(error)) return;

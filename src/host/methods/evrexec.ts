@@ -1,5 +1,6 @@
 /**
- * `evrexec.*` methods: run a function, list the tasks. A run that throws is
+ * `evrexec.*` methods: run a function, list the tasks. A run that fails is
+ * answered with the JSON-RPC code of the pool's error kind; one that throws is
  * logged at debug (function, duration, error) and counted (`stats.ts`).
  *
  * @module
@@ -10,11 +11,33 @@ import { JsonText } from "../../rpc/jsonrpc.ts";
 import type { MethodMap, RpcMethod } from "../../rpc/dispatch.ts";
 import { RpcCode, RpcError } from "../../rpc/errors.ts";
 import { exportedFunctions } from "../script_exports.ts";
+import { PoolError, type PoolErrorKind } from "../../pool/pool_error.ts";
 import { stringParam } from "../../rpc/params.ts";
 import { poolStuckInfo, taskInfo } from "./task_info.ts";
 import { quoteValue } from "../../shared/quote.ts";
 import { log } from "../../base/log.ts";
 import { messageOf } from "../../shared/error_text.ts";
+
+/** The JSON-RPC code of each way a pool call fails. */
+const POOL_CODES: Readonly<Record<PoolErrorKind, number>> = {
+  busy: RpcCode.BUSY,
+  timeout: RpcCode.TIMEOUT,
+  threw: RpcCode.FUNCTION_FAILED,
+  "not-json": RpcCode.INTERNAL_ERROR,
+  lost: RpcCode.INTERNAL_ERROR,
+  refused: RpcCode.REFUSED_STUCK,
+};
+
+/**
+ * The JSON-RPC error that answers a failed run: a {@link PoolError} by its
+ * kind (a function that threw carries its error's name and stack as `data`);
+ * anything else as it is.
+ */
+export function runFailure(error: unknown): unknown {
+  if (!(error instanceof PoolError)) return error;
+  const data = error.thrown && { name: error.thrown.name, stack: error.thrown.stack ?? null };
+  return new RpcError(POOL_CODES[error.kind], error.message, data);
+}
 
 /** Data as the function receives it: strings as they are, the rest as JSON. */
 function dataText(data: unknown): string {
@@ -51,7 +74,8 @@ export function addEvrexecMethods(methods: MethodMap, host: HostAccess): void {
         const json = await host.pool.run(name, dataText(values.data), signal);
         counts?.ended(started);
         return new JsonText(json);
-      } catch (error) {
+      } catch (thrown) {
+        const error = runFailure(thrown);
         counts?.ended(started, error);
         log("rpc").debug("evrexec.run {name} failed after {ms} ms: {error}", {
           name,
