@@ -5,12 +5,12 @@
  * @module
  */
 
-import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
+import type { ParseArgsOptionsConfig } from "node:util";
 import type { ConfigSource, HostConfig } from "../config/host_config.ts";
 import type { LogFormat } from "../base/log.ts";
 import { HOST_OPTIONS, type HostOption, type RawValues } from "./host_options.ts";
 import { loadConfig, type LoadedConfig, needsRestart } from "./load_config.ts";
-import { parsingArgs } from "./option_values.ts";
+import { parseCommandLine } from "../base/command_line.ts";
 
 /** What the command line asks for. */
 export type CliRequest =
@@ -39,9 +39,11 @@ function parseOptions(): ParseArgsOptionsConfig {
 
 /** Parses the host's arguments; throws a {@link ConfigError} on any mistake. */
 export function parseCli(args: readonly string[]): CliRequest {
-  const { values, positionals } = parsingArgs(() =>
-    parseArgs({ args: [...args], strict: true, allowPositionals: true, options: parseOptions() })
-  );
+  const { values, positionals } = parseCommandLine({
+    args: [...args],
+    allowPositionals: true,
+    options: parseOptions(),
+  });
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
   const line = { values: values as RawValues, positionals };

@@ -9,11 +9,7 @@
 import { ConfigError } from "../base/errors.ts";
 import { readChoice, readInteger } from "../base/values.ts";
 import type { RawValue } from "./option_spec.ts";
-import { clipText, quoteValue } from "../shared/quote.ts";
-import { messageOf } from "../shared/error_text.ts";
-
-/** The most of a `parseArgs` message an error repeats (it quotes the option as given). */
-const MAX_PARSE_MESSAGE_CHARS = 300;
+import { quoteValue } from "../shared/quote.ts";
 
 /** Reads an integer option within `[min, max]`; `fallback` when not given. */
 export function intOption(
@@ -45,34 +41,6 @@ export function choiceOption<T extends string>(
   fallback: T,
 ): T {
   return value === undefined ? fallback : readChoice(flag, value, choices);
-}
-
-/**
- * Runs `parseArgs`-style parsing and turns its errors (unknown option,
- * missing value) into one-line {@link ConfigError}s.
- */
-export function parsingArgs<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    // parseArgs' own Error, whose message quotes the option whole, however long.
-    const full = error instanceof Error ? error.message : messageOf(error);
-    const message = clipText(full.split("\n")[0], MAX_PARSE_MESSAGE_CHARS);
-    const quoted = /'([^']+)'/.exec(full)?.[1];
-    const found = quoted?.match(/--[^ ]+/)?.[0] ?? quoted;
-    const option = found === undefined ? undefined : clipText(found);
-    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
-      throw new ConfigError(`unknown option ${option ?? message} (see --help)`);
-    }
-    if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
-      if (message.includes("does not take an argument")) {
-        throw new ConfigError(`${option ?? "an option"} takes no value (see --help)`);
-      }
-      throw new ConfigError(`${option ?? "an option"} needs a value (see --help)`);
-    }
-    throw new ConfigError(`${message} (see --help)`);
-  }
 }
 
 /** A raw value's text; undefined for a switch, a list or nothing. */

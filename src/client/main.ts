@@ -5,11 +5,11 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { withTimeout } from "../base/deadline.ts";
 import { messageOf } from "../shared/error_text.ts";
 import { ConfigError, EXIT_FATAL, EXIT_OK, EXIT_USAGE } from "../base/errors.ts";
-import { intOption, parsingArgs } from "../cli/option_values.ts";
+import { parseCommandLine } from "../base/command_line.ts";
+import { readInteger } from "../base/values.ts";
 import { RpcClient } from "./client.ts";
 import {
   readSocketOwner,
@@ -81,15 +81,15 @@ interface ClientRequest {
 /** Parses the client's arguments; null for `--help`. */
 export function parseRpcCli(args: readonly string[]): ClientRequest | null {
   const [options, rest] = splitAtMethod(args);
-  const { values } = parsingArgs(() =>
-    parseArgs({ args: options, options: OPTIONS, strict: true, allowPositionals: false })
-  );
+  const { values } = parseCommandLine({ args: options, options: OPTIONS });
   if (values.help) return null;
   if (rest.length === 0) throw new ConfigError("missing METHOD (see --help)");
   return {
     socket: values.socket ?? defaultSocketPath(),
     socketOwner: readSocketOwner(values["socket-owner"]),
-    timeoutMs: intOption("--timeout", values.timeout, 60_000, 1, 86_400_000),
+    timeoutMs: values.timeout === undefined
+      ? 60_000
+      : readInteger("--timeout", values.timeout.trim(), 1, 86_400_000),
     json: values.json ?? false,
     method: rest[0],
     params: rest.slice(1).map(typedParam),
