@@ -17,7 +17,7 @@
  * @module
  */
 
-import type { HostConfig } from "./src/config/host_config.ts";
+import { type HostConfig, type HostOptions, resolveHostOptions } from "./src/config/host_config.ts";
 import { Host } from "./src/host/host.ts";
 import type { ReloadReport } from "./src/host/reload_plan.ts";
 
@@ -42,9 +42,9 @@ export type { DgramAddress } from "./src/config/dgram_address.ts";
 export type { HostPort } from "./src/base/host_port.ts";
 export type { HostLogLevel, LogFormat } from "./src/base/log.ts";
 export type { LogFileOptions } from "./src/base/log_file.ts";
-export type { HostConfig, ReloadReport };
+export type { HostConfig, HostOptions, ReloadReport };
 export { main } from "./src/cli/main.ts";
-export { defaultSocketPath } from "./src/rpc/socket_file.ts";
+export { defaultSocketPath } from "./src/config/defaults.ts";
 export {
   type ConnectOptions,
   RpcClient,
@@ -69,11 +69,29 @@ export interface RunningHost {
 }
 
 /**
- * Starts a host from code. Call `setupLogging` first if you want its log;
- * rejects with a {@link ConfigError} on a configuration problem.
+ * Starts a host from code: every option but `scriptUrl` has its default (see
+ * {@link HostOptions}). Call `setupLogging` first if you want its log.
+ *
+ * @example
+ * ```ts ignore
+ * import { parseExecSpec, startHost } from "./mod.ts";
+ *
+ * const host = await startHost({
+ *   scriptUrl: new URL("./examples/timer.ts", import.meta.url).href,
+ *   tasks: [parseExecSpec("name=evrexec:timer;wait=1000")],
+ *   socket: "/tmp/evrexec-example.sock",
+ * });
+ * await host.shutdown();
+ * ```
+ *
+ * @param options What the host is told; see {@link HostOptions} for each default.
+ * @returns The running host, once its tasks are started and its socket listens.
+ * @throws {ConfigError} (as a rejection) When the script does not load, a task
+ *   names no exported function, two tasks share a name, the socket is in use, or a
+ *   UDP task cannot bind; nothing is left running then.
  */
-export function startHost(config: HostConfig): Promise<RunningHost> {
-  return Host.start(config);
+export function startHost(options: HostOptions): Promise<RunningHost> {
+  return Host.start(resolveHostOptions(options));
 }
 
 if (import.meta.main) {

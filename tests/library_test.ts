@@ -12,17 +12,9 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "evrexec-lib-" });
     const host = await startHost({
       scriptUrl: `file://${fixture("rpc.ts")}`,
-      tasks: [],
       socket: `${dir}/rpc.sock`,
-      socketMode: 0o600,
       logLevel: "error",
       rpcWorkers: 1,
-      rpcQueue: 10,
-      rpcTimeoutMs: 5000,
-      shutdownTimeoutMs: 1000,
-      memoryLimitMiB: 0,
-      maxConnections: 8,
-      idleTimeoutMs: 10_000,
     });
     try {
       const client = await RpcClient.connect(`${dir}/rpc.sock`);

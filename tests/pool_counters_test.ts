@@ -1,7 +1,7 @@
 // The pool's request ids and its channels' counts, started just below the
 // Int32 wrap (as after 2^31 calls), in a pool run in this process on a real
 // worker: every call across the wrap is answered, none "out of step".
-import { DEFAULT_WORKER_HEAP_MIB } from "../src/config/sandbox.ts";
+import { DEFAULTS } from "../src/config/defaults.ts";
 import assert from "node:assert/strict";
 import { startWorker } from "../src/spawn/start_worker.ts";
 import { WorkerPacer } from "../src/spawn/pacer.ts";
@@ -29,7 +29,7 @@ Deno.test({
       scriptUrl: `file://${fixture("rpc.ts")}`,
       logLevel: "error",
       states,
-      workerHeapMiB: DEFAULT_WORKER_HEAP_MIB,
+      workerHeapMiB: DEFAULTS.workerHeapMiB,
       workers,
       pacer: new WorkerPacer({
         factory: (init, events, options) => startWorker(init, events, workers, options!),

@@ -3,7 +3,7 @@
 // policy goes on, up to its crash-loop limit; nothing is thrown. A task's
 // supervisor is run in this process with real workers; only the failure of
 // `new Worker()` is injected, through the pacer's factory.
-import { DEFAULT_WORKER_HEAP_MIB } from "../src/config/sandbox.ts";
+import { DEFAULTS } from "../src/config/defaults.ts";
 import assert from "node:assert/strict";
 import { startWorker } from "../src/spawn/start_worker.ts";
 import { WorkerPacer } from "../src/spawn/pacer.ts";
@@ -35,7 +35,7 @@ Deno.test({
         states,
         pacer,
         workers,
-        workerHeapMiB: DEFAULT_WORKER_HEAP_MIB,
+        workerHeapMiB: DEFAULTS.workerHeapMiB,
       },
     );
     try {

@@ -7,8 +7,7 @@
 
 import type { ParseArgsOptionsConfig } from "node:util";
 import type { ConfigSource, HostConfig } from "../config/host_config.ts";
-import type { LogFormat } from "../base/log.ts";
-import { HOST_OPTIONS, type HostOption, type RawValues } from "./host_options.ts";
+import { HOST_OPTIONS, type RawValues } from "./host_options.ts";
 import { loadConfig, type LoadedConfig, needsRestart } from "./load_config.ts";
 import { parseCommandLine } from "../base/command_line.ts";
 
@@ -19,7 +18,6 @@ export type CliRequest =
   | {
     readonly kind: "run";
     readonly config: HostConfig;
-    readonly logFormat: LogFormat;
     /** Reads the config file (and the same flags) again, for a reload. */
     readonly reread: ConfigSource;
   };
@@ -27,7 +25,7 @@ export type CliRequest =
 /** `parseArgs`' options, from the table. */
 function parseOptions(): ParseArgsOptionsConfig {
   const options: ParseArgsOptionsConfig = {};
-  for (const option of HOST_OPTIONS as readonly HostOption[]) {
+  for (const option of HOST_OPTIONS) {
     options[option.name] = {
       type: option.kind === "switch" ? "boolean" : "string",
       ...(option.short ? { short: option.short } : {}),
@@ -51,7 +49,6 @@ export function parseCli(args: readonly string[]): CliRequest {
   return {
     kind: "run",
     config: loaded.config,
-    logFormat: loaded.config.logFormat ?? "text",
     reread() {
       const next = loadConfig(line);
       return { config: next.config, needsRestart: needsRestart(loaded.raw, next.raw) };

@@ -9,7 +9,7 @@
 import { dirname, resolve } from "node:path";
 import { type Node, type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
 import { ConfigError } from "../base/errors.ts";
-import type { ExecTask } from "../config/exec_spec.ts";
+import type { GivenTask } from "../config/exec_spec.ts";
 import { HOST_OPTIONS, type HostOption, type RawValue } from "./host_options.ts";
 import { fileTask, jsonKind } from "./config_tasks.ts";
 import { MAX_CONFIG_BYTES, readUserFile } from "./user_file.ts";
@@ -21,20 +21,14 @@ export interface FileValue {
   readonly where: string;
 }
 
-/** A task read from the file, and where it stands. */
-export interface FileTask {
-  readonly task: ExecTask;
-  readonly where: string;
-}
-
 /** What a config file holds. */
 export interface ConfigFile {
   /** The path as given. */
   readonly path: string;
   /** The script, relative paths resolved against the file's directory. */
   readonly script?: FileValue & { readonly raw: string };
-  /** The tasks, in order. */
-  readonly tasks: readonly FileTask[];
+  /** The tasks, in order, with where each stands. */
+  readonly tasks: readonly GivenTask[];
   /** The host options it sets, by long name, in the command line's form. */
   readonly values: ReadonlyMap<string, FileValue>;
 }
@@ -61,7 +55,7 @@ export function fileKeys(): string[] {
   return [
     "script",
     "tasks",
-    ...HOST_OPTIONS.filter((o: HostOption) => o.json !== "none").map((o) => o.name),
+    ...HOST_OPTIONS.filter((o) => o.json !== "none").map((o) => o.name),
   ];
 }
 
@@ -86,7 +80,7 @@ export function readConfigFile(path: string): ConfigFile {
   const dir = dirname(path);
   const seen = new Map<string, Node>();
   const values = new Map<string, FileValue>();
-  const tasks: FileTask[] = [];
+  const tasks: GivenTask[] = [];
   let script: (FileValue & { raw: string }) | undefined;
   for (const property of root.children ?? []) {
     const [keyNode, valueNode] = property.children ?? [];
@@ -120,7 +114,7 @@ export function readConfigFile(path: string): ConfigFile {
       });
       continue;
     }
-    const option = HOST_OPTIONS.find((o: HostOption) => o.name === key && o.json !== "none");
+    const option = HOST_OPTIONS.find((o) => o.name === key && o.json !== "none");
     if (option === undefined) {
       fail(keyNode, `unknown key ${quoteValue(key)} (expected ${fileKeys().join(", ")})`);
     }

@@ -30,7 +30,8 @@ export async function main(args: readonly string[]): Promise<number> {
       return EXIT_OK;
     }
     debug = request.config.logLevel === "debug";
-    await setupLogging(request.config.logLevel, request.logFormat, request.config.logFile);
+    const { logLevel, logFormat, logFile } = request.config;
+    await setupLogging(logLevel, logFormat, logFile);
     await keepDebuggerShut();
     reopenLogOnSigusr2();
     const early = (signal: Deno.Signal) => () => {

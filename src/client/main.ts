@@ -17,7 +17,7 @@ import {
   trustHint,
   UntrustedSocketError,
 } from "./socket_trust.ts";
-import { defaultSocketPath } from "../rpc/socket_file.ts";
+import { defaultSocketPath } from "../config/defaults.ts";
 import { typedParam } from "./params.ts";
 import { terminalWidth } from "./text_table.ts";
 import { answerTable } from "./answer_tables.ts";

@@ -11,7 +11,7 @@ import { messageOf } from "../shared/error_text.ts";
 import { EXIT_FATAL, EXIT_OK, EXIT_USAGE } from "../base/errors.ts";
 import { writeAllSync } from "../base/streams.ts";
 import { parseCommandLine } from "../base/command_line.ts";
-import { defaultSocketPath } from "../rpc/socket_file.ts";
+import { defaultSocketPath } from "../config/defaults.ts";
 import { RpcClient } from "./client.ts";
 import {
   readSocketOwner,

@@ -151,3 +151,38 @@ export function parseExecSpec(spec: string): ExecTask {
     throw error;
   }
 }
+
+/** An exec task and where it was given (`FILE:LINE:COL`, `--exec "…"`), for errors. */
+export interface GivenTask {
+  /** The task. */
+  readonly task: ExecTask;
+  /** Where it was given; unset for a task made in code. */
+  readonly where?: string;
+}
+
+/**
+ * Checks that no two tasks share a name (a task's name is its identity).
+ *
+ * @param tasks The tasks in the order given, each with where it was given.
+ * @throws {ConfigError} At the second of two tasks of one name, naming where the first was.
+ */
+export function checkUniqueNames(tasks: readonly GivenTask[]): void {
+  const first = new Map<string, GivenTask>();
+  for (const given of tasks) {
+    const earlier = first.get(given.task.name);
+    if (earlier === undefined) {
+      first.set(given.task.name, given);
+      continue;
+    }
+    const at = given.where === undefined ? "" : `${given.where}: `;
+    const before = earlier.where === undefined
+      ? ""
+      : earlier.where.startsWith("--exec")
+      ? " (first by --exec)"
+      : ` (first at ${earlier.where})`;
+    throw new ConfigError(
+      `${at}exec task ${quoteValue(given.task.name)} is given twice${before}; ` +
+        "a task's name is its identity",
+    );
+  }
+}

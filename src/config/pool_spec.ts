@@ -15,8 +15,6 @@ import { quoteValue } from "../shared/quote.ts";
 
 /** The most warm workers the pool may have. */
 export const MAX_POOL_WORKERS = 256;
-/** The pool's size when neither `--rpc-pool workers=` nor `--rpc-workers` says. */
-export const DEFAULT_POOL_WORKERS = 2;
 /** The keys `--rpc-pool` takes. */
 export const POOL_KEYS = ["workers", ...SANDBOX_KEYS] as const;
 
@@ -63,13 +61,14 @@ export function parsePoolSpec(spec: string, label = "--rpc-pool"): PoolSpec {
 
 /**
  * The pool's size from `--rpc-workers` (`shorthand`, a number read already
- * or undefined) and `--rpc-pool`; both naming a size is an error.
+ * or undefined) and `--rpc-pool`; both naming a size is an error; undefined
+ * when neither names one (the default applies).
  */
-export function poolSize(shorthand: number | undefined, pool: PoolSpec | null): number {
+export function poolSize(shorthand: number | undefined, pool: PoolSpec | null): number | undefined {
   if (shorthand !== undefined && pool?.workers != null) {
     throw new ConfigError(
       "--rpc-workers and --rpc-pool workers= both set the pool's size: give one of them",
     );
   }
-  return shorthand ?? pool?.workers ?? DEFAULT_POOL_WORKERS;
+  return shorthand ?? pool?.workers ?? undefined;
 }

@@ -61,8 +61,6 @@ export interface Sandbox {
   readonly permissions: Permissions | null;
 }
 
-/** The default `--worker-heap`, in MiB. */
-export const DEFAULT_WORKER_HEAP_MIB = 256;
 /** The smallest heap cap, in MiB: less leaves V8 no room to load a script. */
 export const MIN_HEAP_MIB = 16;
 /** The largest heap cap, in MiB. */

@@ -23,7 +23,7 @@ import { clearSocketPath } from "../rpc/socket_file.ts";
 import { STOP_ACK_MS } from "../tasks/worker_lifecycle.ts";
 import type { TaskSupervisor } from "../tasks/supervisor.ts";
 import type { ConfigSource, HostConfig } from "../config/host_config.ts";
-import { checkUniqueNames, diffTasks, TaskSet } from "./task_set.ts";
+import { diffTasks, TaskSet } from "./task_set.ts";
 import { newSpawnContext, prepareSandboxes, type SpawnContext } from "../spawn/spawn_context.ts";
 import type { StuckWorker, WorkerRegistry } from "../spawn/registry.ts";
 import type { WorkerStates } from "../spawn/worker_states.ts";
@@ -115,14 +115,13 @@ export class Host implements HostAccess {
    * configuration again at each reload (a `--config` file).
    */
   static async start(config: HostConfig, source?: ConfigSource): Promise<Host> {
-    checkUniqueNames(config.tasks);
     if (config.watch) requireDenoRun("--watch", "deno info");
     const checker = await startChecker(config);
     if (await clearSocketPath(config.socket) === "stale") {
       log("rpc").info("removed a stale socket at {path}", { path: config.socket });
     }
     let started: Host | null = null;
-    const stats = new HostStats(config.stats ?? true);
+    const stats = new HostStats(config.stats);
     const context = newSpawnContext(
       config,
       stats.counting ? stats.workerState : undefined,

@@ -12,7 +12,6 @@
  * @module
  */
 
-import { getHeapStatistics } from "node:v8";
 import { EXIT_FATAL } from "../base/errors.ts";
 import { log } from "../base/log.ts";
 import type { LiveWorker, WorkerRegistry } from "../spawn/registry.ts";
@@ -116,8 +115,3 @@ export class MemoryWatchdog {
 }
 
 const mib = (bytes: number) => Math.round(bytes / MIB);
-
-/** The default limit: three quarters of one isolate's heap limit, in MiB. */
-export function defaultMemoryLimitMiB(): number {
-  return Math.floor(getHeapStatistics().heap_size_limit * 0.75 / MIB);
-}

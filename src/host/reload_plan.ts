@@ -57,9 +57,17 @@ export function rereadConfig(
     if (error instanceof ConfigError) throw reloadFailed(error.message);
     throw error;
   }
-  const config: Record<string, unknown> = { ...running };
-  for (const field of RELOADED_FIELDS) config[field] = read.config[field];
-  return { config: config as unknown as HostConfig, needsRestart: read.needsRestart };
+  const config: Draft = { ...running };
+  for (const field of RELOADED_FIELDS) take(config, read.config, field);
+  return { config, needsRestart: read.needsRestart };
+}
+
+/** A configuration being put together. */
+type Draft = { -readonly [K in keyof HostConfig]: HostConfig[K] };
+
+/** Sets `field` of `into` to its value in `from`. */
+function take<K extends keyof HostConfig>(into: Draft, from: HostConfig, field: K): void {
+  into[field] = from[field];
 }
 
 /** The answer to a reload that succeeded. */

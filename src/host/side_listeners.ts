@@ -34,7 +34,7 @@ export class SideListeners {
   ): Promise<SideListeners> {
     const mode = config.socketMode;
     const dgram = await DatagramServer.listen(
-      config.rpcDgram ?? [],
+      config.rpcDgram,
       mode,
       methods,
       (transport) => host.stats.counts(transport),

@@ -7,7 +7,6 @@
  * @module
  */
 
-import { ConfigError } from "../base/errors.ts";
 import { messageOf } from "../shared/error_text.ts";
 import type { ExecTask } from "../config/exec_spec.ts";
 import { TaskSupervisor } from "../tasks/supervisor.ts";
@@ -37,19 +36,6 @@ function keysOf(task: ExecTask): string {
   });
 }
 
-/** Throws a {@link ConfigError} when two of `tasks` share a name. */
-export function checkUniqueNames(tasks: readonly ExecTask[]): void {
-  const seen = new Set<string>();
-  for (const task of tasks) {
-    if (seen.has(task.name)) {
-      throw new ConfigError(
-        `exec task ${quoteValue(task.name)} is given twice; a task's name is its identity`,
-      );
-    }
-    seen.add(task.name);
-  }
-}
-
 /** Compares the running tasks with `next`. */
 export function diffTasks(running: readonly ExecTask[], next: readonly ExecTask[]): TaskChanges {
   const before = new Map(running.map((task) => [task.name, task]));
@@ -73,7 +59,6 @@ export class TaskSet {
 
   /** One supervisor per task of `tasks` (not started). */
   constructor(tasks: readonly ExecTask[], context: SpawnContext) {
-    checkUniqueNames(tasks);
     this.#context = context;
     this.#list = tasks.map((task) => new TaskSupervisor(task, context));
   }
@@ -100,7 +85,6 @@ export class TaskSet {
     graceMs: number,
     stopping: () => boolean,
   ): Promise<TaskChanges> {
-    checkUniqueNames(next);
     const changes = diffTasks(this.#list.map((s) => s.task), next);
     const leaving = new Set([...changes.removed, ...changes.changed]);
     const retiring = this.#list.filter((s) => leaving.has(s.task.name));

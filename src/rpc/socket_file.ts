@@ -1,6 +1,6 @@
 /**
- * The RPC socket file: the default path, what to do with a file already at
- * the path, and binding with the right mode before anyone can connect.
+ * The RPC socket file: what to do with a file already at the path, and
+ * binding with the right mode before anyone can connect.
  *
  * @module
  */
@@ -11,28 +11,6 @@ import { ConfigError } from "../base/errors.ts";
 import { ownUid, userLabel } from "../base/users.ts";
 import { ownAndRoot, replaceableBy, sharedWith } from "./path_trust.ts";
 import { SocketWatch } from "./socket_watch.ts";
-
-/** The environment variable that sets the socket for host and client. */
-export const SOCKET_ENV = "EVREXEC_SOCKET";
-/** The socket file's mode unless `--socket-mode` says otherwise. */
-export const DEFAULT_SOCKET_MODE = 0o600;
-
-function env(name: string): string | undefined {
-  try {
-    return Deno.env.get(name) || undefined;
-  } catch {
-    return undefined; // no --allow-env: use the built-in default
-  }
-}
-
-/**
- * The socket path when none is given: `$EVREXEC_SOCKET`, else
- * `$XDG_RUNTIME_DIR/evrexec.sock`, else `/tmp/evrexec.sock`.
- */
-export function defaultSocketPath(): string {
-  const runtimeDir = env("XDG_RUNTIME_DIR");
-  return env(SOCKET_ENV) ?? (runtimeDir ? `${runtimeDir}/evrexec.sock` : "/tmp/evrexec.sock");
-}
 
 async function answers(path: string): Promise<boolean> {
   try {

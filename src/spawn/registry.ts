@@ -89,11 +89,3 @@ export class WorkerRegistry {
     if (at >= 0) this.stuck.splice(at, 1);
   }
 }
-
-/**
- * The default `--max-stuck`: half the CPU cores, at least 2, so that one
- * stuck RPC function leaves the pool serving (it closes at the bound).
- */
-export function defaultMaxStuck(): number {
-  return Math.max(2, Math.floor(navigator.hardwareConcurrency / 2));
-}

@@ -9,7 +9,6 @@
 import { requireDenoRun } from "../base/deno_command.ts";
 import { ConfigError } from "../base/errors.ts";
 import {
-  DEFAULT_WORKER_HEAP_MIB,
   type Grant,
   PERMISSION_KINDS,
   type PermissionKind,
@@ -29,7 +28,7 @@ export interface OwnedSandbox {
 
 /** Every sandbox of `config`: the tasks' in order, then the RPC pool's. */
 export function sandboxesOf(config: HostConfig): OwnedSandbox[] {
-  const heap = config.workerHeapMiB ?? DEFAULT_WORKER_HEAP_MIB;
+  const heap = config.workerHeapMiB;
   return [
     ...config.tasks.map((task) => ({
       owner: `exec task ${quoteValue(task.name)}`,

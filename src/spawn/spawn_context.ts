@@ -11,11 +11,11 @@
 
 import type { WorkerLogLevel } from "../shared/messages.ts";
 import type { HostConfig } from "../config/host_config.ts";
-import { DEFAULT_WORKER_HEAP_MIB, NO_SANDBOX } from "../config/sandbox.ts";
+import { NO_SANDBOX } from "../config/sandbox.ts";
 import { log } from "../base/log.ts";
 import { ChildNeeds } from "./child_needs.ts";
 import { WorkerPacer } from "./pacer.ts";
-import { defaultMaxStuck, type StuckWorker, WorkerRegistry } from "./registry.ts";
+import { type StuckWorker, WorkerRegistry } from "./registry.ts";
 import { checkSandboxes, sandboxesOf } from "./sandbox_check.ts";
 import { proveSandboxes } from "./sandbox_probe.ts";
 import { startWorker } from "./start_worker.ts";
@@ -50,11 +50,11 @@ export function newSpawnContext(
   tooManyStuck: (stuck: readonly StuckWorker[]) => void,
 ): SpawnContext {
   const workers = new WorkerRegistry({
-    maxStuck: config.maxStuck ?? defaultMaxStuck(),
+    maxStuck: config.maxStuck,
     tooManyStuck,
   });
   const children = new ChildNeeds();
-  const workerHeapMiB = config.workerHeapMiB ?? DEFAULT_WORKER_HEAP_MIB;
+  const workerHeapMiB = config.workerHeapMiB;
   return {
     scriptUrl: config.scriptUrl,
     logLevel: config.logLevel,

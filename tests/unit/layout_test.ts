@@ -24,8 +24,6 @@ function imports(path: string): string[] {
   return specs.map((spec) => relative(ROOT, resolve(join(ROOT, dirname(path)), spec)));
 }
 
-const ALL = ["mod.ts", ...sources("src"), ...sources("kemi")];
-
 Deno.test("layout: src/worker/ imports only src/worker/, src/shared/ and kemi/", () => {
   const crossing = sources("src/worker").flatMap((path) =>
     imports(path).filter((target) => !/^(src\/worker|src\/shared|kemi)\//.test(target))

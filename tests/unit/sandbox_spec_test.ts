@@ -118,7 +118,7 @@ Deno.test("--rpc-pool: workers and sandbox keys; --rpc-workers is its shorthand,
     sandbox: { isolation: "process", heapMiB: 256, permissions: { net: ["api.internal:443"] } },
   });
   assert.equal(parsePoolSpec("heap=64").workers, null);
-  assert.equal(poolSize(undefined, null), 2);
+  assert.equal(poolSize(undefined, null), undefined, "neither says: the default applies later");
   assert.equal(poolSize(3, null), 3);
   assert.equal(poolSize(undefined, pool), 4);
   assert.equal(poolSize(3, parsePoolSpec("heap=64")), 3);
