@@ -21,7 +21,7 @@ import { type HostConfig, type HostOptions, resolveHostOptions } from "./src/con
 import { Host } from "./src/host/host.ts";
 import type { ReloadReport } from "./src/host/reload_plan.ts";
 
-export { ConfigError, EXIT_FATAL, EXIT_OK, EXIT_USAGE } from "./src/base/errors.ts";
+export { ConfigError, EXIT_FATAL, EXIT_OK, EXIT_USAGE, FatalError } from "./src/base/errors.ts";
 export {
   ExecSpecError,
   type ExecTask,
@@ -91,7 +91,7 @@ export interface RunningHost {
  *   UDP task cannot bind; nothing is left running then.
  */
 export function startHost(options: HostOptions): Promise<RunningHost> {
-  return Host.start(resolveHostOptions(options));
+  return Host.start(resolveHostOptions(options), { onFatal: options.onFatal });
 }
 
 if (import.meta.main) {

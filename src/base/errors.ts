@@ -22,3 +22,20 @@ export class ConfigError extends Error {
     this.name = "ConfigError";
   }
 }
+
+/**
+ * A condition the host cannot live on with (more workers stuck in
+ * synchronous code than `--max-stuck`, memory the watchdog cannot win
+ * back). The host stops its workers and reports it to its caller, which
+ * decides what follows: the command line logs it and exits 1.
+ */
+export class FatalError extends Error {
+  /**
+   * Creates the error: `message` is the condition, in one line; `exitWhy`
+   * tells why exiting is the way out (`before V8 aborts the process`).
+   */
+  constructor(message: string, readonly exitWhy: string) {
+    super(message);
+    this.name = "FatalError";
+  }
+}

@@ -35,7 +35,10 @@ export type { RawValue, RawValues } from "./option_values.ts";
 export type OptionKind = "value" | "list" | "switch";
 
 /** The fields of {@link HostOptions} that options set: all but those read on their own. */
-export type OptionField = Exclude<keyof HostOptions, "scriptUrl" | "tasks" | "configFile">;
+export type OptionField = Exclude<
+  keyof HostOptions,
+  "scriptUrl" | "tasks" | "configFile" | "onFatal"
+>;
 
 /** One option of the host. */
 export interface HostOption<F extends OptionField = OptionField> {

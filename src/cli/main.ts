@@ -1,12 +1,14 @@
 /**
  * The host's command line: parses options, runs the host until SIGINT or
- * SIGTERM, and maps errors to exit codes.
+ * SIGTERM, and maps errors to exit codes; a fatal condition the host
+ * reports (`onFatal`) is logged and ends the process with exit code 1. Only
+ * `cli/` ends the process.
  *
  * @module
  */
 
 import { Host } from "../host/host.ts";
-import { flushLog, log, setupLogging } from "../base/log.ts";
+import { flushLog, log, logVerbatim, setupLogging } from "../base/log.ts";
 import { NAME, versionLine } from "../base/version.ts";
 import { messageOf } from "../shared/error_text.ts";
 import { ConfigError, EXIT_FATAL, EXIT_OK, EXIT_USAGE } from "../base/errors.ts";
@@ -41,7 +43,13 @@ export async function main(args: readonly string[]): Promise<number> {
     const earlyInt = early("SIGINT"), earlyTerm = early("SIGTERM");
     Deno.addSignalListener("SIGINT", earlyInt);
     Deno.addSignalListener("SIGTERM", earlyTerm);
-    const host = await Host.start(request.config, request.reread);
+    const host = await Host.start(request.config, {
+      source: request.reread,
+      onFatal(error) {
+        logVerbatim(log(), "fatal", `${error.message}; exiting ${error.exitWhy}`);
+        Deno.exit(EXIT_FATAL);
+      },
+    });
     Deno.removeSignalListener("SIGINT", earlyInt);
     Deno.removeSignalListener("SIGTERM", earlyTerm);
     await handleSignals(host);

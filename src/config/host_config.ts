@@ -8,6 +8,7 @@
  * @module
  */
 
+import type { FatalError } from "../base/errors.ts";
 import type { HostPort } from "../base/host_port.ts";
 import type { HostLogLevel, LogFormat } from "../base/log.ts";
 import type { LogFileOptions } from "../base/log_file.ts";
@@ -100,7 +101,7 @@ export interface HostOptions {
    */
   readonly watch?: boolean;
   /**
-   * Workers stuck in synchronous code tolerated; one more and the host exits 1.
+   * Workers stuck in synchronous code tolerated; one more is fatal (see `onFatal`).
    *
    * @default {half the CPU cores, at least 2}
    */
@@ -137,14 +138,23 @@ export interface HostOptions {
   readonly logFile?: LogFileOptions;
   /** The `--config` file the options came from, if any. */
   readonly configFile?: string;
+  /**
+   * Told of a condition the host cannot live on with (more workers stuck
+   * than `maxStuck`, memory the watchdog cannot win back), once the host has
+   * stopped every worker; the caller decides what follows (the command line
+   * exits 1, for the service manager to restart it).
+   *
+   * @default {none: the host logs the condition at fatal level and stays stopped}
+   */
+  readonly onFatal?: (error: FatalError) => void;
 }
 
 /** Options that stay unset when not given: each means "none". */
 type Unset = "metrics" | "rpcSandbox" | "logFile" | "configFile";
 
-/** Every host option with its value: defaults applied. */
+/** Every host option with its value (defaults applied), the fatal handler aside. */
 export type HostConfig =
-  & { readonly [K in Exclude<keyof HostOptions, Unset>]-?: NonNullable<HostOptions[K]> }
+  & { readonly [K in Exclude<keyof HostOptions, Unset | "onFatal">]-?: NonNullable<HostOptions[K]> }
   & { readonly [K in Unset]?: HostOptions[K] };
 
 /**

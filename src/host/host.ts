@@ -8,9 +8,9 @@
 
 import { settlesWithin, withTimeout } from "../base/deadline.ts";
 import { errorLine, messageOf } from "../shared/error_text.ts";
-import { ConfigError, EXIT_FATAL } from "../base/errors.ts";
+import { ConfigError, FatalError } from "../base/errors.ts";
 import type { HostAccess } from "./host_access.ts";
-import { log } from "../base/log.ts";
+import { log, logVerbatim } from "../base/log.ts";
 import { MemoryWatchdog } from "./memory_watchdog.ts";
 import { stoppingError } from "./host_errors.ts";
 import { hostMethods } from "./methods/host_methods.ts";
@@ -36,6 +36,14 @@ import { logReload, type ReloadReport, reloadReport, rereadConfig } from "./relo
 import { quoteValue } from "../shared/quote.ts";
 import { ReloadQueue, type ReloadTicket } from "./reload_queue.ts";
 
+/** What the host tells its caller besides its answers. */
+export interface HostHooks {
+  /** Reads the configuration again for each reload (a `--config` file and the same flags). */
+  readonly source?: ConfigSource;
+  /** Told of a condition the host cannot live on with, once every worker is stopped. */
+  readonly onFatal?: (error: FatalError) => void;
+}
+
 /** How long start-up waits for UDP tasks to bind. */
 const BIND_TIMEOUT_MS = 10_000;
 /** The rest of the RPC pool starts when the tasks run, or after this long. */
@@ -51,6 +59,7 @@ export class Host implements HostAccess {
   readonly stats: HostStats;
   #config: HostConfig;
   #source: ConfigSource | null = null;
+  #onFatal: ((error: FatalError) => void) | null = null;
   #tasks: TaskSet;
   #context: SpawnContext;
   #pool: RpcPool;
@@ -111,10 +120,11 @@ export class Host implements HostAccess {
   /**
    * Starts a host. Rejects with a {@link ConfigError} when the socket is in
    * use, the script does not load, a task names no exported function, or a
-   * UDP task cannot bind; nothing is left running then. `source` reads the
-   * configuration again at each reload (a `--config` file).
+   * UDP task cannot bind; nothing is left running then. `hooks.source`
+   * reads the configuration again at each reload (a `--config` file);
+   * `hooks.onFatal` is told of a condition the host cannot live on with.
    */
-  static async start(config: HostConfig, source?: ConfigSource): Promise<Host> {
+  static async start(config: HostConfig, hooks: HostHooks = {}): Promise<Host> {
     if (config.watch) requireDenoRun("--watch", "deno info");
     const checker = await startChecker(config);
     if (await clearSocketPath(config.socket) === "stale") {
@@ -131,7 +141,8 @@ export class Host implements HostAccess {
     );
     const host = started = new Host(config, context, newPool(config, context), stats);
     host.#checker = checker;
-    host.#source = source ?? null;
+    host.#source = hooks.source ?? null;
+    host.#onFatal = hooks.onFatal ?? null;
     try {
       const { heapProven } = await prepareSandboxes(config, context);
       const functions = await host.#pool.load().catch((error: ErrorInfo) => {
@@ -148,7 +159,11 @@ export class Host implements HostAccess {
       );
       host.#side = await SideListeners.start(config, methods, host);
       if (config.memoryLimitMiB > 0) {
-        host.#watchdog = new MemoryWatchdog(config.memoryLimitMiB, context.workers);
+        host.#watchdog = new MemoryWatchdog(
+          config.memoryLimitMiB,
+          context.workers,
+          (error) => host.#fatal(error),
+        );
         host.#watchdog.start();
       }
       for (const supervisor of host.supervisors) supervisor.start();
@@ -272,23 +287,31 @@ export class Host implements HostAccess {
 
   /**
    * More workers are stuck in synchronous code than `--max-stuck`: each may
-   * keep a core busy for good, so the host exits 1 for its service manager to
-   * restart it. Not while it stops: stopping makes stuck workers, and ends.
+   * keep a core busy for good, so it is fatal (the command line exits 1 for
+   * its service manager to restart it). Not while it stops: stopping makes
+   * stuck workers, and ends.
    */
   #tooManyStuck(stuck: readonly StuckWorker[]): void {
     if (this.#stopped || this.#shuttingDown) return;
-    log().fatal(
-      "{count} workers are stuck in synchronous code ({workers}), past --max-stuck {max}: each " +
-        "may keep a CPU core busy and Deno cannot stop them; exiting so that the service " +
-        "manager restarts the host",
-      {
-        count: stuck.length,
-        workers: stuck.map((worker) => worker.label).join(", "),
-        max: this.#context.workers.maxStuck,
-      },
+    const workers = stuck.map((worker) => worker.label).join(", ");
+    this.#fatal(
+      new FatalError(
+        `${stuck.length} workers are stuck in synchronous code (${workers}), past --max-stuck ` +
+          `${this.#context.workers.maxStuck}: each may keep a CPU core busy and Deno cannot ` +
+          "stop them",
+        "so that the service manager restarts the host",
+      ),
     );
+  }
+
+  /**
+   * A condition the host cannot live on with: it stops every worker at
+   * once and tells its caller (`onFatal`), or logs it when no one listens.
+   */
+  #fatal(error: FatalError): void {
     this.stop();
-    Deno.exit(EXIT_FATAL);
+    if (this.#onFatal !== null) return this.#onFatal(error);
+    logVerbatim(log(), "fatal", `${error.message}; the host has stopped`);
   }
 
   /** Stops RPC and every worker at once, and removes the socket file. */

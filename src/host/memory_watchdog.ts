@@ -6,14 +6,13 @@
  * answers, if that heap explains the growth (its owner then logs why and
  * applies its restart policy). Otherwise, the growth being in a worker stuck
  * in synchronous code (which cannot answer, and which Deno cannot interrupt)
- * or elsewhere, the host exits with one clear line, before V8 aborts it with
- * a C stack trace.
+ * or elsewhere, it reports a fatal condition to the host (the command line
+ * then exits with one clear line, before V8 aborts it with a C stack trace).
  *
  * @module
  */
 
-import { EXIT_FATAL } from "../base/errors.ts";
-import { log } from "../base/log.ts";
+import { FatalError } from "../base/errors.ts";
 import type { LiveWorker, WorkerRegistry } from "../spawn/registry.ts";
 
 const MIB = 1024 * 1024;
@@ -38,11 +37,16 @@ export class MemoryWatchdog {
   #checking = false;
   #futileKills = 0;
   #lastKill = -Infinity;
+  #fatal: (error: FatalError) => void;
 
-  /** Watches for an RSS over `limitMiB` mebibytes, caused by one of `workers`. */
-  constructor(limitMiB: number, workers: WorkerRegistry) {
+  /**
+   * Watches for an RSS over `limitMiB` mebibytes, caused by one of
+   * `workers`; `fatal` is told when no stop of a worker can bring it down.
+   */
+  constructor(limitMiB: number, workers: WorkerRegistry, fatal: (error: FatalError) => void) {
     this.#limitBytes = limitMiB * MIB;
     this.#workers = workers;
+    this.#fatal = fatal;
   }
 
   /** Starts sampling; the RSS now is the first low mark (before any task allocates). */
@@ -102,12 +106,14 @@ export class MemoryWatchdog {
           biggest ? `${biggest.worker.label}, ${mib(biggest.heap)} MiB` : "none answered"
         })`;
       }
-      log().fatal(
-        "out of memory: the host's RSS reached {rss} MiB (--memory-limit {limit} MiB) and " +
-          "{reason}; exiting before V8 aborts the process",
-        { rss: mib(rss), limit: mib(this.#limitBytes), reason },
+      this.stop();
+      this.#fatal(
+        new FatalError(
+          `out of memory: the host's RSS reached ${mib(rss)} MiB (--memory-limit ` +
+            `${mib(this.#limitBytes)} MiB) and ${reason}`,
+          "before V8 aborts the process",
+        ),
       );
-      Deno.exit(EXIT_FATAL);
     } finally {
       this.#checking = false;
     }

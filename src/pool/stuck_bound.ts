@@ -10,7 +10,8 @@
  * verdict reach the bound, it starts no call; once the stuck ones alone reach
  * it, it refuses every call until one ends or the host restarts.
  * Only calls running at the same moment, of different functions, that all
- * get stuck can still go past the bound; the host then exits, the last resort.
+ * get stuck can still go past the bound: a fatal condition for the host (the
+ * command line exits 1), the last resort.
  *
  * @module
  */
