@@ -1,7 +1,8 @@
 /**
- * Every default of a host option, in one place: `startHost` applies them
- * (`resolveHostOptions`), the command line's `--help` shows them, and the
- * client finds the socket with the same rule.
+ * Every default of a host option and of an exec spec's keys, in one place:
+ * `startHost` applies them (`resolveHostOptions`), the exec spec's reader
+ * too, the command line's `--help` shows them, and the client finds the
+ * socket with the same rule.
  *
  * @module
  */
@@ -43,6 +44,24 @@ export const DEFAULTS = {
   logFileMaxBytes: 10 * MIB,
   /** Rotated log files kept. */
   logFileKeep: 5,
+} as const;
+
+/** The defaults of an exec spec's keys (the README's table of keys shows them). */
+export const EXEC_DEFAULTS = {
+  /** Microseconds each worker waits before it calls the function. */
+  waitUs: 0,
+  /** Workers of a task (`workers=0` means 1 too). */
+  workers: 1,
+  /** When a worker whose function ended is restarted. */
+  restart: "no",
+  /** First delay before a restart, in ms. */
+  backoffMs: 100,
+  /** Longest delay before a restart, in ms (at least `backoff`). */
+  backoffMaxMs: 30_000,
+  /** Restarts within the window before the task is marked failed. */
+  maxRestarts: 5,
+  /** The crash-loop window, in ms. */
+  restartWindowMs: 60_000,
 } as const;
 
 /** The environment variable that sets the socket for host and client. */

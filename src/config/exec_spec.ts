@@ -10,8 +10,9 @@ import { ConfigError } from "../base/errors.ts";
 import { readChoice, readInteger } from "../base/values.ts";
 import { parseUdpAddress, type UdpAddress } from "./udp_address.ts";
 import { type Overlap, readSchedule, type Schedule } from "./schedule.ts";
-import { readSandbox, SANDBOX_KEYS, type SandboxSpec } from "./sandbox.ts";
-import { specItems } from "./spec_items.ts";
+import { readSandbox, SANDBOX_KEY_KINDS, SANDBOX_KEYS, type SandboxSpec } from "./sandbox.ts";
+import { atKey, type KeyKind, type SpecItems, specItems, SpecKeyError } from "./spec_items.ts";
+import { EXEC_DEFAULTS } from "./defaults.ts";
 import { quoteValue } from "../shared/quote.ts";
 
 /** The most workers one task may ask for. */
@@ -73,12 +74,39 @@ export const SPEC_KEYS = [
   "overlap",
   ...SANDBOX_KEYS,
 ] as const;
-type SpecKey = typeof SPEC_KEYS[number];
+/** A key an exec spec may hold. */
+export type SpecKey = typeof SPEC_KEYS[number];
 
-/** Error in an exec spec: the message quotes the spec and names the bad part. */
+/** What each key's value is (a config file's task object checks its JSON type by it). */
+export const SPEC_KEY_KINDS = {
+  name: "text",
+  wait: "integer",
+  workers: "integer",
+  restart: "text",
+  backoff: "integer",
+  backoff_max: "integer",
+  max_restarts: "integer",
+  restart_window: "integer",
+  sockaddr: "text",
+  every: "text",
+  cron: "text",
+  tz: "text",
+  overlap: "text",
+  ...SANDBOX_KEY_KINDS,
+} as const satisfies Record<SpecKey, KeyKind>;
+
+/** The keys whose value is a whole number. */
+type IntegerKey = {
+  [K in SpecKey]: typeof SPEC_KEY_KINDS[K] extends "integer" ? K : never;
+}[SpecKey];
+
+/**
+ * Error in an exec spec: the message quotes the spec and names the bad part;
+ * `key` is the key it is about, when it is about one.
+ */
 export class ExecSpecError extends ConfigError {
-  /** Creates the error for `spec`, with `problem` saying what is wrong. */
-  constructor(readonly spec: string, readonly problem: string) {
+  /** Creates the error for `spec`, with `problem` saying what is wrong (about `key`). */
+  constructor(readonly spec: string, readonly problem: string, readonly key?: string) {
     super(`exec spec ${quoteValue(spec)}: ${problem}`);
     this.name = "ExecSpecError";
   }
@@ -86,19 +114,19 @@ export class ExecSpecError extends ConfigError {
 
 /** Reads integer key `key` within `[min, max]`, or `fallback` when it is not given. */
 function integer(
-  found: Map<SpecKey, string>,
-  key: SpecKey,
+  items: SpecItems<SpecKey>,
+  key: IntegerKey,
   fallback: number,
   min: number,
   max: number,
   unit = "",
 ): number {
-  const value = found.get(key);
-  return value === undefined ? fallback : readInteger(key, value, min, max, unit);
+  const value = items.get(key);
+  return value === undefined ? fallback : atKey(key, () => readInteger(key, value, min, max, unit));
 }
 
 /**
- * Parses one exec spec. Throws {@link ExecSpecError} naming the bad part.
+ * Parses one exec spec, `key=value;…` text.
  *
  * @example
  * ```ts
@@ -106,47 +134,86 @@ function integer(
  * parseExecSpec("name=evrexec:timer;wait=1000;workers=1");
  * // { name: "evrexec:timer", waitUs: 1000, workers: 1, restart: "no", … }
  * ```
+ *
+ * @param spec The spec, as `--exec` takes it.
+ * @returns The task it describes, its defaults applied.
+ * @throws {ExecSpecError} Naming the bad part: an unknown key, a key given twice, a bad value.
  */
 export function parseExecSpec(spec: string): ExecTask {
   if (spec.trim() === "") throw new ExecSpecError(spec, "empty spec");
+  let items: SpecItems<SpecKey>;
   try {
-    const found = specItems(spec, SPEC_KEYS);
-    const name = found.get("name");
+    items = specItems(spec, SPEC_KEYS);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ExecSpecError(spec, error.message);
+    throw error;
+  }
+  return readExecTask(items, spec);
+}
+
+/**
+ * Reads an exec task from its items, however they were given (`key=value`
+ * text, or a config file's object, key by key).
+ *
+ * @param items The values by key, each trimmed and unquoted.
+ * @param spec The spec as people read it, for errors and `evrexec.list`.
+ * @returns The task, its defaults applied.
+ * @throws {ExecSpecError} Naming the bad value, and the key it is about when it is about one.
+ */
+export function readExecTask(items: SpecItems<SpecKey>, spec: string): ExecTask {
+  try {
+    const name = items.get("name");
     if (name === undefined) throw new ConfigError('missing "name"');
     if (name === "") throw new ConfigError('empty "name"');
-    const sockaddrText = found.get("sockaddr");
-    const sockaddr = sockaddrText === undefined ? null : parseUdpAddress(sockaddrText);
-    const workers = integer(found, "workers", 1, 0, MAX_WORKERS) || 1;
+    const sockaddrText = items.get("sockaddr");
+    const sockaddr = sockaddrText === undefined
+      ? null
+      : atKey("sockaddr", () => parseUdpAddress(sockaddrText));
+    const workers = integer(items, "workers", EXEC_DEFAULTS.workers, 0, MAX_WORKERS) || 1;
     if (sockaddr !== null && workers > 1) {
       throw new ConfigError("a sockaddr task has exactly one worker");
     }
-    const backoffMs = integer(found, "backoff", 100, 1, MAX_MS, " (ms)");
-    const { every, cron, tz, overlap } = Object.fromEntries(found);
-    const timer = readSchedule({ every, cron, tz, overlap, udp: sockaddr !== null });
+    const backoffMs = integer(items, "backoff", EXEC_DEFAULTS.backoffMs, 1, MAX_MS, " (ms)");
+    const timer = readSchedule({
+      every: items.get("every"),
+      cron: items.get("cron"),
+      tz: items.get("tz"),
+      overlap: items.get("overlap"),
+      udp: sockaddr !== null,
+    });
+    const restart = items.get("restart") ?? EXEC_DEFAULTS.restart;
     return {
       name,
-      waitUs: integer(found, "wait", 0, 0, MAX_WAIT_US, " (microseconds)"),
+      waitUs: integer(items, "wait", EXEC_DEFAULTS.waitUs, 0, MAX_WAIT_US, " (microseconds)"),
       workers,
-      restart: readChoice("restart", found.get("restart") ?? "no", RESTART_POLICIES),
+      restart: atKey("restart", () => readChoice("restart", restart, RESTART_POLICIES)),
       backoffMs,
       backoffMaxMs: integer(
-        found,
+        items,
         "backoff_max",
-        Math.max(30_000, backoffMs),
+        Math.max(EXEC_DEFAULTS.backoffMaxMs, backoffMs),
         backoffMs,
         MAX_MS,
         " (ms)",
       ),
-      maxRestarts: integer(found, "max_restarts", 5, 0, 1_000_000),
-      restartWindowMs: integer(found, "restart_window", 60_000, 1, MAX_MS, " (ms)"),
+      maxRestarts: integer(items, "max_restarts", EXEC_DEFAULTS.maxRestarts, 0, 1_000_000),
+      restartWindowMs: integer(
+        items,
+        "restart_window",
+        EXEC_DEFAULTS.restartWindowMs,
+        1,
+        MAX_MS,
+        " (ms)",
+      ),
       sockaddr,
       ...timer,
       spec,
-      ...(SANDBOX_KEYS.some((key) => found.has(key)) ? { sandbox: readSandbox(found) } : {}),
+      ...(SANDBOX_KEYS.some((key) => items.has(key)) ? { sandbox: readSandbox(items) } : {}),
     };
   } catch (error) {
     if (error instanceof ConfigError && !(error instanceof ExecSpecError)) {
-      throw new ExecSpecError(spec, error.message);
+      const key = error instanceof SpecKeyError ? error.key : undefined;
+      throw new ExecSpecError(spec, error.message, key);
     }
     throw error;
   }

@@ -10,6 +10,7 @@ import { resolve } from "node:path";
 import { ConfigError } from "../base/errors.ts";
 import { readChoice, readInteger } from "../base/values.ts";
 import { quoteValue } from "../shared/quote.ts";
+import { atKey, type KeyKind, SpecKeyError } from "./spec_items.ts";
 
 /** Where a worker runs: a thread of the host, or a child `deno run` process. */
 export type Isolation = "thread" | "process";
@@ -40,6 +41,22 @@ export const SANDBOX_KEYS = [
   "heap",
   ...PERMISSION_KINDS.map((kind) => `allow-${kind}` as const),
 ] as const;
+/** A spec key of a sandbox. */
+export type SandboxKey = typeof SANDBOX_KEYS[number];
+
+/** What each sandbox key's value is. */
+export const SANDBOX_KEY_KINDS = {
+  isolation: "text",
+  heap: "integer",
+  "allow-read": "text",
+  "allow-write": "text",
+  "allow-net": "text",
+  "allow-env": "text",
+  "allow-run": "text",
+  "allow-sys": "text",
+  "allow-ffi": "text",
+  "allow-import": "text",
+} as const satisfies Record<SandboxKey, KeyKind>;
 
 /** The sandbox as the spec gives it, before `--worker-heap` applies. */
 export interface SandboxSpec {
@@ -157,23 +174,28 @@ export function readGrant(kind: PermissionKind, text: string): Grant {
   });
 }
 
-/** Reads the sandbox keys of a spec (`found`, keys lower-cased); throws naming the bad one. */
+/**
+ * Reads the sandbox keys of a spec (`found`, keys lower-cased); throws a
+ * {@link SpecKeyError} naming the bad one (or a {@link ConfigError} about
+ * two together).
+ */
 export function readSandbox(found: ReadonlyMap<string, string>): SandboxSpec {
   const isolationText = found.get("isolation");
   const isolation = isolationText === undefined
     ? "thread"
-    : readChoice("isolation", isolationText, ISOLATIONS);
+    : atKey("isolation", () => readChoice("isolation", isolationText, ISOLATIONS));
   const heapText = found.get("heap");
-  const heapMiB = heapText === undefined ? null : readHeap("heap", heapText);
+  const heapMiB = heapText === undefined ? null : atKey("heap", () => readHeap("heap", heapText));
   const given: Partial<Record<PermissionKind, Grant>> = {};
   for (const kind of PERMISSION_KINDS) {
     const text = found.get(`allow-${kind}`);
-    if (text !== undefined) given[kind] = readGrant(kind, text);
+    if (text !== undefined) given[kind] = atKey(`allow-${kind}`, () => readGrant(kind, text));
   }
   const permissions = Object.keys(given).length > 0 ? given : null;
   if (isolation === "thread" && permissions !== null) {
     if (permissions.import !== undefined) {
-      throw new ConfigError(
+      throw new SpecKeyError(
+        "allow-import",
         "allow-import cannot be enforced in a thread (Deno 2 checks a worker's remote imports " +
           "against the host's permissions): use isolation=process",
       );

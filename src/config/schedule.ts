@@ -9,6 +9,7 @@ import { Cron } from "croner";
 import { ConfigError } from "../base/errors.ts";
 import { readChoice, readInteger } from "../base/values.ts";
 import { quoteValue } from "../shared/quote.ts";
+import { atKey, SpecKeyError } from "./spec_items.ts";
 
 /** What happens to a tick that falls while the previous call still runs. */
 export type Overlap = "skip" | "queue";
@@ -175,20 +176,33 @@ export interface ScheduleKeys {
   readonly udp: boolean;
 }
 
-/** Reads a spec's schedule and overlap rule; throws a ConfigError naming a bad key or pair. */
+/**
+ * Reads a spec's schedule and overlap rule; throws a {@link SpecKeyError}
+ * naming the bad key (the first of a bad pair), or a ConfigError about the
+ * task as a whole.
+ */
 export function readSchedule(keys: ScheduleKeys): { schedule: Schedule | null; overlap: Overlap } {
   const { every, cron, tz, overlap } = keys;
   if (every !== undefined && cron !== undefined) {
-    throw new ConfigError("every and cron exclude each other: give one");
+    throw new SpecKeyError("every", "every and cron exclude each other: give one");
   }
   const kind = every !== undefined ? "every" : cron !== undefined ? "cron" : null;
   if (kind !== null && keys.udp) throw new ConfigError(`a sockaddr task takes no ${kind}`);
-  if (tz !== undefined && cron === undefined) throw new ConfigError("tz needs cron");
-  if (overlap !== undefined && kind === null) throw new ConfigError("overlap needs every or cron");
+  if (tz !== undefined && cron === undefined) throw new SpecKeyError("tz", "tz needs cron");
+  if (overlap !== undefined && kind === null) {
+    throw new SpecKeyError("overlap", "overlap needs every or cron");
+  }
   const schedule = every !== undefined
-    ? parseEvery(every)
+    ? atKey("every", () => parseEvery(every))
     : cron !== undefined
-    ? parseCron(cron, tz)
+    ? readCron(cron, tz)
     : null;
-  return { schedule, overlap: readChoice("overlap", overlap ?? OVERLAPS[0], OVERLAPS) };
+  const rule = overlap ?? OVERLAPS[0];
+  return { schedule, overlap: atKey("overlap", () => readChoice("overlap", rule, OVERLAPS)) };
+}
+
+/** `cron=` in zone `tz=`: a bad zone is about `tz`, anything else about `cron`. */
+function readCron(cron: string, tz: string | undefined): CronSchedule {
+  const zone = tz === undefined ? undefined : atKey("tz", () => parseZone(tz));
+  return atKey("cron", () => parseCron(cron, zone));
 }
