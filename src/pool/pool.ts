@@ -4,6 +4,11 @@
  * sweep timer that times out runs and replaces their worker; calls are held
  * back or refused around stuck workers (`stuck_bound.ts`). Its workers
  * report the script's exported functions as they load it (`script_load.ts`).
+ * A lost worker is started again: at once after a timeout, and after a
+ * doubling delay (the house's one {@link Backoff}) when it crashed or could
+ * not load the script (a broken file on disk), so that a member that cannot
+ * start does not crash-loop; only the first failure of a streak is an error
+ * in the log.
  *
  * @module
  */
@@ -17,13 +22,18 @@ import type { ErrorInfo } from "../shared/messages.ts";
 import { type Job, JobQueue } from "./job.ts";
 import { PoolError } from "./pool_error.ts";
 import { type MemberEvents, POOL_TASK, PoolMember } from "./member.ts";
-import { RespawnBackoff } from "./respawn.ts";
+import { Backoff } from "../base/backoff.ts";
 import { ScriptLoad } from "./script_load.ts";
 import { StuckBound } from "./stuck_bound.ts";
 import { resolveSandbox, type Sandbox } from "../config/sandbox.ts";
 import type { PoolOptions } from "../config/pool_spec.ts";
 
 export type { PoolOptions } from "../config/pool_spec.ts";
+
+/** The first delay before a pool worker that crashed or did not load is started again, in ms. */
+export const RESPAWN_FIRST_MS = 1000;
+/** The longest such delay, in ms. */
+export const RESPAWN_MAX_MS = 60_000;
 
 /** The pool of warm workers that runs `evrexec.run` calls. */
 export class RpcPool {
@@ -39,7 +49,7 @@ export class RpcPool {
   #script = new ScriptLoad();
   #accepting = true;
   #restStarted = false;
-  #respawns = new RespawnBackoff();
+  #respawns = new Backoff(RESPAWN_FIRST_MS, RESPAWN_MAX_MS);
   #idle: (() => void) | null = null;
   #sweeper: ReturnType<typeof setInterval>;
 
@@ -232,7 +242,7 @@ export class RpcPool {
   }
 
   #onLoaded(member: PoolMember, functions: readonly string[]): void {
-    this.#respawns.loaded(member.slot.index);
+    this.#respawns.reset(member.slot.index);
     this.#script.loaded(functions, this.#members.every((each) => each.ready));
     this.#dispatch();
   }
@@ -285,15 +295,18 @@ export class RpcPool {
     if (error !== undefined && this.#script.failed(error)) return;
     if (this.#idle !== null && this.running === 0) this.#idle();
     if (!this.#accepting) return;
-    const respawn = this.#respawns.lost(member.slot.index, error !== undefined);
+    const index = member.slot.index;
+    const { delayMs, streak } = error === undefined
+      ? { delayMs: 0, streak: 0 } // a timeout: a new worker at once
+      : this.#respawns.failed(index);
     logVerbatim(
-      log(POOL_TASK, String(member.slot.index)),
-      respawn.first ? "error" : "debug",
-      `rpc worker ${member.slot.index}: ${error ? errorStack(error) : why}` +
-        (respawn.delayMs > 0 ? ` (starting it again in ${respawn.delayMs} ms)` : ""),
+      log(POOL_TASK, String(index)),
+      streak === 0 ? "error" : "debug",
+      `rpc worker ${index}: ${error ? errorStack(error) : why}` +
+        (delayMs > 0 ? ` (starting it again in ${delayMs} ms)` : ""),
     );
     member.slot.restarts++;
-    setTimeout(() => this.#spawn(member), respawn.delayMs);
+    setTimeout(() => this.#spawn(member), delayMs);
     this.#dispatch();
   }
 }
