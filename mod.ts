@@ -58,11 +58,21 @@ export { setupLogging } from "./src/base/log.ts";
 
 /** A host started from code with {@link startHost}. */
 export interface RunningHost {
-  /** The configuration it runs with. */
+  /** The configuration it runs with, every default applied. */
   readonly config: HostConfig;
-  /** Re-imports the script, as `evrexec.reload` does. */
+  /**
+   * Re-imports the script and re-reads its configuration, as `evrexec.reload` does.
+   *
+   * @returns What changed.
+   * @throws {RpcError} (as a rejection) -32003 when the new version is unusable (the
+   *   running one is kept), -32002 once the host is stopping.
+   */
   reload(): Promise<ReloadReport>;
-  /** Stops gracefully, as SIGTERM does. */
+  /**
+   * Stops gracefully, as SIGTERM does.
+   *
+   * @returns Once every worker has stopped and the socket is closed.
+   */
   shutdown(): Promise<void>;
   /** Stops at once. */
   stop(): void;

@@ -16,7 +16,11 @@ export const EXIT_USAGE = 2;
  * script: printed as one line, exit code 2, no stack trace.
  */
 export class ConfigError extends Error {
-  /** Creates the error with its one-line message. */
+  /**
+   * Creates the error.
+   *
+   * @param message What was wrong and what was expected, in one line.
+   */
   constructor(message: string) {
     super(message);
     this.name = "ConfigError";
@@ -31,8 +35,10 @@ export class ConfigError extends Error {
  */
 export class FatalError extends Error {
   /**
-   * Creates the error: `message` is the condition, in one line; `exitWhy`
-   * tells why exiting is the way out (`before V8 aborts the process`).
+   * Creates the error.
+   *
+   * @param message The condition, in one line.
+   * @param exitWhy Why exiting is the way out (`before V8 aborts the process`).
    */
   constructor(message: string, readonly exitWhy: string) {
     super(message);

@@ -12,12 +12,30 @@ import {
   getJsonLinesFormatter,
   getLogger,
   getTextFormatter,
-  type Logger,
-  type LogLevel,
   type LogRecord,
 } from "@logtape/logtape";
 import { writeAllSync } from "./streams.ts";
 import { LogFile, type LogFileOptions } from "./log_file.ts";
+
+/** The level of a record (logtape's levels; a worker's records come at one of them). */
+export type LogLevel = "trace" | "debug" | "info" | "warning" | "error" | "fatal";
+
+/** Properties a record carries (shown in JSON lines). */
+export type LogProperties = Record<string, unknown>;
+
+/** A logger of the host's (logtape's, as this code uses it); `{name}` in a message is a placeholder. */
+export interface HostLogger {
+  /** Logs at debug level. */
+  debug(message: string, properties?: LogProperties): void;
+  /** Logs at info level. */
+  info(message: string, properties?: LogProperties): void;
+  /** Logs at warning level. */
+  warn(message: string, properties?: LogProperties): void;
+  /** Logs at error level. */
+  error(message: string, properties?: LogProperties): void;
+  /** Logs at fatal level. */
+  fatal(message: string, properties?: LogProperties): void;
+}
 
 /** The levels `--log-level` accepts, lowest first. */
 export const LOG_LEVELS: readonly HostLogLevel[] = ["debug", "info", "warning", "error"];
@@ -58,8 +76,12 @@ async function openLogFile(options: LogFileOptions): Promise<LogFile> {
 
 /**
  * Sets up logging for the host process; call once, before anything logs.
- * With `file`, records go to that file instead of stderr; rejects with a
- * `ConfigError` when it cannot be opened (or is a symbolic link).
+ *
+ * @param level The lowest level written.
+ * @param format Text lines or JSON lines.
+ * @param file A log file to write instead of stderr, and its rotation.
+ * @returns Once the log file (if any) is open.
+ * @throws {ConfigError} (as a rejection) When the file cannot be opened, or is a symbolic link.
  */
 export async function setupLogging(
   level: HostLogLevel,
@@ -102,7 +124,7 @@ export async function flushLog(timeoutMs: number): Promise<void> {
 }
 
 /** The logger for a category under `evrexec`, e.g. `log("rpc")`. */
-export function log(...category: string[]): Logger {
+export function log(...category: string[]): HostLogger {
   return getLogger(["evrexec", ...category]);
 }
 
@@ -111,10 +133,10 @@ export function log(...category: string[]): Logger {
  * `properties` go to the record (shown in JSON lines).
  */
 export function logVerbatim(
-  logger: Logger,
+  logger: HostLogger,
   level: LogLevel,
   message: string,
-  properties: Record<string, unknown> = {},
+  properties: LogProperties = {},
 ): void {
   const text = message.replaceAll("{", "{{").replaceAll("}", "}}");
   switch (level) {

@@ -7,17 +7,19 @@
  */
 
 import { dirname, resolve } from "node:path";
-import { type Node, type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
+import { type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
 import { ConfigError } from "../base/errors.ts";
 import type { GivenTask } from "../config/exec_spec.ts";
 import { HOST_OPTIONS, type HostOption, type RawValue } from "./host_options.ts";
-import { fileTask, jsonKind } from "./config_tasks.ts";
+import { fileTask, jsonKind, type Node } from "./config_tasks.ts";
 import { MAX_CONFIG_BYTES, readUserFile } from "./user_file.ts";
 import { quoteValue } from "../shared/quote.ts";
 
 /** A value read from the file, and where it stands there (`FILE:LINE:COL`). */
 export interface FileValue {
+  /** The value in the command line's form. */
   readonly raw: RawValue;
+  /** Where it stands: `FILE:LINE:COL`. */
   readonly where: string;
 }
 

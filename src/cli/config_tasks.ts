@@ -9,7 +9,6 @@
  * @module
  */
 
-import type { Node } from "jsonc-parser";
 import {
   ExecSpecError,
   type ExecTask,
@@ -22,8 +21,17 @@ import {
 import { specValue } from "../config/spec_items.ts";
 import { quoteValue } from "../shared/quote.ts";
 
-export type { Node } from "jsonc-parser";
-
+/** A node of a parsed JSONC file, as `jsonc-parser`'s tree gives it (the parts read here). */
+export interface Node {
+  /** `object`, `array`, `property`, `string`, `number`, `boolean` or `null`. */
+  readonly type: string;
+  /** A literal's value. */
+  readonly value?: unknown;
+  /** Where it starts in the text, for `FILE:LINE:COL`. */
+  readonly offset: number;
+  /** An object's properties, an array's elements, a property's key and value. */
+  readonly children?: readonly Node[];
+}
 /** Throws the error of `problem`, located at `node`. */
 export type Fail = (node: Node, problem: string) => never;
 

@@ -13,7 +13,10 @@ import { type HostPort, isLoopback, parseHostPort } from "../base/host_port.ts";
 import { quoteValue } from "../shared/quote.ts";
 
 /** Reads every `--rpc-dgram ADDR`; throws a {@link ConfigError} naming a bad one. */
-export function dgramOption(values: readonly string[] | undefined, isPublic: boolean) {
+export function dgramOption(
+  values: readonly string[] | undefined,
+  isPublic: boolean,
+): DgramAddress[] {
   if (isPublic && (values ?? []).length === 0) {
     throw new ConfigError("--rpc-dgram-public needs --rpc-dgram udp:HOST:PORT");
   }

@@ -31,6 +31,7 @@ export interface CommandLine {
 
 /** A configuration, and the raw values it was read from (to tell what a reload changed). */
 export interface LoadedConfig {
+  /** The configuration, its defaults applied. */
   readonly config: HostConfig;
   /** Each option's raw value (flag or file), and `script`. */
   readonly raw: RawValues;

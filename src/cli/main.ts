@@ -18,7 +18,14 @@ import { keepDebuggerShut } from "./debugger_signal.ts";
 import { TypeCheckError } from "../dev/type_check.ts";
 import { USAGE } from "./usage.ts";
 
-/** Runs the host's command line; resolves with the process exit code. */
+/**
+ * Runs the host's command line: parses the options, starts the host and
+ * serves until SIGINT or SIGTERM. Every error ends in one line on stderr.
+ *
+ * @param args The arguments after the program (`Deno.args`).
+ * @returns The process exit code: 0 after a normal shutdown (or `--help`,
+ *   `--version`), 2 for a usage or configuration error, 1 for anything else fatal.
+ */
 export async function main(args: readonly string[]): Promise<number> {
   let debug = false;
   try {

@@ -69,12 +69,18 @@ function splitAtMethod(args: readonly string[]): [string[], string[]] {
 }
 
 /** What the client was asked to do. */
-interface ClientRequest {
+export interface ClientRequest {
+  /** The host's socket. */
   readonly socket: string;
+  /** Who must own the socket (`--socket-owner`), if anyone but this user or root. */
   readonly socketOwner: SocketOwner | undefined;
+  /** How long to wait for the answer, in ms. */
   readonly timeoutMs: number;
+  /** Print the answer as JSON, not as a table. */
   readonly json: boolean;
+  /** The method to call. */
   readonly method: string;
+  /** Its params, each read as JSON where it is JSON. */
   readonly params: unknown[];
 }
 

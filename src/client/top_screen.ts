@@ -11,7 +11,9 @@ import type { TopView } from "./top_model.ts";
 
 /** The window's size, in characters. */
 export interface ScreenSize {
+  /** Columns of the terminal. */
   readonly columns: number;
+  /** Rows of the terminal. */
   readonly rows: number;
 }
 

@@ -77,7 +77,8 @@ function env(name: string): string | undefined {
 
 /**
  * The socket path when none is given: `$EVREXEC_SOCKET`, else
- * `$XDG_RUNTIME_DIR/evrexec.sock`, else `/tmp/evrexec.sock`.
+ * `$XDG_RUNTIME_DIR/evrexec.sock`, else `/tmp/evrexec.sock` (without
+ * `--allow-env`, the last).
  *
  * @returns The path, read from the environment now.
  */

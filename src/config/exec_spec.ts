@@ -105,7 +105,13 @@ type IntegerKey = {
  * `key` is the key it is about, when it is about one.
  */
 export class ExecSpecError extends ConfigError {
-  /** Creates the error for `spec`, with `problem` saying what is wrong (about `key`). */
+  /**
+   * Creates the error.
+   *
+   * @param spec The spec, as given.
+   * @param problem What is wrong with it, in one line.
+   * @param key The key the problem is about, when it is about one.
+   */
   constructor(readonly spec: string, readonly problem: string, readonly key?: string) {
     super(`exec spec ${quoteValue(spec)}: ${problem}`);
     this.name = "ExecSpecError";

@@ -150,12 +150,16 @@ export interface HostOptions {
 }
 
 /** Options that stay unset when not given: each means "none". */
-type Unset = "metrics" | "rpcSandbox" | "logFile" | "configFile";
+export type UnsetOption = "metrics" | "rpcSandbox" | "logFile" | "configFile";
 
 /** Every host option with its value (defaults applied), the fatal handler aside. */
 export type HostConfig =
-  & { readonly [K in Exclude<keyof HostOptions, Unset | "onFatal">]-?: NonNullable<HostOptions[K]> }
-  & { readonly [K in Unset]?: HostOptions[K] };
+  & {
+    readonly [K in Exclude<keyof HostOptions, UnsetOption | "onFatal">]-?: NonNullable<
+      HostOptions[K]
+    >;
+  }
+  & { readonly [K in UnsetOption]?: HostOptions[K] };
 
 /**
  * Applies every default to `options`.

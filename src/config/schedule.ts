@@ -43,12 +43,21 @@ export interface Schedule {
    * `performance.now()`) or `wall` (milliseconds since the epoch, as `Date.now()`).
    */
   readonly clock: "monotonic" | "wall";
-  /** The first tick due after `now`, the time the schedule starts; null if there is none. */
+  /**
+   * The first tick of a schedule that starts now.
+   *
+   * @param now The time the schedule starts, on its clock.
+   * @returns When the first tick after `now` is due; null if there is none.
+   */
   first(now: number): number | null;
   /**
    * The tick after the one due at `previous`. When the host fell behind,
    * it is the latest one due at or before `now` (so it starts at once) and
    * the ones before it are counted as missed.
+   *
+   * @param previous When the previous tick was due, on the schedule's clock.
+   * @param now The time now, on the schedule's clock.
+   * @returns When the next tick is due, and how many due ticks were passed over.
    */
   next(previous: number, now: number): NextTick;
 }
@@ -168,9 +177,13 @@ export function parseCron(expression: string, tz: string | undefined): CronSched
 
 /** The schedule keys of one spec, as given. */
 export interface ScheduleKeys {
+  /** `every=`, as given. */
   readonly every?: string;
+  /** `cron=`, as given. */
   readonly cron?: string;
+  /** `tz=`, as given. */
   readonly tz?: string;
+  /** `overlap=`, as given. */
   readonly overlap?: string;
   /** True for a UDP task, which takes no schedule. */
   readonly udp: boolean;

@@ -24,7 +24,9 @@ import { ConfigError } from "../base/errors.ts";
 
 /** A version ready to take over: its pool (first worker loaded) and its functions. */
 export interface NextVersion {
+  /** The new pool, its first worker loaded. */
   readonly pool: RpcPool;
+  /** The new version's exported functions. */
   readonly functions: readonly string[];
 }
 

@@ -21,15 +21,22 @@ export type MetricsSource = ObservedHost;
 export type Labels = Record<string, string | number>;
 /** One sample of a family, as prom-client takes it. */
 export interface Sample {
+  /** Its labels. */
   readonly labels: Labels;
+  /** Its value. */
   readonly value: number;
+  /** The sample's own name (a histogram's `_bucket`, `_sum`, `_count`). */
   readonly metricName?: string;
 }
 /** One metric family: its name, help and type, and how to read its samples. */
 export interface Family {
+  /** The family's name. */
   readonly name: string;
+  /** Its `# HELP` text. */
   readonly help: string;
+  /** Its `# TYPE`. */
   readonly type: "counter" | "gauge" | "histogram";
+  /** Reads its samples from the host, at scrape time. */
   samples(host: MetricsSource): Sample[];
 }
 

@@ -68,8 +68,11 @@ export interface WorkerCounts {
 
 /** The slot fields the worker-table hook reads. */
 export interface SlotLike {
+  /** Exec task worker or RPC pool worker. */
   readonly role: WorkerRole;
+  /** The task's name (`rpc` for the pool). */
   readonly task: string;
+  /** The worker's index in its task or pool. */
   readonly index: number;
 }
 

@@ -10,10 +10,15 @@ import { PoolError } from "./pool_error.ts";
 
 /** A call waiting for or running on a pool worker. */
 export interface Job {
+  /** The call's id (an Int32 that wraps). */
   readonly id: number;
+  /** The exported function to run. */
   readonly fn: string;
+  /** Its argument. */
   readonly data: string;
+  /** Answers the call with the function's value, as JSON text. */
   resolve(json: string): void;
+  /** Answers the call with an error. */
   reject(error: PoolError): void;
   /** When the call was handed to a worker (performance.now()). */
   startedAt?: number;

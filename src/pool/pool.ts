@@ -15,6 +15,8 @@
 
 import { log, logVerbatim } from "../base/log.ts";
 import type { SpawnContext } from "../spawn/spawn_context.ts";
+import type { WorkerHandle } from "../spawn/handle.ts";
+import type { WorkerSlot } from "../spawn/worker_states.ts";
 import { settlesWithin } from "../base/deadline.ts";
 import { nextCount } from "../shared/channel_layout.ts";
 import { errorInfo, errorStack } from "../shared/error_text.ts";
@@ -86,7 +88,7 @@ export class RpcPool {
   }
 
   /** Each member's slot and live worker, if any (to ask it for its heap). */
-  workers() {
+  workers(): { slot: WorkerSlot; handle: WorkerHandle | null }[] {
     return this.#members.map(({ slot, handle }) => ({ slot, handle }));
   }
 

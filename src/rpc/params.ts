@@ -10,7 +10,9 @@ import { quoteValue } from "../shared/quote.ts";
 
 /** A param a method takes: its name and whether it may be left out. */
 export interface ParamSpec {
+  /** The param's name. */
   readonly name: string;
+  /** True when the param may be left out. */
   readonly optional?: boolean;
   /** The last param only: it takes every remaining positional param, as an array. */
   readonly rest?: boolean;

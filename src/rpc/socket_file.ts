@@ -136,6 +136,7 @@ function occupied(path: string): ConfigError {
  * socket).
  */
 export function bindSocket(path: string, mode: number): PlacedSocket;
+/** Binds what `bind` makes at `path` (a datagram socket), as {@link bindSocket} does a listener. */
 export function bindSocket<T extends { close(): void }>(
   path: string,
   mode: number,

@@ -54,20 +54,27 @@ export const ANSWER_KINDS: readonly AnswerKind[] = ["result", "threw", "not-json
 
 /** An answer read from the channel: its kind and its text (JSON). */
 export interface SharedAnswer {
+  /** How the call ended. */
   readonly kind: AnswerKind;
+  /** The value's JSON, or the error as JSON text. */
   readonly text: string;
 }
 
 /** A request read from the channel. */
 export interface SharedRequest {
+  /** The call's id. */
   readonly id: number;
+  /** The function to run. */
   readonly fn: string;
+  /** Its argument. */
   readonly data: string;
 }
 
 /** The two views of a channel's buffer. */
 export interface ChannelViews {
+  /** The header's Int32 fields. */
   readonly header: Int32Array;
+  /** The bytes of the request and of the answer. */
   readonly bytes: Uint8Array;
 }
 

@@ -35,7 +35,9 @@ export interface LaunchContext {
 
 /** A child's command line (after the deno binary) and environment. */
 export interface ChildLaunch {
+  /** The child's command line after the deno binary. */
   readonly args: readonly string[];
+  /** The child's environment. */
   readonly env: Readonly<Record<string, string>>;
 }
 

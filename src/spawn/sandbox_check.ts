@@ -22,7 +22,9 @@ import { quoteValue } from "../shared/quote.ts";
 
 /** A sandbox and who has it, e.g. `exec task "poller"` or `the RPC pool`. */
 export interface OwnedSandbox {
+  /** Who has it, e.g. `exec task "poller"`. */
   readonly owner: string;
+  /** The sandbox. */
   readonly sandbox: Sandbox;
 }
 

@@ -47,7 +47,7 @@ function sandboxedEntry(scriptUrl: string): string {
 const entries = new Map<string, string>();
 
 /** The name a worker's thread carries, e.g. `timer#0`. */
-export const threadName = (init: InitMessage) => `${init.task}#${init.index}`;
+export const threadName = (init: InitMessage): string => `${init.task}#${init.index}`;
 
 /** One Web Worker. */
 export class WebWorkerHandle extends ThreadWorker {

@@ -26,6 +26,7 @@ const tenths = (ms: number | null) => ms === null ? null : Math.round(ms * 10) /
 export interface ScheduleInfo {
   /** `every=300ms` or `cron=… tz=…`. */
   readonly schedule: string;
+  /** The overlap rule. */
   readonly overlap: Overlap;
   /** The earliest next tick of any worker. */
   readonly next_run: string | null;
@@ -33,8 +34,11 @@ export interface ScheduleInfo {
   readonly last_run: string | null;
   /** How long the tick that ended last took, in ms. */
   readonly last_duration_ms: number | null;
+  /** Ticks run, all workers together. */
   readonly runs: number;
+  /** Ticks that threw, all workers together. */
   readonly errors: number;
+  /** Ticks skipped, all workers together. */
   readonly skipped: number;
   /** The same figures per worker, and whether a tick runs now. */
   readonly ticks: readonly WorkerTicks[];
@@ -42,13 +46,21 @@ export interface ScheduleInfo {
 
 /** One worker's figures in a {@link ScheduleInfo}. */
 export interface WorkerTicks {
+  /** The worker's index. */
   readonly index: number;
+  /** When its next tick is due. */
   readonly next_run: string | null;
+  /** When its last tick started. */
   readonly last_run: string | null;
+  /** How long its last tick took, in ms. */
   readonly last_duration_ms: number | null;
+  /** Ticks it ran. */
   readonly runs: number;
+  /** Ticks that threw. */
   readonly errors: number;
+  /** Ticks it skipped. */
   readonly skipped: number;
+  /** True while a tick runs. */
   readonly in_tick: boolean;
 }
 

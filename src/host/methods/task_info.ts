@@ -5,6 +5,7 @@
  */
 
 import type { TaskSupervisor } from "../../tasks/supervisor.ts";
+import type { ScheduleInfo } from "../../tasks/task_schedule.ts";
 import type { RpcPool } from "../../pool/pool.ts";
 import type { WorkerSlot } from "../../spawn/worker_states.ts";
 import { permissionsText, type Sandbox } from "../../config/sandbox.ts";
@@ -34,13 +35,21 @@ export function sandboxInfo(sandbox: Sandbox): SandboxInfo {
 
 /** A worker slot as `core.psx` and `evrexec.list` show it. */
 export interface WorkerInfo {
+  /** The task's name (`rpc` for the pool). */
   readonly task: string;
+  /** The worker's index in its task or pool. */
   readonly index: number;
+  /** Its state. */
   readonly state: string;
+  /** When it entered that state (ISO 8601). */
   readonly since: string;
+  /** When its current worker started (ISO 8601). */
   readonly started: string;
+  /** How many times its worker was restarted. */
   readonly restarts: number;
+  /** How long its current worker has run, for people (`3m12s`). */
   readonly uptime: string;
+  /** Its last error: message, when, how long ago; null if none. */
   readonly last_error: { message: string; at: string; ago: string } | null;
   /** The child process's PID, for a process worker that runs. */
   readonly pid?: number;
@@ -82,7 +91,45 @@ export function ago(ms: number): string {
 }
 
 /** A task as `evrexec.list` and the control methods show it. */
-export function taskInfo(supervisor: TaskSupervisor) {
+export interface TaskInfo extends SandboxInfo, Partial<ScheduleInfo> {
+  /** The task's name. */
+  readonly name: string;
+  /** `active`, `stopped` or `failed`. */
+  readonly state: string;
+  /** How many workers are in each state, e.g. `2 running, 1 backoff`. */
+  readonly workers_summary: string;
+  /** The spec as given. */
+  readonly spec: string;
+  /** Its restart policy. */
+  readonly restart: string;
+  /** Its `wait=`, in microseconds. */
+  readonly wait_us: number;
+  /** A UDP task's address. */
+  readonly sockaddr?: string;
+  /** Each worker. */
+  readonly workers: readonly WorkerInfo[];
+}
+
+/** The RPC pool as the last row of `evrexec.list` while it has stuck workers. */
+export interface PoolStuckInfo extends SandboxInfo {
+  /** Always `rpc`. */
+  readonly name: string;
+  /** Always `rpc-pool`. */
+  readonly role: string;
+  /** `closed` (it refuses every call) or `stuck`. */
+  readonly state: string;
+  /** The labels of its stuck workers. */
+  readonly stuck_workers: readonly string[];
+  /** Functions refused because a run of each got its worker stuck. */
+  readonly refused_functions: readonly string[];
+  /** Functions held back until the verdict on a timed-out worker. */
+  readonly held_functions: readonly string[];
+  /** Each pool worker. */
+  readonly workers: readonly WorkerInfo[];
+}
+
+/** A task as `evrexec.list` and the control methods show it. */
+export function taskInfo(supervisor: TaskSupervisor): TaskInfo {
   const task = supervisor.task;
   const counts = new Map<string, number>();
   for (const slot of supervisor.slots) counts.set(slot.state, (counts.get(slot.state) ?? 0) + 1);
@@ -105,7 +152,7 @@ export function taskInfo(supervisor: TaskSupervisor) {
  * stuck in synchronous code or holds back functions because of them: state
  * `closed` (it refuses every call, `--max-stuck` reached), else `stuck`.
  */
-export function poolStuckInfo(pool: RpcPool) {
+export function poolStuckInfo(pool: RpcPool): PoolStuckInfo | null {
   const state = pool.stuck.state;
   const quiet = state.stuck.length === 0 && state.refused.length === 0 &&
     state.held.length === 0 && !state.closed;
