@@ -1,6 +1,6 @@
 /**
- * The warm RPC pool's settings, and `--rpc-pool SPEC`: its size and sandbox
- * in the exec spec's form, e.g.
+ * `--rpc-pool SPEC`: the warm RPC pool's size and sandbox in the exec
+ * spec's form, e.g.
  * `workers=4;isolation=process;heap=256;allow-net=api.internal:443`.
  * `--rpc-workers N` is a shorthand for `--rpc-pool workers=N`.
  *
@@ -17,23 +17,6 @@ import { quoteValue } from "../shared/quote.ts";
 export const MAX_POOL_WORKERS = 256;
 /** The keys `--rpc-pool` takes. */
 export const POOL_KEYS = ["workers", ...SANDBOX_KEYS] as const;
-
-/** Settings of the pool. */
-export interface PoolOptions {
-  /** How many warm workers. */
-  readonly size: number;
-  /** How many calls may wait for a worker before calls are refused. */
-  readonly queueLimit: number;
-  /** How long a run may take, in milliseconds. */
-  readonly timeoutMs: number;
-  /**
-   * The first request id, and where every channel's counts start (default
-   * 1), an Int32; ids and counts wrap, and tests start them just below that.
-   */
-  readonly counterStart?: number;
-  /** Isolation, heap cap and permissions of its workers (`--rpc-pool`). */
-  readonly sandbox?: SandboxSpec;
-}
 
 /** What `--rpc-pool` says. */
 export interface PoolSpec {

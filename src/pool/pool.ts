@@ -27,10 +27,24 @@ import { type MemberEvents, POOL_TASK, PoolMember } from "./member.ts";
 import { Backoff } from "../base/backoff.ts";
 import { ScriptLoad } from "./script_load.ts";
 import { StuckBound } from "./stuck_bound.ts";
-import { resolveSandbox, type Sandbox } from "../config/sandbox.ts";
-import type { PoolOptions } from "../config/pool_spec.ts";
+import { resolveSandbox, type Sandbox, type SandboxSpec } from "../config/sandbox.ts";
 
-export type { PoolOptions } from "../config/pool_spec.ts";
+/** Settings of the pool. */
+export interface PoolOptions {
+  /** How many warm workers. */
+  readonly size: number;
+  /** How many calls may wait for a worker before calls are refused. */
+  readonly queueLimit: number;
+  /** How long a run may take, in milliseconds. */
+  readonly timeoutMs: number;
+  /**
+   * The first request id, and where every channel's counts start (default
+   * 1), an Int32; ids and counts wrap, and tests start them just below that.
+   */
+  readonly counterStart?: number;
+  /** Isolation, heap cap and permissions of its workers (`--rpc-pool`). */
+  readonly sandbox?: SandboxSpec;
+}
 
 /** The first delay before a pool worker that crashed or did not load is started again, in ms. */
 export const RESPAWN_FIRST_MS = 1000;
