@@ -40,7 +40,7 @@ export interface InitMessage {
   readonly fn?: string;
   /** Exec role: microseconds to wait before the call. */
   readonly waitUs?: number;
-  /** RPC role: the buffer of the fast hop (see `shared/channel.ts`). */
+  /** RPC role: the buffer of the fast hop (see `shared/channel_layout.ts`). */
   readonly shared?: SharedArrayBuffer;
   /** Exec role, UDP task: the address to bind; each datagram is one call. */
   readonly sockaddr?: { readonly host: string; readonly port: number; readonly text: string };
