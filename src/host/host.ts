@@ -186,7 +186,14 @@ export class Host implements HostAccess {
           })
         ),
       );
-      host.#watcher = await startWatcher(config, (changed) => host.reload(changed));
+      host.#watcher = await startWatcher(
+        config,
+        // A reload refused because the host stops needs no line about it.
+        (changed) =>
+          host.reload(changed).catch((error) => {
+            if (!host.stopping) throw error;
+          }),
+      );
       log().info("host ready: {tasks} exec tasks, {workers} exec workers, RPC on {socket}", {
         tasks: config.tasks.length,
         workers: config.tasks.reduce((sum, task) => sum + task.workers, 0),

@@ -8,9 +8,14 @@
 
 import type { WorkerState } from "../spawn/worker_states.ts";
 import type { WorkerRole } from "../shared/messages.ts";
-import { RpcCode, RpcError } from "../rpc/errors.ts";
 import { DurationHistogram } from "./histogram.ts";
 import { type Transport, TransportCounts } from "../rpc/transport_counts.ts";
+
+/**
+ * How a call ended, as the statistics count it: with a value (`ok`),
+ * refused busy, timed out, or with any other error.
+ */
+export type CallOutcome = "ok" | "busy" | "timeout" | "error";
 
 /** Counters of `evrexec.run` for one exported function. */
 export class FunctionCounts {
@@ -31,20 +36,15 @@ export class FunctionCounts {
     return performance.now();
   }
 
-  /** Counts how a call begun at `started` ended: with a result, or with `error`. */
-  ended(started: number, error?: unknown): void {
-    const code = error === undefined
-      ? 0
-      : error instanceof RpcError
-      ? error.code
-      : RpcCode.INTERNAL_ERROR;
-    if (code === RpcCode.BUSY) {
+  /** Counts how a call begun at `started` ended; a busy one is not timed. */
+  ended(started: number, outcome: CallOutcome = "ok"): void {
+    if (outcome === "busy") {
       this.busy++;
       return;
     }
     this.durations.observe((performance.now() - started) / 1000);
-    if (code === RpcCode.TIMEOUT) this.timeouts++;
-    else if (code !== 0) this.errors++;
+    if (outcome === "timeout") this.timeouts++;
+    else if (outcome === "error") this.errors++;
   }
 }
 

@@ -12,6 +12,7 @@ import type { MethodMap, RpcMethod } from "../../rpc/dispatch.ts";
 import { RpcCode, RpcError } from "../../rpc/errors.ts";
 import { exportedFunctions } from "../script_exports.ts";
 import { PoolError, type PoolErrorKind } from "../../pool/pool_error.ts";
+import type { CallOutcome } from "../../observe/stats.ts";
 import { stringParam } from "../../rpc/params.ts";
 import { poolStuckInfo, taskInfo } from "./task_info.ts";
 import { quoteValue } from "../../shared/quote.ts";
@@ -37,6 +38,12 @@ export function runFailure(error: unknown): unknown {
   if (!(error instanceof PoolError)) return error;
   const data = error.thrown && { name: error.thrown.name, stack: error.thrown.stack ?? null };
   return new RpcError(POOL_CODES[error.kind], error.message, data);
+}
+
+/** How a failed run counts in the statistics: busy and timeouts apart, every other failure an error. */
+function outcomeOf(error: unknown): CallOutcome {
+  if (!(error instanceof PoolError)) return "error";
+  return error.kind === "busy" ? "busy" : error.kind === "timeout" ? "timeout" : "error";
 }
 
 /** Data as the function receives it: strings as they are, the rest as JSON. */
@@ -76,7 +83,7 @@ export function addEvrexecMethods(methods: MethodMap, host: HostAccess): void {
         return new JsonText(json);
       } catch (thrown) {
         const error = runFailure(thrown);
-        counts?.ended(started, error);
+        counts?.ended(started, outcomeOf(thrown));
         log("rpc").debug("evrexec.run {name} failed after {ms} ms: {error}", {
           name,
           ms: Math.round(performance.now() - started),
