@@ -70,8 +70,8 @@ export interface SharedRequest {
   readonly data: string;
 }
 
-/** The two views of a channel's buffer. */
-export interface ChannelViews {
+/** The two typed arrays over a channel's buffer. */
+export interface ChannelArrays {
   /** The header's Int32 fields. */
   readonly header: Int32Array;
   /** The bytes of the request and of the answer. */
@@ -79,7 +79,7 @@ export interface ChannelViews {
 }
 
 /** The header and the payload area of `buffer`. */
-export function channelArrays(buffer: SharedArrayBuffer): ChannelViews {
+export function channelArrays(buffer: SharedArrayBuffer): ChannelArrays {
   return {
     header: new Int32Array(buffer, 0, HEADER_BYTES / 4),
     bytes: new Uint8Array(buffer, HEADER_BYTES),
