@@ -1,7 +1,9 @@
 /**
  * The host: checks the script's exports in a worker, starts the exec tasks'
  * supervisors and the warm RPC pool, serves RPC, reloads the script, and
- * stops it all, gracefully or at once.
+ * stops it all, gracefully or at once. A condition it cannot live on with
+ * (too many workers stuck, memory the watchdog cannot win back) stops every
+ * worker and goes to its caller (`onFatal`): the host never ends the process.
  *
  * @module
  */
