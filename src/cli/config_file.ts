@@ -11,7 +11,7 @@ import { type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
 import { ConfigError } from "../base/errors.ts";
 import type { GivenTask } from "../config/exec_spec.ts";
 import { HOST_OPTIONS, type HostOption, type RawValue } from "./host_options.ts";
-import { fileTask, jsonKind, type Node } from "./config_tasks.ts";
+import { fileTask, jsonKind, type JsonNode } from "./config_tasks.ts";
 import { MAX_CONFIG_BYTES, readUserFile } from "./user_file.ts";
 import { quoteValue } from "../shared/quote.ts";
 
@@ -70,7 +70,7 @@ function syntaxError(error: ParseError): string {
 export function readConfigFile(path: string): ConfigFile {
   const text = readUserFile(path, "config file", MAX_CONFIG_BYTES);
   const positions = new TextPositions(text);
-  const where = (node: Node) => `${path}:${positions.at(node.offset)}`;
+  const where = (node: JsonNode) => `${path}:${positions.at(node.offset)}`;
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
   if (errors.length > 0) {
@@ -80,14 +80,14 @@ export function readConfigFile(path: string): ConfigFile {
     throw new ConfigError(`${path}:1:1: the file must hold one JSON object ({ … })`);
   }
   const dir = dirname(path);
-  const seen = new Map<string, Node>();
+  const seen = new Map<string, JsonNode>();
   const values = new Map<string, FileValue>();
   const tasks: GivenTask[] = [];
   let script: (FileValue & { raw: string }) | undefined;
   for (const property of root.children ?? []) {
     const [keyNode, valueNode] = property.children ?? [];
     const key = String(keyNode.value);
-    const fail = (node: Node, problem: string): never => {
+    const fail = (node: JsonNode, problem: string): never => {
       throw new ConfigError(`${where(node)}: ${problem}`);
     };
     const earlier = seen.get(key);
@@ -128,9 +128,9 @@ export function readConfigFile(path: string): ConfigFile {
 /** The value of `option` in the command line's form, its type checked. */
 function optionValue(
   option: HostOption,
-  node: Node,
+  node: JsonNode,
   dir: string,
-  fail: (node: Node, problem: string) => never,
+  fail: (node: JsonNode, problem: string) => never,
 ): RawValue {
   const name = option.name;
   const near = (value: string) => option.fileRelative ? option.fileRelative(value, dir) : value;

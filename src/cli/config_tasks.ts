@@ -22,7 +22,7 @@ import { specValue } from "../config/spec_items.ts";
 import { quoteValue } from "../shared/quote.ts";
 
 /** A node of a parsed JSONC file, as `jsonc-parser`'s tree gives it (the parts read here). */
-export interface Node {
+export interface JsonNode {
   /** `object`, `array`, `property`, `string`, `number`, `boolean` or `null`. */
   readonly type: string;
   /** A literal's value. */
@@ -30,13 +30,13 @@ export interface Node {
   /** Where it starts in the text, for `FILE:LINE:COL`. */
   readonly offset: number;
   /** An object's properties, an array's elements, a property's key and value. */
-  readonly children?: readonly Node[];
+  readonly children?: readonly JsonNode[];
 }
 /** Throws the error of `problem`, located at `node`. */
-export type Fail = (node: Node, problem: string) => never;
+export type Fail = (node: JsonNode, problem: string) => never;
 
 /** What a JSON value is, for errors: `a string`, `a number`, `an array`… */
-export function jsonKind(node: Node): string {
+export function jsonKind(node: JsonNode): string {
   return node.type === "array" || node.type === "object" ? `an ${node.type}` : `a ${node.type}`;
 }
 
@@ -48,7 +48,7 @@ function isSpecKey(key: string): key is SpecKey {
  * Reads one task element (`label` is `tasks[i]` in errors); throws through
  * `fail` at the element, or at the value of the key an object's problem is about.
  */
-export function fileTask(node: Node, label: string, fail: Fail): ExecTask {
+export function fileTask(node: JsonNode, label: string, fail: Fail): ExecTask {
   if (node.type === "string") {
     try {
       return parseExecSpec(String(node.value));
@@ -61,7 +61,7 @@ export function fileTask(node: Node, label: string, fail: Fail): ExecTask {
     return fail(node, `${label} must be a spec string or an object, got ${jsonKind(node)}`);
   }
   const items = new Map<SpecKey, string>();
-  const nodes = new Map<string, Node>();
+  const nodes = new Map<string, JsonNode>();
   for (const property of node.children ?? []) {
     const [keyNode, valueNode] = property.children ?? [];
     const key = String(keyNode.value);
