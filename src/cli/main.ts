@@ -13,6 +13,7 @@ import { ConfigError, EXIT_FATAL, EXIT_OK, EXIT_USAGE } from "../shared/errors.t
 import { parseCli } from "./args.ts";
 import { handleSignals, reopenLogOnSigusr2 } from "./signals.ts";
 import { keepDebuggerShut } from "./debugger_signal.ts";
+import { parkInspector } from "../shared/inspector_park.ts";
 import { TypeCheckError } from "../dev/type_check.ts";
 import { USAGE } from "./usage.ts";
 
@@ -30,8 +31,9 @@ export async function main(args: readonly string[]): Promise<number> {
       return EXIT_OK;
     }
     debug = request.config.logLevel === "debug";
+    const park = parkInspector(); // first: opening the log file may wait (a FIFO)
     await setupLogging(request.config.logLevel, request.logFormat, request.config.logFile);
-    await keepDebuggerShut();
+    await keepDebuggerShut(park);
     reopenLogOnSigusr2();
     const early = (signal: Deno.Signal) => () => {
       log().info("{signal} received during start-up; exiting", { signal });
