@@ -11,7 +11,7 @@ import { NAME, versionLine } from "../host/version.ts";
 import { messageOf } from "../shared/error_text.ts";
 import { ConfigError, EXIT_FATAL, EXIT_OK, EXIT_USAGE } from "../shared/errors.ts";
 import { parseCli } from "./args.ts";
-import { handleSignals, reopenLogOnSigusr2 } from "./signals.ts";
+import { handleSignals, reloadOnSighup, reopenLogOnSigusr2 } from "./signals.ts";
 import { keepDebuggerShut } from "./debugger_signal.ts";
 import { parkInspector } from "../shared/inspector_park.ts";
 import { TypeCheckError } from "../dev/type_check.ts";
@@ -40,12 +40,23 @@ export async function main(args: readonly string[]): Promise<number> {
       Deno.exit(EXIT_OK);
     };
     const earlyInt = early("SIGINT"), earlyTerm = early("SIGTERM");
+    // SIGHUP's default action ends the process: during start-up it is noted,
+    // and the host reloads once it is ready.
+    let hupDuringStartup = false;
+    const earlyHup = () => {
+      if (!hupDuringStartup) log().info("SIGHUP received during start-up; reloading once ready");
+      hupDuringStartup = true;
+    };
     Deno.addSignalListener("SIGINT", earlyInt);
     Deno.addSignalListener("SIGTERM", earlyTerm);
+    Deno.addSignalListener("SIGHUP", earlyHup);
     const host = await Host.start(request.config, request.reread);
     Deno.removeSignalListener("SIGINT", earlyInt);
     Deno.removeSignalListener("SIGTERM", earlyTerm);
-    await handleSignals(host);
+    const serving = handleSignals(host);
+    Deno.removeSignalListener("SIGHUP", earlyHup);
+    if (hupDuringStartup) reloadOnSighup(host);
+    await serving;
     return EXIT_OK;
   } catch (error) {
     if (error instanceof TypeCheckError && error.report !== "") console.error(error.report);
