@@ -15,7 +15,6 @@ import {
   type Park,
   PARK_FLAGS,
   PARK_HOST,
-  parkInspector,
 } from "../shared/inspector_park.ts";
 
 /** How to start the host so that its inspector is parked, for the error line. */
