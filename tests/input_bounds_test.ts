@@ -61,7 +61,10 @@ Deno.test("bounds: a config file that is a device, a FIFO or over 1 MiB stops st
       `${dir}/big.jsonc`,
       `{ "script": "${SCRIPT}" }\n//${"x".repeat(2 << 20)}\n`,
     );
+    // Second round: 5,000 levels overflowed the parser's stack (exit 1, "fatal: Maximum call stack").
+    await Deno.writeTextFile(`${dir}/deep.jsonc`, `{ "tasks": ${"[".repeat(100_000)} }`);
     const cases: [string, RegExp][] = [
+      [`${dir}/deep.jsonc`, /^evrexec-deno: .*deep\.jsonc:1:75: nested deeper than 64 levels$/],
       [
         "/dev/zero",
         /^evrexec-deno: config file \/dev\/zero is a character device, not a regular file$/,
@@ -135,6 +138,10 @@ Deno.test("bounds: at a reload, a config file or script turned FIFO or too big i
           await Deno.remove(config);
           await Deno.symlink("/dev/zero", config);
         }, /evrexec\.jsonc is a character device, not a regular file$/],
+        ["config nested 100,000 deep", async () => {
+          await Deno.remove(config);
+          await Deno.writeTextFile(config, `{ "x": ${'{ "x": '.repeat(100_000)}`);
+        }, /evrexec\.jsonc:1:\d+: nested deeper than 64 levels$/],
         ["script FIFO", async () => {
           await Deno.remove(config);
           await Deno.writeTextFile(config, good);

@@ -89,3 +89,26 @@ Deno.test("operator trail: evrexec.reload during a reload answers the one that f
     await host.cleanup();
   }
 });
+
+Deno.test("operator trail: a SIGHUP during start-up neither ends the host nor is lost", async () => {
+  const host = await startHost(SCRIPT, {
+    exec: ["name=idle"],
+    env: { OPERATOR_LOAD_MS: "1500" },
+    args: ["--log-level", "debug"],
+    ready: false,
+  });
+  try {
+    await host.waitFor(/Deno's inspector runs on port/); // the signal listeners come next
+    await sleep(200);
+    host.process.kill("SIGHUP");
+    host.process.kill("SIGHUP");
+    await host.waitFor(/SIGHUP received during start-up; reloading once ready/);
+    await host.waitFor(/host ready/);
+    await host.waitFor(/reloaded file:\S+operator\.ts \(version 2\)/, 20_000);
+    assert.equal(host.count(/SIGHUP received during start-up/), 1);
+    const [idle] = await host.call("evrexec.list") as { name: string; state: string }[];
+    assert.equal(idle.state, "active");
+  } finally {
+    await host.cleanup();
+  }
+});

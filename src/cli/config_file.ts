@@ -7,7 +7,7 @@
  */
 
 import { dirname, resolve } from "node:path";
-import { type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
+import { createScanner, type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
 import { ConfigError } from "../base/errors.ts";
 import type { GivenTask } from "../config/exec_spec.ts";
 import { HOST_OPTIONS, type HostOption, type RawValue } from "./host_options.ts";
@@ -61,6 +61,30 @@ export function fileKeys(): string[] {
   ];
 }
 
+/**
+ * The deepest nesting a config file may have: its own shape needs 3, and
+ * `jsonc-parser`'s tree is built by recursion (5,000 levels overflowed the
+ * stack: exit 1, "Maximum call stack size exceeded").
+ */
+export const MAX_CONFIG_DEPTH = 64;
+
+/** `jsonc-parser`'s `SyntaxKind` values (a const enum, which isolated modules cannot read). */
+const TOKEN = { open: [1, 3], close: [2, 4], eof: 17 } as const;
+
+/** The offset of the first bracket nested deeper than {@link MAX_CONFIG_DEPTH}, or -1. */
+function tooDeep(text: string): number {
+  const scanner = createScanner(text, false);
+  let depth = 0;
+  for (let kind: number = scanner.scan(); kind !== TOKEN.eof; kind = scanner.scan()) {
+    if (kind === TOKEN.open[0] || kind === TOKEN.open[1]) {
+      if (++depth > MAX_CONFIG_DEPTH) return scanner.getTokenOffset();
+    } else if (kind === TOKEN.close[0] || kind === TOKEN.close[1]) {
+      depth--;
+    }
+  }
+  return -1;
+}
+
 function syntaxError(error: ParseError): string {
   const words = printParseErrorCode(error.error).replace(/([a-z])([A-Z])/g, "$1 $2");
   return `syntax error: ${words.toLowerCase()}`;
@@ -71,6 +95,12 @@ export function readConfigFile(path: string): ConfigFile {
   const text = readUserFile(path, "config file", MAX_CONFIG_BYTES);
   const positions = new TextPositions(text);
   const where = (node: JsonNode) => `${path}:${positions.at(node.offset)}`;
+  const deep = tooDeep(text);
+  if (deep >= 0) {
+    throw new ConfigError(
+      `${path}:${positions.at(deep)}: nested deeper than ${MAX_CONFIG_DEPTH} levels`,
+    );
+  }
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
   if (errors.length > 0) {

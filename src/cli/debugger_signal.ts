@@ -10,13 +10,7 @@
 
 import { log } from "../base/log.ts";
 import { ConfigError } from "../base/errors.ts";
-import {
-  guardSigusr1,
-  type Park,
-  PARK_FLAGS,
-  PARK_HOST,
-  parkInspector,
-} from "../shared/inspector_park.ts";
+import { guardSigusr1, type Park, PARK_FLAGS, PARK_HOST } from "../shared/inspector_park.ts";
 
 /** How to start the host so that its inspector is parked, for the error line. */
 const PARK_ADVICE = `run deno with ${PARK_FLAGS.join(" ")} (as the deno tasks do) ` +
@@ -79,14 +73,16 @@ async function checkedPark(park: Park): Promise<number | null> {
 }
 
 /**
- * Keeps SIGUSR1 from ever opening a debugger in the host: parks Deno's
- * inspector (or finds it parked by {@link PARK_FLAGS}) and listens for the
- * signal. Call once, early, after logging is set up.
+ * Keeps SIGUSR1 from ever opening a debugger in the host: given how
+ * `parkInspector()` left Deno's inspector (call it first thing), checks that
+ * it is parked where no connection reaches it, says so, and listens for the
+ * signal. Call once, after logging is set up.
  *
- * @throws {ConfigError} when the inspector cannot be parked
+ * @param park what `parkInspector()` answered
+ * @throws {ConfigError} when the inspector is not parked
  */
-export async function keepDebuggerShut(): Promise<void> {
-  const port = await checkedPark(parkInspector());
+export async function keepDebuggerShut(park: Park): Promise<void> {
+  const port = await checkedPark(park);
   guardSigusr1(
     port,
     () =>

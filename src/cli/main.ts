@@ -13,8 +13,9 @@ import { NAME, versionLine } from "../base/version.ts";
 import { messageOf } from "../shared/error_text.ts";
 import { ConfigError, EXIT_FATAL, EXIT_OK, EXIT_USAGE } from "../base/errors.ts";
 import { parseCli } from "./args.ts";
-import { handleSignals, reopenLogOnSigusr2 } from "./signals.ts";
+import { handleSignals, reloadOnSighup, reopenLogOnSigusr2 } from "./signals.ts";
 import { keepDebuggerShut } from "./debugger_signal.ts";
+import { parkInspector } from "../shared/inspector_park.ts";
 import { TypeCheckError } from "../dev/type_check.ts";
 import { USAGE } from "./usage.ts";
 
@@ -40,16 +41,25 @@ export async function main(args: readonly string[]): Promise<number> {
     }
     debug = request.config.logLevel === "debug";
     const { logLevel, logFormat, logFile } = request.config;
+    const park = parkInspector(); // first: opening the log file may wait (a FIFO)
     await setupLogging(logLevel, logFormat, logFile);
-    await keepDebuggerShut();
+    await keepDebuggerShut(park);
     reopenLogOnSigusr2();
     const early = (signal: Deno.Signal) => () => {
       log().info("{signal} received during start-up; exiting", { signal });
       Deno.exit(EXIT_OK);
     };
     const earlyInt = early("SIGINT"), earlyTerm = early("SIGTERM");
+    // SIGHUP's default action ends the process: during start-up it is noted,
+    // and the host reloads once it is ready.
+    let hupDuringStartup = false;
+    const earlyHup = () => {
+      if (!hupDuringStartup) log().info("SIGHUP received during start-up; reloading once ready");
+      hupDuringStartup = true;
+    };
     Deno.addSignalListener("SIGINT", earlyInt);
     Deno.addSignalListener("SIGTERM", earlyTerm);
+    Deno.addSignalListener("SIGHUP", earlyHup);
     const host = await Host.start(request.config, {
       source: request.reread,
       onFatal(error) {
@@ -59,7 +69,10 @@ export async function main(args: readonly string[]): Promise<number> {
     });
     Deno.removeSignalListener("SIGINT", earlyInt);
     Deno.removeSignalListener("SIGTERM", earlyTerm);
-    await handleSignals(host);
+    const serving = handleSignals(host);
+    Deno.removeSignalListener("SIGHUP", earlyHup);
+    if (hupDuringStartup) reloadOnSighup(host);
+    await serving;
     return EXIT_OK;
   } catch (error) {
     if (error instanceof TypeCheckError && error.report !== "") console.error(error.report);

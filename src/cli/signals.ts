@@ -61,14 +61,15 @@ export function handleSignals(host: Host): Promise<void> {
     };
     Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
     Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
-    Deno.addSignalListener("SIGHUP", () => {
-      const what = host.config.configFile
-        ? `${host.config.configFile} and the script`
-        : "the script";
-      const { turn, done } = host.askReload();
-      if (turn === "joined") return log().debug("SIGHUP received; a reload follows already");
-      if (turn === "now") log().info("SIGHUP received; reloading {what}", { what });
-      done.catch((error) => log().error("{error}", { error: messageOf(error) }));
-    });
+    Deno.addSignalListener("SIGHUP", () => reloadOnSighup(host));
   });
+}
+
+/** SIGHUP: reloads the config file (when there is one) and the script, or joins a reload asked for already. */
+export function reloadOnSighup(host: Host): void {
+  const what = host.config.configFile ? `${host.config.configFile} and the script` : "the script";
+  const { turn, done } = host.askReload();
+  if (turn === "joined") return log().debug("SIGHUP received; a reload follows already");
+  if (turn === "now") log().info("SIGHUP received; reloading {what}", { what });
+  done.catch((error) => log().error("{error}", { error: messageOf(error) }));
 }

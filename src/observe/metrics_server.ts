@@ -4,6 +4,16 @@
  * `GET /healthz` (200, or 503 with the reasons in one line). prom-client is
  * loaded only when this listener starts.
  *
+ * Any local user can connect to it, so it is an HTTP/1 server of its own on
+ * `Deno.listen`, with bounds `Deno.serve` does not have: at most
+ * {@link METRICS_MAX_CONNECTIONS} connections (a newcomer closes the oldest
+ * one still sending its head, or is closed), a head of at most 8 KiB sent
+ * within {@link HEAD_TIMEOUT_MS}, one answer per connection, each connection
+ * closed {@link CONNECTION_MAX_MS} after it was accepted, and an accept()
+ * that fails (out of descriptors) retried instead of ending the host.
+ * Before, thousands of idle connections took every descriptor, and Deno.serve's
+ * failed accept() ended the host (issue 21, second round).
+ *
  * @module
  */
 
@@ -11,7 +21,9 @@ import { log } from "../base/log.ts";
 import { ConfigError } from "../base/errors.ts";
 import { messageOf } from "../shared/error_text.ts";
 import type { HostPort } from "../base/host_port.ts";
+import { ThrottledCount } from "../base/throttled_count.ts";
 import { healthOf } from "./health.ts";
+import { HEAD_MAX_BYTES, headEnd, parseHead } from "./http_head.ts";
 import type { MetricsSource } from "./prom_families.ts";
 
 /** A running metrics listener. */
@@ -22,7 +34,45 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
-const TEXT = { "content-type": "text/plain; charset=utf-8" };
+/** Connections served at once; more close the oldest still sending its head, or are closed. */
+export const METRICS_MAX_CONNECTIONS = 16;
+/** A request head must have arrived this long after the connection was accepted. */
+export const HEAD_TIMEOUT_MS = 5_000;
+/** Every connection is closed this long after it was accepted, its answer sent or not. */
+export const CONNECTION_MAX_MS = 15_000;
+/** At most one warning about refused or cut connections per this many ms. */
+const LIMIT_LOG_MS = 10_000;
+const ACCEPT_RETRY_MS = 10;
+const ACCEPT_RETRY_MAX_MS = 1000;
+
+const TEXT = "text/plain; charset=utf-8";
+const encoder = new TextEncoder();
+const REASONS: Record<number, string> = {
+  200: "OK",
+  400: "Bad Request",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  408: "Request Timeout",
+  431: "Request Header Fields Too Large",
+  503: "Service Unavailable",
+};
+
+/** One answer: status, content type, body and any more header lines. */
+interface Answer {
+  readonly status: number;
+  readonly type: string;
+  readonly body: string;
+  readonly extra?: string;
+}
+
+/** One accepted connection. */
+interface Client {
+  readonly conn: Deno.Conn;
+  readonly since: number;
+  /** True until its whole head has arrived. */
+  reading: boolean;
+  closed: boolean;
+}
 
 /** Starts serving; throws a {@link ConfigError} when the address cannot be bound. */
 export async function startMetricsServer(
@@ -32,41 +82,206 @@ export async function startMetricsServer(
   const { metricsRegistry } = await import("./prometheus.ts");
   const registry = metricsRegistry(host);
   const shown = address.host.includes(":") ? `[${address.host}]` : address.host;
-  const handler = async (request: Request): Promise<Response> => {
-    if (request.method !== "GET" && request.method !== "HEAD") {
-      return new Response("only GET\n", { status: 405, headers: { ...TEXT, allow: "GET, HEAD" } });
-    }
-    const path = new URL(request.url).pathname;
-    if (path === "/metrics") {
-      return new Response(await registry.metrics(), {
-        headers: { "content-type": registry.contentType },
-      });
-    }
-    if (path === "/healthz") {
-      const health = healthOf(host, host.workers.stuck, host.pool.stuck.state);
-      return new Response(health.reason + "\n", { status: health.ok ? 200 : 503, headers: TEXT });
-    }
-    return new Response("not found: GET /metrics or /healthz\n", { status: 404, headers: TEXT });
-  };
-  let server: Deno.HttpServer<Deno.NetAddr>;
+  let listener: Deno.TcpListener;
   try {
-    server = Deno.serve({
-      hostname: address.host,
-      port: address.port,
-      onListen() {},
-      onError(error) {
-        log("metrics").error("answering a metrics request failed: {error}", { error });
-        return new Response("internal error\n", { status: 500, headers: TEXT });
-      },
-    }, handler);
+    listener = Deno.listen({ hostname: address.host, port: address.port, transport: "tcp" });
   } catch (error) {
     throw new ConfigError(
       `--metrics ${shown}:${address.port}: cannot listen: ${messageOf(error)}`,
     );
   }
-  const { hostname: bound, port } = server.addr;
+  const answer = async (method: string, path: string): Promise<Answer> => {
+    if (method !== "GET" && method !== "HEAD") {
+      return { status: 405, type: TEXT, body: "only GET\n", extra: "allow: GET, HEAD\r\n" };
+    }
+    if (path === "/metrics") {
+      return { status: 200, type: registry.contentType, body: await registry.metrics() };
+    }
+    if (path === "/healthz") {
+      const health = healthOf(host, host.workers.stuck, host.pool.stuck.state);
+      return { status: health.ok ? 200 : 503, type: TEXT, body: health.reason + "\n" };
+    }
+    return { status: 404, type: TEXT, body: "not found: GET /metrics or /healthz\n" };
+  };
+  const server = new MetricsListener(listener, answer);
+  const { hostname: bound, port } = listener.addr;
   log("metrics").info("metrics on http://{address}/metrics, health on /healthz", {
     address: `${bound.includes(":") ? `[${bound}]` : bound}:${port}`,
   });
-  return { port, close: () => server.shutdown() };
+  return { port, close: () => server.close() };
+}
+
+/** Accepts connections within the bounds above and answers one request on each. */
+class MetricsListener {
+  #listener: Deno.TcpListener;
+  #answer: (method: string, path: string) => Promise<Answer>;
+  #clients = new Set<Client>();
+  #closed = false;
+  #served = new Set<Promise<void>>();
+  #refused = new ThrottledCount(LIMIT_LOG_MS, (count) =>
+    log("metrics").warn(
+      "closed {count} connections to the metrics listener: {limit} were open at once",
+      { count, limit: METRICS_MAX_CONNECTIONS },
+    ));
+  #cut = new ThrottledCount(LIMIT_LOG_MS, (count) =>
+    log("metrics").warn(
+      "closed {count} connections to the metrics listener that sent no whole request " +
+        "head of at most {max} bytes within {ms} ms, or did not take their answer",
+      { count, max: HEAD_MAX_BYTES, ms: HEAD_TIMEOUT_MS },
+    ));
+
+  constructor(
+    listener: Deno.TcpListener,
+    answer: (method: string, path: string) => Promise<Answer>,
+  ) {
+    this.#listener = listener;
+    this.#answer = answer;
+    this.#accept();
+  }
+
+  async #accept(): Promise<void> {
+    let failures = 0;
+    let pauseMs = ACCEPT_RETRY_MS;
+    while (!this.#closed) {
+      let conn: Deno.Conn;
+      try {
+        conn = await this.#listener.accept();
+      } catch (error) {
+        if (this.#closed) return;
+        if (failures++ === 0) {
+          log("metrics").error(
+            "accepting a connection failed: {error}; retrying until it works " +
+              "(logged once until then)",
+            { error: messageOf(error) },
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, pauseMs));
+        pauseMs = Math.min(pauseMs * 2, ACCEPT_RETRY_MAX_MS);
+        continue;
+      }
+      if (failures > 0) {
+        log("metrics").info("accepting connections again after {failures} failed attempts", {
+          failures,
+        });
+        failures = 0;
+        pauseMs = ACCEPT_RETRY_MS;
+      }
+      if (this.#clients.size >= METRICS_MAX_CONNECTIONS && !this.#evictOne()) {
+        this.#refused.add();
+        conn.close();
+        continue;
+      }
+      const client: Client = { conn, since: performance.now(), reading: true, closed: false };
+      this.#clients.add(client);
+      const served = this.#serve(client).finally(() => {
+        this.#end(client);
+        this.#served.delete(served);
+      });
+      this.#served.add(served);
+    }
+  }
+
+  /** Closes the oldest connection still sending its head; false when there is none. */
+  #evictOne(): boolean {
+    for (const client of this.#clients) {
+      if (client.reading) {
+        this.#refused.add();
+        this.#end(client);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  #end(client: Client): void {
+    if (client.closed) return;
+    client.closed = true;
+    this.#clients.delete(client);
+    try {
+      client.conn.close();
+    } catch {
+      // closed already
+    }
+  }
+
+  async #serve(client: Client): Promise<void> {
+    const deadline = setTimeout(() => {
+      if (!client.closed) this.#cut.add();
+      this.#end(client);
+    }, CONNECTION_MAX_MS);
+    try {
+      const head = await this.#readHead(client);
+      client.reading = false;
+      if (head === null || client.closed) return;
+      if (head === "too long") {
+        this.#cut.add();
+        const body = `request head over ${HEAD_MAX_BYTES} bytes\n`;
+        return await this.#write(client, { status: 431, type: TEXT, body }, true);
+      }
+      const parsed = parseHead(head);
+      if (!parsed.ok) {
+        return await this.#write(client, {
+          status: parsed.status,
+          type: TEXT,
+          body: parsed.why + "\n",
+        }, true);
+      }
+      await this.#write(
+        client,
+        await this.#answer(parsed.method, parsed.path),
+        parsed.method !== "HEAD",
+      );
+    } catch (error) {
+      if (!client.closed) log("metrics").debug("a metrics connection failed: {error}", { error });
+    } finally {
+      clearTimeout(deadline);
+    }
+  }
+
+  /** The whole head, "too long", or null when the peer left or took too long (then closed). */
+  async #readHead(client: Client): Promise<Uint8Array | "too long" | null> {
+    const buffer = new Uint8Array(HEAD_MAX_BYTES);
+    let length = 0;
+    const timer = setTimeout(() => {
+      if (!client.closed) this.#cut.add();
+      this.#end(client); // its pending read ends
+    }, Math.max(0, HEAD_TIMEOUT_MS - (performance.now() - client.since)));
+    try {
+      while (length < buffer.length) {
+        const read = await client.conn.read(buffer.subarray(length)).catch(() => null);
+        if (read === null || client.closed) return null;
+        length += read;
+        const end = headEnd(buffer.subarray(0, length));
+        if (end >= 0) return buffer.slice(0, end);
+      }
+      return "too long";
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Writes the answer (its body only when `withBody`: not for HEAD) and lets the caller close. */
+  async #write(client: Client, reply: Answer, withBody: boolean): Promise<void> {
+    const body = encoder.encode(reply.body);
+    const head = encoder.encode(
+      `HTTP/1.1 ${reply.status} ${REASONS[reply.status] ?? ""}\r\n` +
+        `content-type: ${reply.type}\r\ncontent-length: ${body.length}\r\n` +
+        `${reply.extra ?? ""}connection: close\r\n\r\n`,
+    );
+    const bytes = new Uint8Array(head.length + (withBody ? body.length : 0));
+    bytes.set(head);
+    if (withBody) bytes.set(body, head.length);
+    let written = 0;
+    while (written < bytes.length && !client.closed) {
+      written += await client.conn.write(bytes.subarray(written));
+    }
+  }
+
+  /** Stops accepting; connections still sending a head are closed, answers due go out. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#listener.close();
+    for (const client of [...this.#clients]) if (client.reading) this.#end(client);
+    await Promise.allSettled([...this.#served]);
+  }
 }

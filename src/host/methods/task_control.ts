@@ -47,9 +47,9 @@ function findIndex(supervisor: TaskSupervisor, value: unknown): number | undefin
 /** States of a slot whose worker is up (or coming up). */
 const LIVE: ReadonlySet<WorkerState> = new Set(["starting", "waiting", "running", "idle"]);
 
-/** How many of `supervisor`'s slots (or slot `index`) have a live worker. */
-function live(supervisor: TaskSupervisor, index?: number): number {
-  return supervisor.slots.filter((slot, i) => (index ?? i) === i && LIVE.has(slot.state)).length;
+/** How many of `supervisor`'s slots have a live worker. */
+function live(supervisor: TaskSupervisor): number {
+  return supervisor.slots.filter((slot) => LIVE.has(slot.state)).length;
 }
 
 /** `task` or `task worker N`, for a log line. */
