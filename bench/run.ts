@@ -10,24 +10,24 @@
  *
  * `--cpu-prof DIR` runs the host of the RPC section under `--cpu-prof` and
  * leaves its CPU profiles in DIR (one for the main thread, one per worker);
- * `deno run --allow-read bench/cpuprof_top.ts FILE` summarises one.
+ * `deno run --allow-read bench/report/cpuprof_top.ts FILE` summarises one.
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
-import { measureCli } from "./cli.ts";
-import { describeMachine, loadAverage } from "./machine.ts";
-import { measureMemory } from "./memory.ts";
-import { killAll } from "./proc.ts";
-import { type BenchResults, renderReport } from "./report.ts";
-import { measureRpc } from "./rpc.ts";
-import { measureSideBySide } from "./side_by_side.ts";
-import { sideTargets } from "./side_report.ts";
-import { measureStartup } from "./startup.ts";
-import { measureIsolation } from "./isolation.ts";
-import { isolationTargets } from "./isolation_report.ts";
-import { countingTarget, memoryTarget, rpcTargets, startupTarget } from "./targets.ts";
+import { measureCli } from "./rpc/cli.ts";
+import { describeMachine, loadAverage } from "./report/machine.ts";
+import { measureMemory } from "./startup/memory.ts";
+import { killAll } from "./common/proc.ts";
+import { type BenchResults, renderReport } from "./report/report.ts";
+import { measureRpc } from "./rpc/rpc.ts";
+import { measureSideBySide } from "./side_by_side/side_by_side.ts";
+import { sideTargets } from "./side_by_side/report.ts";
+import { measureStartup } from "./startup/startup.ts";
+import { measureIsolation } from "./isolation/isolation.ts";
+import { isolationTargets } from "./isolation/report.ts";
+import { countingTarget, memoryTarget, rpcTargets, startupTarget } from "./report/targets.ts";
 
 /** The sections, in the order they run. */
 export const SECTIONS = ["startup", "memory", "rpc", "cli", "isolation", "kamailio"] as const;

@@ -23,7 +23,12 @@ export type KsrRecordLevel = typeof KSR_LEVELS[KsrLogLevel];
 
 /** What a `KSR` object needs from whoever hosts it. */
 export interface KsrHost {
-  /** Writes one log record. */
+  /**
+   * Writes one log record.
+   *
+   * @param level The level the host writes it at.
+   * @param message Its text.
+   */
   log(level: KsrRecordLevel, message: string): void;
   /** The current call's `$evr` values; the host updates them in place. */
   readonly evr: EvrValues;
@@ -33,7 +38,12 @@ export interface KsrHost {
   readonly shutdownRead?: () => void;
 }
 
-/** Creates a `KSR` object over `host`. */
+/**
+ * Creates a `KSR` object.
+ *
+ * @param host Where its records go, its `$evr` values and its stop signal.
+ * @returns The `KSR` object.
+ */
 export function createKsr(host: KsrHost): Ksr {
   const log = (level: KsrLogLevel, message: unknown) => {
     const to = KSR_LEVELS[level];
@@ -62,7 +72,11 @@ export function createKsr(host: KsrHost): Ksr {
   };
 }
 
-/** Fresh `$evr` values: no data, no source address. */
+/**
+ * Fresh `$evr` values: no data, no source address.
+ *
+ * @returns Values to update in place for each call.
+ */
 export function emptyEvr(): EvrValues {
   return { data: "", srcip: null, srcport: null, srcportno: null };
 }

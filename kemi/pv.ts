@@ -29,7 +29,12 @@ function varName(name: string, op: string): string {
   return pv.key;
 }
 
-/** Creates `KSR.pv` over the given `$evr` values and a private `$var` store. */
+/**
+ * Creates `KSR.pv` over `$evr` values and a private `$var` store.
+ *
+ * @param evr The current call's `$evr` values (updated in place by the host).
+ * @returns The `KSR.pv` object.
+ */
 export function createPv(evr: EvrValues): KsrPv {
   const vars = new Map<string, string | number>();
   const get = (name: string): PvValue => {

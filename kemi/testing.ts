@@ -46,16 +46,22 @@ export interface TestKsr {
   readonly records: KsrRecord[];
   /** The `$evr(...)` values the script reads; set `evr.data` before a call. */
   readonly evr: EvrValues;
-  /** The messages logged so far, optionally only those at `level`. */
+  /**
+   * The messages logged so far, oldest first.
+   *
+   * @param level Only those at this level; all when left out.
+   * @returns The messages.
+   */
   messages(level?: KsrRecordLevel): string[];
   /** Aborts `KSR.shutdown`, as the host does when it stops. */
   stop(): void;
 }
 
 /**
- * Installs a recording `KSR` as the global one and returns the test's handle
- * on it. Call it once per test module, before the script is imported.
+ * Installs a recording `KSR` as the global one. Call it once per test
+ * module, before the script is imported.
  *
+ * @returns The test's handle on the `KSR` it installed: its records, its `$evr` values, its stop.
  * @throws {Error} When a `KSR` global exists already.
  */
 export function installTestKsr(): TestKsr {

@@ -12,35 +12,100 @@ export type PvValue = string | number | null;
 
 /** `KSR.pv`: read and write pseudo-variables (`$evr(...)`, `$var(...)`). */
 export interface KsrPv {
-  /** The value of a pseudo-variable, or null when it has none. */
+  /**
+   * The value of a pseudo-variable.
+   *
+   * @param name `$evr(data)`, `$evr(srcip)`, `$evr(srcport)`, `$evr(srcportno)` or `$var(NAME)`.
+   * @returns Its value, or null when it has none.
+   * @throws {Error} For a pseudo-variable that is not one of those.
+   */
   get(name: string): PvValue;
-  /** Like `get`, but an empty string instead of null. */
+  /**
+   * Like `get`, but an empty string instead of null.
+   *
+   * @param name A pseudo-variable, as `get` takes it.
+   * @returns Its value, or `""` when it has none.
+   * @throws {Error} For a pseudo-variable that is not supported.
+   */
   gete(name: string): string | number;
-  /** True when the pseudo-variable has no value. */
+  /**
+   * Whether a pseudo-variable has no value.
+   *
+   * @param name A pseudo-variable, as `get` takes it.
+   * @returns True when it has no value.
+   * @throws {Error} For a pseudo-variable that is not supported.
+   */
   is_null(name: string): boolean;
-  /** Sets a `$var(name)` to a string. */
+  /**
+   * Sets a `$var(name)` to a string.
+   *
+   * @param name `$var(NAME)`.
+   * @param value The string.
+   * @throws {Error} For a `$evr(...)` (read-only) or an unsupported name.
+   */
   sets(name: string, value: string): void;
-  /** Sets a `$var(name)` to an integer. */
+  /**
+   * Sets a `$var(name)` to an integer.
+   *
+   * @param name `$var(NAME)`.
+   * @param value The integer.
+   * @throws {Error} For a value that is not an integer, a `$evr(...)` or an unsupported name.
+   */
   seti(name: string, value: number): void;
-  /** Removes the value of a `$var(name)`. */
+  /**
+   * Removes the value of a `$var(name)`.
+   *
+   * @param name `$var(NAME)`.
+   * @throws {Error} For a `$evr(...)` (read-only) or an unsupported name.
+   */
   unset(name: string): void;
 }
 
 /** The `KSR` object: logging, pseudo-variables and the host's stop signal. */
 export interface Ksr {
-  /** Logs at debug level. */
+  /**
+   * Logs at debug level.
+   *
+   * @param message What to log (turned into text).
+   */
   dbg(message: unknown): void;
-  /** Logs at info level. */
+  /**
+   * Logs at info level.
+   *
+   * @param message What to log (turned into text).
+   */
   info(message: unknown): void;
-  /** Logs at notice level (written as info). */
+  /**
+   * Logs at notice level (written as info).
+   *
+   * @param message What to log (turned into text).
+   */
   notice(message: unknown): void;
-  /** Logs at warning level. */
+  /**
+   * Logs at warning level.
+   *
+   * @param message What to log (turned into text).
+   */
   warn(message: unknown): void;
-  /** Logs at error level. */
+  /**
+   * Logs at error level.
+   *
+   * @param message What to log (turned into text).
+   */
   err(message: unknown): void;
-  /** Logs at critical level (written as fatal). */
+  /**
+   * Logs at critical level (written as fatal).
+   *
+   * @param message What to log (turned into text).
+   */
   crit(message: unknown): void;
-  /** Logs at a level named as Kamailio names it (`"info"`, `"err"`, …). */
+  /**
+   * Logs at a level named as Kamailio names it.
+   *
+   * @param level `"dbg"`, `"info"`, `"notice"`, `"warn"`, `"err"` or `"crit"`.
+   * @param message What to log (turned into text).
+   * @throws {Error} For a level that is not one of those.
+   */
   log(level: KsrLogLevel, message: unknown): void;
   /** Pseudo-variables. */
   readonly pv: KsrPv;

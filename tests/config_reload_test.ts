@@ -80,7 +80,7 @@ Deno.test("config reload: tasks added start, removed stop, changed restart, unch
     assert.equal(after[1].workers.length, 2);
     assert.equal(host.count(/alpha up index=0/), 1, "alpha was not restarted");
     const psx = await host.call("core.psx") as { task: string; role: string }[];
-    assert.ok(!psx.some((row) => row.task === "beta"), "beta's slot left the worker table");
+    assert.ok(!psx.some((row) => row.task === "beta"), "beta's slot left the worker states");
     assert.equal(psx.filter((row) => row.role === "rpc").length, 3, "rpc-workers applies");
     const stats = await host.call("stats.get_statistics", ["task:"]) as string[];
     assert.ok(stats.some((line) => line.startsWith("task:tick-starts = ")), stats.join("\n"));

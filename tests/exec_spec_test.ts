@@ -1,7 +1,7 @@
 // The exec spec: every invalid spec refused by the host with exit 2 and one
 // line naming the bad part (valid ones: unit/spec_test.ts).
 import assert from "node:assert/strict";
-import { MAX_WAIT_US, MAX_WORKERS } from "../src/tasks/spec.ts";
+import { MAX_WAIT_US, MAX_WORKERS } from "../src/config/exec_spec.ts";
 import { fixture, runHost } from "./helpers/host.ts";
 
 const INVALID: [string, RegExp][] = [

@@ -2,13 +2,9 @@
 // once a task crash-loops, and while the host shuts down.
 import assert from "node:assert/strict";
 import { fixture, sleep, startHost } from "./helpers/host.ts";
+import { health } from "./helpers/metrics.ts";
 
 const OBSERVE = fixture("observe.ts");
-
-async function health(port: string): Promise<[number, string]> {
-  const response = await fetch(`http://127.0.0.1:${port}/healthz`);
-  return [response.status, await response.text()];
-}
 
 Deno.test("healthz: 200, then 503 naming the task once it crash-loops; 503 while shutting down", async () => {
   const dir = await Deno.makeTempDir({ prefix: "evrexec-health-" });

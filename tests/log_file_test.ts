@@ -2,7 +2,7 @@
 // evrexec.reopen_log reopen the file after a move (SIGUSR1 no longer does), and a disk that takes no writes never blocks the host: records are
 // dropped and counted, and the count is logged once writes succeed again.
 import assert from "node:assert/strict";
-import { withTimeout } from "../src/shared/deadline.ts";
+import { withTimeout } from "../src/base/deadline.ts";
 import { fixture, runHost, sleep, startHost, type TestHost } from "./helpers/host.ts";
 
 const SCRIPT = fixture("operate.ts");

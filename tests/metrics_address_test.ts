@@ -3,6 +3,7 @@
 // form of a public address is still refused.
 import assert from "node:assert/strict";
 import { fixture, runHost, startHost } from "./helpers/host.ts";
+import { health } from "./helpers/metrics.ts";
 
 const SCRIPT = fixture("operate.ts");
 
@@ -11,9 +12,7 @@ Deno.test("metrics address: 127.1:PORT and 0x7f.1:PORT are loopback and serve on
     const running = await startHost(SCRIPT, { args: ["--metrics", `${host}:0`] });
     try {
       const [, port] = await running.waitFor(/metrics on http:\/\/127\.0\.0\.1:(\d+)\/metrics/);
-      const response = await fetch(`http://127.0.0.1:${port}/healthz`);
-      assert.equal(response.status, 200, host);
-      await response.body?.cancel();
+      assert.equal((await health(port))[0], 200, host);
     } finally {
       await running.cleanup();
     }

@@ -1,11 +1,12 @@
 // The pool's request ids and its channels' counts, started just below the
 // Int32 wrap (as after 2^31 calls), in a pool run in this process on a real
 // worker: every call across the wrap is answered, none "out of step".
+import { DEFAULTS } from "../src/config/defaults.ts";
 import assert from "node:assert/strict";
-import { startWorker } from "../src/spawn/kinds.ts";
+import { startWorker } from "../src/spawn/start_worker.ts";
 import { WorkerPacer } from "../src/spawn/pacer.ts";
 import { WorkerRegistry } from "../src/spawn/registry.ts";
-import { WorkerTable } from "../src/spawn/table.ts";
+import { WorkerStates } from "../src/spawn/worker_states.ts";
 import { RpcPool } from "../src/pool/pool.ts";
 import { fixture } from "./helpers/host.ts";
 
@@ -18,7 +19,7 @@ Deno.test({
       maxStuck: 1,
       tooManyStuck: () => assert.fail("no worker gets stuck here"),
     });
-    const table = new WorkerTable();
+    const states = new WorkerStates();
     const pool = new RpcPool({
       size: 1,
       queueLimit: 100,
@@ -27,7 +28,8 @@ Deno.test({
     }, {
       scriptUrl: `file://${fixture("rpc.ts")}`,
       logLevel: "error",
-      table,
+      states,
+      workerHeapMiB: DEFAULTS.workerHeapMiB,
       workers,
       pacer: new WorkerPacer({
         factory: (init, events, options) => startWorker(init, events, workers, options!),
@@ -41,7 +43,7 @@ Deno.test({
       }
       // Too big for the shared buffer: by message, with a wrapped id.
       assert.equal(JSON.parse(await pool.run("echo", "x".repeat(70_000))).arg.length, 70_000);
-      assert.equal(table.all()[0].restarts, 0, "the worker was never replaced");
+      assert.equal(states.all()[0].restarts, 0, "the worker was never replaced");
     } finally {
       pool.terminate();
     }

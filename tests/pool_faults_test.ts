@@ -6,6 +6,7 @@ import { RpcClient } from "../src/client/client.ts";
 import type { RpcError } from "../src/rpc/errors.ts";
 import { fixture, sleep, startHost, withHost } from "./helpers/host.ts";
 import { rssMiB, TORTURE } from "./helpers/proc.ts";
+import { health, metricsText } from "./helpers/metrics.ts";
 
 const POOL = fixture("pool_faults.ts");
 
@@ -80,9 +81,8 @@ Deno.test(
 async function observed(
   port: string,
 ): Promise<{ status: number; health: string; metrics: string }> {
-  const health = await fetch(`http://127.0.0.1:${port}/healthz`);
-  const metrics = await fetch(`http://127.0.0.1:${port}/metrics`);
-  return { status: health.status, health: await health.text(), metrics: await metrics.text() };
+  const [status, text] = await health(port);
+  return { status, health: text, metrics: await metricsText(port) };
 }
 
 /** The number of `ticker tick` lines in the host's log. */

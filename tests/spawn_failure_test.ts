@@ -3,12 +3,13 @@
 // policy goes on, up to its crash-loop limit; nothing is thrown. A task's
 // supervisor is run in this process with real workers; only the failure of
 // `new Worker()` is injected, through the pacer's factory.
+import { DEFAULTS } from "../src/config/defaults.ts";
 import assert from "node:assert/strict";
-import { startWorker } from "../src/spawn/kinds.ts";
+import { startWorker } from "../src/spawn/start_worker.ts";
 import { WorkerPacer } from "../src/spawn/pacer.ts";
 import { WorkerRegistry } from "../src/spawn/registry.ts";
-import { WorkerTable } from "../src/spawn/table.ts";
-import { parseExecSpec } from "../src/tasks/spec.ts";
+import { WorkerStates } from "../src/spawn/worker_states.ts";
+import { parseExecSpec } from "../src/config/exec_spec.ts";
 import { TaskSupervisor } from "../src/tasks/supervisor.ts";
 import { fixture, sleep } from "./helpers/host.ts";
 
@@ -25,10 +26,17 @@ Deno.test({
         return startWorker(init, events, workers, options!);
       },
     });
-    const table = new WorkerTable();
+    const states = new WorkerStates();
     const supervisor = new TaskSupervisor(
       parseExecSpec("name=crash;restart=always;backoff=50;max_restarts=3"),
-      { scriptUrl: `file://${fixture("supervised.ts")}`, logLevel: "info", table, pacer, workers },
+      {
+        scriptUrl: `file://${fixture("supervised.ts")}`,
+        logLevel: "info",
+        states,
+        pacer,
+        workers,
+        workerHeapMiB: DEFAULTS.workerHeapMiB,
+      },
     );
     try {
       supervisor.start();

@@ -3,11 +3,7 @@
 // all, it is taken off the list and the host is healthy again.
 import assert from "node:assert/strict";
 import { fixture, sleep, withHost } from "./helpers/host.ts";
-
-async function health(port: string): Promise<[number, string]> {
-  const response = await fetch(`http://127.0.0.1:${port}/healthz`);
-  return [response.status, await response.text()];
-}
+import { health } from "./helpers/metrics.ts";
 
 Deno.test(
   "stuck verdict: a thread busy past its timeout is stuck until it ends, then healthy again",

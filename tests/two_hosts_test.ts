@@ -2,7 +2,7 @@
 // workers apart: a worker stuck in one host is listed, counted and watched by
 // that host only.
 import assert from "node:assert/strict";
-import { type HostConfig, RpcClient, startHost } from "../mod.ts";
+import { type HostOptions, RpcClient, startHost } from "../mod.ts";
 import { fixture, sleep } from "./helpers/host.ts";
 
 type Row = { state: string; description: string };
@@ -22,19 +22,14 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "evrexec-two-" });
-    const config = (name: string): HostConfig => ({
+    const config = (name: string): HostOptions => ({
       scriptUrl: `file://${fixture("pool_faults.ts")}`,
-      tasks: [],
       socket: `${dir}/${name}.sock`,
-      socketMode: 0o600,
       logLevel: "error",
       rpcWorkers: 1,
-      rpcQueue: 10,
       rpcTimeoutMs: 300,
       shutdownTimeoutMs: 1000,
       memoryLimitMiB: 0,
-      maxConnections: 8,
-      idleTimeoutMs: 10_000,
     });
     const a = await startHost(config("a"));
     const b = await startHost(config("b"));

@@ -5,12 +5,11 @@
  * @module
  */
 
-import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
-import type { ConfigSource, HostConfig } from "../host/config.ts";
-import type { LogFormat } from "../host/log.ts";
-import { HOST_OPTIONS, type HostOption, type RawValues } from "./host_options.ts";
+import type { ParseArgsOptionsConfig } from "node:util";
+import type { ConfigSource, HostConfig } from "../config/host_config.ts";
+import { HOST_OPTIONS, type RawValues } from "./host_options.ts";
 import { loadConfig, type LoadedConfig, needsRestart } from "./load_config.ts";
-import { parsingArgs } from "./option_values.ts";
+import { parseCommandLine } from "../base/command_line.ts";
 
 /** What the command line asks for. */
 export type CliRequest =
@@ -19,7 +18,6 @@ export type CliRequest =
   | {
     readonly kind: "run";
     readonly config: HostConfig;
-    readonly logFormat: LogFormat;
     /** Reads the config file (and the same flags) again, for a reload. */
     readonly reread: ConfigSource;
   };
@@ -27,7 +25,7 @@ export type CliRequest =
 /** `parseArgs`' options, from the table. */
 function parseOptions(): ParseArgsOptionsConfig {
   const options: ParseArgsOptionsConfig = {};
-  for (const option of HOST_OPTIONS as readonly HostOption[]) {
+  for (const option of HOST_OPTIONS) {
     options[option.name] = {
       type: option.kind === "switch" ? "boolean" : "string",
       ...(option.short ? { short: option.short } : {}),
@@ -39,9 +37,11 @@ function parseOptions(): ParseArgsOptionsConfig {
 
 /** Parses the host's arguments; throws a {@link ConfigError} on any mistake. */
 export function parseCli(args: readonly string[]): CliRequest {
-  const { values, positionals } = parsingArgs(() =>
-    parseArgs({ args: [...args], strict: true, allowPositionals: true, options: parseOptions() })
-  );
+  const { values, positionals } = parseCommandLine({
+    args: [...args],
+    allowPositionals: true,
+    options: parseOptions(),
+  });
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
   const line = { values: values as RawValues, positionals };
@@ -49,7 +49,6 @@ export function parseCli(args: readonly string[]): CliRequest {
   return {
     kind: "run",
     config: loaded.config,
-    logFormat: loaded.config.logFormat ?? "text",
     reread() {
       const next = loadConfig(line);
       return { config: next.config, needsRestart: needsRestart(loaded.raw, next.raw) };

@@ -7,29 +7,19 @@
  */
 
 import { dirname, resolve } from "node:path";
-import {
-  createScanner,
-  type Node,
-  type ParseError,
-  parseTree,
-  printParseErrorCode,
-} from "jsonc-parser";
-import { ConfigError } from "../shared/errors.ts";
-import type { ExecTask } from "../tasks/spec.ts";
+import { createScanner, type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
+import { ConfigError } from "../base/errors.ts";
+import type { GivenTask } from "../config/exec_spec.ts";
 import { HOST_OPTIONS, type HostOption, type RawValue } from "./host_options.ts";
-import { fileTask, jsonKind } from "./config_tasks.ts";
+import { fileTask, jsonKind, type JsonNode } from "./config_tasks.ts";
 import { MAX_CONFIG_BYTES, readUserFile } from "./user_file.ts";
 import { quoteValue } from "../shared/quote.ts";
 
 /** A value read from the file, and where it stands there (`FILE:LINE:COL`). */
 export interface FileValue {
+  /** The value in the command line's form. */
   readonly raw: RawValue;
-  readonly where: string;
-}
-
-/** A task read from the file, and where it stands. */
-export interface FileTask {
-  readonly task: ExecTask;
+  /** Where it stands: `FILE:LINE:COL`. */
   readonly where: string;
 }
 
@@ -39,8 +29,8 @@ export interface ConfigFile {
   readonly path: string;
   /** The script, relative paths resolved against the file's directory. */
   readonly script?: FileValue & { readonly raw: string };
-  /** The tasks, in order. */
-  readonly tasks: readonly FileTask[];
+  /** The tasks, in order, with where each stands. */
+  readonly tasks: readonly GivenTask[];
   /** The host options it sets, by long name, in the command line's form. */
   readonly values: ReadonlyMap<string, FileValue>;
 }
@@ -67,7 +57,7 @@ export function fileKeys(): string[] {
   return [
     "script",
     "tasks",
-    ...HOST_OPTIONS.filter((o: HostOption) => o.json !== "none").map((o) => o.name),
+    ...HOST_OPTIONS.filter((o) => o.json !== "none").map((o) => o.name),
   ];
 }
 
@@ -104,7 +94,7 @@ function syntaxError(error: ParseError): string {
 export function readConfigFile(path: string): ConfigFile {
   const text = readUserFile(path, "config file", MAX_CONFIG_BYTES);
   const positions = new TextPositions(text);
-  const where = (node: Node) => `${path}:${positions.at(node.offset)}`;
+  const where = (node: JsonNode) => `${path}:${positions.at(node.offset)}`;
   const deep = tooDeep(text);
   if (deep >= 0) {
     throw new ConfigError(
@@ -120,14 +110,14 @@ export function readConfigFile(path: string): ConfigFile {
     throw new ConfigError(`${path}:1:1: the file must hold one JSON object ({ … })`);
   }
   const dir = dirname(path);
-  const seen = new Map<string, Node>();
+  const seen = new Map<string, JsonNode>();
   const values = new Map<string, FileValue>();
-  const tasks: FileTask[] = [];
+  const tasks: GivenTask[] = [];
   let script: (FileValue & { raw: string }) | undefined;
   for (const property of root.children ?? []) {
     const [keyNode, valueNode] = property.children ?? [];
     const key = String(keyNode.value);
-    const fail = (node: Node, problem: string): never => {
+    const fail = (node: JsonNode, problem: string): never => {
       throw new ConfigError(`${where(node)}: ${problem}`);
     };
     const earlier = seen.get(key);
@@ -156,7 +146,7 @@ export function readConfigFile(path: string): ConfigFile {
       });
       continue;
     }
-    const option = HOST_OPTIONS.find((o: HostOption) => o.name === key && o.json !== "none");
+    const option = HOST_OPTIONS.find((o) => o.name === key && o.json !== "none");
     if (option === undefined) {
       fail(keyNode, `unknown key ${quoteValue(key)} (expected ${fileKeys().join(", ")})`);
     }
@@ -168,9 +158,9 @@ export function readConfigFile(path: string): ConfigFile {
 /** The value of `option` in the command line's form, its type checked. */
 function optionValue(
   option: HostOption,
-  node: Node,
+  node: JsonNode,
   dir: string,
-  fail: (node: Node, problem: string) => never,
+  fail: (node: JsonNode, problem: string) => never,
 ): RawValue {
   const name = option.name;
   const near = (value: string) => option.fileRelative ? option.fileRelative(value, dir) : value;

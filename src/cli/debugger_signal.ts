@@ -8,14 +8,9 @@
  * @module
  */
 
-import { log } from "../host/log.ts";
-import { ConfigError } from "../shared/errors.ts";
-import {
-  guardSigusr1,
-  type Park,
-  PARK_FLAGS,
-  PARK_HOST,
-} from "../shared/inspector_park.ts";
+import { log } from "../base/log.ts";
+import { ConfigError } from "../base/errors.ts";
+import { guardSigusr1, type Park, PARK_FLAGS, PARK_HOST } from "../shared/inspector_park.ts";
 
 /** How to start the host so that its inspector is parked, for the error line. */
 const PARK_ADVICE = `run deno with ${PARK_FLAGS.join(" ")} (as the deno tasks do) ` +

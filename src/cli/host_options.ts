@@ -1,26 +1,79 @@
 /**
- * Every option of the host in one table: its flag, its line in `--help`, its
- * key and JSON type in a `--config` file, and how its value is read into the
- * {@link HostConfig}. Adding an option is adding one entry.
+ * Every option of the host in one table: its flag, its line in `--help`
+ * (with its default, read from `config/defaults.ts`), its key and JSON type
+ * in a `--config` file, and how its value is read into the
+ * {@link HostOptions}. Adding an option is adding one entry.
  *
  * @module
  */
 
 import { resolve } from "node:path";
-import type { HostConfig } from "../host/config.ts";
-import { option, type RawValues } from "./option_spec.ts";
-import { LOG_FORMATS, LOG_LEVELS } from "../host/log.ts";
-import { defaultMemoryLimitMiB } from "../host/memory_watchdog.ts";
-import { defaultMaxStuck } from "../spawn/registry.ts";
-import { DEFAULT_SOCKET_MODE, defaultSocketPath } from "../rpc/socket_file.ts";
-import { ConfigError } from "../shared/errors.ts";
+import type { HostOptions } from "../config/host_config.ts";
+import { DEFAULTS } from "../config/defaults.ts";
+import { LOG_FORMATS, LOG_LEVELS } from "../base/log.ts";
+import { ConfigError } from "../base/errors.ts";
 import { dgramOption, metricsOption } from "./listen_options.ts";
-import { logFileOption, readSize } from "./log_options.ts";
-import { choiceOption, integer, intOption, modeOption, text } from "./option_values.ts";
-import { MAX_POOL_WORKERS, parsePoolSpec, poolSize, type PoolSpec } from "../pool/pool_spec.ts";
-import { DEFAULT_WORKER_HEAP_MIB, readHeap } from "../tasks/sandbox.ts";
+import { logFileOption, readSize, sizeText } from "./log_options.ts";
+import {
+  choiceOption,
+  integer,
+  intOption,
+  modeOption,
+  type RawValue,
+  type RawValues,
+  text,
+} from "./option_values.ts";
+import { MAX_POOL_WORKERS, parsePoolSpec, poolSize, type PoolSpec } from "../config/pool_spec.ts";
+import { readHeap } from "../config/sandbox.ts";
 
-export type { HostOption, OptionKind, RawValue, RawValues } from "./option_spec.ts";
+export type { RawValue, RawValues } from "./option_values.ts";
+
+/**
+ * How an option is written: `value` takes one value, `list` one value each
+ * time it is given, `switch` none.
+ */
+export type OptionKind = "value" | "list" | "switch";
+
+/** The fields of {@link HostOptions} that options set: all but those read on their own. */
+export type OptionField = Exclude<
+  keyof HostOptions,
+  "scriptUrl" | "tasks" | "configFile" | "onFatal"
+>;
+
+/** One option of the host. */
+export interface HostOption<F extends OptionField = OptionField> {
+  /** The long name: `--NAME` on the command line, `"NAME"` in a config file. */
+  readonly name: string;
+  /** The one-letter flag, if any. */
+  readonly short?: string;
+  /** Whether it takes a value, a value per use, or none. */
+  readonly kind: OptionKind;
+  /** The value's name in `--help` (`N`, `MS`, `PATH`). */
+  readonly arg?: string;
+  /** Its lines in `--help`: what it does and its default. */
+  readonly help: readonly string[];
+  /**
+   * The JSON type its key takes in a config file (`number` for integers;
+   * switches are booleans, lists arrays of strings); `none`: command line only.
+   */
+  readonly json?: "number" | "string" | "none";
+  /** A path is relative to the config file's directory when given there. */
+  readonly fileRelative?: (value: string, dir: string) => string;
+  /** The option field it sets; none when another option's reader reads it. */
+  readonly field?: F;
+  /**
+   * Reads its raw value (`label` names it in errors; `all` holds every
+   * option's); undefined when it is not given, for the default to apply.
+   */
+  readonly read?: (value: RawValue, label: string, all: RawValues) => HostOptions[F];
+  /** Checks the value of an option without a field of its own (another's reader reads it). */
+  readonly check?: (value: string, label: string) => void;
+}
+
+/** An entry of the table, typed by the option field it sets. */
+export function option<F extends OptionField>(spec: HostOption<F>): HostOption<F> {
+  return spec;
+}
 
 /** A path given in the config file is relative to the file's directory. */
 function nearFile(value: string, dir: string): string {
@@ -40,8 +93,8 @@ function poolSpec(all: RawValues): PoolSpec | null {
   }
 }
 
-/** The host's options, in the order `--help` lists them. */
-export const HOST_OPTIONS = [
+/** The table, each entry typed by its field (see {@link HOST_OPTIONS}). */
+const TABLE = [
   option({
     name: "config",
     short: "c",
@@ -74,7 +127,7 @@ export const HOST_OPTIONS = [
     fileRelative: nearFile,
     field: "socket",
     read(value, label) {
-      const socket = text(value) ?? defaultSocketPath();
+      const socket = text(value);
       if (socket === "") throw new ConfigError(`${label} must not be empty`);
       return socket;
     },
@@ -83,20 +136,20 @@ export const HOST_OPTIONS = [
     name: "socket-mode",
     kind: "value",
     arg: "MODE",
-    help: ["the socket file's mode, in octal (default 0600)"],
+    help: [`the socket file's mode, in octal (default 0${DEFAULTS.socketMode.toString(8)})`],
     field: "socketMode",
-    read: (value, label) => modeOption(label, text(value), DEFAULT_SOCKET_MODE),
+    read: (value, label) => modeOption(label, text(value)),
   }),
   option({
     name: "rpc-workers",
     kind: "value",
     arg: "N",
-    help: ["warm workers for evrexec.run (default 2)"],
+    help: [`warm workers for evrexec.run (default ${DEFAULTS.rpcWorkers})`],
     json: "number",
     field: "rpcWorkers",
     read: (value, label, all) =>
       poolSize(
-        value === undefined ? undefined : intOption(label, text(value), 0, 1, MAX_POOL_WORKERS),
+        intOption(label, text(value), 1, MAX_POOL_WORKERS),
         poolSpec(all),
       ),
   }),
@@ -113,38 +166,41 @@ export const HOST_OPTIONS = [
     name: "worker-heap",
     kind: "value",
     arg: "MIB",
-    help: ["heap cap of each worker without heap= (default 256; 0: none, Web Workers)"],
+    help: [
+      `heap cap of each worker without heap= (default ${DEFAULTS.workerHeapMiB}; 0: none, Web Workers)`,
+    ],
     json: "number",
     field: "workerHeapMiB",
-    read: (value, label) =>
-      value === undefined ? DEFAULT_WORKER_HEAP_MIB : readHeap(label, String(value).trim()),
+    read: (value, label) => value === undefined ? undefined : readHeap(label, String(value).trim()),
   }),
   option({
     name: "rpc-queue",
     kind: "value",
     arg: "N",
-    help: ["calls that may wait for a worker (default 1000)"],
+    help: [`calls that may wait for a worker (default ${DEFAULTS.rpcQueue})`],
     json: "number",
     field: "rpcQueue",
-    read: integer(() => 1000, 0, 1_000_000),
+    read: integer(0, 1_000_000),
   }),
   option({
     name: "rpc-timeout",
     kind: "value",
     arg: "MS",
-    help: ["longest evrexec.run, in milliseconds (default 30000)"],
+    help: [`longest evrexec.run, in milliseconds (default ${DEFAULTS.rpcTimeoutMs})`],
     json: "number",
     field: "rpcTimeoutMs",
-    read: integer(() => 30_000, 1, 86_400_000),
+    read: integer(1, 86_400_000),
   }),
   option({
     name: "shutdown-timeout",
     kind: "value",
     arg: "MS",
-    help: ["grace for running calls and KSR.shutdown loops (default 5000)"],
+    help: [
+      `grace for running calls and KSR.shutdown loops (default ${DEFAULTS.shutdownTimeoutMs})`,
+    ],
     json: "number",
     field: "shutdownTimeoutMs",
-    read: integer(() => 5000, 0, 3_600_000),
+    read: integer(0, 3_600_000),
   }),
   option({
     name: "memory-limit",
@@ -156,25 +212,27 @@ export const HOST_OPTIONS = [
     ],
     json: "number",
     field: "memoryLimitMiB",
-    read: integer(defaultMemoryLimitMiB, 0, 1_048_576),
+    read: integer(0, 1_048_576),
   }),
   option({
     name: "max-connections",
     kind: "value",
     arg: "N",
-    help: ["RPC connections served at once (default 512)"],
+    help: [`RPC connections served at once (default ${DEFAULTS.maxConnections})`],
     json: "number",
     field: "maxConnections",
-    read: integer(() => 512, 1, 100_000),
+    read: integer(1, 100_000),
   }),
   option({
     name: "idle-timeout",
     kind: "value",
     arg: "MS",
-    help: ["close a connection without progress for this long (default 120000)"],
+    help: [
+      `close a connection without progress for this long (default ${DEFAULTS.idleTimeoutMs})`,
+    ],
     json: "number",
     field: "idleTimeoutMs",
-    read: integer(() => 120_000, 100, 86_400_000),
+    read: integer(100, 86_400_000),
   }),
   option({
     name: "max-stuck",
@@ -187,7 +245,7 @@ export const HOST_OPTIONS = [
     ],
     json: "number",
     field: "maxStuck",
-    read: integer(defaultMaxStuck, 0, 1024),
+    read: integer(0, 1024),
   }),
   option({
     name: "rpc-dgram",
@@ -225,26 +283,29 @@ export const HOST_OPTIONS = [
     name: "stats",
     kind: "value",
     arg: "on|off",
-    help: ["count statistics for stats.* and /metrics (default on)"],
+    help: [`count statistics for stats.* and /metrics (default ${DEFAULTS.stats ? "on" : "off"})`],
     field: "stats",
-    read: (value, label) => choiceOption(label, text(value), ["on", "off"], "on") === "on",
+    read(value, label) {
+      const choice = choiceOption(label, text(value), ["on", "off"]);
+      return choice === undefined ? undefined : choice === "on";
+    },
   }),
   option({
     name: "log-level",
     short: "l",
     kind: "value",
     arg: "LEVEL",
-    help: ["debug | info | warning | error (default info)"],
+    help: [`${LOG_LEVELS.join(" | ")} (default ${DEFAULTS.logLevel})`],
     field: "logLevel",
-    read: (value, label) => choiceOption(label, text(value), LOG_LEVELS, "info"),
+    read: (value, label) => choiceOption(label, text(value), LOG_LEVELS),
   }),
   option({
     name: "log-format",
     kind: "value",
     arg: "FMT",
-    help: ["text | json (default text)"],
+    help: [`${LOG_FORMATS.join(" | ")} (default ${DEFAULTS.logFormat})`],
     field: "logFormat",
-    read: (value, label) => choiceOption(label, text(value), LOG_FORMATS, "text"),
+    read: (value, label) => choiceOption(label, text(value), LOG_FORMATS),
   }),
   option({
     name: "log-file",
@@ -259,16 +320,20 @@ export const HOST_OPTIONS = [
     name: "log-max-size",
     kind: "value",
     arg: "SIZE",
-    help: ["rotate --log-file before SIZE (10M, 512K; default 10M; 0: never)"],
+    help: [
+      `rotate --log-file before SIZE (10M, 512K; default ${
+        sizeText(DEFAULTS.logFileMaxBytes)
+      }; 0: never)`,
+    ],
     check: (value, label) => void readSize(label, value),
   }),
   option({
     name: "log-keep",
     kind: "value",
     arg: "N",
-    help: ["rotated files kept, PATH.1 (newest) to PATH.N (default 5)"],
+    help: [`rotated files kept, PATH.1 (newest) to PATH.N (default ${DEFAULTS.logFileKeep})`],
     json: "number",
-    check: (value, label) => void intOption(label, value, 0, 0, 1000),
+    check: (value, label) => void intOption(label, value, 0, 1000),
   }),
   option({
     name: "watch",
@@ -288,11 +353,9 @@ export const HOST_OPTIONS = [
   option({ name: "version", short: "V", kind: "switch", help: ["the version"], json: "none" }),
 ] as const;
 
-type Fields = NonNullable<typeof HOST_OPTIONS[number]["field"]>;
-type RequiredFields = {
-  [K in keyof HostConfig]-?: undefined extends HostConfig[K] ? never : K;
-}[keyof HostConfig];
-/** Compile-time check: every required config field but the script and tasks has its option. */
-const _everyFieldRead: [Exclude<RequiredFields, Fields | "tasks" | "scriptUrl">] extends [never]
-  ? true
-  : never = true;
+/** The host's options, in the order `--help` lists them. */
+export const HOST_OPTIONS: readonly HostOption[] = TABLE;
+
+type Fields = NonNullable<typeof TABLE[number]["field"]>;
+/** Compile-time check: every option field has its option. */
+const _everyFieldRead: [Exclude<OptionField, Fields>] extends [never] ? true : never = true;

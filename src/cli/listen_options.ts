@@ -7,13 +7,16 @@
  * @module
  */
 
-import { type DgramAddress, parseDgramAddress } from "../rpc/dgram_address.ts";
-import { ConfigError } from "../shared/errors.ts";
-import { type HostPort, isLoopback, parseHostPort } from "../shared/host_port.ts";
+import { type DgramAddress, parseDgramAddress } from "../config/dgram_address.ts";
+import { ConfigError } from "../base/errors.ts";
+import { type HostPort, isLoopback, parseHostPort } from "../base/host_port.ts";
 import { quoteValue } from "../shared/quote.ts";
 
 /** Reads every `--rpc-dgram ADDR`; throws a {@link ConfigError} naming a bad one. */
-export function dgramOption(values: readonly string[] | undefined, isPublic: boolean) {
+export function dgramOption(
+  values: readonly string[] | undefined,
+  isPublic: boolean,
+): DgramAddress[] {
   if (isPublic && (values ?? []).length === 0) {
     throw new ConfigError("--rpc-dgram-public needs --rpc-dgram udp:HOST:PORT");
   }

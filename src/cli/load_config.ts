@@ -2,16 +2,22 @@
  * The configuration from the command line and an optional `--config` file:
  * flags override the file's keys, `--exec` tasks follow the file's tasks,
  * every value is checked by its option's reader, and an error about a value
- * from the file names the file, line and column.
+ * from the file names the file, line and column. What is read is handed to
+ * `resolveHostOptions`, which applies the defaults.
  *
  * @module
  */
 
-import { type HostConfig, RELOADED_FIELDS } from "../host/config.ts";
-import { ConfigError } from "../shared/errors.ts";
-import { type ExecTask, parseExecSpec } from "../tasks/spec.ts";
+import {
+  type HostConfig,
+  type HostOptions,
+  RELOADED_FIELDS,
+  resolveHostOptions,
+} from "../config/host_config.ts";
+import { ConfigError } from "../base/errors.ts";
+import { checkUniqueNames, type GivenTask, parseExecSpec } from "../config/exec_spec.ts";
 import { type ConfigFile, readConfigFile } from "./config_file.ts";
-import { HOST_OPTIONS, type HostOption, type RawValue, type RawValues } from "./host_options.ts";
+import { HOST_OPTIONS, type OptionField, type RawValue, type RawValues } from "./host_options.ts";
 import { resolveScript } from "./script_url.ts";
 import { clipText, quoteValue } from "../shared/quote.ts";
 
@@ -25,6 +31,7 @@ export interface CommandLine {
 
 /** A configuration, and the raw values it was read from (to tell what a reload changed). */
 export interface LoadedConfig {
+  /** The configuration, its defaults applied. */
   readonly config: HostConfig;
   /** Each option's raw value (flag or file), and `script`. */
   readonly raw: RawValues;
@@ -32,6 +39,14 @@ export interface LoadedConfig {
 
 /** Options that only the command line takes, or that are read on their own. */
 const NOT_MERGED = new Set(["config", "exec", "help", "version"]);
+
+/** The option fields as they are read, before the defaults. */
+type ReadFields = { -readonly [K in OptionField]?: HostOptions[K] };
+
+/** Sets one field of `fields` (typed by its option, so that a field gets its own value). */
+function setField<F extends OptionField>(fields: ReadFields, field: F, value: HostOptions[F]) {
+  fields[field] = value;
+}
 
 /** Runs `read`; an error about a value from the file is prefixed with where it stands. */
 function located<T>(where: string | undefined, read: () => T): T {
@@ -49,36 +64,41 @@ export function loadConfig(line: CommandLine): LoadedConfig {
   const file: ConfigFile | null = typeof path === "string" ? readConfigFile(path) : null;
   const raw: Record<string, RawValue> = {};
   const where = new Map<string, string>();
-  for (const option of HOST_OPTIONS as readonly HostOption[]) {
+  for (const option of HOST_OPTIONS) {
     if (NOT_MERGED.has(option.name)) continue;
     const fromFile = file?.values.get(option.name);
     raw[option.name] = line.values[option.name] ?? fromFile?.raw;
     if (line.values[option.name] === undefined && fromFile) where.set(option.name, fromFile.where);
   }
   const label = (name: string) => where.has(name) ? name : `--${name}`;
-  const config: Record<string, unknown> = {};
-  for (const option of HOST_OPTIONS as readonly HostOption[]) {
+  for (const option of HOST_OPTIONS) {
     const value = raw[option.name];
     if (option.check && typeof value === "string") {
       located(where.get(option.name), () => option.check!(value, label(option.name)));
     }
   }
-  for (const option of HOST_OPTIONS as readonly HostOption[]) {
+  const fields: ReadFields = {};
+  for (const option of HOST_OPTIONS) {
     if (option.field === undefined || option.read === undefined) continue;
     const read = option.read;
-    config[option.field] = located(
+    const value = located(
       where.get(option.name),
       () => read(raw[option.name], label(option.name), raw),
     );
+    setField(fields, option.field, value);
   }
   const script = readScript(line.positionals, file);
   raw.script = script.raw;
-  config.scriptUrl = located(script.where, () => resolveScript(script.raw));
+  const scriptUrl = located(script.where, () => resolveScript(script.raw));
   const tasks = readTasks(line.values.exec as readonly string[] | undefined, file);
   raw.exec = tasks.map((task) => task.spec);
-  config.tasks = tasks;
-  if (file) config.configFile = file.path;
-  return { config: config as unknown as HostConfig, raw };
+  const options: HostOptions = {
+    ...fields,
+    scriptUrl,
+    tasks,
+    ...(file ? { configFile: file.path } : {}),
+  };
+  return { config: resolveHostOptions(options), raw };
 }
 
 function readScript(
@@ -100,23 +120,16 @@ function readScript(
 }
 
 /** The file's tasks, then those of `--exec`; two tasks may not share a name. */
-function readTasks(exec: readonly string[] | undefined, file: ConfigFile | null): ExecTask[] {
-  const first = new Map<string, string>();
-  const tasks: ExecTask[] = [];
-  const add = (task: ExecTask, where: string) => {
-    const earlier = first.get(task.name);
-    if (earlier !== undefined) {
-      throw new ConfigError(
-        `${where}: exec task ${quoteValue(task.name)} is given twice (first ${earlier}); ` +
-          "a task's name is its identity",
-      );
-    }
-    first.set(task.name, where.startsWith("--exec") ? "by --exec" : `at ${where}`);
-    tasks.push(task);
-  };
-  for (const { task, where } of file?.tasks ?? []) add(task, where);
-  for (const spec of exec ?? []) add(parseExecSpec(spec), `--exec ${quoteValue(spec)}`);
-  return tasks;
+function readTasks(exec: readonly string[] | undefined, file: ConfigFile | null) {
+  const given: GivenTask[] = [
+    ...file?.tasks ?? [],
+    ...(exec ?? []).map((spec) => ({
+      task: parseExecSpec(spec),
+      where: `--exec ${quoteValue(spec)}`,
+    })),
+  ];
+  checkUniqueNames(given);
+  return given.map(({ task }) => task);
 }
 
 /**
@@ -124,11 +137,10 @@ function readTasks(exec: readonly string[] | undefined, file: ConfigFile | null)
  * reload does not apply: they need a restart.
  */
 export function needsRestart(running: RawValues, next: RawValues): string[] {
+  const reloaded: readonly string[] = RELOADED_FIELDS;
   const applied = new Set<string>(["exec"]);
-  for (const option of HOST_OPTIONS as readonly HostOption[]) {
-    if (option.field !== undefined && RELOADED_FIELDS.includes(option.field)) {
-      applied.add(option.name);
-    }
+  for (const option of HOST_OPTIONS) {
+    if (option.field !== undefined && reloaded.includes(option.field)) applied.add(option.name);
   }
   const names = new Set([...Object.keys(running), ...Object.keys(next)]);
   return [...names].filter((name) =>

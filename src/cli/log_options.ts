@@ -5,20 +5,25 @@
  * @module
  */
 
-import type { LogFileOptions } from "../host/log_file.ts";
-import { ConfigError } from "../shared/errors.ts";
-import { intOption } from "./option_values.ts";
+import type { LogFileOptions } from "../base/log_file.ts";
+import { ConfigError } from "../base/errors.ts";
+import { DEFAULTS } from "../config/defaults.ts";
+import { intOption, type RawValues } from "./option_values.ts";
 import { quoteValue } from "../shared/quote.ts";
 
-/** The default `--log-max-size`: 10 MiB. */
-export const DEFAULT_LOG_MAX_BYTES = 10 * 1024 * 1024;
-/** The default `--log-keep`. */
-export const DEFAULT_LOG_KEEP = 5;
 /** The smallest size a log file may rotate at (0 turns rotation off). */
 const MIN_LOG_BYTES = 1024;
 /** The largest: 1 TiB. */
 const MAX_LOG_BYTES = 1024 ** 4;
 const UNITS: Readonly<Record<string, number>> = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/** `bytes` as `--log-max-size` takes it: `10M`, `512K`, or bytes. */
+export function sizeText(bytes: number): string {
+  for (const [unit, size] of [["G", 1024 ** 3], ["M", 1024 ** 2], ["K", 1024]] as const) {
+    if (bytes > 0 && bytes % size === 0) return `${bytes / size}${unit}`;
+  }
+  return String(bytes);
+}
 
 /**
  * Reads a size such as `10M`, `512K` or `1048576`; throws a
@@ -36,8 +41,6 @@ export function readSize(label: string, text: string): number {
   return bytes;
 }
 
-type Raw = string | boolean | readonly string[] | undefined;
-
 /**
  * Reads `--log-file` (`path`, named `label` in errors) with the
  * `--log-max-size` and `--log-keep` of `all`; undefined when no file is given.
@@ -45,7 +48,7 @@ type Raw = string | boolean | readonly string[] | undefined;
 export function logFileOption(
   path: string | undefined,
   label: string,
-  all: Readonly<Record<string, Raw>>,
+  all: RawValues,
 ): LogFileOptions | undefined {
   const size = all["log-max-size"], keep = all["log-keep"];
   if (path === undefined) {
@@ -56,13 +59,10 @@ export function logFileOption(
   if (path.trim() === "") throw new ConfigError(`${label} must not be empty`);
   return {
     path,
-    maxBytes: typeof size === "string" ? readSize("--log-max-size", size) : DEFAULT_LOG_MAX_BYTES,
-    keep: intOption(
-      "--log-keep",
-      typeof keep === "string" ? keep : undefined,
-      DEFAULT_LOG_KEEP,
-      0,
-      1000,
-    ),
+    maxBytes: typeof size === "string"
+      ? readSize("--log-max-size", size)
+      : DEFAULTS.logFileMaxBytes,
+    keep: intOption("--log-keep", typeof keep === "string" ? keep : undefined, 0, 1000) ??
+      DEFAULTS.logFileKeep,
   };
 }

@@ -1,15 +1,17 @@
 /**
  * The host's command line: parses options, runs the host until SIGINT or
- * SIGTERM, and maps errors to exit codes.
+ * SIGTERM, and maps errors to exit codes; a fatal condition the host
+ * reports (`onFatal`) is logged and ends the process with exit code 1. Only
+ * `cli/` ends the process.
  *
  * @module
  */
 
 import { Host } from "../host/host.ts";
-import { flushLog, log, setupLogging } from "../host/log.ts";
-import { NAME, versionLine } from "../host/version.ts";
+import { flushLog, log, logVerbatim, setupLogging } from "../base/log.ts";
+import { NAME, versionLine } from "../base/version.ts";
 import { messageOf } from "../shared/error_text.ts";
-import { ConfigError, EXIT_FATAL, EXIT_OK, EXIT_USAGE } from "../shared/errors.ts";
+import { ConfigError, EXIT_FATAL, EXIT_OK, EXIT_USAGE } from "../base/errors.ts";
 import { parseCli } from "./args.ts";
 import { handleSignals, reloadOnSighup, reopenLogOnSigusr2 } from "./signals.ts";
 import { keepDebuggerShut } from "./debugger_signal.ts";
@@ -17,7 +19,14 @@ import { parkInspector } from "../shared/inspector_park.ts";
 import { TypeCheckError } from "../dev/type_check.ts";
 import { USAGE } from "./usage.ts";
 
-/** Runs the host's command line; resolves with the process exit code. */
+/**
+ * Runs the host's command line: parses the options, starts the host and
+ * serves until SIGINT or SIGTERM. Every error ends in one line on stderr.
+ *
+ * @param args The arguments after the program (`Deno.args`).
+ * @returns The process exit code: 0 after a normal shutdown (or `--help`,
+ *   `--version`), 2 for a usage or configuration error, 1 for anything else fatal.
+ */
 export async function main(args: readonly string[]): Promise<number> {
   let debug = false;
   try {
@@ -31,8 +40,9 @@ export async function main(args: readonly string[]): Promise<number> {
       return EXIT_OK;
     }
     debug = request.config.logLevel === "debug";
+    const { logLevel, logFormat, logFile } = request.config;
     const park = parkInspector(); // first: opening the log file may wait (a FIFO)
-    await setupLogging(request.config.logLevel, request.logFormat, request.config.logFile);
+    await setupLogging(logLevel, logFormat, logFile);
     await keepDebuggerShut(park);
     reopenLogOnSigusr2();
     const early = (signal: Deno.Signal) => () => {
@@ -50,7 +60,13 @@ export async function main(args: readonly string[]): Promise<number> {
     Deno.addSignalListener("SIGINT", earlyInt);
     Deno.addSignalListener("SIGTERM", earlyTerm);
     Deno.addSignalListener("SIGHUP", earlyHup);
-    const host = await Host.start(request.config, request.reread);
+    const host = await Host.start(request.config, {
+      source: request.reread,
+      onFatal(error) {
+        logVerbatim(log(), "fatal", `${error.message}; exiting ${error.exitWhy}`);
+        Deno.exit(EXIT_FATAL);
+      },
+    });
     Deno.removeSignalListener("SIGINT", earlyInt);
     Deno.removeSignalListener("SIGTERM", earlyTerm);
     const serving = handleSignals(host);

@@ -1,34 +1,34 @@
 /**
- * Readers of command-line values, each with its default when the option is
- * not given: bounded integers, octal modes, one-of choices. Each throws a
- * {@link ConfigError} naming the option.
+ * Readers of command-line values: bounded integers, octal modes, one-of
+ * choices. Each gives undefined when the option is not given (its default
+ * applies later, from `config/defaults.ts`) and throws a
+ * {@link ConfigError} naming the option when its value is wrong.
  *
  * @module
  */
 
-import { ConfigError } from "../shared/errors.ts";
-import { readChoice, readInteger } from "../shared/values.ts";
-import type { RawValue } from "./option_spec.ts";
-import { clipText, quoteValue } from "../shared/quote.ts";
-import { messageOf } from "../shared/error_text.ts";
+import { ConfigError } from "../base/errors.ts";
+import { readChoice, readInteger } from "../base/values.ts";
+import { quoteValue } from "../shared/quote.ts";
 
-/** The most of a `parseArgs` message an error repeats (it quotes the option as given). */
-const MAX_PARSE_MESSAGE_CHARS = 300;
+/** A value as the command line gives it (integers as their text), or as the file's is turned into. */
+export type RawValue = string | boolean | readonly string[] | undefined;
+/** Every option's raw value, by long name. */
+export type RawValues = Readonly<Record<string, RawValue>>;
 
-/** Reads an integer option within `[min, max]`; `fallback` when not given. */
+/** Reads an integer option within `[min, max]`; undefined when not given. */
 export function intOption(
   flag: string,
   value: string | undefined,
-  fallback: number,
   min: number,
   max: number,
-): number {
-  return value === undefined ? fallback : readInteger(flag, value.trim(), min, max);
+): number | undefined {
+  return value === undefined ? undefined : readInteger(flag, value.trim(), min, max);
 }
 
-/** Reads a file mode in octal (`600`, `0660`); `fallback` when not given. */
-export function modeOption(flag: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
+/** Reads a file mode in octal (`600`, `0660`); undefined when not given. */
+export function modeOption(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
   if (!/^0?[0-7]{3}$/.test(value.trim())) {
     throw new ConfigError(
       `${flag} must be an octal file mode such as 0600, got ${quoteValue(value)}`,
@@ -37,42 +37,13 @@ export function modeOption(flag: string, value: string | undefined, fallback: nu
   return parseInt(value.trim(), 8);
 }
 
-/** Reads an option that must be one of `choices`; `fallback` when not given. */
+/** Reads an option that must be one of `choices`; undefined when not given. */
 export function choiceOption<T extends string>(
   flag: string,
   value: string | undefined,
   choices: readonly T[],
-  fallback: T,
-): T {
-  return value === undefined ? fallback : readChoice(flag, value, choices);
-}
-
-/**
- * Runs `parseArgs`-style parsing and turns its errors (unknown option,
- * missing value) into one-line {@link ConfigError}s.
- */
-export function parsingArgs<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    // parseArgs' own Error, whose message quotes the option whole, however long.
-    const full = error instanceof Error ? error.message : messageOf(error);
-    const message = clipText(full.split("\n")[0], MAX_PARSE_MESSAGE_CHARS);
-    const quoted = /'([^']+)'/.exec(full)?.[1];
-    const found = quoted?.match(/--[^ ]+/)?.[0] ?? quoted;
-    const option = found === undefined ? undefined : clipText(found);
-    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
-      throw new ConfigError(`unknown option ${option ?? message} (see --help)`);
-    }
-    if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
-      if (message.includes("does not take an argument")) {
-        throw new ConfigError(`${option ?? "an option"} takes no value (see --help)`);
-      }
-      throw new ConfigError(`${option ?? "an option"} needs a value (see --help)`);
-    }
-    throw new ConfigError(`${message} (see --help)`);
-  }
+): T | undefined {
+  return value === undefined ? undefined : readChoice(flag, value, choices);
 }
 
 /** A raw value's text; undefined for a switch, a list or nothing. */
@@ -80,7 +51,10 @@ export function text(value: RawValue): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
-/** A reader of an integer option from `min` to `max`, `fallback()` when not given. */
-export function integer(fallback: () => number, min: number, max: number) {
-  return (value: RawValue, label: string) => intOption(label, text(value), fallback(), min, max);
+/** A reader of an integer option from `min` to `max`; undefined when not given. */
+export function integer(
+  min: number,
+  max: number,
+): (value: RawValue, label: string) => number | undefined {
+  return (value, label) => intOption(label, text(value), min, max);
 }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { ConfigError } from "../shared/errors.ts";
+import { ConfigError } from "../base/errors.ts";
 import { quoteValue } from "../shared/quote.ts";
 import { checkUserFile, MAX_SCRIPT_BYTES } from "./user_file.ts";
 

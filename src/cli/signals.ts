@@ -8,7 +8,7 @@
  */
 
 import type { Host } from "../host/host.ts";
-import { log, reopenLogFile } from "../host/log.ts";
+import { log, reopenLogFile } from "../base/log.ts";
 import { messageOf } from "../shared/error_text.ts";
 
 /**

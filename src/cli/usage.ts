@@ -29,7 +29,7 @@ Runs exec tasks of a KEMI script in dedicated workers (heap-capped threads, or
 processes) and serves RPC on a Unix socket, as Kamailio's evrexec module does.
 
 Options:
-${(HOST_OPTIONS as readonly HostOption[]).flatMap(optionLines).join("\n")}
+${HOST_OPTIONS.flatMap(optionLines).join("\n")}
 
 A config file (JSON with comments) holds "script", "tasks" (spec strings or
 objects with the spec's keys) and any option above under its long name, such

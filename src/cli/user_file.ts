@@ -9,7 +9,7 @@
  */
 
 import { messageOf } from "../shared/error_text.ts";
-import { ConfigError } from "../shared/errors.ts";
+import { ConfigError } from "../base/errors.ts";
 import { clipText } from "../shared/quote.ts";
 
 /** The largest config file read, in bytes (1 MiB: a config of hundreds of tasks is a few KiB). */

@@ -6,7 +6,7 @@
  */
 
 import { RpcError } from "../rpc/errors.ts";
-import { closeQuietly, writeAll } from "../shared/streams.ts";
+import { closeQuietly, writeAll } from "../base/streams.ts";
 import { checkSocketTrust, type SocketOwner, UntrustedSocketError } from "./socket_trust.ts";
 
 export { type SocketOwner, UntrustedSocketError };
@@ -49,17 +49,30 @@ export class RpcClient {
   }
 
   /**
-   * Connects to the socket at `path`; rejects if nobody listens there, and
-   * with an {@link UntrustedSocketError} when the socket belongs to another
-   * user than this process's or root (unless `options.socketOwner` trusts
-   * them) or sits in a directory another user could replace it in.
+   * Connects to a host's socket.
+   *
+   * @param path The socket's path.
+   * @param options Whom to trust as the socket's owner besides this user and root.
+   * @returns The connection.
+   * @throws {UntrustedSocketError} (as a rejection) When the socket belongs to another user
+   *   than this process's or root (unless `options.socketOwner` trusts them) or sits in a
+   *   directory another user could replace it in.
+   * @throws {Deno.errors.NotFound} (as a rejection) When nobody listens there; another
+   *   `Deno.connect` error for any other failure.
    */
   static async connect(path: string, options: ConnectOptions = {}): Promise<RpcClient> {
     checkSocketTrust(path, options.socketOwner);
     return new RpcClient(await Deno.connect({ transport: "unix", path }));
   }
 
-  /** Sends one request and resolves with the whole response object. */
+  /**
+   * Sends one request.
+   *
+   * @param method The method's name.
+   * @param params Its params, positional or by name; none when left out.
+   * @returns The whole response object (`result` or `error`).
+   * @throws {Error} (as a rejection) When the connection closes before the answer.
+   */
   async request(
     method: string,
     params?: unknown[] | Record<string, unknown>,
@@ -75,7 +88,14 @@ export class RpcClient {
     return waiter.promise;
   }
 
-  /** Calls a method: resolves with its result, rejects with an {@link RpcError}. */
+  /**
+   * Calls a method.
+   *
+   * @param method The method's name.
+   * @param params Its params, positional or by name; none when left out.
+   * @returns Its result.
+   * @throws {RpcError} (as a rejection) When the host answers with an error.
+   */
   async call(method: string, params?: unknown[] | Record<string, unknown>): Promise<unknown> {
     const response = await this.request(method, params);
     if (response.error) {
@@ -84,7 +104,11 @@ export class RpcClient {
     return response.result;
   }
 
-  /** Closes the connection; calls still waiting are rejected. */
+  /**
+   * Closes the connection; calls still waiting are rejected.
+   *
+   * @returns Once the connection is closed.
+   */
   async close(): Promise<void> {
     closeQuietly(this.#conn);
     await this.#reading;

@@ -5,11 +5,11 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
-import { withTimeout } from "../shared/deadline.ts";
+import { withTimeout } from "../base/deadline.ts";
 import { messageOf } from "../shared/error_text.ts";
-import { ConfigError, EXIT_FATAL, EXIT_OK, EXIT_USAGE } from "../shared/errors.ts";
-import { intOption, parsingArgs } from "../cli/option_values.ts";
+import { ConfigError, EXIT_FATAL, EXIT_OK, EXIT_USAGE } from "../base/errors.ts";
+import { parseCommandLine } from "../base/command_line.ts";
+import { readInteger } from "../base/values.ts";
 import { RpcClient } from "./client.ts";
 import {
   readSocketOwner,
@@ -17,10 +17,10 @@ import {
   trustHint,
   UntrustedSocketError,
 } from "./socket_trust.ts";
-import { defaultSocketPath } from "../rpc/socket_file.ts";
+import { defaultSocketPath } from "../config/defaults.ts";
 import { typedParam } from "./params.ts";
-import { terminalWidth } from "./table.ts";
-import { tableView } from "./views.ts";
+import { terminalWidth } from "./text_table.ts";
+import { answerTable } from "./answer_tables.ts";
 
 /** The usage text of the RPC client. */
 export const RPC_USAGE = `Usage: deno task rpc [options] METHOD [PARAM...]
@@ -69,27 +69,33 @@ function splitAtMethod(args: readonly string[]): [string[], string[]] {
 }
 
 /** What the client was asked to do. */
-interface ClientRequest {
+export interface ClientRequest {
+  /** The host's socket. */
   readonly socket: string;
+  /** Who must own the socket (`--socket-owner`), if anyone but this user or root. */
   readonly socketOwner: SocketOwner | undefined;
+  /** How long to wait for the answer, in ms. */
   readonly timeoutMs: number;
+  /** Print the answer as JSON, not as a table. */
   readonly json: boolean;
+  /** The method to call. */
   readonly method: string;
+  /** Its params, each read as JSON where it is JSON. */
   readonly params: unknown[];
 }
 
 /** Parses the client's arguments; null for `--help`. */
 export function parseRpcCli(args: readonly string[]): ClientRequest | null {
   const [options, rest] = splitAtMethod(args);
-  const { values } = parsingArgs(() =>
-    parseArgs({ args: options, options: OPTIONS, strict: true, allowPositionals: false })
-  );
+  const { values } = parseCommandLine({ args: options, options: OPTIONS });
   if (values.help) return null;
   if (rest.length === 0) throw new ConfigError("missing METHOD (see --help)");
   return {
     socket: values.socket ?? defaultSocketPath(),
     socketOwner: readSocketOwner(values["socket-owner"]),
-    timeoutMs: intOption("--timeout", values.timeout, 60_000, 1, 86_400_000),
+    timeoutMs: values.timeout === undefined
+      ? 60_000
+      : readInteger("--timeout", values.timeout.trim(), 1, 86_400_000),
     json: values.json ?? false,
     method: rest[0],
     params: rest.slice(1).map(typedParam),
@@ -137,7 +143,7 @@ export async function rpcMain(args: readonly string[]): Promise<number> {
       console.log(JSON.stringify(response, null, 2));
     } else if (response.error === undefined) {
       const result = response.result;
-      const table = tableView(request.method, result, terminalWidth());
+      const table = answerTable(request.method, result, terminalWidth());
       console.log(
         table ?? (typeof result === "string" ? result : JSON.stringify(result, null, 2)),
       );

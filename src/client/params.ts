@@ -5,7 +5,7 @@
  * @module
  */
 
-import { ConfigError } from "../shared/errors.ts";
+import { ConfigError } from "../base/errors.ts";
 
 /** Reads one command-line param; throws a {@link ConfigError} on a bad `i:` or `j:` value. */
 export function typedParam(text: string): unknown {

@@ -8,8 +8,8 @@
  * @module
  */
 
-import { ConfigError } from "../shared/errors.ts";
-import { ownUid, uidOfName, userLabel } from "../shared/users.ts";
+import { ConfigError } from "../base/errors.ts";
+import { ownUid, uidOfName, userLabel } from "../base/users.ts";
 import { ownAndRoot, replaceableBy } from "../rpc/path_trust.ts";
 
 /** Whom a client trusts with its calls besides its own user and root. */
@@ -20,7 +20,12 @@ export class UntrustedSocketError extends Error {
   /** The owner of the socket, when that is the problem. */
   readonly uid: number | null;
 
-  /** Creates the error; `uid` is the socket's owner when the owner is the problem. */
+  /**
+   * Creates the error.
+   *
+   * @param message What is wrong, in one line.
+   * @param uid The socket's owner when the owner is the problem; null otherwise.
+   */
   constructor(message: string, uid: number | null) {
     super(message);
     this.name = "UntrustedSocketError";

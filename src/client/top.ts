@@ -6,13 +6,12 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
-import { withTimeout } from "../shared/deadline.ts";
+import { withTimeout } from "../base/deadline.ts";
 import { messageOf } from "../shared/error_text.ts";
-import { EXIT_FATAL, EXIT_OK, EXIT_USAGE } from "../shared/errors.ts";
-import { writeAllSync } from "../shared/streams.ts";
-import { parsingArgs } from "../cli/option_values.ts";
-import { defaultSocketPath } from "../rpc/socket_file.ts";
+import { EXIT_FATAL, EXIT_OK, EXIT_USAGE } from "../base/errors.ts";
+import { writeAllSync } from "../base/streams.ts";
+import { parseCommandLine } from "../base/command_line.ts";
+import { defaultSocketPath } from "../config/defaults.ts";
 import { RpcClient } from "./client.ts";
 import {
   readSocketOwner,
@@ -149,19 +148,15 @@ async function live(reader: Reader): Promise<number> {
 export async function topMain(args: readonly string[]): Promise<number> {
   let values, socketOwner;
   try {
-    values = parsingArgs(() =>
-      parseArgs({
-        args: [...args],
-        strict: true,
-        allowPositionals: false,
-        options: {
-          socket: { type: "string", short: "s" },
-          "socket-owner": { type: "string" },
-          once: { type: "boolean" },
-          help: { type: "boolean", short: "h" },
-        },
-      })
-    ).values;
+    values = parseCommandLine({
+      args: [...args],
+      options: {
+        socket: { type: "string", short: "s" },
+        "socket-owner": { type: "string" },
+        once: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    }).values;
     socketOwner = readSocketOwner(values["socket-owner"]);
   } catch (error) {
     console.error(`evrexec-top: ${messageOf(error)}`);

@@ -14,36 +14,55 @@ export const WINDOW_MS = 5000;
 
 /** One worker's row. */
 export interface WorkerRow {
+  /** The worker's number (`IDX`). */
   readonly idx: number;
+  /** `exec` or `rpc`. */
   readonly role: string;
+  /** Its task (`rpc` for the pool). */
   readonly task: string;
+  /** Its task's state. */
   readonly taskState: string;
+  /** Its index, as shown. */
   readonly index: string;
+  /** Its state. */
   readonly state: string;
+  /** How long its worker has run. */
   readonly uptime: string;
+  /** Restarts, as shown. */
   readonly restarts: string;
+  /** Its heap in use, in bytes; null when it did not answer. */
   readonly heap: number | null;
+  /** Its last error, as shown. */
   readonly lastError: string;
 }
 
 /** One function's row. */
 export interface FunctionRow {
+  /** The function's name. */
   readonly name: string;
   /** Calls per second over the window; null before two snapshots. */
   readonly rate: number | null;
+  /** Calls since the host started. */
   readonly calls: number;
+  /** Calls that failed. */
   readonly errors: number;
+  /** Calls that timed out. */
   readonly timeouts: number;
   /** Over the window's calls, in ms; null when none ran. */
   readonly p50: number | null;
+  /** Over the window's calls, in ms; null when none ran. */
   readonly p99: number | null;
 }
 
 /** Everything on one screen. */
 export interface TopView {
+  /** The host's version line. */
   readonly version: string;
+  /** Seconds the host has run. */
   readonly uptimeS: number;
+  /** One row per worker. */
   readonly workers: readonly WorkerRow[];
+  /** One row per function called. */
   readonly functions: readonly FunctionRow[];
   /** `rpc:queue_length`, `rpc:running`, `rpc:connections`, `evrexec:stuck_workers`… */
   readonly gauges: ReadonlyMap<string, number>;
@@ -59,7 +78,8 @@ interface FunctionSample {
 }
 
 type Row = Record<string, unknown>;
-type Call = (method: string, params?: unknown[]) => Promise<unknown>;
+/** Calls an RPC method of the host (the client's `call`). */
+export type Call = (method: string, params?: unknown[]) => Promise<unknown>;
 
 const str = (value: unknown) => value === undefined || value === null ? "-" : String(value);
 

@@ -5,13 +5,15 @@
  * @module
  */
 
-import { ago } from "../rpc/methods/task_views.ts";
-import { type Column, renderTable } from "./table.ts";
+import { ago } from "../host/methods/task_info.ts";
+import { type Column, renderTable } from "./text_table.ts";
 import type { TopView } from "./top_model.ts";
 
 /** The window's size, in characters. */
 export interface ScreenSize {
+  /** Columns of the terminal. */
   readonly columns: number;
+  /** Rows of the terminal. */
   readonly rows: number;
 }
 

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { ConfigError } from "../shared/errors.ts";
+import { ConfigError } from "../base/errors.ts";
 
 /** The longest URL accepted (a URL is short; a longer value is a mistake). */
 const MAX_URL_LENGTH = 2048;

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { EverySchedule, type Schedule } from "../tasks/schedule.ts";
+import { EverySchedule, type Schedule } from "../config/schedule.ts";
 
 /** The fire times of one schedule. */
 export interface FireTimes {
@@ -29,7 +29,7 @@ export function everyFireTimes(periodMs: number, text = `every=${periodMs}ms`): 
   return { text, periodMs, after: (time) => (Math.floor(time / periodMs) + 1) * periodMs };
 }
 
-/** The fleet's fire times of `schedule` (an `every=` or `cron=` of src/tasks/schedule.ts). */
+/** The fleet's fire times of `schedule` (an `every=` or `cron=` of src/config/schedule.ts). */
 export function fleetFireTimes(schedule: Schedule): FireTimes {
   if (schedule instanceof EverySchedule) return everyFireTimes(schedule.periodMs, schedule.text);
   // A cron schedule's first(now) is already the first match strictly after now.

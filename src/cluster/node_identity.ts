@@ -5,7 +5,7 @@
  * @module
  */
 
-import { ConfigError } from "../shared/errors.ts";
+import { ConfigError } from "../base/errors.ts";
 import { MAX_NODE_NAME, type NodeIdentity } from "./nodes.ts";
 
 /**

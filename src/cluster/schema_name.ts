@@ -7,7 +7,7 @@
  * @module
  */
 
-import { ConfigError } from "../shared/errors.ts";
+import { ConfigError } from "../base/errors.ts";
 
 /** The schema used when none is given. */
 export const DEFAULT_SCHEMA = "evrexec";

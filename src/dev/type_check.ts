@@ -7,10 +7,10 @@
  */
 
 import { messageOf } from "../shared/error_text.ts";
-import { ConfigError } from "../shared/errors.ts";
-import { requireDenoRun, runDeno } from "./deno_command.ts";
-import { log, logVerbatim } from "../host/log.ts";
-import { configFiles, contentDigest, readModuleGraph } from "./module_graph.ts";
+import { ConfigError } from "../base/errors.ts";
+import { requireDenoRun, runDeno } from "../base/deno_command.ts";
+import { log, logVerbatim } from "../base/log.ts";
+import { configFiles, contentDigest, readModuleGraph } from "../base/module_graph.ts";
 
 /** How many outcomes the cache keeps (one per version of the graph's contents). */
 const CACHE_SIZE = 32;

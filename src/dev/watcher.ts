@@ -7,11 +7,10 @@
 
 import { dirname, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { RpcCode, RpcError } from "../rpc/errors.ts";
 import { messageOf } from "../shared/error_text.ts";
 import { ChangeDebouncer, type DebounceTimers, REAL_TIMERS } from "./debounce.ts";
-import { log, logVerbatim } from "../host/log.ts";
-import { readModuleGraph } from "./module_graph.ts";
+import { log, logVerbatim } from "../base/log.ts";
+import { readModuleGraph } from "../base/module_graph.ts";
 
 /** Quiet time after the last change of a burst before the reload starts. */
 export const WATCH_QUIET_MS = 150;
@@ -166,10 +165,6 @@ export class ScriptWatcher {
     try {
       await this.#options.reload(shown);
     } catch (error) {
-      if (error instanceof RpcError && error.code === RpcCode.BUSY) {
-        for (const file of changed) this.#debouncer.note(file); // another reload ran: try after it
-        return;
-      }
       logVerbatim(
         log("watch"),
         "error",

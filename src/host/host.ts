@@ -1,41 +1,50 @@
 /**
  * The host: checks the script's exports in a worker, starts the exec tasks'
  * supervisors and the warm RPC pool, serves RPC, reloads the script, and
- * stops it all, gracefully or at once.
+ * stops it all, gracefully or at once. A condition it cannot live on with
+ * (too many workers stuck, memory the watchdog cannot win back) stops every
+ * worker and goes to its caller (`onFatal`): the host never ends the process.
  *
  * @module
  */
 
-import { settlesWithin, withTimeout } from "../shared/deadline.ts";
+import { settlesWithin, withTimeout } from "../base/deadline.ts";
 import { errorLine, messageOf } from "../shared/error_text.ts";
-import { ConfigError, EXIT_FATAL } from "../shared/errors.ts";
-import type { HostView, ReloadReport } from "./view.ts";
-import { log } from "./log.ts";
+import { ConfigError, FatalError } from "../base/errors.ts";
+import type { HostAccess } from "./host_access.ts";
+import { log, logVerbatim } from "../base/log.ts";
 import { MemoryWatchdog } from "./memory_watchdog.ts";
-import { stoppingError } from "../rpc/methods/task_control.ts";
-import { hostMethods } from "../rpc/methods/all.ts";
+import { stoppingError } from "./host_errors.ts";
+import { hostMethods } from "./methods/host_methods.ts";
 import type { ErrorInfo } from "../shared/messages.ts";
 import type { RpcPool } from "../pool/pool.ts";
-import { loadNextVersion, newPool } from "./next_version.ts";
+import { loadNextVersion, newPool } from "./reload_candidate.ts";
 import { missingFunction } from "./script_exports.ts";
 import { RpcServer } from "../rpc/server.ts";
 import { clearSocketPath } from "../rpc/socket_file.ts";
-import { STOP_ACK_MS } from "../tasks/slot_machine.ts";
+import { STOP_ACK_MS } from "../tasks/worker_lifecycle.ts";
 import type { TaskSupervisor } from "../tasks/supervisor.ts";
-import type { ConfigSource, HostConfig } from "./config.ts";
-import { checkUniqueNames, diffTasks, TaskSet } from "./task_set.ts";
-import type { SpawnContext } from "../spawn/context.ts";
-import { logTooManyStuck, newSpawnContext, prepareSandboxes } from "../spawn/setup.ts";
+import type { ConfigSource, HostConfig } from "../config/host_config.ts";
+import { diffTasks, TaskSet } from "./task_set.ts";
+import { newSpawnContext, prepareSandboxes, type SpawnContext } from "../spawn/spawn_context.ts";
 import type { StuckWorker, WorkerRegistry } from "../spawn/registry.ts";
-import type { WorkerTable } from "../spawn/table.ts";
-import { requireDenoRun } from "../dev/deno_command.ts";
+import type { WorkerStates } from "../spawn/worker_states.ts";
+import { requireDenoRun } from "../base/deno_command.ts";
 import { startChecker, type TypeChecker } from "../dev/type_check.ts";
 import { type ScriptWatcher, startWatcher } from "../dev/watcher.ts";
 import { HostStats } from "../observe/stats.ts";
 import { SideListeners } from "./side_listeners.ts";
-import { logReload, reloadReport, rereadConfig } from "./reload_plan.ts";
+import { logReload, type ReloadReport, reloadReport, rereadConfig } from "./reload_plan.ts";
 import { quoteValue } from "../shared/quote.ts";
 import { ReloadQueue, type ReloadTicket } from "./reload_queue.ts";
+
+/** What the host tells its caller besides its answers. */
+export interface HostHooks {
+  /** Reads the configuration again for each reload (a `--config` file and the same flags). */
+  readonly source?: ConfigSource;
+  /** Told of a condition the host cannot live on with, once every worker is stopped. */
+  readonly onFatal?: (error: FatalError) => void;
+}
 
 /** How long start-up waits for UDP tasks to bind. */
 const BIND_TIMEOUT_MS = 10_000;
@@ -43,15 +52,16 @@ const BIND_TIMEOUT_MS = 10_000;
 const POOL_REST_DELAY_MS = 1000;
 
 /** A running host. */
-export class Host implements HostView {
+export class Host implements HostAccess {
   /** When the host started, in ms since the epoch. */
   readonly startedAt: number = Date.now();
   /** Every worker's state. */
-  readonly table: WorkerTable;
+  readonly states: WorkerStates;
   /** The counters that `stats.*` and /metrics read. */
   readonly stats: HostStats;
   #config: HostConfig;
   #source: ConfigSource | null = null;
+  #onFatal: ((error: FatalError) => void) | null = null;
   #tasks: TaskSet;
   #context: SpawnContext;
   #pool: RpcPool;
@@ -69,7 +79,7 @@ export class Host implements HostView {
     this.#config = config;
     this.stats = stats;
     this.#context = context;
-    this.table = context.table;
+    this.states = context.states;
     this.#pool = pool;
     this.#tasks = new TaskSet(config.tasks, context);
   }
@@ -112,24 +122,29 @@ export class Host implements HostView {
   /**
    * Starts a host. Rejects with a {@link ConfigError} when the socket is in
    * use, the script does not load, a task names no exported function, or a
-   * UDP task cannot bind; nothing is left running then. `source` reads the
-   * configuration again at each reload (a `--config` file).
+   * UDP task cannot bind; nothing is left running then. `hooks.source`
+   * reads the configuration again at each reload (a `--config` file);
+   * `hooks.onFatal` is told of a condition the host cannot live on with.
    */
-  static async start(config: HostConfig, source?: ConfigSource): Promise<Host> {
-    checkUniqueNames(config.tasks);
+  static async start(config: HostConfig, hooks: HostHooks = {}): Promise<Host> {
     if (config.watch) requireDenoRun("--watch", "deno info");
     const checker = await startChecker(config);
     if (await clearSocketPath(config.socket) === "stale") {
       log("rpc").info("removed a stale socket at {path}", { path: config.socket });
     }
     let started: Host | null = null;
-    const stats = new HostStats(config.stats ?? true);
-    const context = newSpawnContext(config, stats, (stuck) => {
-      if (started !== null) started.#tooManyStuck(stuck);
-    });
+    const stats = new HostStats(config.stats);
+    const context = newSpawnContext(
+      config,
+      stats.counting ? stats.workerState : undefined,
+      (stuck) => {
+        if (started !== null) started.#tooManyStuck(stuck);
+      },
+    );
     const host = started = new Host(config, context, newPool(config, context), stats);
     host.#checker = checker;
-    host.#source = source ?? null;
+    host.#source = hooks.source ?? null;
+    host.#onFatal = hooks.onFatal ?? null;
     try {
       const { heapProven } = await prepareSandboxes(config, context);
       const functions = await host.#pool.load().catch((error: ErrorInfo) => {
@@ -142,11 +157,15 @@ export class Host implements HostView {
       host.#server = RpcServer.listen(
         config,
         methods,
-        stats.counting ? stats.transport("stream") : undefined,
+        stats.counts("stream"),
       );
       host.#side = await SideListeners.start(config, methods, host);
       if (config.memoryLimitMiB > 0) {
-        host.#watchdog = new MemoryWatchdog(config.memoryLimitMiB, context.workers);
+        host.#watchdog = new MemoryWatchdog(
+          config.memoryLimitMiB,
+          context.workers,
+          (error) => host.#fatal(error),
+        );
         host.#watchdog.start();
       }
       for (const supervisor of host.supervisors) supervisor.start();
@@ -169,7 +188,14 @@ export class Host implements HostView {
           })
         ),
       );
-      host.#watcher = await startWatcher(config, (changed) => host.reload(changed));
+      host.#watcher = await startWatcher(
+        config,
+        // A reload refused because the host stops needs no line about it.
+        (changed) =>
+          host.reload(changed).catch((error) => {
+            if (!host.stopping) throw error;
+          }),
+      );
       log().info("host ready: {tasks} exec tasks, {workers} exec workers, RPC on {socket}", {
         tasks: config.tasks.length,
         workers: config.tasks.reduce((sum, task) => sum + task.workers, 0),
@@ -246,7 +272,7 @@ export class Host implements HostView {
   /**
    * Stops gracefully: takes no new RPC calls (queued ones are answered
    * "busy"), lets running calls finish for up to `--shutdown-timeout`, and
-   * stops the exec workers by the stop rule (see `SlotMachine.stop`): a loop
+   * stops the exec workers by the stop rule (see `WorkerLifecycle.stop`): a loop
    * whose code reads `KSR.shutdown` gets up to `--shutdown-timeout` to end,
    * any other at once. Then it stops what is left and removes the socket file.
    */
@@ -270,14 +296,31 @@ export class Host implements HostView {
 
   /**
    * More workers are stuck in synchronous code than `--max-stuck`: each may
-   * keep a core busy for good, so the host exits 1 for its service manager to
-   * restart it. Not while it stops: stopping makes stuck workers, and ends.
+   * keep a core busy for good, so it is fatal (the command line exits 1 for
+   * its service manager to restart it). Not while it stops: stopping makes
+   * stuck workers, and ends.
    */
   #tooManyStuck(stuck: readonly StuckWorker[]): void {
     if (this.#stopped || this.#shuttingDown) return;
-    logTooManyStuck(stuck, this.#context.workers.maxStuck);
+    const workers = stuck.map((worker) => worker.label).join(", ");
+    this.#fatal(
+      new FatalError(
+        `${stuck.length} workers are stuck in synchronous code (${workers}), past --max-stuck ` +
+          `${this.#context.workers.maxStuck}: each may keep a CPU core busy and Deno cannot ` +
+          "stop them",
+        "so that the service manager restarts the host",
+      ),
+    );
+  }
+
+  /**
+   * A condition the host cannot live on with: it stops every worker at
+   * once and tells its caller (`onFatal`), or logs it when no one listens.
+   */
+  #fatal(error: FatalError): void {
     this.stop();
-    Deno.exit(EXIT_FATAL);
+    if (this.#onFatal !== null) return this.#onFatal(error);
+    logVerbatim(log(), "fatal", `${error.message}; the host has stopped`);
   }
 
   /** Stops RPC and every worker at once, and removes the socket file. */

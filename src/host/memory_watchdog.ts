@@ -6,17 +6,14 @@
  * answers, if that heap explains the growth (its owner then logs why and
  * applies its restart policy). Otherwise, the growth being in a worker stuck
  * in synchronous code (which cannot answer, and which Deno cannot interrupt)
- * or elsewhere, the host exits with one clear line, before V8 aborts it with
- * a C stack trace.
+ * or elsewhere, it reports a fatal condition to the host (the command line
+ * then exits with one clear line, before V8 aborts it with a C stack trace).
  *
  * @module
  */
 
-import { getHeapStatistics } from "node:v8";
-import { EXIT_FATAL } from "../shared/errors.ts";
-import { log } from "./log.ts";
-import type { WorkerHandle } from "../spawn/handle.ts";
-import type { WorkerRegistry } from "../spawn/registry.ts";
+import { FatalError } from "../base/errors.ts";
+import type { LiveWorker, WorkerRegistry } from "../spawn/registry.ts";
 
 const MIB = 1024 * 1024;
 const SAMPLE_MS = 200;
@@ -40,11 +37,16 @@ export class MemoryWatchdog {
   #checking = false;
   #futileKills = 0;
   #lastKill = -Infinity;
+  #fatal: (error: FatalError) => void;
 
-  /** Watches for an RSS over `limitMiB` mebibytes, caused by one of `workers`. */
-  constructor(limitMiB: number, workers: WorkerRegistry) {
+  /**
+   * Watches for an RSS over `limitMiB` mebibytes, caused by one of
+   * `workers`; `fatal` is told when no stop of a worker can bring it down.
+   */
+  constructor(limitMiB: number, workers: WorkerRegistry, fatal: (error: FatalError) => void) {
     this.#limitBytes = limitMiB * MIB;
     this.#workers = workers;
+    this.#fatal = fatal;
   }
 
   /** Starts sampling; the RSS now is the first low mark (before any task allocates). */
@@ -75,7 +77,7 @@ export class MemoryWatchdog {
       const heaps = await Promise.all(workers.map((worker) => worker.heapUsed(ANSWER_MS)));
       const answered = workers
         .map((worker, i) => ({ worker, heap: heaps[i] }))
-        .filter((w): w is { worker: WorkerHandle; heap: number } => w.heap !== null)
+        .filter((w): w is { worker: LiveWorker; heap: number } => w.heap !== null)
         .sort((a, b) => b.heap - a.heap);
       const silent = workers.filter((_, i) => heaps[i] === null);
       const biggest = answered[0];
@@ -104,12 +106,14 @@ export class MemoryWatchdog {
           biggest ? `${biggest.worker.label}, ${mib(biggest.heap)} MiB` : "none answered"
         })`;
       }
-      log().fatal(
-        "out of memory: the host's RSS reached {rss} MiB (--memory-limit {limit} MiB) and " +
-          "{reason}; exiting before V8 aborts the process",
-        { rss: mib(rss), limit: mib(this.#limitBytes), reason },
+      this.stop();
+      this.#fatal(
+        new FatalError(
+          `out of memory: the host's RSS reached ${mib(rss)} MiB (--memory-limit ` +
+            `${mib(this.#limitBytes)} MiB) and ${reason}`,
+          "before V8 aborts the process",
+        ),
       );
-      Deno.exit(EXIT_FATAL);
     } finally {
       this.#checking = false;
     }
@@ -117,8 +121,3 @@ export class MemoryWatchdog {
 }
 
 const mib = (bytes: number) => Math.round(bytes / MIB);
-
-/** The default limit: three quarters of one isolate's heap limit, in MiB. */
-export function defaultMemoryLimitMiB(): number {
-  return Math.floor(getHeapStatistics().heap_size_limit * 0.75 / MIB);
-}

@@ -6,13 +6,38 @@
  * @module
  */
 
-import { ConfigError } from "../shared/errors.ts";
+import { ConfigError } from "../base/errors.ts";
 import type { TaskSupervisor } from "../tasks/supervisor.ts";
-import { type ConfigSource, type HostConfig, RELOADED_FIELDS } from "./config.ts";
-import { log } from "./log.ts";
-import { reloadFailed } from "./next_version.ts";
+import { type ConfigSource, type HostConfig, RELOADED_FIELDS } from "../config/host_config.ts";
+import { log } from "../base/log.ts";
+import { reloadFailed } from "./host_errors.ts";
 import type { TaskChanges } from "./task_set.ts";
-import type { ReloadReport } from "./view.ts";
+
+/** What `evrexec.reload` answers. */
+export interface ReloadReport {
+  /** The script's version: 1 at start, one more per reload. */
+  readonly version: number;
+  /** The script's URL. */
+  readonly script: string;
+  /** The config file read again, if the host has one. */
+  readonly config?: string;
+  /** The exported functions of the new version. */
+  readonly functions: string[];
+  /** What happened to the RPC pool. */
+  readonly rpc_pool: "replaced";
+  /** Tasks new in the config file, started. */
+  readonly added_tasks: string[];
+  /** Tasks no longer in the config file, stopped gracefully. */
+  readonly removed_tasks: string[];
+  /** Tasks whose keys changed in the config file, stopped and started with the new keys. */
+  readonly changed_tasks: string[];
+  /** Unchanged tasks whose workers were restarted on the new code (restart policy not `no`). */
+  readonly restarted_tasks: string[];
+  /** Unchanged tasks left running on the old code (restart=no, or stopped). */
+  readonly kept_tasks: string[];
+  /** Options changed in the config file that a reload does not apply: they need a restart. */
+  readonly needs_restart: string[];
+}
 
 /**
  * The configuration a reload moves to: the source's (the config file read
@@ -32,9 +57,17 @@ export function rereadConfig(
     if (error instanceof ConfigError) throw reloadFailed(error.message);
     throw error;
   }
-  const config: Record<string, unknown> = { ...running };
-  for (const field of RELOADED_FIELDS) config[field] = read.config[field];
-  return { config: config as unknown as HostConfig, needsRestart: read.needsRestart };
+  const config: Draft = { ...running };
+  for (const field of RELOADED_FIELDS) take(config, read.config, field);
+  return { config, needsRestart: read.needsRestart };
+}
+
+/** A configuration being put together. */
+type Draft = { -readonly [K in keyof HostConfig]: HostConfig[K] };
+
+/** Sets `field` of `into` to its value in `from`. */
+function take<K extends keyof HostConfig>(into: Draft, from: HostConfig, field: K): void {
+  into[field] = from[field];
 }
 
 /** The answer to a reload that succeeded. */

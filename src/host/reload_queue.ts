@@ -12,6 +12,7 @@ export type ReloadTurn = "now" | "next" | "joined";
 
 /** One ask's place and the outcome of the reload that covers it. */
 export interface ReloadTicket<T> {
+  /** Whether the ask started a reload, queued the next one, or joined the queued one. */
   readonly turn: ReloadTurn;
   /** Settles with the reload that covers the ask (shared with the other asks of that reload). */
   readonly done: Promise<T>;

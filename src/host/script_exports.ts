@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ExecTask } from "../tasks/spec.ts";
+import type { ExecTask } from "../config/exec_spec.ts";
 import { quoteValue } from "../shared/quote.ts";
 
 /** `exported functions: a, b` (or `none`), for messages about a name the script lacks. */

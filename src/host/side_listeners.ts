@@ -6,11 +6,11 @@
  * @module
  */
 
-import type { HostConfig } from "./config.ts";
+import type { HostConfig } from "../config/host_config.ts";
 import type { MethodCaller } from "../rpc/jsonrpc.ts";
 import { DatagramServer } from "../rpc/dgram_server.ts";
 import { type MetricsServer, startMetricsServer } from "../observe/metrics_server.ts";
-import type { MetricsView } from "../observe/prom_families.ts";
+import type { MetricsSource } from "../observe/prom_families.ts";
 
 /** The datagram and metrics listeners of one host. */
 export class SideListeners {
@@ -30,10 +30,15 @@ export class SideListeners {
   static async start(
     config: HostConfig,
     methods: MethodCaller,
-    host: MetricsView,
+    host: MetricsSource,
   ): Promise<SideListeners> {
     const mode = config.socketMode;
-    const dgram = await DatagramServer.listen(config.rpcDgram ?? [], mode, methods, host.stats);
+    const dgram = await DatagramServer.listen(
+      config.rpcDgram,
+      mode,
+      methods,
+      (transport) => host.stats.counts(transport),
+    );
     try {
       const metrics = config.metrics ? await startMetricsServer(config.metrics, host) : null;
       return new SideListeners(dgram, metrics);

@@ -1,18 +1,17 @@
 /**
  * The host's exec tasks, one supervisor each, keyed by name (a task's name is
  * its identity), and how a reload changes them: tasks added start, tasks
- * removed stop by the stop rule and leave the worker table, tasks whose keys
+ * removed stop by the stop rule and leave the worker states, tasks whose keys
  * changed are stopped and started anew, and the others keep their workers.
  *
  * @module
  */
 
-import { ConfigError } from "../shared/errors.ts";
 import { messageOf } from "../shared/error_text.ts";
-import type { ExecTask } from "../tasks/spec.ts";
+import type { ExecTask } from "../config/exec_spec.ts";
 import { TaskSupervisor } from "../tasks/supervisor.ts";
-import { log } from "./log.ts";
-import type { SpawnContext } from "../spawn/context.ts";
+import { log } from "../base/log.ts";
+import type { SpawnContext } from "../spawn/spawn_context.ts";
 import { quoteValue } from "../shared/quote.ts";
 
 /** What a new list of tasks changes, by task name. */
@@ -35,19 +34,6 @@ function keysOf(task: ExecTask): string {
     sockaddr: sockaddr && `${sockaddr.host}:${sockaddr.port}`,
     schedule: schedule?.text ?? null,
   });
-}
-
-/** Throws a {@link ConfigError} when two of `tasks` share a name. */
-export function checkUniqueNames(tasks: readonly ExecTask[]): void {
-  const seen = new Set<string>();
-  for (const task of tasks) {
-    if (seen.has(task.name)) {
-      throw new ConfigError(
-        `exec task ${quoteValue(task.name)} is given twice; a task's name is its identity`,
-      );
-    }
-    seen.add(task.name);
-  }
 }
 
 /** Compares the running tasks with `next`. */
@@ -73,7 +59,6 @@ export class TaskSet {
 
   /** One supervisor per task of `tasks` (not started). */
   constructor(tasks: readonly ExecTask[], context: SpawnContext) {
-    checkUniqueNames(tasks);
     this.#context = context;
     this.#list = tasks.map((task) => new TaskSupervisor(task, context));
   }
@@ -91,7 +76,7 @@ export class TaskSet {
   /**
    * Moves to the tasks of `next` (see {@link diffTasks}): removed and changed
    * tasks are stopped first (each function gets up to `graceMs`, by the stop
-   * rule) and their slots leave the worker table; then changed and added
+   * rule) and their slots leave the worker states; then changed and added
    * tasks start with their new keys, unless `stopping()` says the host
    * began to stop meanwhile. Unchanged tasks are left alone.
    */
@@ -100,7 +85,6 @@ export class TaskSet {
     graceMs: number,
     stopping: () => boolean,
   ): Promise<TaskChanges> {
-    checkUniqueNames(next);
     const changes = diffTasks(this.#list.map((s) => s.task), next);
     const leaving = new Set([...changes.removed, ...changes.changed]);
     const retiring = this.#list.filter((s) => leaving.has(s.task.name));
@@ -132,7 +116,7 @@ export class TaskSet {
   async #retire(supervisor: TaskSupervisor, graceMs: number): Promise<void> {
     supervisor.schedule?.halt();
     await supervisor.stop(graceMs);
-    for (const slot of supervisor.slots) this.#context.table.remove(slot);
+    for (const slot of supervisor.slots) this.#context.states.remove(slot);
     this.#retiring.delete(supervisor);
   }
 

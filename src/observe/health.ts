@@ -11,7 +11,7 @@ import type { PoolStuckState } from "../pool/stuck_bound.ts";
 import { quoteValue } from "../shared/quote.ts";
 
 /** What the verdict reads of the host. */
-export interface HealthView {
+export interface HealthSource {
   /** True once a shutdown or stop has begun. */
   readonly stopping: boolean;
   /** Every exec task, by name and state. */
@@ -34,7 +34,7 @@ export interface Health {
  * code, and what the RPC pool refuses because of them.
  */
 export function healthOf(
-  host: HealthView,
+  host: HealthSource,
   stuck: readonly StuckWorker[],
   pool?: PoolStuckState,
 ): Health {

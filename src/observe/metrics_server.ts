@@ -17,14 +17,14 @@
  * @module
  */
 
-import { log } from "../host/log.ts";
-import { ConfigError } from "../shared/errors.ts";
+import { log } from "../base/log.ts";
+import { ConfigError } from "../base/errors.ts";
 import { messageOf } from "../shared/error_text.ts";
-import type { HostPort } from "../shared/host_port.ts";
-import { ThrottledCount } from "../rpc/throttled_count.ts";
+import type { HostPort } from "../base/host_port.ts";
+import { ThrottledCount } from "../base/throttled_count.ts";
 import { healthOf } from "./health.ts";
 import { HEAD_MAX_BYTES, headEnd, parseHead } from "./http_head.ts";
-import type { MetricsView } from "./prom_families.ts";
+import type { MetricsSource } from "./prom_families.ts";
 
 /** A running metrics listener. */
 export interface MetricsServer {
@@ -77,7 +77,7 @@ interface Client {
 /** Starts serving; throws a {@link ConfigError} when the address cannot be bound. */
 export async function startMetricsServer(
   address: HostPort,
-  host: MetricsView,
+  host: MetricsSource,
 ): Promise<MetricsServer> {
   const { metricsRegistry } = await import("./prometheus.ts");
   const registry = metricsRegistry(host);

@@ -7,30 +7,37 @@
  * @module
  */
 
-import type { HostView } from "../host/view.ts";
-import { VERSION } from "../host/version.ts";
-import { healthOf, type HealthView } from "./health.ts";
+import { VERSION } from "../base/version.ts";
+import { healthOf } from "./health.ts";
+import type { ObservedHost } from "./observed_host.ts";
 import { DURATION_BUCKETS } from "./histogram.ts";
 import { TASK_STATES, WORKER_STATES } from "./stat_rows.ts";
 import type { WorkerCounts } from "./stats.ts";
 
 /** What the exporter reads of the host. */
-export type MetricsView = HostView & HealthView;
+export type MetricsSource = ObservedHost;
 
 /** Label names and values of one sample. */
 export type Labels = Record<string, string | number>;
 /** One sample of a family, as prom-client takes it. */
 export interface Sample {
+  /** Its labels. */
   readonly labels: Labels;
+  /** Its value. */
   readonly value: number;
+  /** The sample's own name (a histogram's `_bucket`, `_sum`, `_count`). */
   readonly metricName?: string;
 }
 /** One metric family: its name, help and type, and how to read its samples. */
 export interface Family {
+  /** The family's name. */
   readonly name: string;
+  /** Its `# HELP` text. */
   readonly help: string;
+  /** Its `# TYPE`. */
   readonly type: "counter" | "gauge" | "histogram";
-  samples(host: MetricsView): Sample[];
+  /** Reads its samples from the host, at scrape time. */
+  samples(host: MetricsSource): Sample[];
 }
 
 function workerFamily(
@@ -88,7 +95,7 @@ function transportFamily(name: string, help: string, key: TransportKey, only?: s
   };
 }
 
-function gauge(name: string, help: string, samples: (host: MetricsView) => Sample[]): Family {
+function gauge(name: string, help: string, samples: (host: MetricsSource) => Sample[]): Family {
   return { name, help, type: "gauge", samples };
 }
 
@@ -229,11 +236,11 @@ export const FAMILIES: readonly Family[] = [
   ),
   gauge("evrexec_workers", "Workers per role, task and state.", (host) => {
     const groups = new Map<string, { role: string; task: string }>();
-    for (const slot of host.table.all()) groups.set(`${slot.role}\0${slot.task}`, slot);
+    for (const slot of host.states.all()) groups.set(`${slot.role}\0${slot.task}`, slot);
     return [...groups.values()].flatMap(({ role, task }) =>
       WORKER_STATES.map((state) => ({
         labels: { role, task, state },
-        value: host.table.all().filter((s) =>
+        value: host.states.all().filter((s) =>
           s.role === role && s.task === task && s.state === state
         ).length,
       }))

@@ -8,7 +8,7 @@
  */
 
 import client from "prom-client";
-import { FAMILIES, type MetricsView } from "./prom_families.ts";
+import { FAMILIES, type MetricsSource } from "./prom_families.ts";
 import { PROCESS_FAMILIES } from "./process_metrics.ts";
 
 /**
@@ -22,7 +22,7 @@ function keepDefault(name: string): boolean {
 }
 
 /** A registry of every family over `host`, plus the process's metrics. */
-export function metricsRegistry(host: MetricsView): client.Registry {
+export function metricsRegistry(host: MetricsSource): client.Registry {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry });
   for (const metric of registry.getMetricsAsArray()) {

@@ -6,9 +6,10 @@
  * @module
  */
 
-import type { HostView } from "../host/view.ts";
-import type { WorkerState } from "../spawn/table.ts";
-import type { HostStats, TransportCounts, WorkerCounts } from "./stats.ts";
+import type { ObservedHost } from "./observed_host.ts";
+import type { WorkerState } from "../spawn/worker_states.ts";
+import type { HostStats, WorkerCounts } from "./stats.ts";
+import type { TransportCounts } from "../rpc/transport_counts.ts";
 
 /** One statistic. */
 export interface StatRow {
@@ -52,7 +53,7 @@ function sumWorkers(stats: HostStats, keep: (counts: WorkerCounts) => boolean): 
 }
 
 /** The functions to list: the script's exports and any other that was counted. */
-export function functionNames(host: HostView): string[] {
+export function functionNames(host: ObservedHost): string[] {
   return [...new Set([...host.pool.functions, ...host.stats.functions.keys()])];
 }
 
@@ -74,7 +75,7 @@ function transportRows(name: string, counts: TransportCounts): [string, number][
 }
 
 /** Every statistic of the host, raw (before baselines), in a stable order. */
-export function rawStatRows(host: HostView): StatRow[] {
+export function rawStatRows(host: ObservedHost): StatRow[] {
   const stats = host.stats;
   const rows: StatRow[] = [];
   const counter = (group: string, name: string, value: number) =>
@@ -94,7 +95,7 @@ export function rawStatRows(host: HostView): StatRow[] {
   for (const state of TASK_STATES) {
     gauge("evrexec", `tasks_${state}`, host.supervisors.filter((s) => s.state === state).length);
   }
-  const slots = host.table.all();
+  const slots = host.states.all();
   for (const state of WORKER_STATES) {
     gauge("evrexec", `workers_${state}`, slots.filter((slot) => slot.state === state).length);
   }
@@ -130,7 +131,7 @@ export function rowKey(row: StatRow): string {
 }
 
 /** Every statistic, counters taken from their baseline. */
-export function statRows(host: HostView): StatRow[] {
+export function statRows(host: ObservedHost): StatRow[] {
   const baseline = host.stats.baseline;
   return rawStatRows(host).map((row) =>
     row.counter ? { ...row, value: row.value - (baseline.get(rowKey(row)) ?? 0) } : row
@@ -160,7 +161,7 @@ export function statLine(row: StatRow): string {
 }
 
 /** Resets the counters among `rows`: their baseline becomes their raw value. */
-export function resetRows(host: HostView, rows: readonly StatRow[]): void {
+export function resetRows(host: ObservedHost, rows: readonly StatRow[]): void {
   const raw = new Map(rawStatRows(host).map((row) => [rowKey(row), row.value]));
   for (const row of rows) {
     if (row.counter) host.stats.baseline.set(rowKey(row), raw.get(rowKey(row)) ?? 0);

@@ -1,36 +1,21 @@
 /**
  * The host's statistics registry: counters fed by one-line hooks (the RPC
- * transports, `evrexec.run`, the worker table), read by the `stats.*`
+ * transports, `evrexec.run`, the worker states), read by the `stats.*`
  * methods and by the Prometheus exporter. Counting is a field increment.
  *
  * @module
  */
 
-import type { WorkerState } from "../spawn/table.ts";
+import type { WorkerState } from "../spawn/worker_states.ts";
 import type { WorkerRole } from "../shared/messages.ts";
-import { RpcCode, RpcError } from "../rpc/errors.ts";
 import { DurationHistogram } from "./histogram.ts";
+import { type Transport, TransportCounts } from "../rpc/transport_counts.ts";
 
-/** How a request reached the host. */
-export type Transport = "stream" | "unix_dgram" | "udp";
-
-/** Counters of one RPC transport. */
-export class TransportCounts {
-  /** Connections accepted (stream). */
-  accepted = 0;
-  /** Connections refused past `--max-connections` (stream). */
-  refused = 0;
-  /** Connections closed by the host for want of progress (stream). */
-  evicted = 0;
-  /** JSON-RPC requests read (each element of a batch counts). */
-  requests = 0;
-  /** Lines or datagrams that were not JSON. */
-  parseErrors = 0;
-  /** Datagrams, or their answers, larger than one datagram may be (datagram). */
-  tooLarge = 0;
-  /** Answers that could not be sent back to the sender (datagram). */
-  unanswered = 0;
-}
+/**
+ * How a call ended, as the statistics count it: with a value (`ok`),
+ * refused busy, timed out, or with any other error.
+ */
+export type CallOutcome = "ok" | "busy" | "timeout" | "error";
 
 /** Counters of `evrexec.run` for one exported function. */
 export class FunctionCounts {
@@ -51,20 +36,15 @@ export class FunctionCounts {
     return performance.now();
   }
 
-  /** Counts how a call begun at `started` ended: with a result, or with `error`. */
-  ended(started: number, error?: unknown): void {
-    const code = error === undefined
-      ? 0
-      : error instanceof RpcError
-      ? error.code
-      : RpcCode.INTERNAL_ERROR;
-    if (code === RpcCode.BUSY) {
+  /** Counts how a call begun at `started` ended; a busy one is not timed. */
+  ended(started: number, outcome: CallOutcome = "ok"): void {
+    if (outcome === "busy") {
       this.busy++;
       return;
     }
     this.durations.observe((performance.now() - started) / 1000);
-    if (code === RpcCode.TIMEOUT) this.timeouts++;
-    else if (code !== 0) this.errors++;
+    if (outcome === "timeout") this.timeouts++;
+    else if (outcome === "error") this.errors++;
   }
 }
 
@@ -88,8 +68,11 @@ export interface WorkerCounts {
 
 /** The slot fields the worker-table hook reads. */
 export interface SlotLike {
+  /** Exec task worker or RPC pool worker. */
   readonly role: WorkerRole;
+  /** The task's name (`rpc` for the pool). */
   readonly task: string;
+  /** The worker's index in its task or pool. */
   readonly index: number;
 }
 
@@ -121,6 +104,11 @@ export class HostStats {
     return counts;
   }
 
+  /** The counters of `transport` for its server to count in; undefined with `--stats off`. */
+  counts(transport: Transport): TransportCounts | undefined {
+    return this.counting ? this.transport(transport) : undefined;
+  }
+
   /** The counters of function `fn`, created on first use. */
   function(fn: string): FunctionCounts {
     let counts = this.functions.get(fn);
@@ -128,7 +116,7 @@ export class HostStats {
     return counts;
   }
 
-  /** The worker table's hook: counts starts, restarts, failures and returns. */
+  /** The worker states' hook: counts starts, restarts, failures and returns. */
   readonly workerState = (
     slot: SlotLike,
     state: WorkerState,

@@ -10,11 +10,11 @@
 
 import {
   ANSWER_KINDS,
-  channelViews,
+  channelArrays,
+  Field,
   newChannelBuffer,
   nextCount,
   type SharedAnswer,
-  Slot,
 } from "../shared/channel_layout.ts";
 import { type HopPolicy, sharedHopPolicy } from "./hop_policy.ts";
 
@@ -43,11 +43,11 @@ export class HostChannel {
 
   /** A new channel on a new buffer, its counts at `counterStart`. */
   constructor(options: HostChannelOptions = {}) {
-    ({ header: this.#header, bytes: this.#bytes } = channelViews(this.buffer));
+    ({ header: this.#header, bytes: this.#bytes } = channelArrays(this.buffer));
     this.#policy = options.policy ?? sharedHopPolicy;
     const start = (options.counterStart ?? 0) | 0;
-    this.#header[Slot.REQUESTS] = start;
-    this.#header[Slot.ANSWERS] = start;
+    this.#header[Field.REQUESTS] = start;
+    this.#header[Field.ANSWERS] = start;
   }
 
   /**
@@ -64,15 +64,15 @@ export class HostChannel {
     const body = encoder.encodeInto(data, this.#bytes.subarray(name.written));
     if (body.read < data.length) return null;
     const header = this.#header;
-    header[Slot.REQUEST_ID] = id;
-    header[Slot.FN_BYTES] = name.written;
-    header[Slot.REQUEST_BYTES] = name.written + body.written;
+    header[Field.REQUEST_ID] = id;
+    header[Field.FN_BYTES] = name.written;
+    header[Field.REQUEST_BYTES] = name.written + body.written;
     const policy = this.#policy;
     const spinUs = policy.spinUs(fn);
     policy.started();
-    const answers = Atomics.load(header, Slot.ANSWERS);
-    Atomics.add(header, Slot.REQUESTS, 1);
-    Atomics.notify(header, Slot.REQUESTS);
+    const answers = Atomics.load(header, Field.ANSWERS);
+    Atomics.add(header, Field.REQUESTS, 1);
+    Atomics.notify(header, Field.REQUESTS);
     if (spinUs === 0) return this.#answerAfter(answers, id, fn, false);
     if (!this.#spin(answers, policy.now() + spinUs / 1000)) {
       return this.#answerAfter(answers, id, fn, true);
@@ -87,7 +87,7 @@ export class HostChannel {
   /** Spins until the answer count moves past `answers` or the clock reaches `until`. */
   #spin(answers: number, until: number): boolean {
     const header = this.#header, now = this.#policy.now;
-    while (Atomics.load(header, Slot.ANSWERS) === answers) {
+    while (Atomics.load(header, Field.ANSWERS) === answers) {
       if (now() >= until) return false;
     }
     return true;
@@ -99,7 +99,7 @@ export class HostChannel {
    */
   close(): void {
     this.#closed = true;
-    Atomics.notify(this.#header, Slot.ANSWERS);
+    Atomics.notify(this.#header, Field.ANSWERS);
   }
 
   /**
@@ -114,8 +114,8 @@ export class HostChannel {
     spun: boolean,
   ): Promise<SharedAnswer> {
     const header = this.#header;
-    while (!this.#closed && Atomics.load(header, Slot.ANSWERS) === answers) {
-      const wait = Atomics.waitAsync(header, Slot.ANSWERS, answers);
+    while (!this.#closed && Atomics.load(header, Field.ANSWERS) === answers) {
+      const wait = Atomics.waitAsync(header, Field.ANSWERS, answers);
       if (wait.async) await wait.value;
     }
     if (this.#closed) {
@@ -131,15 +131,15 @@ export class HostChannel {
    */
   #ended(answers: number, id: number, fn: string, spun: boolean, caught: boolean): SharedAnswer {
     const header = this.#header;
-    this.#policy.ended(fn, header[Slot.RUN_US], spun, caught);
+    this.#policy.ended(fn, header[Field.RUN_US], spun, caught);
     if (
-      header[Slot.ANSWER_ID] !== id || Atomics.load(header, Slot.ANSWERS) !== nextCount(answers)
+      header[Field.ANSWER_ID] !== id || Atomics.load(header, Field.ANSWERS) !== nextCount(answers)
     ) {
       throw new Error(`the shared channel is out of step (request ${id})`);
     }
     return {
-      kind: ANSWER_KINDS[header[Slot.ANSWER_KIND]],
-      text: decoder.decode(this.#bytes.slice(0, header[Slot.ANSWER_BYTES])),
+      kind: ANSWER_KINDS[header[Field.ANSWER_KIND]],
+      text: decoder.decode(this.#bytes.slice(0, header[Field.ANSWER_BYTES])),
     };
   }
 }

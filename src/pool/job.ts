@@ -6,15 +6,20 @@
  * @module
  */
 
-import { RpcCode, RpcError } from "../rpc/errors.ts";
+import { PoolError } from "./pool_error.ts";
 
 /** A call waiting for or running on a pool worker. */
 export interface Job {
+  /** The call's id (an Int32 that wraps). */
   readonly id: number;
+  /** The exported function to run. */
   readonly fn: string;
+  /** Its argument. */
   readonly data: string;
+  /** Answers the call with the function's value, as JSON text. */
   resolve(json: string): void;
-  reject(error: RpcError): void;
+  /** Answers the call with an error. */
+  reject(error: PoolError): void;
   /** When the call was handed to a worker (performance.now()). */
   startedAt?: number;
   /** Aborted when the client that asked has gone: a queued call is then dropped. */
@@ -41,7 +46,7 @@ export class JobQueue {
    * run; calls whose client has gone are answered "busy", and refused ones
    * with their refusal, and dropped on the way.
    */
-  next(refusal: (job: Job) => RpcError | null = () => null): Job | undefined {
+  next(refusal: (job: Job) => PoolError | null = () => null): Job | undefined {
     while (this.length > 0) {
       const job = this.#jobs[this.#head++];
       if (this.#head > 1024 && this.#head * 2 > this.#jobs.length) {
@@ -49,7 +54,7 @@ export class JobQueue {
         this.#head = 0;
       }
       if (job.signal?.aborted) {
-        job.reject(new RpcError(RpcCode.BUSY, `${job.fn}: the client has gone; not run`));
+        job.reject(new PoolError("busy", `${job.fn}: the client has gone; not run`));
         continue;
       }
       const refused = refusal(job);

@@ -1,5 +1,5 @@
 /**
- * One warm worker of the RPC pool: its slot in the worker table, its worker
+ * One warm worker of the RPC pool: its slot in the worker states, its worker
  * and shared channel, and the call it runs. It hands a call to the worker
  * (through the channel, or by message when the call does not fit) and turns
  * the worker's answers into the call's outcome.
@@ -7,19 +7,19 @@
  * @module
  */
 
-import type { SpawnContext } from "../spawn/context.ts";
-import { logFromWorker } from "../host/log.ts";
+import type { SpawnContext } from "../spawn/spawn_context.ts";
+import { logFromWorker } from "../base/log.ts";
 import type { WorkerHandle } from "../spawn/handle.ts";
-import { startWorker } from "../spawn/kinds.ts";
-import type { Sandbox } from "../tasks/sandbox.ts";
-import type { WorkerSlot } from "../spawn/table.ts";
+import { startWorker } from "../spawn/start_worker.ts";
+import type { Sandbox } from "../config/sandbox.ts";
+import type { WorkerSlot } from "../spawn/worker_states.ts";
 import type { SharedAnswer } from "../shared/channel_layout.ts";
 import type { ErrorInfo, WorkerToHost } from "../shared/messages.ts";
 import { HostChannel } from "./channel.ts";
 import type { Job } from "./job.ts";
-import { runError } from "./run_error.ts";
+import { runError } from "./pool_error.ts";
 
-/** The task name pool workers carry in the worker table and in logs. */
+/** The task name pool workers carry in the worker states and in logs. */
 export const POOL_TASK = "rpc";
 
 /** What the pool hears from a member. */
@@ -34,7 +34,7 @@ export interface MemberEvents {
 
 /** One warm worker of the pool. */
 export class PoolMember {
-  /** The member's slot in the worker table. */
+  /** The member's slot in the worker states. */
   readonly slot: WorkerSlot;
   /** The worker, while there is one. */
   handle: WorkerHandle | null = null;
@@ -59,7 +59,7 @@ export class PoolMember {
     counterStart: number,
     sandbox: Sandbox,
   ) {
-    this.slot = context.table.add("rpc", POOL_TASK, index);
+    this.slot = context.states.add("rpc", POOL_TASK, index);
     this.#context = context;
     this.#events = events;
     this.#counterStart = counterStart;
@@ -78,8 +78,8 @@ export class PoolMember {
    * process worker has no shared channel: its calls go by message.
    */
   spawn(): void {
-    const { table, scriptUrl, logLevel, workers, children } = this.#context;
-    table.set(this.slot, "starting");
+    const { states, scriptUrl, logLevel, workers, children } = this.#context;
+    states.set(this.slot, "starting");
     this.release();
     const channel = this.#sandbox.isolation === "thread"
       ? new HostChannel({ counterStart: this.#counterStart })
@@ -137,7 +137,7 @@ export class PoolMember {
   /** Hands `job` to the worker. */
   give(job: Job): void {
     this.job = job;
-    this.#context.table.set(this.slot, "running");
+    this.#context.states.set(this.slot, "running");
     job.startedAt = performance.now();
     const answer = this.#channel?.call(job.id, job.fn, job.data);
     if (answer) {
@@ -166,7 +166,7 @@ export class PoolMember {
         );
       case "loaded":
         this.ready = true;
-        this.#context.table.set(this.slot, "idle");
+        this.#context.states.set(this.slot, "idle");
         return this.#events.loaded(this, message.functions);
       case "load-failed":
         return this.#events.lost(
@@ -192,7 +192,7 @@ export class PoolMember {
     const job = this.job;
     if (job === null || job.id !== id) return;
     this.job = null;
-    this.#context.table.set(this.slot, "idle");
+    this.#context.states.set(this.slot, "idle");
     settle(job);
     this.#events.freed(this);
   }

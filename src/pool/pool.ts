@@ -4,27 +4,52 @@
  * sweep timer that times out runs and replaces their worker; calls are held
  * back or refused around stuck workers (`stuck_bound.ts`). Its workers
  * report the script's exported functions as they load it (`script_load.ts`).
+ * A lost worker is started again: at once after a timeout, and after a
+ * doubling delay (the house's one {@link Backoff}) when it crashed or could
+ * not load the script (a broken file on disk), so that a member that cannot
+ * start does not crash-loop; only the first failure of a streak is an error
+ * in the log.
  *
  * @module
  */
 
-import { log, logVerbatim } from "../host/log.ts";
-import type { SpawnContext } from "../spawn/context.ts";
-import { RpcCode, RpcError } from "../rpc/errors.ts";
-import { settlesWithin } from "../shared/deadline.ts";
+import { log, logVerbatim } from "../base/log.ts";
+import type { SpawnContext } from "../spawn/spawn_context.ts";
+import type { WorkerHandle } from "../spawn/handle.ts";
+import type { WorkerSlot } from "../spawn/worker_states.ts";
+import { settlesWithin } from "../base/deadline.ts";
 import { nextCount } from "../shared/channel_layout.ts";
 import { errorInfo, errorStack } from "../shared/error_text.ts";
 import type { ErrorInfo } from "../shared/messages.ts";
 import { type Job, JobQueue } from "./job.ts";
+import { PoolError } from "./pool_error.ts";
 import { type MemberEvents, POOL_TASK, PoolMember } from "./member.ts";
-import { RespawnBackoff } from "./respawn.ts";
+import { Backoff } from "../base/backoff.ts";
 import { ScriptLoad } from "./script_load.ts";
 import { StuckBound } from "./stuck_bound.ts";
-import { sandboxOf } from "../spawn/kinds.ts";
-import type { Sandbox } from "../tasks/sandbox.ts";
-import type { PoolOptions } from "./pool_spec.ts";
+import { resolveSandbox, type Sandbox, type SandboxSpec } from "../config/sandbox.ts";
 
-export type { PoolOptions } from "./pool_spec.ts";
+/** Settings of the pool. */
+export interface PoolOptions {
+  /** How many warm workers. */
+  readonly size: number;
+  /** How many calls may wait for a worker before calls are refused. */
+  readonly queueLimit: number;
+  /** How long a run may take, in milliseconds. */
+  readonly timeoutMs: number;
+  /**
+   * The first request id, and where every channel's counts start (default
+   * 1), an Int32; ids and counts wrap, and tests start them just below that.
+   */
+  readonly counterStart?: number;
+  /** Isolation, heap cap and permissions of its workers (`--rpc-pool`). */
+  readonly sandbox?: SandboxSpec;
+}
+
+/** The first delay before a pool worker that crashed or did not load is started again, in ms. */
+export const RESPAWN_FIRST_MS = 1000;
+/** The longest such delay, in ms. */
+export const RESPAWN_MAX_MS = 60_000;
 
 /** The pool of warm workers that runs `evrexec.run` calls. */
 export class RpcPool {
@@ -40,7 +65,7 @@ export class RpcPool {
   #script = new ScriptLoad();
   #accepting = true;
   #restStarted = false;
-  #respawns = new RespawnBackoff();
+  #respawns = new Backoff(RESPAWN_FIRST_MS, RESPAWN_MAX_MS);
   #idle: (() => void) | null = null;
   #sweeper: ReturnType<typeof setInterval>;
 
@@ -48,7 +73,7 @@ export class RpcPool {
   constructor(options: PoolOptions, context: SpawnContext) {
     this.#options = options;
     this.#context = context;
-    this.sandbox = sandboxOf(context, options.sandbox);
+    this.sandbox = resolveSandbox(options.sandbox, context.workerHeapMiB);
     this.stuck = new StuckBound(context.workers);
     const counterStart = (options.counterStart ?? 1) | 0;
     this.#nextId = counterStart;
@@ -77,7 +102,7 @@ export class RpcPool {
   }
 
   /** Each member's slot and live worker, if any (to ask it for its heap). */
-  workers() {
+  workers(): { slot: WorkerSlot; handle: WorkerHandle | null }[] {
     return this.#members.map(({ slot, handle }) => ({ slot, handle }));
   }
 
@@ -121,24 +146,24 @@ export class RpcPool {
 
   /**
    * Runs `fn(data)` on a warm worker; resolves with the result as JSON text.
-   * Rejects with an {@link RpcError}: the function threw, timed out, got a
+   * Rejects with a {@link PoolError}: the function threw, timed out, got a
    * worker stuck earlier, or the queue is full. A call still queued when
    * `signal` aborts (its client has gone) is dropped; a running one finishes.
    */
   run(fn: string, data: string, signal?: AbortSignal): Promise<string> {
     if (!this.#accepting) {
-      return Promise.reject(new RpcError(RpcCode.BUSY, "busy: the host is stopping"));
+      return Promise.reject(new PoolError("busy", "busy: the host is stopping"));
     }
     const held = this.stuck.admission(fn, this.#options.queueLimit - this.queued);
     if (held !== null) return held.then(() => this.run(fn, data, signal));
     if (this.queued >= this.#options.queueLimit) {
       return Promise.reject(
-        new RpcError(RpcCode.BUSY, `busy: ${this.queued} calls are waiting (--rpc-queue)`),
+        new PoolError("busy", `busy: ${this.queued} calls are waiting (--rpc-queue)`),
       );
     }
     const { promise, resolve, reject } = Promise.withResolvers<string>();
     const id = this.#nextId;
-    this.#nextId = nextCount(id); // stored in an Int32 slot of the channel
+    this.#nextId = nextCount(id); // stored in an Int32 field of the channel
     this.#queue.push({ id, fn, data, resolve, reject, signal });
     this.#dispatch();
     return promise;
@@ -186,7 +211,7 @@ export class RpcPool {
   discard(): void {
     this.#signalStop();
     this.terminate();
-    for (const member of this.#members) this.#context.table.remove(member.slot);
+    for (const member of this.#members) this.#context.states.remove(member.slot);
   }
 
   /** Stops every worker at once; calls running or queued are answered with an error. */
@@ -197,10 +222,10 @@ export class RpcPool {
     for (const member of this.#members) {
       const job = member.takeJob();
       job?.reject(
-        new RpcError(RpcCode.BUSY, `${job.fn}: the host stopped before the call finished`),
+        new PoolError("busy", `${job.fn}: the host stopped before the call finished`),
       );
       member.release();
-      this.#context.table.set(member.slot, "stopped");
+      this.#context.states.set(member.slot, "stopped");
     }
   }
 
@@ -208,7 +233,7 @@ export class RpcPool {
   #refuseQueued(): void {
     for (const job of this.takeQueue()) {
       job.reject(
-        new RpcError(RpcCode.BUSY, "busy: the host is stopping; the call was not started"),
+        new PoolError("busy", "busy: the host is stopping; the call was not started"),
       );
     }
   }
@@ -233,7 +258,7 @@ export class RpcPool {
   }
 
   #onLoaded(member: PoolMember, functions: readonly string[]): void {
-    this.#respawns.loaded(member.slot.index);
+    this.#respawns.reset(member.slot.index);
     this.#script.loaded(functions, this.#members.every((each) => each.ready));
     this.#dispatch();
   }
@@ -268,7 +293,7 @@ export class RpcPool {
   #timedOut(member: PoolMember, job: Job): void {
     const ms = this.#options.timeoutMs;
     const text = `${job.fn} did not answer within ${ms} ms; its worker was replaced`;
-    job.reject(new RpcError(RpcCode.TIMEOUT, text));
+    job.reject(new PoolError("timeout", text));
     member.takeJob();
     // Held back until the verdict: whether the worker is stuck in synchronous code.
     this.stuck.timedOut(job.fn, member.release(true)).then(() => this.#dispatch());
@@ -280,21 +305,24 @@ export class RpcPool {
     member.release();
     const job = member.takeJob();
     if (job !== null) {
-      job.reject(new RpcError(RpcCode.INTERNAL_ERROR, `${job.fn}: ${why}`));
+      job.reject(new PoolError("lost", `${job.fn}: ${why}`));
     }
-    this.#context.table.set(member.slot, "failed", why);
+    this.#context.states.set(member.slot, "failed", why);
     if (error !== undefined && this.#script.failed(error)) return;
     if (this.#idle !== null && this.running === 0) this.#idle();
     if (!this.#accepting) return;
-    const respawn = this.#respawns.lost(member.slot.index, error !== undefined);
+    const index = member.slot.index;
+    const { delayMs, streak } = error === undefined
+      ? { delayMs: 0, streak: 0 } // a timeout: a new worker at once
+      : this.#respawns.failed(index);
     logVerbatim(
-      log(POOL_TASK, String(member.slot.index)),
-      respawn.first ? "error" : "debug",
-      `rpc worker ${member.slot.index}: ${error ? errorStack(error) : why}` +
-        (respawn.delayMs > 0 ? ` (starting it again in ${respawn.delayMs} ms)` : ""),
+      log(POOL_TASK, String(index)),
+      streak === 0 ? "error" : "debug",
+      `rpc worker ${index}: ${error ? errorStack(error) : why}` +
+        (delayMs > 0 ? ` (starting it again in ${delayMs} ms)` : ""),
     );
     member.slot.restarts++;
-    setTimeout(() => this.#spawn(member), respawn.delayMs);
+    setTimeout(() => this.#spawn(member), delayMs);
     this.#dispatch();
   }
 }

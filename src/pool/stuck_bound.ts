@@ -3,22 +3,93 @@
  * cannot stop (each may burn a core until the host restarts). A function
  * whose call timed out takes no new call until the verdict on its worker
  * (at most 3 s): a call made meanwhile waits for it, then runs if that
- * worker has ended, or is refused (-32004) if it is stuck, as every later
- * call is (`stuck_functions.ts`). And the pool never
+ * worker has ended, or is refused (kind `refused`, -32004 over RPC) if it is stuck, as every later
+ * call is ({@link StuckFunctions}). And the pool never
  * makes the host exit for `--max-stuck`: while the host's stuck workers
  * (the exec tasks' too) and the pool's timed-out workers still awaiting their
  * verdict reach the bound, it starts no call; once the stuck ones alone reach
- * it, it refuses every call (-32004) until one ends or the host restarts.
+ * it, it refuses every call until one ends or the host restarts.
  * Only calls running at the same moment, of different functions, that all
- * get stuck can still go past the bound; the host then exits, the last resort.
+ * get stuck can still go past the bound: a fatal condition for the host (the
+ * command line exits 1), the last resort.
  *
  * @module
  */
 
-import { RpcCode, RpcError } from "../rpc/errors.ts";
+import { PoolError } from "./pool_error.ts";
 import type { WorkerRegistry } from "../spawn/registry.ts";
 import type { JobQueue } from "./job.ts";
-import { StuckFunctions } from "./stuck_functions.ts";
+
+/**
+ * The functions the pool refuses because a call of one may have got its
+ * worker stuck in synchronous code: Deno cannot stop that thread, so each
+ * further call could take one more core for good. From a call's timeout
+ * until the verdict on its worker (`spawn/thread.ts`: ended, or stuck 3 s
+ * after its termination) the function is held back; once its worker has
+ * ended it is taken again; once it is stuck, it is refused until a reload
+ * brings a new pool, and so a new list. Each is kept with when it timed out
+ * or got its worker stuck.
+ */
+export class StuckFunctions {
+  #stuck = new Map<string, number>();
+  /** Functions whose timed-out workers await their verdict: when the first timed out, and how many. */
+  #pending = new Map<string, { since: number; count: number }>();
+  #now: () => number;
+
+  /** An empty list; `now` is the clock, in ms since the epoch. */
+  constructor(now: () => number = Date.now) {
+    this.#now = now;
+  }
+
+  /** A call of `fn` timed out: it is held back until the verdict on its worker. */
+  timedOut(fn: string): void {
+    const pending = this.#pending.get(fn);
+    if (pending === undefined) this.#pending.set(fn, { since: this.#now(), count: 1 });
+    else pending.count++;
+  }
+
+  /** The verdict on the worker of a timed-out call of `fn`: stuck, or ended. */
+  judged(fn: string, stuck: boolean): void {
+    const pending = this.#pending.get(fn);
+    if (pending !== undefined && --pending.count <= 0) this.#pending.delete(fn);
+    if (stuck && !this.#stuck.has(fn)) this.#stuck.set(fn, this.#now());
+  }
+
+  /** The functions refused for good (their runs got a worker stuck). */
+  get refused(): string[] {
+    return [...this.#stuck.keys()];
+  }
+
+  /** The functions held back until the verdict on a timed-out worker. */
+  get held(): string[] {
+    return [...this.#pending.keys()];
+  }
+
+  /** The error that answers a run of `fn`, or null when `fn` is taken. */
+  refusal(fn: string): PoolError | null {
+    const stuck = this.#stuck.get(fn);
+    if (stuck === undefined) return null;
+    return new PoolError(
+      "refused",
+      `${fn} is refused: a run of it got its worker stuck in synchronous code at ` +
+        `${new Date(stuck).toISOString()}, which Deno cannot stop; fix it and run ` +
+        "evrexec.reload, or restart the host",
+    );
+  }
+
+  /** The error that answers a new run of `fn` while `fn` is held back, or null when it is not. */
+  heldRefusal(fn: string): PoolError | null {
+    const pending = this.#pending.get(fn);
+    if (pending === undefined) return null;
+    const since = new Date(pending.since).toISOString();
+    return new PoolError(
+      "refused",
+      `${fn} is refused for now: a run of it timed out at ${since} and its worker has not ` +
+        "ended yet (Deno cannot stop synchronous code); it is taken again once that worker " +
+        "has ended, refused until evrexec.reload if it is stuck",
+    );
+  }
+}
 
 /** What the pool tells of its stuck workers. */
 export interface PoolStuckState {
@@ -91,7 +162,7 @@ export class StuckBound {
    * The error that answers a call of `fn` now, or null when it is taken (a
    * queued call of a function held back is taken: it was before the timeout).
    */
-  refusal(fn: string): RpcError | null {
+  refusal(fn: string): PoolError | null {
     return this.#functions.refusal(fn) ?? this.closed();
   }
 
@@ -99,12 +170,12 @@ export class StuckBound {
    * The refusal of every call while the host's stuck workers are as many as
    * `--max-stuck` allows (one more would end the host); null when calls are taken.
    */
-  closed(): RpcError | null {
+  closed(): PoolError | null {
     const { stuck, maxStuck } = this.#workers;
     if (maxStuck === 0 || stuck.length < maxStuck) return null;
     const are = stuck.length === 1 ? "worker is" : "workers are";
-    return new RpcError(
-      RpcCode.REFUSED_STUCK,
+    return new PoolError(
+      "refused",
       `the RPC pool takes no call: ${stuck.length} ${are} stuck in synchronous code (${
         stuck.map((worker) => worker.label).join(", ")
       }), as many as --max-stuck ${maxStuck} allows, and one more would stop the host; ` +

@@ -6,11 +6,11 @@
  * @module
  */
 
-import { settlesWithin } from "../shared/deadline.ts";
+import { settlesWithin } from "../base/deadline.ts";
 import { answerLine, errorAnswer, type MethodCaller, type RequestCounts } from "./jsonrpc.ts";
-import { CallSlots } from "./call_slots.ts";
+import { CallPermits } from "./call_permits.ts";
 import { RpcCode, RpcError } from "./errors.ts";
-import { closeQuietly } from "../shared/streams.ts";
+import { closeQuietly } from "../base/streams.ts";
 import { clipText } from "../shared/quote.ts";
 
 /** The longest request line, in bytes. */
@@ -44,7 +44,7 @@ function decodeLine(bytes: Uint8Array): string | null {
 export class RpcConnection {
   #conn: Deno.Conn;
   #call: MethodCaller;
-  #slots = new CallSlots(MAX_IN_FLIGHT);
+  #slots = new CallPermits(MAX_IN_FLIGHT);
   #out: string[] = [];
   #outBytes = 0;
   #flushing: Promise<void> | null = null;
@@ -187,13 +187,13 @@ export class RpcConnection {
     if (!this.#reading) return;
     this.#pendingLines++;
     const slots = this.#slots;
-    const pacer = {
+    const gate = {
       take: () => slots.take(),
       give: () => (slots.give(), this.#notify()),
     };
     (line === null
       ? Promise.resolve(NOT_UTF8)
-      : answerLine(line, this.#call, { pacer, counts: this.#counts }))
+      : answerLine(line, this.#call, { gate, counts: this.#counts }))
       .catch(() => null)
       .then((answer) => {
         this.#pendingLines--;

@@ -7,11 +7,11 @@
  * @module
  */
 
-import { log } from "../host/log.ts";
-import type { HostStats, Transport } from "../observe/stats.ts";
-import { settlesWithin } from "../shared/deadline.ts";
+import { log } from "../base/log.ts";
+import type { Transport, TransportCounts } from "./transport_counts.ts";
+import { settlesWithin } from "../base/deadline.ts";
 import { answerDatagram, type DatagramCounts } from "./dgram_answer.ts";
-import type { DgramAddress } from "./dgram_address.ts";
+import type { DgramAddress } from "../config/dgram_address.ts";
 import type { DatagramEndpoint, Reply } from "./dgram_endpoint.ts";
 import { listenUdpDatagram } from "./dgram_udp.ts";
 import { listenUnixDatagram } from "./dgram_unix.ts";
@@ -38,14 +38,15 @@ export class DatagramServer {
   }
 
   /**
-   * Binds every address (Unix sockets with `mode`) and starts serving;
+   * Binds every address (Unix sockets with `mode`) and starts serving, each
+   * transport counted in `counts(transport)` (none when it gives undefined);
    * throws a {@link ConfigError} (nothing left bound) when one cannot be.
    */
   static async listen(
     addresses: readonly DgramAddress[],
     mode: number,
     call: MethodCaller,
-    stats: HostStats,
+    counts: (transport: Transport) => TransportCounts | undefined,
   ): Promise<DatagramServer> {
     const server = new DatagramServer(call);
     try {
@@ -54,9 +55,8 @@ export class DatagramServer {
           ? await listenUnixDatagram(address.path, mode)
           : await listenUdpDatagram(address.host, address.port, address.text);
         server.#endpoints.push(endpoint);
-        const transport: Transport = address.kind === "unix" ? "unix_dgram" : "udp";
-        const counts = stats.counting ? stats.transport(transport) : undefined;
-        endpoint.serve((data, reply) => server.#take(data, reply, address, counts));
+        const counted = counts(address.kind === "unix" ? "unix_dgram" : "udp");
+        endpoint.serve((data, reply) => server.#take(data, reply, address, counted));
       }
     } catch (error) {
       server.close();

@@ -6,9 +6,9 @@
  */
 
 import dgram from "node:dgram";
-import { ConfigError } from "../shared/errors.ts";
+import { ConfigError } from "../base/errors.ts";
 import { messageOf } from "../shared/error_text.ts";
-import { log } from "../host/log.ts";
+import { log } from "../base/log.ts";
 import type { DatagramEndpoint, DatagramHandler } from "./dgram_endpoint.ts";
 
 /** Binds a UDP socket; throws a {@link ConfigError} when it cannot. */

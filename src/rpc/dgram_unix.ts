@@ -11,15 +11,15 @@
  * @module
  */
 
-import { ConfigError } from "../shared/errors.ts";
-import { log } from "../host/log.ts";
+import { ConfigError } from "../base/errors.ts";
+import { log } from "../base/log.ts";
 import { MAX_DATAGRAM_BYTES } from "./dgram_answer.ts";
 import type { DatagramEndpoint, DatagramHandler } from "./dgram_endpoint.ts";
 import { ReplyAddressCheck } from "./reply_address.ts";
 import { ReplySender } from "./reply_sender.ts";
-import { ThrottledCount } from "./throttled_count.ts";
+import { ThrottledCount } from "../base/throttled_count.ts";
 import { bindSocket, clearSocketPath, type PlacedSocket } from "./socket_file.ts";
-import { closeQuietly } from "../shared/streams.ts";
+import { closeQuietly } from "../base/streams.ts";
 
 /**
  * Binds a Unix datagram socket at `path` with `mode`: a stale socket there

@@ -31,7 +31,13 @@ export const RpcCode = {
 
 /** An error a method answers with; `data` goes to the error's `data`. */
 export class RpcError extends Error {
-  /** Creates an error with a JSON-RPC code. */
+  /**
+   * Creates an error with a JSON-RPC code.
+   *
+   * @param code The code (see {@link RpcCode}).
+   * @param message What went wrong, in one line.
+   * @param data What the answer's `error.data` holds, if anything.
+   */
   constructor(readonly code: number, message: string, readonly data?: unknown) {
     super(message);
     this.name = "RpcError";

@@ -33,7 +33,7 @@ export interface RequestCounts {
 /** How {@link answerLine} paces and counts the requests of a line. */
 export interface LineOptions {
   /** Gives each request, batch elements included, a slot to start (default: no pacing). */
-  readonly pacer?: Pacer;
+  readonly gate?: RequestGate;
   /** Counts the requests and parse errors, when given. */
   readonly counts?: RequestCounts;
 }
@@ -48,7 +48,7 @@ export type MethodCaller = (method: string, params: RpcParams, signal?: AbortSig
  * Paces requests: a slot is taken before each request (a line's, or each
  * element of a batch) is answered, and given back once it is.
  */
-export interface Pacer {
+export interface RequestGate {
   /** Resolves when the request may start. */
   take(): Promise<void>;
   /** The request is answered. */
@@ -56,7 +56,7 @@ export interface Pacer {
 }
 
 /** No pacing at all. */
-const UNPACED: Pacer = { take: () => Promise.resolve(), give() {} };
+const UNGATED: RequestGate = { take: () => Promise.resolve(), give() {} };
 /** Some character that is not white space: the line is not blank. */
 const NOT_BLANK = /\S/;
 
@@ -123,34 +123,34 @@ async function answer(
   }
 }
 
-/** Answers one request once `pacer` lets it start. */
+/** Answers one request once `gate` lets it start. */
 async function answerPaced(
   line: ParsedLine,
   call: MethodCaller,
-  { pacer = UNPACED, counts }: LineOptions,
+  { gate = UNGATED, counts }: LineOptions,
 ): Promise<string | null> {
-  if (pacer !== UNPACED) await pacer.take();
+  if (gate !== UNGATED) await gate.take();
   try {
     return await answer(line.value, line, call, counts);
   } finally {
-    pacer.give();
+    gate.give();
   }
 }
 
 /**
- * Answers a batch: its elements start one by one as `pacer` lets them, so a
+ * Answers a batch: its elements start one by one as `gate` lets them, so a
  * batch goes at the pace of as many pipelined requests; one array answers all.
  */
 async function answerBatch(
   batch: readonly unknown[],
   line: ParsedLine,
   call: MethodCaller,
-  { pacer = UNPACED, counts }: LineOptions,
+  { gate = UNGATED, counts }: LineOptions,
 ): Promise<string | null> {
   const answers: Promise<string | null>[] = [];
   for (const request of batch) {
-    await pacer.take();
-    answers.push(answer(request, line, call, counts).finally(() => pacer.give()));
+    await gate.take();
+    answers.push(answer(request, line, call, counts).finally(() => gate.give()));
   }
   const lines = (await Promise.all(answers)).filter((l): l is string => l !== null);
   return lines.length === 0 ? null : `[${lines.join(",")}]`;
@@ -160,7 +160,7 @@ async function answerBatch(
  * Answers one line of newline-delimited JSON-RPC: a request or a batch.
  * Resolves with the response line (no newline), or null when nothing is to
  * be sent back (notifications, blank lines). Each request, batch elements
- * included, starts when `options.pacer` gives it a slot.
+ * included, starts when `options.gate` lets it start.
  */
 export async function answerLine(
   line: string,

@@ -11,7 +11,7 @@
  */
 
 import { messageOf } from "../shared/error_text.ts";
-import { groupLabel, userLabel } from "../shared/users.ts";
+import { groupLabel, userLabel } from "../base/users.ts";
 
 const STICKY = 0o1000;
 const GROUP_WRITE = 0o020;

@@ -22,7 +22,7 @@
  * @module
  */
 
-import { ownUid, userLabel } from "../shared/users.ts";
+import { ownUid, userLabel } from "../base/users.ts";
 import { ownAndRoot, replaceableBy } from "./path_trust.ts";
 import { messageOf } from "../shared/error_text.ts";
 

@@ -6,13 +6,13 @@
  */
 
 import { errorAnswer, type MethodCaller } from "./jsonrpc.ts";
-import { log } from "../host/log.ts";
+import { log } from "../base/log.ts";
 import { RpcConnection } from "./connection.ts";
 import { RpcCode } from "./errors.ts";
 import { bindSocket, type PlacedSocket } from "./socket_file.ts";
-import { closeQuietly, writeAll } from "../shared/streams.ts";
-import type { TransportCounts } from "../observe/stats.ts";
-import { ThrottledCount } from "./throttled_count.ts";
+import { closeQuietly, writeAll } from "../base/streams.ts";
+import type { TransportCounts } from "./transport_counts.ts";
+import { ThrottledCount } from "../base/throttled_count.ts";
 
 /** The server's settings. */
 export interface ServerOptions {

@@ -1,38 +1,16 @@
 /**
- * The RPC socket file: the default path, what to do with a file already at
- * the path, and binding with the right mode before anyone can connect.
+ * The RPC socket file: what to do with a file already at the path, and
+ * binding with the right mode before anyone can connect.
  *
  * @module
  */
 
-import { log } from "../host/log.ts";
+import { log } from "../base/log.ts";
 import { messageOf } from "../shared/error_text.ts";
-import { ConfigError } from "../shared/errors.ts";
-import { ownUid, userLabel } from "../shared/users.ts";
+import { ConfigError } from "../base/errors.ts";
+import { ownUid, userLabel } from "../base/users.ts";
 import { ownAndRoot, replaceableBy, sharedWith } from "./path_trust.ts";
 import { SocketWatch } from "./socket_watch.ts";
-
-/** The environment variable that sets the socket for host and client. */
-export const SOCKET_ENV = "EVREXEC_SOCKET";
-/** The socket file's mode unless `--socket-mode` says otherwise. */
-export const DEFAULT_SOCKET_MODE = 0o600;
-
-function env(name: string): string | undefined {
-  try {
-    return Deno.env.get(name) || undefined;
-  } catch {
-    return undefined; // no --allow-env: use the built-in default
-  }
-}
-
-/**
- * The socket path when none is given: `$EVREXEC_SOCKET`, else
- * `$XDG_RUNTIME_DIR/evrexec.sock`, else `/tmp/evrexec.sock`.
- */
-export function defaultSocketPath(): string {
-  const runtimeDir = env("XDG_RUNTIME_DIR");
-  return env(SOCKET_ENV) ?? (runtimeDir ? `${runtimeDir}/evrexec.sock` : "/tmp/evrexec.sock");
-}
 
 async function answers(path: string): Promise<boolean> {
   try {
@@ -158,6 +136,7 @@ function occupied(path: string): ConfigError {
  * socket).
  */
 export function bindSocket(path: string, mode: number): PlacedSocket;
+/** Binds what `bind` makes at `path` (a datagram socket), as {@link bindSocket} does a listener. */
 export function bindSocket<T extends { close(): void }>(
   path: string,
   mode: number,

@@ -10,8 +10,8 @@
  * @module
  */
 
-import { log } from "../host/log.ts";
-import { userLabel } from "../shared/users.ts";
+import { log } from "../base/log.ts";
+import { userLabel } from "../base/users.ts";
 
 /** How often the socket's path is looked at, in milliseconds. */
 export const WATCH_INTERVAL_MS = 2000;

@@ -21,14 +21,14 @@ export const IDLE_SLICE_MS = 20;
  * CPU until a request comes.
  */
 export const ASYNC_AFTER_MS = 500;
-/** Bytes of the header: sixteen Int32 slots. */
+/** Bytes of the header: sixteen Int32 fields. */
 export const HEADER_BYTES = 64;
 
 /**
- * The Int32 slots of the header. The two counts and the request id wrap
+ * The Int32 fields of the header. The two counts and the request id wrap
  * from 2^31 - 1 to -2^31 (see {@link nextCount}): only equality is compared.
  */
-export const Slot = {
+export const Field = {
   /** Bumped by the host for each request. */
   REQUESTS: 0,
   /** Bumped by the worker for each answer. */
@@ -54,25 +54,32 @@ export const ANSWER_KINDS: readonly AnswerKind[] = ["result", "threw", "not-json
 
 /** An answer read from the channel: its kind and its text (JSON). */
 export interface SharedAnswer {
+  /** How the call ended. */
   readonly kind: AnswerKind;
+  /** The value's JSON, or the error as JSON text. */
   readonly text: string;
 }
 
 /** A request read from the channel. */
 export interface SharedRequest {
+  /** The call's id. */
   readonly id: number;
+  /** The function to run. */
   readonly fn: string;
+  /** Its argument. */
   readonly data: string;
 }
 
-/** The two views of a channel's buffer. */
-export interface ChannelViews {
+/** The two typed arrays over a channel's buffer. */
+export interface ChannelArrays {
+  /** The header's Int32 fields. */
   readonly header: Int32Array;
+  /** The bytes of the request and of the answer. */
   readonly bytes: Uint8Array;
 }
 
 /** The header and the payload area of `buffer`. */
-export function channelViews(buffer: SharedArrayBuffer): ChannelViews {
+export function channelArrays(buffer: SharedArrayBuffer): ChannelArrays {
   return {
     header: new Int32Array(buffer, 0, HEADER_BYTES / 4),
     bytes: new Uint8Array(buffer, HEADER_BYTES),
@@ -85,7 +92,7 @@ export function newChannelBuffer(): SharedArrayBuffer {
 }
 
 /**
- * The count or id after `n`, as an Int32 slot holds it: 2^31 - 1 is
+ * The count or id after `n`, as an Int32 field holds it: 2^31 - 1 is
  * followed by -2^31, so a value read back from the header compares equal.
  */
 export function nextCount(n: number): number {

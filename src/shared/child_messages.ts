@@ -9,7 +9,9 @@ import type { ErrorInfo, WorkerToHost } from "./messages.ts";
 
 /** The script's worker inside the child died of an uncaught error; the child exits. */
 export interface WorkerErrorMessage {
+  /** Always `worker-error`. */
   readonly type: "worker-error";
+  /** The uncaught error. */
   readonly error: ErrorInfo;
 }
 

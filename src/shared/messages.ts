@@ -24,7 +24,9 @@ export interface ErrorInfo {
 
 /** First message to every worker: what to load and what to do. */
 export interface InitMessage {
+  /** Always `init`. */
   readonly type: "init";
+  /** What the worker is for. */
   readonly role: WorkerRole;
   /** URL of the KEMI script. */
   readonly scriptUrl: string;
@@ -38,7 +40,7 @@ export interface InitMessage {
   readonly fn?: string;
   /** Exec role: microseconds to wait before the call. */
   readonly waitUs?: number;
-  /** RPC role: the buffer of the fast hop (see `shared/channel.ts`). */
+  /** RPC role: the buffer of the fast hop (see `shared/channel_layout.ts`). */
   readonly shared?: SharedArrayBuffer;
   /** Exec role, UDP task: the address to bind; each datagram is one call. */
   readonly sockaddr?: { readonly host: string; readonly port: number; readonly text: string };
@@ -50,25 +52,33 @@ export interface InitMessage {
 
 /** RPC role: run `fn(data)` once and answer with a result message. */
 export interface RunMessage {
+  /** Always `run`. */
   readonly type: "run";
+  /** The call's id, echoed in its answer. */
   readonly id: number;
+  /** The exported function to run. */
   readonly fn: string;
+  /** Its argument (and `$evr(data)`). */
   readonly data: string;
 }
 
 /** The host is stopping: abort `KSR.shutdown`. */
 export interface StopMessage {
+  /** Always `stop`. */
   readonly type: "stop";
 }
 
 /** Asks the worker how much heap it uses (for the memory watchdog). */
 export interface StatsRequest {
+  /** Always `stats`. */
   readonly type: "stats";
 }
 
 /** Timer task: call the function now (answered by tick-started, then tick-ended). */
 export interface TickMessage {
+  /** Always `tick`. */
   readonly type: "tick";
+  /** The tick's id, echoed in its answers. */
   readonly id: number;
 }
 
@@ -77,77 +87,105 @@ export type HostToWorker = InitMessage | RunMessage | StopMessage | StatsRequest
 
 /** The script is imported; `functions` are its exported function names. */
 export interface LoadedMessage {
+  /** Always `loaded`. */
   readonly type: "loaded";
+  /** The script's exported function names. */
   readonly functions: readonly string[];
 }
 
 /** The script could not be imported. */
 export interface LoadFailedMessage {
+  /** Always `load-failed`. */
   readonly type: "load-failed";
+  /** Why the import failed. */
   readonly error: ErrorInfo;
 }
 
 /** UDP task: the socket is bound at `port` (the real one when 0 was asked). */
 export interface BoundMessage {
+  /** Always `bound`. */
   readonly type: "bound";
+  /** The port bound. */
   readonly port: number;
 }
 
 /** UDP task: the socket could not be bound. */
 export interface BindFailedMessage {
+  /** Always `bind-failed`. */
   readonly type: "bind-failed";
+  /** Why the bind failed. */
   readonly error: ErrorInfo;
 }
 
 /** Exec role: the wait is over and the function has been called. */
 export interface EnteredMessage {
+  /** Always `entered`. */
   readonly type: "entered";
 }
 
 /** Exec role: the function returned, threw or rejected. */
 export interface EndedMessage {
+  /** Always `ended`. */
   readonly type: "ended";
+  /** How the function ended. */
   readonly outcome: "returned" | "threw";
+  /** What it threw, if it threw. */
   readonly error?: ErrorInfo;
 }
 
 /** UDP task: the function threw for one datagram; the task goes on. */
 export interface DatagramFailedMessage {
+  /** Always `datagram-failed`. */
   readonly type: "datagram-failed";
+  /** What the function threw. */
   readonly error: ErrorInfo;
 }
 
 /** A KSR log record, to be written by the host's logging. */
 export interface LogMessage {
+  /** Always `log`. */
   readonly type: "log";
+  /** The record's level. */
   readonly level: WorkerLogLevel;
+  /** The record's text. */
   readonly message: string;
 }
 
 /** RPC role: the run answered; `json` is the return value as JSON text. */
 export interface ResultMessage {
+  /** Always `result`. */
   readonly type: "result";
+  /** The id of the run answered. */
   readonly id: number;
+  /** The return value as JSON text. */
   readonly json: string;
 }
 
 /** RPC role: the run threw, or its value cannot be sent as JSON. */
 export interface RunFailedMessage {
+  /** Always `run-failed`. */
   readonly type: "run-failed";
+  /** The id of the run answered. */
   readonly id: number;
+  /** Whether the function threw or its value has no JSON form. */
   readonly reason: "threw" | "not-json";
+  /** What was thrown, or why the value has no JSON form. */
   readonly error: ErrorInfo;
 }
 
 /** The worker's answer to a {@link StatsRequest}: its isolate's heap in use, in bytes. */
 export interface StatsMessage {
+  /** Always `stats`. */
   readonly type: "stats";
+  /** The isolate's heap in use, in bytes. */
   readonly heapUsed: number;
 }
 
 /** Timer task: the call of tick `id` has begun. */
 export interface TickStartedMessage {
+  /** Always `tick-started`. */
   readonly type: "tick-started";
+  /** The tick's id. */
   readonly id: number;
 }
 
@@ -156,10 +194,15 @@ export interface TickStartedMessage {
  * `error` if it threw or rejected), or was not made (`ran` false: stopping).
  */
 export interface TickEndedMessage {
+  /** Always `tick-ended`. */
   readonly type: "tick-ended";
+  /** The tick's id. */
   readonly id: number;
+  /** False when the call was not made (the worker stops). */
   readonly ran: boolean;
+  /** How long the call took, in ms. */
   readonly ms: number;
+  /** What the call threw, if it threw. */
   readonly error?: ErrorInfo;
 }
 
@@ -168,7 +211,9 @@ export interface TickEndedMessage {
  * code has read `KSR.shutdown` (it may end on it), false when it never has.
  */
 export interface StopAckMessage {
+  /** Always `stop-ack`. */
   readonly type: "stop-ack";
+  /** True when the script's code has read `KSR.shutdown`. */
   readonly watched: boolean;
 }
 

@@ -13,7 +13,7 @@ import {
   PERMISSION_KINDS,
   type PermissionKind,
   type Sandbox,
-} from "../tasks/sandbox.ts";
+} from "../config/sandbox.ts";
 import { PARK_FLAGS } from "../shared/inspector_park.ts";
 
 /** The permission kinds the host holds in full (what a child without `allow-*` keys gets). */
@@ -35,7 +35,9 @@ export interface LaunchContext {
 
 /** A child's command line (after the deno binary) and environment. */
 export interface ChildLaunch {
+  /** The child's command line after the deno binary. */
   readonly args: readonly string[];
+  /** The child's environment. */
   readonly env: Readonly<Record<string, string>>;
 }
 

@@ -8,7 +8,7 @@
  */
 
 import type { Readable } from "node:stream";
-import { writeAllSync } from "../shared/streams.ts";
+import { writeAllSync } from "../base/streams.ts";
 
 /** The first line of V8's report when a heap runs out. */
 const REPORT_START = /^\s*<--- Last few GCs --->|Fatal JavaScript out of memory|heap out of memory/;

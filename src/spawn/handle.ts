@@ -2,7 +2,7 @@
  * The host's side of one worker, whatever its kind: what its owner hears,
  * the heap ping, and how it is stopped. The kinds (`web_thread.ts`,
  * `node_thread.ts`, `process.ts`) supply the transport and the ending;
- * `kinds.ts` picks one for a sandbox. Every live handle is listed in
+ * `start_worker.ts` picks one for a sandbox. Every live handle is listed in
  * its host's {@link WorkerRegistry}.
  *
  * @module
@@ -15,9 +15,9 @@ import type {
   WorkerRole,
   WorkerToHost,
 } from "../shared/messages.ts";
-import type { Sandbox } from "../tasks/sandbox.ts";
+import type { Sandbox } from "../config/sandbox.ts";
 import type { WorkerRegistry } from "./registry.ts";
-import type { WorkerSlot } from "./table.ts";
+import type { WorkerSlot } from "./worker_states.ts";
 import { quoteValue } from "../shared/quote.ts";
 
 /**

@@ -24,7 +24,7 @@ import { type Transferable as NodeTransferable, Worker as NodeWorker } from "nod
 import { errorInfo } from "../shared/error_text.ts";
 import { Beat, BEAT_MS, heartbeatBuffer } from "../shared/heartbeat.ts";
 import type { ErrorInfo, InitMessage } from "../shared/messages.ts";
-import { log } from "../host/log.ts";
+import { log } from "../base/log.ts";
 import { ThreadWorker } from "./thread.ts";
 import { threadName, WORKER_URL } from "./web_thread.ts";
 import type { WorkerEvents, WorkerOptions } from "./handle.ts";

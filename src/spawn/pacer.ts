@@ -9,7 +9,7 @@
 
 import { errorInfo, messageOf } from "../shared/error_text.ts";
 import type { ErrorInfo, InitMessage } from "../shared/messages.ts";
-import { log } from "../host/log.ts";
+import { log } from "../base/log.ts";
 import type { WorkerEvents, WorkerHandle, WorkerOptions } from "./handle.ts";
 
 /**

@@ -20,7 +20,7 @@ import { ChildStderr } from "./child_stderr.ts";
 import { type WorkerEvents, WorkerHandle, type WorkerOptions } from "./handle.ts";
 import { outOfMemory } from "./node_thread.ts";
 import type { WorkerRegistry } from "./registry.ts";
-import type { WorkerSlot } from "./table.ts";
+import type { WorkerSlot } from "./worker_states.ts";
 
 /** One child process running one worker. */
 export class ProcessWorkerHandle extends WorkerHandle {

@@ -6,8 +6,7 @@
  * @module
  */
 
-import type { WorkerRole } from "../shared/messages.ts";
-import type { WorkerHandle } from "./handle.ts";
+import type { ErrorInfo, WorkerRole } from "../shared/messages.ts";
 
 /**
  * A worker that was stopped while stuck in synchronous code. Deno's
@@ -23,6 +22,18 @@ export interface StuckWorker {
   readonly since: number;
 }
 
+/** A live worker as the registry lists it (a `WorkerHandle`): what the memory watchdog asks of it. */
+export interface LiveWorker {
+  /** Task (or `rpc`) and index, for messages about this worker. */
+  readonly label: string;
+  /** True when the worker is a thread of this process (its heap is in the host's RSS). */
+  readonly inProcess: boolean;
+  /** Its heap in use, in bytes; null if it does not answer within `timeoutMs`. */
+  heapUsed(timeoutMs: number): Promise<number | null>;
+  /** Terminates it and reports `error` to its owner as a crash. */
+  kill(error: ErrorInfo): void;
+}
+
 /** Settings of a {@link WorkerRegistry}. */
 export interface RegistryOptions {
   /** Stuck workers tolerated; one more calls `tooManyStuck`. */
@@ -36,7 +47,7 @@ export interface RegistryOptions {
 /** The workers of one host. */
 export class WorkerRegistry {
   /** Every worker of this host that is alive now. */
-  readonly live: Set<WorkerHandle> = new Set();
+  readonly live: Set<LiveWorker> = new Set();
   /** Workers stopped while stuck in synchronous code, oldest first. */
   readonly stuck: StuckWorker[] = [];
   /** Stuck workers tolerated. */
@@ -77,12 +88,4 @@ export class WorkerRegistry {
     const at = this.stuck.indexOf(entry);
     if (at >= 0) this.stuck.splice(at, 1);
   }
-}
-
-/**
- * The default `--max-stuck`: half the CPU cores, at least 2, so that one
- * stuck RPC function leaves the pool serving (it closes at the bound).
- */
-export function defaultMaxStuck(): number {
-  return Math.max(2, Math.floor(navigator.hardwareConcurrency / 2));
 }

@@ -6,30 +6,31 @@
  * @module
  */
 
-import { requireDenoRun } from "../dev/deno_command.ts";
-import { ConfigError } from "../shared/errors.ts";
+import { requireDenoRun } from "../base/deno_command.ts";
+import { ConfigError } from "../base/errors.ts";
 import {
-  DEFAULT_WORKER_HEAP_MIB,
   type Grant,
   PERMISSION_KINDS,
   type PermissionKind,
   permissionsText,
   resolveSandbox,
   type Sandbox,
-} from "../tasks/sandbox.ts";
-import type { HostConfig } from "../host/config.ts";
+} from "../config/sandbox.ts";
+import type { HostConfig } from "../config/host_config.ts";
 import { requireWorkerOptions } from "./worker_options_flag.ts";
 import { quoteValue } from "../shared/quote.ts";
 
 /** A sandbox and who has it, e.g. `exec task "poller"` or `the RPC pool`. */
 export interface OwnedSandbox {
+  /** Who has it, e.g. `exec task "poller"`. */
   readonly owner: string;
+  /** The sandbox. */
   readonly sandbox: Sandbox;
 }
 
 /** Every sandbox of `config`: the tasks' in order, then the RPC pool's. */
 export function sandboxesOf(config: HostConfig): OwnedSandbox[] {
-  const heap = config.workerHeapMiB ?? DEFAULT_WORKER_HEAP_MIB;
+  const heap = config.workerHeapMiB;
   return [
     ...config.tasks.map((task) => ({
       owner: `exec task ${quoteValue(task.name)}`,

@@ -12,10 +12,10 @@
  */
 
 import { type Transferable as NodeTransferable, Worker as NodeWorker } from "node:worker_threads";
-import { settlesWithin, withTimeout } from "../shared/deadline.ts";
+import { settlesWithin, withTimeout } from "../base/deadline.ts";
 import { messageOf } from "../shared/error_text.ts";
-import { ConfigError } from "../shared/errors.ts";
-import { MIN_HEAP_MIB, PERMISSION_KINDS } from "../tasks/sandbox.ts";
+import { ConfigError } from "../base/errors.ts";
+import { MIN_HEAP_MIB, PERMISSION_KINDS } from "../config/sandbox.ts";
 import { PROBE_FLAG, type ProbeReport, type ProbeRequest } from "../shared/probe_messages.ts";
 import type { OwnedSandbox } from "./sandbox_check.ts";
 import { workerPermissions } from "./web_thread.ts";

@@ -15,9 +15,9 @@
  */
 
 import { MessageChannel as NodeMessageChannel } from "node:worker_threads";
-import { log } from "../host/log.ts";
+import { log } from "../base/log.ts";
 import type { ErrorInfo, HostToWorker, InitMessage, WorkerToHost } from "../shared/messages.ts";
-import type { Sandbox } from "../tasks/sandbox.ts";
+import type { Sandbox } from "../config/sandbox.ts";
 import { type WorkerEvents, WorkerHandle } from "./handle.ts";
 import type { StuckWorker, WorkerRegistry } from "./registry.ts";
 

@@ -7,8 +7,8 @@
  */
 
 import type { InitMessage } from "../shared/messages.ts";
-import type { Grant, Permissions } from "../tasks/sandbox.ts";
-import { PERMISSION_KINDS } from "../tasks/sandbox.ts";
+import type { Grant, Permissions } from "../config/sandbox.ts";
+import { PERMISSION_KINDS } from "../config/sandbox.ts";
 import { ThreadWorker } from "./thread.ts";
 import type { WorkerEvents, WorkerOptions } from "./handle.ts";
 import type { WorkerRegistry } from "./registry.ts";
@@ -47,7 +47,7 @@ function sandboxedEntry(scriptUrl: string): string {
 const entries = new Map<string, string>();
 
 /** The name a worker's thread carries, e.g. `timer#0`. */
-export const threadName = (init: InitMessage) => `${init.task}#${init.index}`;
+export const threadName = (init: InitMessage): string => `${init.task}#${init.index}`;
 
 /** One Web Worker. */
 export class WebWorkerHandle extends ThreadWorker {

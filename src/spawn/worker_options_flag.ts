@@ -11,8 +11,8 @@
  */
 
 import { dirname, join } from "node:path";
-import { ConfigError } from "../shared/errors.ts";
-import { log } from "../host/log.ts";
+import { ConfigError } from "../base/errors.ts";
+import { log } from "../base/log.ts";
 
 const FLAG = "--unstable-worker-options";
 

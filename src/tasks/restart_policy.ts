@@ -6,7 +6,8 @@
  * @module
  */
 
-import type { ExecTask } from "./spec.ts";
+import { Backoff } from "../base/backoff.ts";
+import type { ExecTask } from "../config/exec_spec.ts";
 
 /** How a worker's function ended. */
 export type Ending = "returned" | "threw" | "crashed";
@@ -21,12 +22,13 @@ export type RestartDecision =
 export class RestartTracker {
   #task: ExecTask;
   #recent: number[] = [];
-  #consecutive = new Map<number, number>();
+  #backoff: Backoff;
   #gaveUp = false;
 
   /** Tracks restarts of `task` under its policy, backoff and limits. */
   constructor(task: ExecTask) {
     this.#task = task;
+    this.#backoff = new Backoff(task.backoffMs, task.backoffMaxMs);
   }
 
   /** True once a crash loop has made the task give up. */
@@ -39,7 +41,7 @@ export class RestartTracker {
    * A restart is counted as soon as it is decided.
    */
   decide(index: number, ending: Ending, upMs: number, now = Date.now()): RestartDecision {
-    const { restart, restartWindowMs, maxRestarts, backoffMs, backoffMaxMs } = this.#task;
+    const { restart, restartWindowMs, maxRestarts } = this.#task;
     if (this.#gaveUp || restart === "no" || (restart === "on-failure" && ending === "returned")) {
       return { kind: "stay" };
     }
@@ -48,16 +50,15 @@ export class RestartTracker {
       this.#gaveUp = true;
       return { kind: "give-up", restarts: this.#recent.length };
     }
-    const streak = upMs >= restartWindowMs ? 0 : this.#consecutive.get(index) ?? 0;
-    this.#consecutive.set(index, streak + 1);
+    if (upMs >= restartWindowMs) this.#backoff.reset(index); // it stayed up: a new streak
     this.#recent.push(now);
-    return { kind: "restart", delayMs: Math.min(backoffMs * 2 ** streak, backoffMaxMs) };
+    return { kind: "restart", delayMs: this.#backoff.failed(index).delayMs };
   }
 
   /** Forgets every restart: an operator started or restarted the task. */
   reset(): void {
     this.#recent = [];
-    this.#consecutive.clear();
+    this.#backoff.clear();
     this.#gaveUp = false;
   }
 }

@@ -1,26 +1,30 @@
 /**
- * One exec task's supervisor: one {@link SlotMachine} per worker slot, fed by
+ * One exec task's supervisor: one {@link WorkerLifecycle} per worker slot, fed by
  * the workers' messages; it applies the task's restart policy when a
  * function ends, and stops, starts or restarts the workers on request.
  *
  * @module
  */
 
-import type { ExecTask } from "./spec.ts";
-import { log, logFromWorker } from "../host/log.ts";
+import type { ExecTask } from "../config/exec_spec.ts";
+import { log, logFromWorker } from "../base/log.ts";
 import { errorStack } from "../shared/error_text.ts";
 import type { ErrorInfo, InitMessage, WorkerToHost } from "../shared/messages.ts";
-import { AllRunning } from "./all_running.ts";
+import { RunningMilestone } from "./running_milestone.ts";
 import { endingText, logBound, logCrashLoop, logEnding } from "./task_log.ts";
 import { type Ending, type RestartDecision, RestartTracker } from "./restart_policy.ts";
-import { type DropReason, type SlotClock, SlotMachine, type SlotPorts } from "./slot_machine.ts";
+import {
+  type DropReason,
+  type LifecycleClock,
+  type LifecyclePorts,
+  WorkerLifecycle,
+} from "./worker_lifecycle.ts";
 import { UdpBinding } from "./udp_binding.ts";
 import { TaskSchedule } from "./task_schedule.ts";
-import type { SpawnContext } from "../spawn/context.ts";
+import type { SpawnContext } from "../spawn/spawn_context.ts";
 import type { WorkerHandle } from "../spawn/handle.ts";
-import type { WorkerSlot } from "../spawn/table.ts";
-import { sandboxOf } from "../spawn/kinds.ts";
-import type { Sandbox } from "./sandbox.ts";
+import type { WorkerSlot } from "../spawn/worker_states.ts";
+import { resolveSandbox, type Sandbox } from "../config/sandbox.ts";
 
 /**
  * A task's state: `active` while it has workers or restarts them, `stopped`
@@ -29,7 +33,7 @@ import type { Sandbox } from "./sandbox.ts";
 export type TaskState = "active" | "stopped" | "failed";
 
 /** The real clock: `performance.now()` and `setTimeout`. */
-export const SYSTEM_CLOCK: SlotClock = {
+export const SYSTEM_CLOCK: LifecycleClock = {
   now: () => performance.now(),
   after(ms, fire) {
     const timer = setTimeout(fire, ms);
@@ -48,27 +52,27 @@ export class TaskSupervisor {
   /** How the task's workers are isolated. */
   readonly sandbox: Sandbox;
   #context: SpawnContext;
-  #clock: SlotClock;
+  #clock: LifecycleClock;
   #tracker: RestartTracker;
-  #machines: SlotMachine<WorkerHandle>[];
+  #machines: WorkerLifecycle<WorkerHandle>[];
   #binding: UdpBinding;
-  #allRunning: AllRunning;
+  #allRunning: RunningMilestone;
   #bindFailedAtStart = false;
 
   /** Registers the task's worker slots; `start` starts them. */
-  constructor(task: ExecTask, context: SpawnContext, clock: SlotClock = SYSTEM_CLOCK) {
+  constructor(task: ExecTask, context: SpawnContext, clock: LifecycleClock = SYSTEM_CLOCK) {
     this.task = task;
     this.#context = context;
     this.#clock = clock;
     this.#tracker = new RestartTracker(task);
-    this.sandbox = sandboxOf(context, task.sandbox);
+    this.sandbox = resolveSandbox(task.sandbox, context.workerHeapMiB);
     this.slots = Array.from(
       { length: task.workers },
-      (_, index) => context.table.add("exec", task.name, index),
+      (_, index) => context.states.add("exec", task.name, index),
     );
-    this.#machines = this.slots.map((slot) => new SlotMachine(this.#ports(slot)));
+    this.#machines = this.slots.map((slot) => new WorkerLifecycle(this.#ports(slot)));
     this.#binding = new UdpBinding(task);
-    this.#allRunning = new AllRunning(task);
+    this.#allRunning = new RunningMilestone(task);
     this.schedule = task.schedule && new TaskSchedule(task.schedule, task.overlap, this.slots);
   }
 
@@ -104,7 +108,7 @@ export class TaskSupervisor {
 
   /**
    * Stops the task's workers (or only worker `index`) by the stop rule (see
-   * {@link SlotMachine.stop}): a running function whose code reads
+   * {@link WorkerLifecycle.stop}): a running function whose code reads
    * `KSR.shutdown` gets up to `graceMs` to end. No restart follows.
    */
   async stop(graceMs: number, index?: number): Promise<void> {
@@ -127,12 +131,12 @@ export class TaskSupervisor {
     for (const machine of this.#machines) machine.terminate();
   }
 
-  #chosen(index?: number): SlotMachine<WorkerHandle>[] {
+  #chosen(index?: number): WorkerLifecycle<WorkerHandle>[] {
     return index === undefined ? this.#machines : [this.#machines[index]];
   }
 
-  #ports(slot: WorkerSlot): SlotPorts<WorkerHandle> {
-    const table = this.#context.table;
+  #ports(slot: WorkerSlot): LifecyclePorts<WorkerHandle> {
+    const states = this.#context.states;
     let requests = 0;
     return {
       clock: this.#clock,
@@ -150,7 +154,7 @@ export class TaskSupervisor {
       },
       signal: (worker) => worker.post({ type: "stop" }),
       terminate: (worker, why) => this.#terminate(slot, worker, why),
-      show: (state, error) => table.set(slot, state, error),
+      show: (state, error) => states.set(slot, state, error),
       decide: (ending, upMs, error) => this.#decide(slot, ending, upMs, error),
     };
   }

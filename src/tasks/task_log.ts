@@ -6,12 +6,12 @@
  * @module
  */
 
-import { log, logVerbatim } from "../host/log.ts";
-import type { WorkerSlot } from "../spawn/table.ts";
+import { log, logVerbatim } from "../base/log.ts";
+import type { WorkerSlot } from "../spawn/worker_states.ts";
 import { errorStack } from "../shared/error_text.ts";
 import type { ErrorInfo } from "../shared/messages.ts";
 import type { Ending } from "./restart_policy.ts";
-import type { ExecTask } from "./spec.ts";
+import type { ExecTask } from "../config/exec_spec.ts";
 import { quoteValue } from "../shared/quote.ts";
 
 /** What ended, in words: `function returned`, `worker crashed: …`, `function failed: …`. */

@@ -6,11 +6,11 @@
  */
 
 import type { WorkerHandle } from "../spawn/handle.ts";
-import type { WorkerSlot } from "../spawn/table.ts";
-import { settlesWithin } from "../shared/deadline.ts";
+import type { WorkerSlot } from "../spawn/worker_states.ts";
+import { settlesWithin } from "../base/deadline.ts";
 import { errorStack } from "../shared/error_text.ts";
 import type { WorkerToHost } from "../shared/messages.ts";
-import type { Overlap, Schedule } from "./schedule.ts";
+import type { Overlap, Schedule } from "../config/schedule.ts";
 import { logEnding } from "./task_log.ts";
 import { systemClock, type Tick, type TickClock, type TickCounts, Ticker } from "./ticker.ts";
 import type { TickOutcome } from "./ticker.ts";
@@ -23,9 +23,10 @@ const iso = (ms: number | null) => ms === null ? null : new Date(ms).toISOString
 const tenths = (ms: number | null) => ms === null ? null : Math.round(ms * 10) / 10;
 
 /** What a timer task adds to its `evrexec.list` entry: its totals, then each worker's ticks. */
-export interface ScheduleView {
+export interface ScheduleInfo {
   /** `every=300ms` or `cron=… tz=…`. */
   readonly schedule: string;
+  /** The overlap rule. */
   readonly overlap: Overlap;
   /** The earliest next tick of any worker. */
   readonly next_run: string | null;
@@ -33,22 +34,33 @@ export interface ScheduleView {
   readonly last_run: string | null;
   /** How long the tick that ended last took, in ms. */
   readonly last_duration_ms: number | null;
+  /** Ticks run, all workers together. */
   readonly runs: number;
+  /** Ticks that threw, all workers together. */
   readonly errors: number;
+  /** Ticks skipped, all workers together. */
   readonly skipped: number;
   /** The same figures per worker, and whether a tick runs now. */
   readonly ticks: readonly WorkerTicks[];
 }
 
-/** One worker's figures in a {@link ScheduleView}. */
+/** One worker's figures in a {@link ScheduleInfo}. */
 export interface WorkerTicks {
+  /** The worker's index. */
   readonly index: number;
+  /** When its next tick is due. */
   readonly next_run: string | null;
+  /** When its last tick started. */
   readonly last_run: string | null;
+  /** How long its last tick took, in ms. */
   readonly last_duration_ms: number | null;
+  /** Ticks it ran. */
   readonly runs: number;
+  /** Ticks that threw. */
   readonly errors: number;
+  /** Ticks it skipped. */
   readonly skipped: number;
+  /** True while a tick runs. */
   readonly in_tick: boolean;
 }
 
@@ -168,7 +180,7 @@ export class TaskSchedule {
   }
 
   /** The schedule and its figures, for `evrexec.list`. */
-  view(): ScheduleView {
+  info(): ScheduleInfo {
     const rows = this.#slots.map((slot) => {
       const live = this.#live(slot) !== null;
       return { slot, counts: this.#tickers[slot.index].counts(), live };

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Overlap, Schedule } from "./schedule.ts";
+import type { Overlap, Schedule } from "../config/schedule.ts";
 
 /** The longest one timer sleeps: a wall-clock step is noticed within this long. */
 const MAX_SLEEP_MS = 60_000;

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { ExecTask } from "./spec.ts";
+import type { ExecTask } from "../config/exec_spec.ts";
 
 /** The binding state of one task; a task without `sockaddr` counts as bound. */
 export class UdpBinding {

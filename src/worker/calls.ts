@@ -12,7 +12,9 @@ import type { WorkerContext } from "./context.ts";
 
 /** How one RPC call ended: the value's JSON, or the error as JSON. */
 export interface Outcome {
+  /** How the call ended. */
   readonly kind: "result" | "threw" | "not-json";
+  /** The value's JSON, or the error as JSON text. */
   readonly text: string;
 }
 

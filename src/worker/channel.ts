@@ -13,10 +13,10 @@ import {
   ANSWER_KINDS,
   type AnswerKind,
   ASYNC_AFTER_MS,
-  channelViews,
+  channelArrays,
+  Field,
   IDLE_SLICE_MS,
   type SharedRequest,
-  Slot,
 } from "../shared/channel_layout.ts";
 
 const encoder = new TextEncoder();
@@ -41,8 +41,8 @@ export class WorkerChannel {
    * request count found now is the one already seen (it need not be 0).
    */
   constructor(buffer: SharedArrayBuffer, options: WorkerChannelOptions = {}) {
-    ({ header: this.#header, bytes: this.#bytes } = channelViews(buffer));
-    this.#seenRequests = Atomics.load(this.#header, Slot.REQUESTS);
+    ({ header: this.#header, bytes: this.#bytes } = channelArrays(buffer));
+    this.#seenRequests = Atomics.load(this.#header, Field.REQUESTS);
     this.#now = options.now ?? (() => performance.now());
     this.#lastRequest = this.#now();
   }
@@ -62,22 +62,22 @@ export class WorkerChannel {
   async next(): Promise<SharedRequest> {
     const header = this.#header;
     // The request count must really have moved: a wake-up alone proves nothing.
-    while (Atomics.load(header, Slot.REQUESTS) === this.#seenRequests) {
+    while (Atomics.load(header, Field.REQUESTS) === this.#seenRequests) {
       if (this.waiting === "async") {
-        const wait = Atomics.waitAsync(header, Slot.REQUESTS, this.#seenRequests);
+        const wait = Atomics.waitAsync(header, Field.REQUESTS, this.#seenRequests);
         if (wait.async) await wait.value;
       } else if (
-        Atomics.wait(header, Slot.REQUESTS, this.#seenRequests, IDLE_SLICE_MS) === "timed-out"
+        Atomics.wait(header, Field.REQUESTS, this.#seenRequests, IDLE_SLICE_MS) === "timed-out"
       ) {
         await new Promise((resolve) => setTimeout(resolve, 0));
       }
     }
     this.#lastRequest = this.#now();
-    this.#seenRequests = Atomics.load(header, Slot.REQUESTS);
-    const bytes = this.#bytes.slice(0, header[Slot.REQUEST_BYTES]);
-    const fnBytes = header[Slot.FN_BYTES];
+    this.#seenRequests = Atomics.load(header, Field.REQUESTS);
+    const bytes = this.#bytes.slice(0, header[Field.REQUEST_BYTES]);
+    const fnBytes = header[Field.FN_BYTES];
     return {
-      id: header[Slot.REQUEST_ID],
+      id: header[Field.REQUEST_ID],
       fn: decoder.decode(bytes.subarray(0, fnBytes)),
       data: decoder.decode(bytes.subarray(fnBytes)),
     };
@@ -92,12 +92,12 @@ export class WorkerChannel {
     const header = this.#header;
     const written = encoder.encodeInto(text, this.#bytes);
     const fits = written.read === text.length;
-    header[Slot.ANSWER_KIND] = ANSWER_KINDS.indexOf(fits ? kind : "by-message");
-    header[Slot.ANSWER_BYTES] = fits ? written.written : 0;
-    header[Slot.ANSWER_ID] = header[Slot.REQUEST_ID];
-    header[Slot.RUN_US] = Math.min(2 ** 31 - 1, (this.#now() - this.#lastRequest) * 1000);
-    Atomics.add(header, Slot.ANSWERS, 1);
-    Atomics.notify(header, Slot.ANSWERS);
+    header[Field.ANSWER_KIND] = ANSWER_KINDS.indexOf(fits ? kind : "by-message");
+    header[Field.ANSWER_BYTES] = fits ? written.written : 0;
+    header[Field.ANSWER_ID] = header[Field.REQUEST_ID];
+    header[Field.RUN_US] = Math.min(2 ** 31 - 1, (this.#now() - this.#lastRequest) * 1000);
+    Atomics.add(header, Field.ANSWERS, 1);
+    Atomics.notify(header, Field.ANSWERS);
     return fits;
   }
 }

@@ -18,11 +18,17 @@ const MAX_QUEUED = 1024;
 
 /** What the UDP loop needs from the worker. */
 export interface UdpContext {
+  /** The init message, with the address to bind. */
   readonly init: InitMessage & { sockaddr: NonNullable<InitMessage["sockaddr"]> };
+  /** The function called once per datagram. */
   readonly fn: (sockaddr: string) => unknown;
+  /** Where `$evr(data)` is read; each datagram sets it for its call. */
   readonly evr: EvrValues;
+  /** Sends a message to the host. */
   readonly send: (message: WorkerToHost) => void;
+  /** Aborted when the host asks the worker to stop. */
   readonly stopping: AbortSignal;
+  /** Resolves once the task's wait is over. */
   readonly waitFirst: () => Promise<void>;
 }
 

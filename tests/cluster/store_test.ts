@@ -9,7 +9,7 @@ import { SCHEMA_VERSION } from "../../src/cluster/migrations.ts";
 import { nodeIdentity } from "../../src/cluster/node_identity.ts";
 import { schemaNames } from "../../src/cluster/schema_name.ts";
 import { type ClusterStore, openClusterStore } from "../../src/cluster/store.ts";
-import { ConfigError } from "../../src/shared/errors.ts";
+import { ConfigError } from "../../src/base/errors.ts";
 import { postgresSkip, startPostgres, type TestPostgres } from "../helpers/postgres.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

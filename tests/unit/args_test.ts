@@ -1,8 +1,8 @@
 // The host's command line, parsed without starting anything.
 import assert from "node:assert/strict";
 import { parseCli } from "../../src/cli/args.ts";
-import { ConfigError } from "../../src/shared/errors.ts";
-import { readChoice, readInteger } from "../../src/shared/values.ts";
+import { ConfigError } from "../../src/base/errors.ts";
+import { readChoice, readInteger } from "../../src/base/values.ts";
 
 const SCRIPT = new URL("../fixtures/tasks.ts", import.meta.url).pathname;
 
@@ -13,14 +13,14 @@ function config(...args: string[]) {
 }
 
 Deno.test("args: defaults", () => {
-  const { config: c, logFormat } = config("--socket", "/tmp/x.sock");
+  const { config: c } = config("--socket", "/tmp/x.sock");
   assert.equal(c.socket, "/tmp/x.sock");
   assert.equal(c.socketMode, 0o600);
   assert.deepEqual(
     [c.rpcWorkers, c.rpcQueue, c.rpcTimeoutMs, c.shutdownTimeoutMs],
     [2, 1000, 30_000, 5000],
   );
-  assert.deepEqual([c.maxConnections, c.idleTimeoutMs, c.logLevel, logFormat], [
+  assert.deepEqual([c.maxConnections, c.idleTimeoutMs, c.logLevel, c.logFormat], [
     512,
     120_000,
     "info",

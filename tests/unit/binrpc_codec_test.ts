@@ -13,7 +13,7 @@ import {
   encodeRequest,
   recordValue,
   unknownMethodFault,
-} from "../../src/rpc/binrpc.ts";
+} from "../../src/rpc/kamailio/binrpc.ts";
 import {
   kamcmdExchanges,
   rawBinrpcExchanges,

@@ -13,7 +13,7 @@ import {
   encodeRequest,
   recordValue,
   type RequestResult,
-} from "../../src/rpc/binrpc.ts";
+} from "../../src/rpc/kamailio/binrpc.ts";
 
 const LIMIT = DEFAULT_BINRPC_LIMITS.maxFrameBytes;
 

@@ -1,10 +1,10 @@
 // The real kamcmd, unchanged, against a throwaway server that answers with
-// src/rpc/binrpc.ts (tests/fixtures/kamailio/binrpc_server.ts): given the
+// src/rpc/kamailio/binrpc.ts (tests/fixtures/kamailio/binrpc_server.ts): given the
 // results Kamailio 5.6.3 gave in the recording, kamcmd prints exactly what
 // it printed for Kamailio. Skipped, with a note, where kamcmd is missing;
 // tests/unit/binrpc_codec_test.ts checks the same bytes without it.
 import assert from "node:assert/strict";
-import { type BinrpcRecord, decodeReply, recordValue } from "../../src/rpc/binrpc.ts";
+import { type BinrpcRecord, decodeReply, recordValue } from "../../src/rpc/kamailio/binrpc.ts";
 import { kamcmdExchanges, unhex } from "../fixtures/kamailio/recorded.ts";
 
 function installed(tool: string): boolean {

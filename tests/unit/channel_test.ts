@@ -3,7 +3,7 @@
 // across the wrap of its Int32 counts, and closed while a call waits.
 import assert from "node:assert/strict";
 import { HostChannel } from "../../src/pool/channel.ts";
-import { ASYNC_AFTER_MS, CAPACITY, nextCount, Slot } from "../../src/shared/channel_layout.ts";
+import { ASYNC_AFTER_MS, CAPACITY, Field, nextCount } from "../../src/shared/channel_layout.ts";
 import { WorkerChannel } from "../../src/worker/channel.ts";
 
 function pair(): [HostChannel, WorkerChannel] {
@@ -141,5 +141,5 @@ Deno.test("channel: the worker reports how long it ran a call", () =>
     now += 0.012; // 12 µs
     worker.answer("result", "null");
     await answer;
-    assert.equal(new Int32Array(host.buffer, 0, 16)[Slot.RUN_US], 12);
+    assert.equal(new Int32Array(host.buffer, 0, 16)[Field.RUN_US], 12);
   }));

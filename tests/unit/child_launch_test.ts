@@ -3,7 +3,7 @@
 // allow-env names.
 import assert from "node:assert/strict";
 import { childLaunch, type LaunchContext } from "../../src/spawn/child_launch.ts";
-import type { Sandbox } from "../../src/tasks/sandbox.ts";
+import type { Sandbox } from "../../src/config/sandbox.ts";
 
 const NONE = {
   read: false,

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { missedFires, nextFire } from "../../src/cluster/catchup.ts";
 import { DbClock } from "../../src/cluster/db_clock.ts";
 import { everyFireTimes, fleetFireTimes } from "../../src/cluster/fire_times.ts";
-import { parseCron, parseEvery } from "../../src/tasks/schedule.ts";
+import { parseCron, parseEvery } from "../../src/config/schedule.ts";
 
 const T = Date.UTC(2026, 0, 10, 12, 0, 0); // a whole minute
 

@@ -4,16 +4,20 @@
 // byte for byte, and the reply FIFO's name and file are checked as the
 // module says.
 import assert from "node:assert/strict";
-import { type FifoScanEvent, FifoScanner } from "../../src/rpc/fifo_scanner.ts";
-import { parseFifoRequest } from "../../src/rpc/fifo_request.ts";
-import { formatFifoReply, formatKamailioJson, kamailioNumber } from "../../src/rpc/fifo_reply.ts";
+import { type FifoScanEvent, FifoScanner } from "../../src/rpc/kamailio/fifo_scanner.ts";
+import { parseFifoRequest } from "../../src/rpc/kamailio/fifo_request.ts";
+import {
+  formatFifoReply,
+  formatKamailioJson,
+  kamailioNumber,
+} from "../../src/rpc/kamailio/fifo_reply.ts";
 import {
   checkOpenedReplyFifo,
   checkReplyDir,
   checkReplyName,
   type FileFacts,
   replyFifoPath,
-} from "../../src/rpc/fifo_reply_fifo.ts";
+} from "../../src/rpc/kamailio/fifo_reply_fifo.ts";
 import { kamctlExchanges, rawFifoExchanges, unhex } from "../fixtures/kamailio/recorded.ts";
 
 /** A param as kamctl's rpcparamval writes it: s: string, i: number, a number if printf %f takes it. */

@@ -4,10 +4,10 @@
 // ones, and the request parser and the reply printer never throw either.
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { type FifoScanEvent, FifoScanner } from "../../src/rpc/fifo_scanner.ts";
-import { parseFifoRequest } from "../../src/rpc/fifo_request.ts";
-import { formatKamailioJson } from "../../src/rpc/fifo_reply.ts";
-import { checkReplyName } from "../../src/rpc/fifo_reply_fifo.ts";
+import { type FifoScanEvent, FifoScanner } from "../../src/rpc/kamailio/fifo_scanner.ts";
+import { parseFifoRequest } from "../../src/rpc/kamailio/fifo_request.ts";
+import { formatKamailioJson } from "../../src/rpc/kamailio/fifo_reply.ts";
+import { checkReplyName } from "../../src/rpc/kamailio/fifo_reply_fifo.ts";
 
 const encoder = new TextEncoder();
 const MAX = 512;

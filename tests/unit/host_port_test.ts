@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import dns from "node:dns/promises";
 import fc from "fast-check";
-import { ipv4Bytes, ipv6Words, isLoopback } from "../../src/shared/host_port.ts";
+import { ipv4Bytes, ipv6Words, isLoopback } from "../../src/base/host_port.ts";
 
 Deno.test("loopback: the short and numeric IPv4 forms, IPv6 spelt out or mapped", () => {
   for (

@@ -2,11 +2,11 @@
 // taking all.
 import assert from "node:assert/strict";
 import { type Job, JobQueue } from "../../src/pool/job.ts";
-import { StuckFunctions } from "../../src/pool/stuck_functions.ts";
-import { RpcCode, type RpcError } from "../../src/rpc/errors.ts";
+import { StuckFunctions } from "../../src/pool/stuck_bound.ts";
+import type { PoolError } from "../../src/pool/pool_error.ts";
 
-function job(id: number, signal?: AbortSignal, fn = "f"): Job & { refused: RpcError[] } {
-  const refused: RpcError[] = [];
+function job(id: number, signal?: AbortSignal, fn = "f"): Job & { refused: PoolError[] } {
+  const refused: PoolError[] = [];
   return {
     id,
     fn,
@@ -35,7 +35,7 @@ Deno.test("job queue: a call whose client has gone is answered busy and skipped"
   gone.abort();
   assert.equal(queue.next()?.id, 2);
   assert.equal(dropped.refused.length, 1);
-  assert.equal(dropped.refused[0].code, RpcCode.BUSY);
+  assert.equal(dropped.refused[0].kind, "busy");
 });
 
 Deno.test("job queue: stays in order across its compaction, and takeAll empties it", () => {
@@ -61,7 +61,7 @@ Deno.test("job queue: a call of a refused function is answered with its refusal 
   assert.equal(queue.next(rule)?.id, 2);
   assert.equal(queue.next(rule)?.id, 4);
   assert.equal(refused.refused.length, 1);
-  assert.equal(refused.refused[0].code, RpcCode.REFUSED_STUCK);
+  assert.equal(refused.refused[0].kind, "refused");
   assert.equal(
     refused.refused[0].message,
     "spin is refused: a run of it got its worker stuck in synchronous code at " +
@@ -76,7 +76,7 @@ Deno.test("stuck functions: a timed-out function is held back until its worker's
   stuck.timedOut("slow");
   assert.equal(stuck.refusal("spin"), null, "held back, not refused");
   const held = stuck.heldRefusal("spin");
-  assert.equal(held?.code, RpcCode.REFUSED_STUCK);
+  assert.equal(held?.kind, "refused");
   assert.equal(
     held?.message,
     "spin is refused for now: a run of it timed out at 2030-01-02T03:04:05.000Z and its worker " +

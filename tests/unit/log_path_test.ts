@@ -1,7 +1,7 @@
 // The log file's path opened without following a symbolic link, and the check a
 // rotation makes before it renames the path.
 import assert from "node:assert/strict";
-import { openLogPath, pathIsFile, SymlinkError } from "../../src/host/log_path.ts";
+import { openLogPath, pathIsFile, SymlinkError } from "../../src/base/log_path.ts";
 
 async function inTempDir(body: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "evrexec-unit-" });

@@ -2,10 +2,10 @@
 // and the client's typed params and tables.
 import assert from "node:assert/strict";
 import { parseCli } from "../../src/cli/args.ts";
-import { ConfigError } from "../../src/shared/errors.ts";
-import { isLoopback, parseHostPort } from "../../src/shared/host_port.ts";
+import { ConfigError } from "../../src/base/errors.ts";
+import { isLoopback, parseHostPort } from "../../src/base/host_port.ts";
 import { typedParam } from "../../src/client/params.ts";
-import { renderTable } from "../../src/client/table.ts";
+import { renderTable } from "../../src/client/text_table.ts";
 
 const SCRIPT = new URL("../fixtures/observe.ts", import.meta.url).pathname;
 

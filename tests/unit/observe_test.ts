@@ -5,8 +5,7 @@ import { HostStats, type SlotLike } from "../../src/observe/stats.ts";
 import { selectRows, statLine, type StatRow } from "../../src/observe/stat_rows.ts";
 import { healthOf } from "../../src/observe/health.ts";
 import { answerDatagram, MAX_DATAGRAM_BYTES } from "../../src/rpc/dgram_answer.ts";
-import { RpcCode, RpcError } from "../../src/rpc/errors.ts";
-import { TransportCounts } from "../../src/observe/stats.ts";
+import { TransportCounts } from "../../src/rpc/transport_counts.ts";
 
 Deno.test("histogram: counts per bucket, cumulative with +Inf last", () => {
   const h = new DurationHistogram();
@@ -23,7 +22,7 @@ Deno.test("histogram: counts per bucket, cumulative with +Inf last", () => {
 Deno.test("stats: worker states count starts, restarts, failures and returns", () => {
   const stats = new HostStats();
   const slot: SlotLike = { role: "exec", task: "t", index: 0 };
-  // Each change as the worker table reports it: the new state, its error, the state before.
+  // Each change as the worker states report it: the new state, its error, the state before.
   stats.workerState(slot, "starting", undefined, "starting"); // asked for
   stats.workerState(slot, "starting", undefined, "starting"); // made: the same start
   stats.workerState(slot, "running", undefined, "starting");
@@ -50,10 +49,7 @@ Deno.test("stats: a run is counted by its outcome; busy ones are not timed", () 
   const stats = new HostStats();
   const f = stats.function("f");
   f.ended(f.begin());
-  for (const code of [RpcCode.TIMEOUT, RpcCode.BUSY, RpcCode.FUNCTION_FAILED]) {
-    f.ended(f.begin(), new RpcError(code, "x"));
-  }
-  f.ended(f.begin(), new Error("not an RpcError"));
+  for (const outcome of ["timeout", "busy", "error", "error"] as const) f.ended(f.begin(), outcome);
   assert.equal(stats.function("f"), f);
   assert.deepEqual([f.calls, f.errors, f.timeouts, f.busy, f.durations.count], [5, 2, 1, 1, 4]);
 });

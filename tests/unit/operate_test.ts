@@ -7,10 +7,10 @@ import { parseCli } from "../../src/cli/args.ts";
 import { readSize } from "../../src/cli/log_options.ts";
 import { USAGE } from "../../src/cli/usage.ts";
 import { HOST_OPTIONS } from "../../src/cli/host_options.ts";
-import { LogFile } from "../../src/host/log_file.ts";
+import { LogFile } from "../../src/base/log_file.ts";
 import { diffTasks } from "../../src/host/task_set.ts";
 import { DURATION_BUCKETS, quantile } from "../../src/observe/histogram.ts";
-import { parseExecSpec } from "../../src/tasks/spec.ts";
+import { parseExecSpec } from "../../src/config/exec_spec.ts";
 import { scrollBy } from "../../src/client/top.ts";
 import { renderScreen } from "../../src/client/top_screen.ts";
 import type { TopView } from "../../src/client/top_model.ts";
@@ -70,7 +70,14 @@ const FILE_MISTAKES: [string, RegExp][] = [
     '{ "tasks": [5] }',
     /c\.jsonc:1:13: tasks\[0\] must be a spec string or an object, got a number/,
   ],
-  ['{ "tasks": [{ "name": "a", "cron": "1;2" }] }', /tasks\[0\]\.cron must not contain ";"/],
+  [
+    '{ "tasks": [{ "name": "a", "cron": "1;2" }] }',
+    /c\.jsonc:1:36: tasks\[0\]: cron "1;2": invalid configuration format/,
+  ],
+  [
+    '{ "tasks": [{ "name": "a", "allow-read": "x\\u0000" }] }',
+    /c\.jsonc:1:42: tasks\[0\]: allow-read: "x\\u0000" is not valid/,
+  ],
   ['{ "tasks": [{ "workers": 2 }] }', /c\.jsonc:1:13: tasks\[0\]: missing "name"/],
   ['{ "exec": ["name=a"] }', /unknown key "exec" \(expected script, tasks,/],
   ['{ "help": true }', /unknown key "help"/],
@@ -87,6 +94,18 @@ for (const [text, pattern] of FILE_MISTAKES) {
       });
     }));
 }
+
+Deno.test("config file: a task object hands its values over as they are; a ';' splits nothing", () =>
+  withFile('{ "tasks": [{ "name": "a;workers=3", "every": " 10s " }] }', (path) => {
+    const [{ task }] = readConfigFile(path).tasks;
+    assert.deepEqual([task.name, task.workers], ["a;workers=3", 1]);
+    assert.equal(
+      task.schedule?.text,
+      "every=10s",
+      "blanks around a value are trimmed, as in a spec",
+    );
+    assert.equal(task.spec, 'name="a;workers=3";every=10s');
+  }));
 
 Deno.test("config file: flags win, --exec adds, a reread tells what needs a restart", () =>
   withFile(

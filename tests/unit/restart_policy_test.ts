@@ -1,7 +1,7 @@
 // The restart policy as a state machine, driven with an injected clock.
 import assert from "node:assert/strict";
 import { RestartTracker } from "../../src/tasks/restart_policy.ts";
-import { parseExecSpec } from "../../src/tasks/spec.ts";
+import { parseExecSpec } from "../../src/config/exec_spec.ts";
 
 const task = (keys: string) => parseExecSpec(`name=t;${keys}`);
 

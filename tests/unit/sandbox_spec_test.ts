@@ -2,10 +2,10 @@
 // what they parse to, and the one-line error of every bad value.
 import assert from "node:assert/strict";
 import { resolve } from "node:path";
-import { parseExecSpec } from "../../src/tasks/spec.ts";
-import { readHeap, resolveSandbox } from "../../src/tasks/sandbox.ts";
-import { parsePoolSpec, poolSize } from "../../src/pool/pool_spec.ts";
-import { ConfigError } from "../../src/shared/errors.ts";
+import { parseExecSpec } from "../../src/config/exec_spec.ts";
+import { readHeap, resolveSandbox } from "../../src/config/sandbox.ts";
+import { parsePoolSpec, poolSize } from "../../src/config/pool_spec.ts";
+import { ConfigError } from "../../src/base/errors.ts";
 
 const sandbox = (spec: string) => parseExecSpec(`name=t;${spec}`).sandbox;
 
@@ -118,7 +118,7 @@ Deno.test("--rpc-pool: workers and sandbox keys; --rpc-workers is its shorthand,
     sandbox: { isolation: "process", heapMiB: 256, permissions: { net: ["api.internal:443"] } },
   });
   assert.equal(parsePoolSpec("heap=64").workers, null);
-  assert.equal(poolSize(undefined, null), 2);
+  assert.equal(poolSize(undefined, null), undefined, "neither says: the default applies later");
   assert.equal(poolSize(3, null), 3);
   assert.equal(poolSize(undefined, pool), 4);
   assert.equal(poolSize(3, parsePoolSpec("heap=64")), 3);

@@ -1,14 +1,14 @@
 // Schedules: `every=` and `cron=`/`tz=` as read from the spec, and the ticks
 // they make due, driven by an injected clock across the 2026 DST changes.
 import assert from "node:assert/strict";
-import { ConfigError } from "../../src/shared/errors.ts";
+import { ConfigError } from "../../src/base/errors.ts";
 import {
   EverySchedule,
   parseCron,
   parseEvery,
   parseZone,
   type Schedule,
-} from "../../src/tasks/schedule.ts";
+} from "../../src/config/schedule.ts";
 import { Ticker } from "../../src/tasks/ticker.ts";
 import { FakeClock } from "../helpers/fake_clock.ts";
 

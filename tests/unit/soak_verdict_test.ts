@@ -1,9 +1,9 @@
 // The soak's bookkeeping and verdict: answers counted exactly once, and
 // growth after warm-up caught while transient peaks are not.
 import assert from "node:assert/strict";
-import { Ledger } from "../../bench/soak_ledger.ts";
-import type { Sample } from "../../bench/soak_sample.ts";
-import { judge, RSS_SETTLE_S, verdictLines } from "../../bench/soak_verdict.ts";
+import { Ledger } from "../../bench/soak/ledger.ts";
+import type { Sample } from "../../bench/soak/sample.ts";
+import { judge, RSS_SETTLE_S, verdictLines } from "../../bench/soak/verdict.ts";
 
 Deno.test("soak ledger: duplicates, unknown ids, wrong results and dropped calls are told apart", () => {
   const ledger = new Ledger();

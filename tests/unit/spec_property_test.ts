@@ -1,11 +1,11 @@
 // Property tests of the exec spec parser against a small reference model of
 // its rules (README "Exec tasks" and "Supervision", Kamailio's evrexec),
-// written here independently of src/tasks/spec.ts: only `parseExecSpec` and
+// written here independently of src/config/exec_spec.ts: only `parseExecSpec` and
 // `ExecSpecError` are imported.
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { Cron } from "croner";
-import { ExecSpecError, parseExecSpec } from "../../src/tasks/spec.ts";
+import { ExecSpecError, parseExecSpec } from "../../src/config/exec_spec.ts";
 import { quoteValue } from "../../src/shared/quote.ts";
 
 // ---------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 // The exec spec parser: the table of valid specs and the supervision keys.
 import assert from "node:assert/strict";
-import { MAX_WAIT_US, MAX_WORKERS, parseExecSpec } from "../../src/tasks/spec.ts";
+import { MAX_WAIT_US, MAX_WORKERS, parseExecSpec } from "../../src/config/exec_spec.ts";
 
 const VALID: [string, { name: string; waitUs: number; workers: number }][] = [
   ["name=evrexec:timer;wait=1000;workers=1", { name: "evrexec:timer", waitUs: 1000, workers: 1 }],

@@ -1,7 +1,7 @@
 // Throttled counts: the first event is reported at once, the next ones
 // summed into one report per interval.
 import assert from "node:assert/strict";
-import { ThrottledCount } from "../../src/rpc/throttled_count.ts";
+import { ThrottledCount } from "../../src/base/throttled_count.ts";
 
 Deno.test("throttled count: one report per interval, with the events since the last", () => {
   let now = 5_000;

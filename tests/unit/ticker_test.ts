@@ -1,7 +1,7 @@
 // The per-worker ticker: alignment, the overlap rules, trigger, halt and its
 // counters, with calls of a chosen length on an injected clock.
 import assert from "node:assert/strict";
-import { EverySchedule, type Overlap } from "../../src/tasks/schedule.ts";
+import { EverySchedule, type Overlap } from "../../src/config/schedule.ts";
 import { type Tick, Ticker } from "../../src/tasks/ticker.ts";
 import { FakeClock } from "../helpers/fake_clock.ts";
 

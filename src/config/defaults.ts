@@ -1,0 +1,107 @@
+/**
+ * Every default of a host option and of an exec spec's keys, in one place:
+ * `startHost` applies them (`resolveHostOptions`), the exec spec's reader
+ * too, the command line's `--help` shows them, and the client finds the
+ * socket with the same rule.
+ *
+ * @module
+ */
+
+import { getHeapStatistics } from "node:v8";
+import type { HostLogLevel, LogFormat } from "../base/log.ts";
+
+const MIB = 1024 * 1024;
+
+/** The defaults that are plain values. */
+export const DEFAULTS = {
+  /** Mode of the socket file. */
+  socketMode: 0o600,
+  /** Lowest level logged. */
+  logLevel: "info" as HostLogLevel,
+  /** How log records are written. */
+  logFormat: "text" as LogFormat,
+  /** Warm workers in the RPC pool. */
+  rpcWorkers: 2,
+  /** Calls that may wait for a pool worker. */
+  rpcQueue: 1000,
+  /** Longest run of one RPC call, in ms. */
+  rpcTimeoutMs: 30_000,
+  /** How long a graceful stop waits, in ms. */
+  shutdownTimeoutMs: 5000,
+  /** Connections served at once. */
+  maxConnections: 512,
+  /** A connection without progress for this long is closed, in ms. */
+  idleTimeoutMs: 120_000,
+  /** Heap cap of a worker without `heap=`, in MiB. */
+  workerHeapMiB: 256,
+  /** Count statistics. */
+  stats: true,
+  /** Type-check the script before start-up and each reload. */
+  check: false,
+  /** Reload when a file of the script's module graph changes. */
+  watch: false,
+  /** The log file rotates before it would grow past this many bytes. */
+  logFileMaxBytes: 10 * MIB,
+  /** Rotated log files kept. */
+  logFileKeep: 5,
+} as const;
+
+/** The defaults of an exec spec's keys (the README's table of keys shows them). */
+export const EXEC_DEFAULTS = {
+  /** Microseconds each worker waits before it calls the function. */
+  waitUs: 0,
+  /** Workers of a task (`workers=0` means 1 too). */
+  workers: 1,
+  /** When a worker whose function ended is restarted. */
+  restart: "no",
+  /** First delay before a restart, in ms. */
+  backoffMs: 100,
+  /** Longest delay before a restart, in ms (at least `backoff`). */
+  backoffMaxMs: 30_000,
+  /** Restarts within the window before the task is marked failed. */
+  maxRestarts: 5,
+  /** The crash-loop window, in ms. */
+  restartWindowMs: 60_000,
+} as const;
+
+/** The environment variable that sets the socket for host and client. */
+export const SOCKET_ENV = "EVREXEC_SOCKET";
+
+function env(name: string): string | undefined {
+  try {
+    return Deno.env.get(name) || undefined;
+  } catch {
+    return undefined; // no --allow-env: use the built-in default
+  }
+}
+
+/**
+ * The socket path when none is given: `$EVREXEC_SOCKET`, else
+ * `$XDG_RUNTIME_DIR/evrexec.sock`, else `/tmp/evrexec.sock` (without
+ * `--allow-env`, the last).
+ *
+ * @returns The path, read from the environment now.
+ */
+export function defaultSocketPath(): string {
+  const runtimeDir = env("XDG_RUNTIME_DIR");
+  return env(SOCKET_ENV) ?? (runtimeDir ? `${runtimeDir}/evrexec.sock` : "/tmp/evrexec.sock");
+}
+
+/**
+ * The default `--memory-limit`: three quarters of one isolate's heap limit.
+ *
+ * @returns The limit in MiB.
+ */
+export function defaultMemoryLimitMiB(): number {
+  return Math.floor(getHeapStatistics().heap_size_limit * 0.75 / MIB);
+}
+
+/**
+ * The default `--max-stuck`: half the CPU cores, at least 2, so that one
+ * stuck RPC function leaves the pool serving (it closes at the bound).
+ *
+ * @returns How many workers stuck in synchronous code a host tolerates.
+ */
+export function defaultMaxStuck(): number {
+  return Math.max(2, Math.floor(navigator.hardwareConcurrency / 2));
+}

@@ -1,0 +1,23 @@
+/**
+ * What RPC methods see of the running host: what the statistics read
+ * ({@link ObservedHost}), and the task supervisors, the grace of a stop and
+ * the reload they drive.
+ *
+ * @module
+ */
+
+import type { ObservedHost } from "../observe/observed_host.ts";
+import type { TaskSupervisor } from "../tasks/supervisor.ts";
+import type { ReloadReport } from "./reload_plan.ts";
+
+/** The parts of the host that RPC methods read or drive. */
+export interface HostAccess extends ObservedHost {
+  /** When the host started, in ms since the epoch. */
+  readonly startedAt: number;
+  /** How long a stop waits for a function to end, in milliseconds. */
+  readonly config: { readonly shutdownTimeoutMs: number };
+  /** The supervisor of a task, by name. */
+  supervisor(name: string): TaskSupervisor | undefined;
+  /** Re-imports the script; see `Host.reload`. */
+  reload(): Promise<ReloadReport>;
+}

@@ -1,0 +1,110 @@
+/**
+ * `evrexec.*` methods: run a function, list the tasks. A run that fails is
+ * answered with the JSON-RPC code of the pool's error kind; one that throws is
+ * logged at debug (function, duration, error) and counted (`stats.ts`).
+ *
+ * @module
+ */
+
+import type { HostAccess } from "../host_access.ts";
+import { JsonText } from "../../rpc/jsonrpc.ts";
+import type { MethodMap, RpcMethod } from "../../rpc/dispatch.ts";
+import { RpcCode, RpcError } from "../../rpc/errors.ts";
+import { exportedFunctions } from "../script_exports.ts";
+import { PoolError, type PoolErrorKind } from "../../pool/pool_error.ts";
+import type { CallOutcome } from "../../observe/stats.ts";
+import { stringParam } from "../../rpc/params.ts";
+import { poolStuckInfo, taskInfo } from "./task_info.ts";
+import { quoteValue } from "../../shared/quote.ts";
+import { log } from "../../base/log.ts";
+import { messageOf } from "../../shared/error_text.ts";
+
+/** The JSON-RPC code of each way a pool call fails. */
+const POOL_CODES: Readonly<Record<PoolErrorKind, number>> = {
+  busy: RpcCode.BUSY,
+  timeout: RpcCode.TIMEOUT,
+  threw: RpcCode.FUNCTION_FAILED,
+  "not-json": RpcCode.INTERNAL_ERROR,
+  lost: RpcCode.INTERNAL_ERROR,
+  refused: RpcCode.REFUSED_STUCK,
+};
+
+/**
+ * The JSON-RPC error that answers a failed run: a {@link PoolError} by its
+ * kind (a function that threw carries its error's name and stack as `data`);
+ * anything else as it is.
+ */
+export function runFailure(error: unknown): unknown {
+  if (!(error instanceof PoolError)) return error;
+  const data = error.thrown && { name: error.thrown.name, stack: error.thrown.stack ?? null };
+  return new RpcError(POOL_CODES[error.kind], error.message, data);
+}
+
+/** How a failed run counts in the statistics: busy and timeouts apart, every other failure an error. */
+function outcomeOf(error: unknown): CallOutcome {
+  if (!(error instanceof PoolError)) return "error";
+  return error.kind === "busy" ? "busy" : error.kind === "timeout" ? "timeout" : "error";
+}
+
+/** Data as the function receives it: strings as they are, the rest as JSON. */
+function dataText(data: unknown): string {
+  if (data === undefined) return "";
+  return typeof data === "string" ? data : JSON.stringify(data);
+}
+
+/** The most characters of a failed run's error the debug line shows. */
+const LOGGED_ERROR_CHARS = 300;
+
+/** A failed run's error for the debug line: its message, cut to a bound. */
+function loggedError(error: unknown): string {
+  const text = messageOf(error);
+  return text.length > LOGGED_ERROR_CHARS ? `${text.slice(0, LOGGED_ERROR_CHARS)}…` : text;
+}
+
+/** Adds `evrexec.run` (also `evroute.run`) and `evrexec.list` to `methods`. */
+export function addEvrexecMethods(methods: MethodMap, host: HostAccess): void {
+  const run: RpcMethod = {
+    params: [{ name: "name" }, { name: "data", optional: true }],
+    help: 'Runs an exported function once with data (default "") and answers its return value.',
+    async call(values, signal) {
+      const name = stringParam(values, "name");
+      if (!host.pool.exports(name)) {
+        if (host.stats.counting) host.stats.unknownFunctions++;
+        throw new RpcError(
+          RpcCode.INVALID_PARAMS,
+          `unknown function ${quoteValue(name)} (${exportedFunctions(host.pool.functions)})`,
+        );
+      }
+      const counts = host.stats.counting ? host.stats.function(name) : null;
+      const started = counts?.begin() ?? performance.now();
+      try {
+        const json = await host.pool.run(name, dataText(values.data), signal);
+        counts?.ended(started);
+        return new JsonText(json);
+      } catch (thrown) {
+        const error = runFailure(thrown);
+        counts?.ended(started, outcomeOf(thrown));
+        log("rpc").debug("evrexec.run {name} failed after {ms} ms: {error}", {
+          name,
+          ms: Math.round(performance.now() - started),
+          error: loggedError(error),
+          code: error instanceof RpcError ? error.code : RpcCode.INTERNAL_ERROR,
+        });
+        throw error;
+      }
+    },
+  };
+  methods.set("evrexec.run", run);
+  methods.set("evroute.run", run);
+  methods.set("evrexec.list", {
+    params: [],
+    help:
+      "Each exec task: its state, spec and restart policy, its workers with their states, and a timer task's schedule and ticks; then the RPC pool while it has stuck workers.",
+    call: () => {
+      const pool = poolStuckInfo(host.pool);
+      return pool === null
+        ? host.supervisors.map(taskInfo)
+        : [...host.supervisors.map(taskInfo), pool];
+    },
+  });
+}

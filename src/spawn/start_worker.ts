@@ -1,0 +1,54 @@
+/**
+ * The worker kinds behind one {@link WorkerHandle}, and which one a sandbox
+ * gets: a child process for `isolation=process`; else a `node:worker_threads`
+ * worker when its heap is capped; else a plain Web Worker (the cheapest, and
+ * the only thread that takes permissions of its own).
+ *
+ * @module
+ */
+
+import type { InitMessage } from "../shared/messages.ts";
+import type { Sandbox } from "../config/sandbox.ts";
+import type { ChildNeeds } from "./child_needs.ts";
+import type { WorkerEvents, WorkerHandle, WorkerOptions } from "./handle.ts";
+import { NodeWorkerHandle } from "./node_thread.ts";
+import { ProcessWorkerHandle } from "./process.ts";
+import type { WorkerRegistry } from "./registry.ts";
+import { WebWorkerHandle } from "./web_thread.ts";
+
+/** The kind of worker a sandbox gets, as `evrexec.list` names it. */
+export type WorkerKind = "web-worker" | "node-worker" | "process";
+
+/** The kind of worker `sandbox` gets. */
+export function kindOf(sandbox: Sandbox): WorkerKind {
+  if (sandbox.isolation === "process") return "process";
+  return sandbox.heapMiB > 0 ? "node-worker" : "web-worker";
+}
+
+/**
+ * Starts a worker of the kind its sandbox asks for and sends it `init`.
+ * Blocks for a thread's start-up; throws when it cannot start one.
+ */
+export function startWorker(
+  init: InitMessage,
+  events: WorkerEvents,
+  registry: WorkerRegistry,
+  options: WorkerOptions,
+  children?: ChildNeeds,
+): WorkerHandle {
+  switch (kindOf(options.sandbox)) {
+    case "process":
+      if (children === undefined) throw new Error("process workers need the host's child setup");
+      return new ProcessWorkerHandle(
+        init,
+        events,
+        registry,
+        options,
+        children.launch(options.sandbox),
+      );
+    case "node-worker":
+      return new NodeWorkerHandle(init, events, registry, options);
+    case "web-worker":
+      return new WebWorkerHandle(init, events, registry, options);
+  }
+}
