@@ -235,6 +235,15 @@ const TABLE = [
     read: integer(100, 86_400_000),
   }),
   option({
+    name: "max-batch",
+    kind: "value",
+    arg: "N",
+    help: [`requests one JSON-RPC batch may hold (default ${DEFAULTS.maxBatch})`],
+    json: "number",
+    field: "maxBatch",
+    read: integer(1, 100_000),
+  }),
+  option({
     name: "max-stuck",
     kind: "value",
     arg: "N",

@@ -32,6 +32,8 @@ export const DEFAULTS = {
   maxConnections: 512,
   /** A connection without progress for this long is closed, in ms. */
   idleTimeoutMs: 120_000,
+  /** Requests one JSON-RPC batch may hold; a longer batch is one -32600 answer. */
+  maxBatch: 1000,
   /** Heap cap of a worker without `heap=`, in MiB. */
   workerHeapMiB: 256,
   /** Count statistics. */
