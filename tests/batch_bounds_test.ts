@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { fixture, runHost, sleep, withHost } from "./helpers/host.ts";
 import { RawClient, request } from "./helpers/raw.ts";
+import { dgramCall } from "./helpers/dgram_client.ts";
 
 const RPC = fixture("rpc.ts");
 const OBSERVE = fixture("observe.ts"); // big(n): a string of n characters
@@ -164,3 +165,66 @@ Deno.test(
     }
   }),
 );
+
+/** Sends `count` requests for `size`-character answers to the datagram socket `server` from a
+ * bound socket that never reads, in a child process (Unix datagrams need --unstable-net); the
+ * child keeps its socket open for `holdMs`. */
+async function unreadDatagrams(server: string, count: number, size: number, holdMs: number) {
+  const dir = await Deno.makeTempDir({ prefix: "evrexec-test-" });
+  const code = `
+    const conn = Deno.listenDatagram({ transport: "unixpacket", path: ${
+    JSON.stringify(`${dir}/reply.sock`)
+  } });
+    const encoder = new TextEncoder();
+    for (let id = 0; id < ${count}; id++) {
+      const request = { jsonrpc: "2.0", method: "evrexec.run", params: ["big", "${size}"], id };
+      await conn.send(encoder.encode(JSON.stringify(request)),
+        { transport: "unixpacket", path: ${JSON.stringify(server)} });
+    }
+    console.log("sent");
+    await new Promise((resolve) => setTimeout(resolve, ${holdMs}));
+    conn.close();`;
+  try {
+    const { code: exit, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", "--unstable-net", code],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(exit, 0, new TextDecoder().decode(stderr));
+    assert.match(new TextDecoder().decode(stdout), /sent/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("unsent bytes: datagram answers a client does not read wait at most 1 MiB", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "evrexec-test-" });
+  const server = `${dir}/dgram.sock`;
+  try {
+    await withHost(OBSERVE, { args: ["--rpc-dgram", `unix:${server}`] }, async (host) => {
+      const before = peakMiB(host.pid);
+      const greedy = unreadDatagrams(server, 600, 60_000, 4000);
+      await sleep(1500);
+      const started = performance.now();
+      const polite = await dgramCall(`unix:${server}`, "core.uptime");
+      const politeMs = performance.now() - started;
+      await greedy;
+      const after = peakMiB(host.pid);
+      const rows = await host.call("stats.get_statistics", [
+        "rpc:unix_dgram-unanswered",
+      ]) as string[];
+      console.log(
+        `600 answers of 60 kB to a reader that never reads: ${rows[0]}; ` +
+          `peak RSS ${before.toFixed(0)} -> ${after.toFixed(0)} MiB; another client answered in ` +
+          `${politeMs.toFixed(0)} ms`,
+      );
+      assert.ok(polite.result !== undefined, JSON.stringify(polite));
+      await host.waitFor(
+        /dropped \d+ datagram answers: 1048576 bytes of answers were waiting to be sent to their sender/,
+      );
+      assert.ok(after - before < 400, `peak RSS grew ${(after - before).toFixed(0)} MiB`);
+    })();
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+});
