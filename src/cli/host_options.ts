@@ -122,7 +122,8 @@ const TABLE = [
     arg: "PATH",
     help: [
       "the RPC socket (default: $EVREXEC_SOCKET, else",
-      "$XDG_RUNTIME_DIR/evrexec.sock, else /tmp/evrexec.sock)",
+      "$XDG_RUNTIME_DIR/evrexec.sock, else /tmp/evrexec.sock;",
+      "reading them needs Deno's --allow-env)",
     ],
     fileRelative: nearFile,
     field: "socket",

@@ -33,7 +33,8 @@ A socket of another user than yours or root's is not called.
 
 Options:
   -s, --socket PATH   the host's socket (default: $EVREXEC_SOCKET, else
-                      $XDG_RUNTIME_DIR/evrexec.sock, else /tmp/evrexec.sock)
+                      $XDG_RUNTIME_DIR/evrexec.sock, else /tmp/evrexec.sock;
+                      reading them needs Deno's --allow-env)
   -t, --timeout MS    how long to wait for the answer (default 60000)
       --socket-owner USER  trust a socket of USER too (name, uid or any)
       --json          print the whole JSON-RPC response object (no table)
@@ -131,6 +132,13 @@ export async function rpcMain(args: readonly string[]): Promise<number> {
     console.log(RPC_USAGE);
     return EXIT_OK;
   }
+  let width = Infinity;
+  try {
+    if (!request.json) width = terminalWidth(); // before the call: COLUMNS may not be readable
+  } catch (error) {
+    console.error(`evrexec-rpc: ${messageOf(error)}`);
+    return EXIT_USAGE;
+  }
   let client: RpcClient | null = null;
   try {
     client = await connect(request.socket, request.socketOwner);
@@ -143,7 +151,7 @@ export async function rpcMain(args: readonly string[]): Promise<number> {
       console.log(JSON.stringify(response, null, 2));
     } else if (response.error === undefined) {
       const result = response.result;
-      const table = answerTable(request.method, result, terminalWidth());
+      const table = answerTable(request.method, result, width);
       console.log(
         table ?? (typeof result === "string" ? result : JSON.stringify(result, null, 2)),
       );
