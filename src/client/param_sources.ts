@@ -17,10 +17,11 @@ import { quoteValue } from "../shared/quote.ts";
 import { typedParam } from "./params.ts";
 
 /** The most a param read from a file or standard input may hold: the host's line limit. */
-export const MAX_PARAM_BYTES = MAX_LINE_BYTES;
+export const MAX_PARAM_BYTES: number = MAX_LINE_BYTES;
 
 /** Something to read bytes from: a file or standard input. */
-interface Source {
+export interface Source {
+  /** Reads into `buffer`: the bytes read, or null at the end. */
   read(buffer: Uint8Array): Promise<number | null>;
 }
 
