@@ -98,7 +98,7 @@ Deno.test(
     const raw = await RawClient.connect(host.socket);
     const other = await host.client();
     try {
-      const size = 2000;
+      const size = 1000; // the most a batch may hold by default (--max-batch)
       const batch = Array.from({ length: size }, (_, i) => ({
         jsonrpc: "2.0",
         method: "evrexec.run",

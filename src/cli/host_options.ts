@@ -122,7 +122,8 @@ const TABLE = [
     arg: "PATH",
     help: [
       "the RPC socket (default: $EVREXEC_SOCKET, else",
-      "$XDG_RUNTIME_DIR/evrexec.sock, else /tmp/evrexec.sock)",
+      "$XDG_RUNTIME_DIR/evrexec.sock, else /tmp/evrexec.sock;",
+      "reading them needs Deno's --allow-env)",
     ],
     fileRelative: nearFile,
     field: "socket",
@@ -233,6 +234,15 @@ const TABLE = [
     json: "number",
     field: "idleTimeoutMs",
     read: integer(100, 86_400_000),
+  }),
+  option({
+    name: "max-batch",
+    kind: "value",
+    arg: "N",
+    help: [`requests one JSON-RPC batch may hold (default ${DEFAULTS.maxBatch})`],
+    json: "number",
+    field: "maxBatch",
+    read: integer(1, 100_000),
   }),
   option({
     name: "max-stuck",

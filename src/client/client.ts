@@ -1,6 +1,8 @@
 /**
  * A JSON-RPC client for the host's Unix socket: many calls on one
- * connection, answers matched by id.
+ * connection, answers matched by id. Every call settles exactly once: with
+ * its answer, with the answer the host gave before it closed the connection
+ * (a line too long, too many connections), or with one rejection.
  *
  * @module
  */
@@ -36,12 +38,20 @@ export interface ConnectOptions {
 
 const encoder = new TextEncoder();
 
+/** How long a call whose request could not be written waits for the host's last answer. */
+const LAST_WORD_WAIT_MS = 1000;
+
 /** A connection to a host's RPC socket. */
 export class RpcClient {
   #conn: Deno.Conn;
   #pending = new Map<number, PromiseWithResolvers<RpcResponse>>();
   #nextId = 1;
   #reading: Promise<void>;
+  /** Requests are written one after the other, never interleaved. */
+  #writing: Promise<void> = Promise.resolve();
+  #ended = false;
+  /** An error answer with a null id (it names no request): why the host may close. */
+  #lastWord: RpcResponse | null = null;
 
   private constructor(conn: Deno.Conn) {
     this.#conn = conn;
@@ -66,25 +76,36 @@ export class RpcClient {
   }
 
   /**
-   * Sends one request.
+   * Sends one request. When the host closes the connection after an error
+   * answer that names no request (a line over its limit: -32600; too many
+   * connections: -32002), the calls still waiting resolve with that answer
+   * (its `id` is null).
    *
    * @param method The method's name.
    * @param params Its params, positional or by name; none when left out.
    * @returns The whole response object (`result` or `error`).
-   * @throws {Error} (as a rejection) When the connection closes before the answer.
+   * @throws {Error} (as a rejection, the call's only one) When the connection is closed, or
+   *   closes before the answer without a last answer from the host.
    */
-  async request(
+  request(
     method: string,
     params?: unknown[] | Record<string, unknown>,
   ): Promise<RpcResponse> {
+    if (this.#ended) return Promise.reject(new Error("the connection is closed"));
     const id = this.#nextId++;
     const waiter = Promise.withResolvers<RpcResponse>();
     this.#pending.set(id, waiter);
     const request = params === undefined
       ? { jsonrpc: "2.0", method, id }
       : { jsonrpc: "2.0", method, params, id };
-    const bytes = encoder.encode(JSON.stringify(request) + "\n");
-    await writeAll(this.#conn, bytes);
+    let bytes: Uint8Array;
+    try {
+      bytes = encoder.encode(JSON.stringify(request) + "\n");
+    } catch (error) {
+      this.#pending.delete(id);
+      return Promise.reject(error); // params JSON cannot carry: a BigInt, a cycle
+    }
+    this.#writing = this.#writing.then(() => this.#write(id, bytes));
     return waiter.promise;
   }
 
@@ -94,7 +115,9 @@ export class RpcClient {
    * @param method The method's name.
    * @param params Its params, positional or by name; none when left out.
    * @returns Its result.
-   * @throws {RpcError} (as a rejection) When the host answers with an error.
+   * @throws {RpcError} (as a rejection) When the host answers with an error, also the one it
+   *   gave before closing the connection.
+   * @throws {Error} (as a rejection) When the connection closes before the answer.
    */
   async call(method: string, params?: unknown[] | Record<string, unknown>): Promise<unknown> {
     const response = await this.request(method, params);
@@ -114,6 +137,31 @@ export class RpcClient {
     await this.#reading;
   }
 
+  /**
+   * Writes the request of call `id`. When the write fails (the host closed
+   * the connection), the reader is given a moment to see the end and settle
+   * the call with the host's last answer; else the call is rejected here.
+   * Never rejects.
+   */
+  async #write(id: number, bytes: Uint8Array): Promise<void> {
+    if (!this.#pending.has(id)) return; // settled already: the connection ended
+    try {
+      await writeAll(this.#conn, bytes);
+    } catch (error) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        this.#reading,
+        new Promise((resolve) => timer = setTimeout(resolve, LAST_WORD_WAIT_MS)),
+      ]);
+      clearTimeout(timer);
+      const waiter = this.#pending.get(id);
+      if (waiter === undefined) return;
+      this.#pending.delete(id);
+      const why = error instanceof Error ? error.message : String(error);
+      waiter.reject(new Error(`the request could not be sent: ${why}`));
+    }
+  }
+
   async #read(): Promise<void> {
     const decoder = new TextDecoder();
     let buffered = "";
@@ -124,20 +172,32 @@ export class RpcClient {
         while ((newline = buffered.indexOf("\n")) >= 0) {
           const line = buffered.slice(0, newline);
           buffered = buffered.slice(newline + 1);
-          if (line.trim() !== "") this.#deliver(JSON.parse(line));
+          if (line.trim() !== "") this.#deliver(line);
         }
       }
     } catch {
-      // closed under us: waiting calls are rejected below
+      // closed under us, or reset by the host: waiting calls are settled below
     }
+    this.#ended = true;
+    const lastWord = this.#lastWord;
     for (const waiter of this.#pending.values()) {
-      waiter.reject(new Error("the connection closed before the answer came"));
+      if (lastWord !== null) waiter.resolve(lastWord);
+      else waiter.reject(new Error("the connection closed before the answer came"));
     }
     this.#pending.clear();
   }
 
-  #deliver(response: RpcResponse | RpcResponse[]): void {
+  /** Settles the calls a line answers; a line that is not JSON is passed over. */
+  #deliver(line: string): void {
+    let response: RpcResponse | RpcResponse[];
+    try {
+      response = JSON.parse(line);
+    } catch {
+      return;
+    }
     for (const one of Array.isArray(response) ? response : [response]) {
+      if (typeof one !== "object" || one === null) continue;
+      if (one.id === null && one.error !== undefined) this.#lastWord = one;
       const waiter = typeof one.id === "number" ? this.#pending.get(one.id) : undefined;
       if (waiter === undefined) continue;
       this.#pending.delete(one.id as number);

@@ -18,7 +18,8 @@ import {
   UntrustedSocketError,
 } from "./socket_trust.ts";
 import { defaultSocketPath } from "../config/defaults.ts";
-import { typedParam } from "./params.ts";
+import { readParams } from "./param_sources.ts";
+import { MAX_LINE_BYTES } from "../rpc/connection.ts";
 import { terminalWidth } from "./text_table.ts";
 import { answerTable } from "./answer_tables.ts";
 
@@ -29,11 +30,16 @@ Calls METHOD on a running evrexec host and prints the result: core.psx,
 evrexec.list and stats.get_statistics as tables sized to the terminal, a
 string as it is, anything else as indented JSON. PARAMs are strings; typed
 as kamcli types them, i:5 is a number, s:5 a string and j:{"a":1} JSON.
+@PATH sends the text of a file, - the text of standard input (once), and
+j:@PATH or j:- the JSON they hold; each at most 1 MiB (1048576 bytes, the
+host's line limit, which the whole request must fit in too). s: sends the
+rest as it is: s:@x sends "@x", s:- a dash.
 A socket of another user than yours or root's is not called.
 
 Options:
   -s, --socket PATH   the host's socket (default: $EVREXEC_SOCKET, else
-                      $XDG_RUNTIME_DIR/evrexec.sock, else /tmp/evrexec.sock)
+                      $XDG_RUNTIME_DIR/evrexec.sock, else /tmp/evrexec.sock;
+                      reading them needs Deno's --allow-env)
   -t, --timeout MS    how long to wait for the answer (default 60000)
       --socket-owner USER  trust a socket of USER too (name, uid or any)
       --json          print the whole JSON-RPC response object (no table)
@@ -45,6 +51,8 @@ Examples:
   deno task rpc core.psx
   deno task rpc stats.get_statistics evrexec:
   deno task rpc evrexec.run compute 'j:{"n":5}'
+  deno task rpc evrexec.run import @batch.csv
+  some-command | deno task rpc evrexec.run import -
 
 Exit codes: 0 on a result, 1 on an RPC error, when no host answers or
 the socket is not trusted, 2 for a usage error.`;
@@ -80,8 +88,8 @@ export interface ClientRequest {
   readonly json: boolean;
   /** The method to call. */
   readonly method: string;
-  /** Its params, each read as JSON where it is JSON. */
-  readonly params: unknown[];
+  /** Its params as given: typed (`i:`, `s:`, `j:`), or read from a file or stdin (`@PATH`, `-`). */
+  readonly params: readonly string[];
 }
 
 /** Parses the client's arguments; null for `--help`. */
@@ -98,7 +106,7 @@ export function parseRpcCli(args: readonly string[]): ClientRequest | null {
       : readInteger("--timeout", values.timeout.trim(), 1, 86_400_000),
     json: values.json ?? false,
     method: rest[0],
-    params: rest.slice(1).map(typedParam),
+    params: rest.slice(1),
   };
 }
 
@@ -118,6 +126,20 @@ async function connect(socket: string, socketOwner?: SocketOwner): Promise<RpcCl
   }
 }
 
+/** Refuses a request whose line would be over the host's limit (it would answer -32600). */
+function checkRequestSize(method: string, params: unknown[]): void {
+  const line = JSON.stringify({ jsonrpc: "2.0", method, params, id: 1 });
+  // A UTF-16 unit is at most 3 bytes of UTF-8: measure exactly only when it may matter.
+  if (line.length * 3 <= MAX_LINE_BYTES) return;
+  const bytes = new TextEncoder().encode(line).length;
+  if (bytes > MAX_LINE_BYTES) {
+    throw new ConfigError(
+      `the request is ${bytes} bytes as JSON, over the host's line limit of ${MAX_LINE_BYTES} ` +
+        "bytes (1 MiB)",
+    );
+  }
+}
+
 /** Runs the RPC client; resolves with the exit code. */
 export async function rpcMain(args: readonly string[]): Promise<number> {
   let request: ClientRequest | null;
@@ -131,11 +153,21 @@ export async function rpcMain(args: readonly string[]): Promise<number> {
     console.log(RPC_USAGE);
     return EXIT_OK;
   }
+  let width = Infinity;
+  let params: unknown[];
+  try {
+    if (!request.json) width = terminalWidth(); // before the call: COLUMNS may not be readable
+    params = await readParams(request.params);
+    checkRequestSize(request.method, params);
+  } catch (error) {
+    console.error(`evrexec-rpc: ${messageOf(error)}`);
+    return EXIT_USAGE;
+  }
   let client: RpcClient | null = null;
   try {
     client = await connect(request.socket, request.socketOwner);
     const response = await withTimeout(
-      client.request(request.method, request.params),
+      client.request(request.method, params),
       request.timeoutMs,
       `no answer from ${request.socket} within ${request.timeoutMs} ms`,
     );
@@ -143,7 +175,7 @@ export async function rpcMain(args: readonly string[]): Promise<number> {
       console.log(JSON.stringify(response, null, 2));
     } else if (response.error === undefined) {
       const result = response.result;
-      const table = answerTable(request.method, result, terminalWidth());
+      const table = answerTable(request.method, result, width);
       console.log(
         table ?? (typeof result === "string" ? result : JSON.stringify(result, null, 2)),
       );

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { readEnv } from "../base/env.ts";
 /** How a column is aligned. */
 export type Align = "left" | "right";
 
@@ -62,14 +63,13 @@ export function renderTable(
   return [line(columns.map((column) => column.title)), ...cells.map(line)].join("\n");
 }
 
-/** The width to fit: `$COLUMNS` when set, else the terminal's, else no limit. */
+/**
+ * The width to fit: `$COLUMNS` when set, else the terminal's, else no limit.
+ * Throws a `ConfigError` when Deno may not read `COLUMNS` (no `--allow-env`).
+ */
 export function terminalWidth(): number {
-  try {
-    const columns = Number(Deno.env.get("COLUMNS"));
-    if (Number.isInteger(columns) && columns > 0) return columns;
-  } catch {
-    // no --allow-env: ask the terminal
-  }
+  const columns = Number(readEnv("COLUMNS", "--json"));
+  if (Number.isInteger(columns) && columns > 0) return columns;
   try {
     return Deno.stdout.isTerminal() ? Deno.consoleSize().columns : Infinity;
   } catch {

@@ -12,6 +12,7 @@ import { EXIT_FATAL, EXIT_OK, EXIT_USAGE } from "../base/errors.ts";
 import { writeAllSync } from "../base/streams.ts";
 import { parseCommandLine } from "../base/command_line.ts";
 import { defaultSocketPath } from "../config/defaults.ts";
+import { readEnv } from "../base/env.ts";
 import { RpcClient } from "./client.ts";
 import {
   readSocketOwner,
@@ -49,7 +50,7 @@ function windowSize(): ScreenSize {
   try {
     return Deno.consoleSize();
   } catch {
-    return { columns: Number(Deno.env.get("COLUMNS")) || 120, rows: 1000 };
+    return { columns: Number(readEnv("COLUMNS")) || 120, rows: 1000 };
   }
 }
 
@@ -166,7 +167,15 @@ export async function topMain(args: readonly string[]): Promise<number> {
     console.log(TOP_USAGE);
     return EXIT_OK;
   }
-  const reader = new Reader(values.socket ?? defaultSocketPath(), socketOwner);
+  let socket: string;
+  try {
+    socket = values.socket ?? defaultSocketPath();
+    windowSize(); // COLUMNS, when no terminal tells the size, may not be readable
+  } catch (error) {
+    console.error(`evrexec-top: ${messageOf(error)}`);
+    return EXIT_USAGE;
+  }
+  const reader = new Reader(socket, socketOwner);
   if (!values.once && Deno.stdin.isTerminal() && Deno.stdout.isTerminal()) return live(reader);
   try {
     const view = await reader.read();

@@ -9,6 +9,7 @@
 
 import { getHeapStatistics } from "node:v8";
 import type { HostLogLevel, LogFormat } from "../base/log.ts";
+import { readEnv } from "../base/env.ts";
 
 const MIB = 1024 * 1024;
 
@@ -32,6 +33,8 @@ export const DEFAULTS = {
   maxConnections: 512,
   /** A connection without progress for this long is closed, in ms. */
   idleTimeoutMs: 120_000,
+  /** Requests one JSON-RPC batch may hold; a longer batch is one -32600 answer. */
+  maxBatch: 1000,
   /** Heap cap of a worker without `heap=`, in MiB. */
   workerHeapMiB: 256,
   /** Count statistics. */
@@ -67,24 +70,20 @@ export const EXEC_DEFAULTS = {
 /** The environment variable that sets the socket for host and client. */
 export const SOCKET_ENV = "EVREXEC_SOCKET";
 
-function env(name: string): string | undefined {
-  try {
-    return Deno.env.get(name) || undefined;
-  } catch {
-    return undefined; // no --allow-env: use the built-in default
-  }
-}
-
 /**
  * The socket path when none is given: `$EVREXEC_SOCKET`, else
- * `$XDG_RUNTIME_DIR/evrexec.sock`, else `/tmp/evrexec.sock` (without
- * `--allow-env`, the last).
+ * `$XDG_RUNTIME_DIR/evrexec.sock`, else `/tmp/evrexec.sock`.
  *
  * @returns The path, read from the environment now.
+ * @throws {ConfigError} When Deno may not read `EVREXEC_SOCKET` (or, with it unset,
+ *   `XDG_RUNTIME_DIR`): never a silent fall-back to the shared `/tmp` path.
  */
 export function defaultSocketPath(): string {
-  const runtimeDir = env("XDG_RUNTIME_DIR");
-  return env(SOCKET_ENV) ?? (runtimeDir ? `${runtimeDir}/evrexec.sock` : "/tmp/evrexec.sock");
+  const instead = "give --socket PATH";
+  const socket = readEnv(SOCKET_ENV, instead);
+  if (socket !== undefined) return socket;
+  const runtimeDir = readEnv("XDG_RUNTIME_DIR", instead);
+  return runtimeDir ? `${runtimeDir}/evrexec.sock` : "/tmp/evrexec.sock";
 }
 
 /**

@@ -89,6 +89,13 @@ export interface HostOptions {
    */
   readonly idleTimeoutMs?: number;
   /**
+   * Requests one JSON-RPC batch may hold; a longer batch is answered with one
+   * -32600 error and none of it runs.
+   *
+   * @default {1000}
+   */
+  readonly maxBatch?: number;
+  /**
    * Type-check the script (`deno check`) before start-up and before each reload.
    *
    * @default {false}
@@ -184,6 +191,7 @@ export function resolveHostOptions(options: HostOptions): HostConfig {
     memoryLimitMiB: options.memoryLimitMiB ?? defaultMemoryLimitMiB(),
     maxConnections: options.maxConnections ?? DEFAULTS.maxConnections,
     idleTimeoutMs: options.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs,
+    maxBatch: options.maxBatch ?? DEFAULTS.maxBatch,
     check: options.check ?? DEFAULTS.check,
     watch: options.watch ?? DEFAULTS.watch,
     maxStuck: options.maxStuck ?? defaultMaxStuck(),

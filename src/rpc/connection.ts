@@ -1,7 +1,10 @@
 /**
  * One client connection: splits the byte stream into lines, answers each
  * line (out of order, as answers come), and writes answers in batches. A
- * client that sends too much without reading is slowed down, not buffered.
+ * client that sends too much without reading is slowed down, not buffered:
+ * reading stops while {@link MAX_IN_FLIGHT} calls run or more than
+ * {@link MAX_UNSENT_BYTES} of answers wait to be written (the answer being
+ * written included), and resumes as the client takes them.
  *
  * @module
  */
@@ -17,8 +20,12 @@ import { clipText } from "../shared/quote.ts";
 export const MAX_LINE_BYTES = 1 << 20;
 /** Requests (batch elements each count) one connection may have in flight; reading pauses there. */
 export const MAX_IN_FLIGHT = 32;
-/** Unsent answer bytes past which reading pauses. */
-const HIGH_WATER_BYTES = 1 << 20;
+/**
+ * Answer bytes waiting to be written (the rest of the write under way and
+ * the answers queued behind it) past which reading pauses until the client
+ * takes them.
+ */
+export const MAX_UNSENT_BYTES = 1 << 20;
 const READ_SIZE = 64 * 1024;
 const NEWLINE = 10;
 
@@ -40,6 +47,16 @@ function decodeLine(bytes: Uint8Array): string | null {
   }
 }
 
+/** How a connection counts, names and bounds what it serves. */
+export interface ConnectionOptions {
+  /** Where its requests are counted, if anywhere. */
+  readonly counts?: RequestCounts;
+  /** Its number since start-up, for the log. */
+  readonly number?: number;
+  /** Requests one batch may hold (default: no bound). */
+  readonly maxBatch?: number;
+}
+
 /** Serves one accepted connection until the client is done or gone. */
 export class RpcConnection {
   #conn: Deno.Conn;
@@ -58,6 +75,7 @@ export class RpcConnection {
   #reading = true;
   #lastProgress = performance.now();
   #counts?: RequestCounts;
+  #maxBatch: number;
 
   /**
    * The client, for the log: `#N` (the connection's number since start-up),
@@ -66,11 +84,13 @@ export class RpcConnection {
   readonly peer: string;
 
   /**
-   * Wraps an accepted connection; `serve` runs it; `counts` counts its
-   * requests; `number` names it in the log.
+   * Wraps an accepted connection; `serve` runs it; `options.counts` counts
+   * its requests; `options.number` names it in the log.
    */
-  constructor(conn: Deno.Conn, call: MethodCaller, counts?: RequestCounts, number = 0) {
+  constructor(conn: Deno.Conn, call: MethodCaller, options: ConnectionOptions = {}) {
+    const { counts, number = 0, maxBatch = Infinity } = options;
     this.#counts = counts;
+    this.#maxBatch = maxBatch;
     this.#conn = conn;
     const address = conn.remoteAddr as Partial<Deno.UnixAddr>;
     this.peer = `#${number}` + (address.path ? ` (${clipText(address.path)})` : "");
@@ -193,7 +213,7 @@ export class RpcConnection {
     };
     (line === null
       ? Promise.resolve(NOT_UTF8)
-      : answerLine(line, this.#call, { gate, counts: this.#counts }))
+      : answerLine(line, this.#call, { gate, counts: this.#counts, maxBatch: this.#maxBatch }))
       .catch(() => null)
       .then((answer) => {
         this.#pendingLines--;
@@ -219,7 +239,9 @@ export class RpcConnection {
         for (let done = 0; done < bytes.length && !this.#closed;) {
           this.#writing = bytes.length - done;
           done += await this.#conn.write(bytes.subarray(done));
+          this.#writing = bytes.length - done;
           this.#lastProgress = performance.now();
+          this.#notify(); // bytes taken: reading may resume
         }
         this.#writing = 0;
       }
@@ -233,10 +255,12 @@ export class RpcConnection {
 
   /**
    * True while the connection has as many calls in flight (batch elements
-   * each count) or unsent answers as it may.
+   * each count) or unsent answer bytes as it may: the bytes of the write
+   * under way count, so a client that takes nothing of one big answer is
+   * not read further.
    */
   #full(): boolean {
-    return this.#slots.full || this.#outBytes > HIGH_WATER_BYTES;
+    return this.#slots.full || this.#writing + this.#outBytes > MAX_UNSENT_BYTES;
   }
 
   async #roomToRead(): Promise<void> {

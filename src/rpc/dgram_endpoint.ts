@@ -8,8 +8,12 @@
 /** Sends an answer back to a datagram's sender. */
 export type Reply = (answer: Uint8Array) => Promise<void>;
 
-/** Takes one datagram (read synchronously: its bytes may be reused); `reply` null: no way back. */
-export type DatagramHandler = (data: Uint8Array, reply: Reply | null) => void;
+/**
+ * Takes one datagram (read synchronously: its bytes may be reused); `reply`
+ * null: no way back. `from` names the sender (a Unix path, or `host:port`):
+ * answers waiting for one sender are bounded per sender.
+ */
+export type DatagramHandler = (data: Uint8Array, reply: Reply | null, from: string) => void;
 
 /** One bound datagram socket. */
 export interface DatagramEndpoint {

@@ -17,9 +17,19 @@ import { listenUdpDatagram } from "./dgram_udp.ts";
 import { listenUnixDatagram } from "./dgram_unix.ts";
 import { errorAnswer, type MethodCaller } from "./jsonrpc.ts";
 import { RpcCode } from "./errors.ts";
+import { ThrottledCount } from "../base/throttled_count.ts";
 
 /** Requests being answered at once, over every datagram socket; more are answered "busy". */
 export const MAX_DGRAM_IN_FLIGHT = 1024;
+/**
+ * Answer bytes waiting to be sent to one sender (a client that does not read
+ * makes its answers wait); an answer that would take it past this is dropped,
+ * counted as unanswered and logged at most once per 10 s. Other senders are
+ * not held up by it.
+ */
+export const MAX_DGRAM_UNSENT_BYTES = 1 << 20;
+/** At most one warning about answers dropped past {@link MAX_DGRAM_UNSENT_BYTES} per this many ms. */
+const DROP_LOG_MS = 10_000;
 
 const BUSY = new TextEncoder().encode(errorAnswer(
   RpcCode.BUSY,
@@ -32,6 +42,15 @@ export class DatagramServer {
   #call: MethodCaller;
   #inFlight = 0;
   #drained: (() => void) | null = null;
+  /** Per sender, bytes of the answers handed to an endpoint and not sent (or given up) yet. */
+  #unsent = new Map<string, number>();
+  #lastDropped = "";
+  #dropped = new ThrottledCount(DROP_LOG_MS, (count) =>
+    log("rpc").warn(
+      "dropped {count} datagram answers: {limit} bytes of answers were waiting to be sent " +
+        "to their sender, which does not read them (last: {last})",
+      { count, limit: MAX_DGRAM_UNSENT_BYTES, last: this.#lastDropped },
+    ));
 
   private constructor(call: MethodCaller) {
     this.#call = call;
@@ -56,7 +75,7 @@ export class DatagramServer {
           : await listenUdpDatagram(address.host, address.port, address.text);
         server.#endpoints.push(endpoint);
         const counted = counts(address.kind === "unix" ? "unix_dgram" : "udp");
-        endpoint.serve((data, reply) => server.#take(data, reply, address, counted));
+        endpoint.serve((data, reply, from) => server.#take(data, reply, from, address, counted));
       }
     } catch (error) {
       server.close();
@@ -68,28 +87,42 @@ export class DatagramServer {
   #take(
     data: Uint8Array,
     reply: Reply | null,
+    from: string,
     address: DgramAddress,
     counts: DatagramCounts | undefined,
   ): void {
     if (this.#inFlight >= MAX_DGRAM_IN_FLIGHT) {
-      this.#send(BUSY, reply, address, counts);
+      this.#send(BUSY, reply, from, address, counts);
       return;
     }
     this.#inFlight++;
     answerDatagram(data, this.#call, counts)
-      .then((answer) => answer && this.#send(answer, reply, address, counts))
+      .then((answer) => answer && this.#send(answer, reply, from, address, counts))
       .finally(() => {
         this.#inFlight--;
         if (this.#inFlight === 0) this.#drained?.();
       });
   }
 
+  /**
+   * Sends `answer` to its sender, unless {@link MAX_DGRAM_UNSENT_BYTES} of
+   * answers wait for that sender already: then it is dropped.
+   */
   async #send(
     answer: Uint8Array,
     reply: Reply | null,
+    from: string,
     address: DgramAddress,
     counts: DatagramCounts | undefined,
   ): Promise<void> {
+    const waiting = this.#unsent.get(from) ?? 0;
+    if (waiting + answer.length > MAX_DGRAM_UNSENT_BYTES) {
+      if (counts) counts.unanswered++;
+      this.#lastDropped = `${address.text} to ${JSON.stringify(from)}`;
+      this.#dropped.add();
+      return;
+    }
+    this.#unsent.set(from, waiting + answer.length);
     try {
       if (reply === null) throw new Error("the sender has no address to answer to (unbound)");
       // The endpoint gives up an answer that is not sent in time (reply_sender.ts).
@@ -100,6 +133,10 @@ export class DatagramServer {
         address: address.text,
         error,
       });
+    } finally {
+      const left = this.#unsent.get(from)! - answer.length;
+      if (left > 0) this.#unsent.set(from, left);
+      else this.#unsent.delete(from);
     }
   }
 

@@ -46,7 +46,11 @@ class UdpEndpoint implements DatagramEndpoint {
 
   serve(handler: DatagramHandler): Promise<void> {
     this.#socket.on("message", (data, from) => {
-      handler(data, (answer) => this.#send(answer, from.port, from.address));
+      handler(
+        data,
+        (answer) => this.#send(answer, from.port, from.address),
+        `${from.address}:${from.port}`,
+      );
     });
     return Promise.resolve();
   }

@@ -97,7 +97,7 @@ class UnixEndpoint implements DatagramEndpoint {
         continue;
       }
       const path = (from as Deno.UnixAddr).path;
-      handler(data, path ? (answer) => this.#answer(answer, path) : null);
+      handler(data, path ? (answer) => this.#answer(answer, path) : null, path ?? "");
     }
   }
 

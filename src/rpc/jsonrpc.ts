@@ -36,6 +36,8 @@ export interface LineOptions {
   readonly gate?: RequestGate;
   /** Counts the requests and parse errors, when given. */
   readonly counts?: RequestCounts;
+  /** Requests a batch may hold (default: no bound); a longer one is one -32600 answer. */
+  readonly maxBatch?: number;
 }
 
 /**
@@ -181,6 +183,14 @@ export async function answerLine(
   const value = parsed.value;
   if (!Array.isArray(value)) return await answerPaced(parsed, call, options);
   if (value.length === 0) return errorLine(NULL_ID, invalid("empty batch"));
+  const maxBatch = options.maxBatch ?? Infinity;
+  if (value.length > maxBatch) {
+    if (options.counts) options.counts.requests++;
+    return errorLine(
+      NULL_ID,
+      invalid(`batch of ${value.length} requests; at most ${maxBatch} are taken (--max-batch)`),
+    );
+  }
   return await answerBatch(value, parsed, call, options);
 }
 

@@ -24,6 +24,8 @@ export interface ServerOptions {
   readonly maxConnections: number;
   /** A connection without progress for this long (and no call running) is closed. */
   readonly idleTimeoutMs: number;
+  /** Requests one batch may hold; a longer batch is one -32600 answer. */
+  readonly maxBatch: number;
 }
 
 const encoder = new TextEncoder();
@@ -153,7 +155,11 @@ export class RpcServer {
       if (this.#counts) this.#counts.evicted++;
     }
     if (this.#counts) this.#counts.accepted++;
-    const connection = new RpcConnection(conn, this.#call, this.#counts, ++this.#admitted);
+    const connection = new RpcConnection(conn, this.#call, {
+      counts: this.#counts,
+      number: ++this.#admitted,
+      maxBatch: this.#options.maxBatch,
+    });
     this.#connections.add(connection);
     connection.serve().finally(() => this.#connections.delete(connection));
   }
