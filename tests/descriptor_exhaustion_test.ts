@@ -92,6 +92,11 @@ Deno.test({
       assert.deepEqual(task.workers.map((w) => w.state), ["running"], task.name);
       assert.ok(task.workers[0].restarts >= 2, `${task.name} was tried again by its policy`);
     }
+    const rows = await control.call("stats.get_statistics", ["all"]) as string[];
+    const failures = Number(
+      /= (\d+)$/.exec(rows.find((row) => row.startsWith("evrexec:failures ")) ?? "")?.[1],
+    );
+    assert.ok(failures >= 3, `every failed start is counted (evrexec:failures = ${failures})`);
     const ups = host.count(/steady up index=0/);
     assert.ok(ups >= 2, "the process task came back");
     assert.equal(await host.call("core.version").then(() => "ok"), "ok");
