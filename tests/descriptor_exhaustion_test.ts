@@ -61,6 +61,12 @@ Deno.test({
         20_000,
       );
       await sleep(1000); // more tries, each failing
+      // A reload needs `deno info` and a worker to load the script: refused, the host running on.
+      const reload = await control.call("evrexec.reload").then(
+        () => "reloaded",
+        (error: Error) => error.message,
+      );
+      console.log(`evrexec.reload out of descriptors: ${reload.slice(0, 160)}`);
       assert.ok(!host.hasExited, `the host lives:\n${host.log.slice(-2000)}`);
       for (const task of TASKS) {
         assert.match(
