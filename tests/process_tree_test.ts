@@ -117,7 +117,7 @@ Deno.test("process tree: SIGKILL of the host, the child ends its group as it exi
 });
 
 Deno.test(
-  "process tree: a host with --allow-run for deno and the programs alone still ends the tree",
+  "process tree: a host with --allow-run for deno and the programs alone still ends the tree (stop, SIGTERM)",
   async () => {
     const tag = newTag();
     try {
@@ -134,6 +134,10 @@ Deno.test(
           assert.equal(await waitTagged(tag, 3), 3);
           await host.call("evrexec.stop", ["sleeper"]);
           assert.equal(await waitTagged(tag, 0), 0, "evrexec.stop ended the tree");
+          await host.call("evrexec.start", ["sleeper"]);
+          assert.equal(await waitTagged(tag, 3), 3, "started again");
+          assert.equal((await host.stop("SIGTERM")).code, 0);
+          assert.equal(await waitTagged(tag, 0, 5000), 0, "SIGTERM to the host ended the tree");
         },
       )();
     } finally {
