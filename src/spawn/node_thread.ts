@@ -35,7 +35,7 @@ export { BEAT_MS };
 /** A worker whose count has not moved for longer than this is silent, ms. */
 const SILENT_MS = 2 * BEAT_MS;
 /** Silence for this long more, with its thread idle in its event loop, is a halt at the cap, ms. */
-export const HALT_MS = 500;
+export const HALT_MS = 250;
 /** An idle thread uses less than this share of one core (its clock counts in 10 ms ticks). */
 const IDLE_SHARE = 0.05;
 /** Without a view of the thread: a heap over this share of the cap counts as high. */

@@ -5,8 +5,10 @@
  * (`worker/process_main.ts`) over the child's IPC channel, which only the
  * relay's isolate holds; the script runs in a Web Worker inside the child
  * and reaches the relay only through a private MessagePort, as a thread
- * worker reaches the host. Stopping it is SIGKILL, which always works: a
- * process worker is never stuck. Its stderr comes through the host
+ * worker reaches the host. The child leads a process group of its own
+ * (`process_group.ts`); stopping it is SIGKILL to that group, which always
+ * works and ends what its script started too: a process worker is never
+ * stuck. Its stderr comes through the host
  * (`child_stderr.ts`), which tells an out-of-memory end from other ones.
  *
  * @module
@@ -19,14 +21,16 @@ import type { ChildLaunch } from "./child_launch.ts";
 import { ChildStderr } from "./child_stderr.ts";
 import { type WorkerEvents, WorkerHandle, type WorkerOptions } from "./handle.ts";
 import { outOfMemory } from "./node_thread.ts";
+import { killGroup } from "./process_group.ts";
 import type { WorkerRegistry } from "./registry.ts";
 import type { WorkerSlot } from "./worker_states.ts";
 
 /** One child process running one worker. */
 export class ProcessWorkerHandle extends WorkerHandle {
   #child: ChildProcess;
-  #stderr: ChildStderr;
+  #stderr: ChildStderr | null;
   #slot: WorkerSlot | undefined;
+  #groupEnded = false;
 
   /** Spawns the child as `launch` says and sends it `init` (without a shared channel). */
   constructor(
@@ -41,14 +45,20 @@ export class ProcessWorkerHandle extends WorkerHandle {
     this.#child = spawn(Deno.execPath(), [...launch.args], {
       env: { ...launch.env },
       stdio: ["ignore", "inherit", "pipe", "ipc"],
+      detached: true, // a session and process group of its own: ended as a group
     });
-    this.#stderr = new ChildStderr(this.#child.stderr!);
+    const spawned = this.#child.pid !== undefined && this.#child.stderr !== null;
+    this.#child.on("error", (error: Error) => {
+      // A failed spawn (out of descriptors: EMFILE) is reported only here, on
+      // the next tick: the worker crashes with the reason, and its owner's
+      // policy goes on.
+      const what = spawned ? "its process failed" : "its process could not be started";
+      this.kill({ name: "Error", message: `${what}: ${error.message}` });
+    });
+    this.#stderr = spawned ? new ChildStderr(this.#child.stderr!) : null;
     this.#child.on("message", (message: ChildToHost) => {
       if (message.type === "worker-error") this.kill(message.error);
       else this.heard(message);
-    });
-    this.#child.on("error", (error: Error) => {
-      this.kill({ name: "Error", message: `its process failed: ${error.message}` });
     });
     this.#child.on(
       "exit",
@@ -85,7 +95,7 @@ export class ProcessWorkerHandle extends WorkerHandle {
     }
   }
 
-  /** SIGKILL. */
+  /** SIGKILL to the child's whole process group: what its script started ends with it. */
   protected end(): void {
     this.#clearPid();
     try {
@@ -93,13 +103,23 @@ export class ProcessWorkerHandle extends WorkerHandle {
     } catch {
       // gone already
     }
+    this.#endGroup();
+  }
+
+  /** Ends what is left of the child's process group, once. */
+  #endGroup(): void {
+    const pid = this.#child.pid;
+    if (pid === undefined || this.#groupEnded) return;
+    this.#groupEnded = true;
+    killGroup(pid);
   }
 
   async #exited(code: number | null, signal: string | null): Promise<void> {
     this.#clearPid();
+    this.#endGroup(); // the child ended alone: what it started ends too
     if (!this.alive) return;
-    await this.#stderr.done;
-    if (this.#stderr.outOfMemory && this.sandbox.heapMiB > 0) {
+    await this.#stderr?.done;
+    if (this.#stderr?.outOfMemory && this.sandbox.heapMiB > 0) {
       return this.kill(outOfMemory(this.sandbox.heapMiB));
     }
     const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code}`;

@@ -14,7 +14,8 @@ import type { WorkerEvents, WorkerHandle, WorkerOptions } from "./handle.ts";
 import { NodeWorkerHandle } from "./node_thread.ts";
 import { ProcessWorkerHandle } from "./process.ts";
 import type { WorkerRegistry } from "./registry.ts";
-import { WebWorkerHandle } from "./web_thread.ts";
+import { WebWorkerHandle, WORKER_URL } from "./web_thread.ts";
+import { ensureDescriptors } from "./descriptor_room.ts";
 
 /** The kind of worker a sandbox gets, as `evrexec.list` names it. */
 export type WorkerKind = "web-worker" | "node-worker" | "process";
@@ -27,7 +28,9 @@ export function kindOf(sandbox: Sandbox): WorkerKind {
 
 /**
  * Starts a worker of the kind its sandbox asks for and sends it `init`.
- * Blocks for a thread's start-up; throws when it cannot start one.
+ * Blocks for a thread's start-up; throws when it cannot start one, and
+ * before trying when the host is out of file descriptors (where Deno would
+ * end the whole process: `descriptor_room.ts`).
  */
 export function startWorker(
   init: InitMessage,
@@ -36,6 +39,7 @@ export function startWorker(
   options: WorkerOptions,
   children?: ChildNeeds,
 ): WorkerHandle {
+  ensureDescriptors(WORKER_URL);
   switch (kindOf(options.sandbox)) {
     case "process":
       if (children === undefined) throw new Error("process workers need the host's child setup");

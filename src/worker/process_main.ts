@@ -6,7 +6,8 @@
  * MessagePort of the init message, and cannot reach the host's channel
  * (`process.send` throws in a worker; the channel's resource is this
  * isolate's). When the channel closes (the host is gone, even by SIGKILL)
- * the child exits at once: this thread stays free while the script's spins.
+ * the child exits at once (with its process group, where it may signal it):
+ * this thread stays free while the script's spins.
  * It also exits once its parent is no longer the host (whose pid is its
  * first argument), in case the host died before the channel was watched.
  * The host starts it with Deno's inspector parked (`PARK_FLAGS`), so SIGUSR1
@@ -40,11 +41,26 @@ guardSigusr1(
     ),
 );
 
+/**
+ * Exits, and first ends what the script started: this child leads its own
+ * process group (the host starts it detached), so SIGKILL to the group ends
+ * every process in it, this one included. Deno allows that only with
+ * `--allow-run` in full; without it, this child exits alone.
+ */
+function exitWithGroup(): never {
+  try {
+    Deno.kill(-Deno.pid, "SIGKILL");
+  } catch {
+    // not this process group's leader, or no --allow-run in full
+  }
+  Deno.exit(0);
+}
+
 function toHost(message: ChildToHost): void {
   try {
     process.send!(message);
   } catch {
-    Deno.exit(0); // the host is gone
+    exitWithGroup(); // the host is gone
   }
 }
 
@@ -71,7 +87,7 @@ process.on("message", (message: HostToWorker) => {
     toHost({ type: "worker-error", error: errorInfo(error) });
   }
 });
-process.on("disconnect", () => Deno.exit(0));
+process.on("disconnect", () => exitWithGroup());
 
 // The channel's close is missed when the host dies before this module has
 // registered its listeners (seen: a child started as its host was SIGKILLed
@@ -81,7 +97,7 @@ const HOST_PID = Number(Deno.args[0]);
 const PARENT_CHECK_MS = 500;
 if (Number.isInteger(HOST_PID) && HOST_PID > 0) {
   const exitWhenOrphaned = () => {
-    if (Deno.ppid !== HOST_PID) Deno.exit(0);
+    if (Deno.ppid !== HOST_PID) exitWithGroup();
   };
   exitWhenOrphaned();
   Deno.unrefTimer(setInterval(exitWhenOrphaned, PARENT_CHECK_MS));

@@ -6,6 +6,7 @@
  */
 
 import { RpcClient } from "../../src/client/client.ts";
+import { makeTestDir, removeTestDir } from "./temp_dir.ts";
 
 /** The permissions the README tells users to give the host. */
 export const HOST_PERMISSIONS = ["--allow-read", "--allow-write", "--allow-env", "--allow-net"];
@@ -165,11 +166,37 @@ export class TestHost {
     return { code: status.code, stdout: this.stdout.text, stderr: this.stderr.text, ms };
   }
 
-  /** Kills the host if it still runs and removes its temporary directory. */
+  /**
+   * Kills the host if it still runs and removes its temporary directory
+   * (left till then for the test to read; removed when the test file ends
+   * at the latest, see `temp_dir.ts`).
+   */
   async cleanup(): Promise<void> {
     await this.stop("SIGKILL");
-    await Deno.remove(this.dir, { recursive: true }).catch(() => {});
+    await removeTestDir(this.dir);
   }
+}
+
+/** Hosts started by this test file that may still run. */
+const running = new Set<TestHost>();
+
+// A host still running when the test file ends (its test failed before
+// `cleanup`) is killed then, before its directory is removed (this listener
+// is registered first, when this module loads).
+addEventListener("unload", () => {
+  for (const host of running) {
+    try {
+      host.process.kill("SIGKILL");
+    } catch {
+      // exited meanwhile
+    }
+  }
+});
+
+/** Remembers `host` until it exits, to kill it at the end if need be. */
+function killAtEnd(host: TestHost): void {
+  running.add(host);
+  host.exited.then(() => running.delete(host), () => running.delete(host));
 }
 
 /** Options for {@link startHost}. */
@@ -205,7 +232,7 @@ export async function startHost(
   script: string | null,
   options: StartOptions = {},
 ): Promise<TestHost> {
-  const dir = await Deno.makeTempDir({ prefix: "evrexec-test-" });
+  const dir = await makeTestDir("evrexec-test-");
   const fromEnv = options.socket === undefined ? options.env?.EVREXEC_SOCKET : undefined;
   const socket = fromEnv ?? options.socket ?? `${dir}/rpc.sock`;
   const args = [
@@ -230,6 +257,7 @@ export async function startHost(
     env: { NO_COLOR: "1", ...options.env },
   }).spawn();
   const host = new TestHost(process, socket, dir);
+  killAtEnd(host);
   if (options.ready ?? true) {
     try {
       await host.waitFor(/host ready/);

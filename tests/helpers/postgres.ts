@@ -13,6 +13,8 @@
  * @module
  */
 
+import { makeTestDir, removeTestDir } from "./temp_dir.ts";
+
 /** The user a root test process runs the server as. */
 const SERVER_USER = "postgres";
 /** The database user the server is made with (trust authentication, 127.0.0.1 only). */
@@ -132,6 +134,22 @@ export interface TestPostgres {
   log(): string;
 }
 
+/** Servers of this test file still running. */
+const serving = new Set<Deno.ChildProcess>();
+
+// One still running when the test file ends (its test failed before
+// `cleanup`) gets SIGQUIT (PostgreSQL's immediate shutdown) then, before its
+// directory is removed (this listener is registered first, as the module loads).
+addEventListener("unload", () => {
+  for (const child of serving) {
+    try {
+      child.kill("SIGQUIT");
+    } catch {
+      // gone
+    }
+  }
+});
+
 class Server implements TestPostgres {
   readonly url: string;
   #child: Deno.ChildProcess | null = null;
@@ -186,6 +204,7 @@ class Server implements TestPostgres {
       env: { LC_ALL: "C" },
     }).spawn();
     this.#child = child;
+    serving.add(child);
     const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
     let seen = "";
     const ready = (async () => {
@@ -226,12 +245,13 @@ class Server implements TestPostgres {
       child.kill("SIGINT");
     } catch { /* already gone */ }
     await child.status;
+    serving.delete(child);
     await this.#drained;
   }
 
   async cleanup(): Promise<void> {
     await this.stop();
-    await Deno.remove(this.dir, { recursive: true }).catch(() => {});
+    await removeTestDir(this.dir);
   }
 }
 
@@ -242,7 +262,7 @@ class Server implements TestPostgres {
 export async function startPostgres(): Promise<TestPostgres> {
   const bin = POSTGRES_BIN;
   if (bin === null) throw new Error("PostgreSQL is not installed");
-  const dir = await Deno.makeTempDir({ prefix: "evrexec-pg-" });
+  const dir = await makeTestDir("evrexec-pg-");
   const { prefix, ids } = asServerUser();
   if (ids !== null) await Deno.chown(dir, ids.uid, ids.gid);
   const init = await new Deno.Command(prefix[0] ?? `${bin}/initdb`, {
@@ -265,7 +285,7 @@ export async function startPostgres(): Promise<TestPostgres> {
     env: { LC_ALL: "C" },
   }).output();
   if (!init.success) {
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    await removeTestDir(dir);
     throw new Error(`initdb failed: ${new TextDecoder().decode(init.stderr).trim()}`);
   }
   for (let attempt = 1;; attempt++) {

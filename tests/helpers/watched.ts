@@ -6,6 +6,7 @@
  */
 
 import { fixture, sleep, type TestHost } from "./host.ts";
+import { makeTestDir, removeTestDir } from "./temp_dir.ts";
 
 /** A temporary copy of `tests/fixtures/watch/`. */
 export interface WatchedCopy {
@@ -21,7 +22,7 @@ export interface WatchedCopy {
 
 /** Copies the watched fixture to a new temporary directory. */
 export async function copyWatched(): Promise<WatchedCopy> {
-  const dir = await Deno.makeTempDir({ prefix: "evrexec-watch-" });
+  const dir = await makeTestDir("evrexec-watch-");
   for (const name of ["script.ts", "greeting.ts"]) {
     await Deno.copyFile(fixture(`watch/${name}`), `${dir}/${name}`);
   }
@@ -29,7 +30,7 @@ export async function copyWatched(): Promise<WatchedCopy> {
     dir,
     script: `${dir}/script.ts`,
     greeting: `${dir}/greeting.ts`,
-    remove: () => Deno.remove(dir, { recursive: true }),
+    remove: () => removeTestDir(dir),
   };
 }
 
