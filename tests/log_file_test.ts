@@ -102,8 +102,10 @@ async function readUntil(reader: Deno.FsFile, pattern: RegExp, timeoutMs: number
   const deadline = Date.now() + timeoutMs;
   let text = "";
   while (!pattern.test(text.slice(-100_000))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}`);
-    const n = await reader.read(buffer);
+    const left = deadline - Date.now();
+    if (left <= 0) throw new Error(`timed out waiting for ${pattern}`);
+    // A read that nothing answers must not hold the suite (it once waited 16 minutes).
+    const n = await withTimeout(reader.read(buffer), left, `timed out waiting for ${pattern}`);
     if (n === null) throw new Error(`the pipe closed before ${pattern}`);
     text += decoder.decode(buffer.subarray(0, n), { stream: true });
   }
