@@ -4,7 +4,8 @@
  * they are dropped and counted, and the count is logged once writes succeed
  * again. The file rotates by size (PATH.1 … PATH.N) and reopens on request
  * (SIGUSR2 or `evrexec.reopen_log`, for logrotate's `create` mode). The path
- * is never opened through a symbolic link, nor renamed when it is one
+ * is never opened through a symbolic link, nor renamed when it is one; a new
+ * file is created 0600, or with the mode and owner of the one it replaces
  * (`log_path.ts`).
  *
  * @module
@@ -14,7 +15,7 @@ import { settlesWithin } from "./deadline.ts";
 import { messageOf } from "../shared/error_text.ts";
 import { ConfigError } from "./errors.ts";
 import { closeQuietly, writeAll, writeAllSync } from "./streams.ts";
-import { openLogPath, pathIsFile } from "./log_path.ts";
+import { type LogFileLook, lookOf, openLogPath, pathIsFile } from "./log_path.ts";
 
 /** Settings of the log file. */
 export interface LogFileOptions {
@@ -226,9 +227,10 @@ export class LogFile {
           if (!(error instanceof Deno.errors.NotFound)) throw error;
         });
       }
+      const look = await this.#look();
       if (keep > 0) await Deno.rename(path, `${path}.1`);
       else await Deno.remove(path);
-      await this.#swap(await openLogPath(path));
+      await this.#swap(await openLogPath(path, look, this.#events.problem));
     } catch (error) {
       this.#rotates = false;
       this.#events.problem(
@@ -240,7 +242,8 @@ export class LogFile {
   async #reopenNow(): Promise<void> {
     const waiting = this.#reopened.splice(0);
     try {
-      await this.#swap(await openLogPath(this.#options.path));
+      const look = await this.#look();
+      await this.#swap(await openLogPath(this.#options.path, look, this.#events.problem));
       for (const { resolve } of waiting) resolve();
     } catch (error) {
       const message = `cannot reopen the log file ${this.#options.path} (${messageOf(error)}); ` +
@@ -248,6 +251,11 @@ export class LogFile {
       this.#events.problem(message);
       for (const { reject } of waiting) reject(new Error(message));
     }
+  }
+
+  /** The mode and owner of the file open now, for a file that replaces it. */
+  async #look(): Promise<LogFileLook> {
+    return lookOf(await this.#file.stat());
   }
 
   async #swap(file: Deno.FsFile): Promise<void> {
