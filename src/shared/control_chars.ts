@@ -12,6 +12,15 @@
 /** One character that {@link escapeControls} escapes. */
 export const CONTROL_CHAR: RegExp = /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 const CONTROL_CHARS = new RegExp(CONTROL_CHAR.source, "g");
+/** The same without line feed and tab. */
+const CONTROL_CHARS_BUT_LINES =
+  /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** Options of {@link escapeControls}. */
+export interface EscapeOptions {
+  /** Keep line feeds and tabs (text of many lines for people); default false: one line. */
+  readonly keepLines?: boolean;
+}
 
 /** The characters `JSON.stringify` leaves raw that {@link escapeJsonControls} escapes. */
 const JSON_RAW_CONTROLS = /[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
@@ -30,7 +39,8 @@ function escapeOne(char: string): string {
 /**
  * `text` with every control character written as an escape (`\n`, `\r`,
  * `\t`, `\x1b`, `\x9b`, `\u2028`): the result is one line that a terminal
- * shows as it is. Other characters, backslashes included, are kept.
+ * shows as it is (or, with `keepLines`, lines with their tabs). Other
+ * characters, backslashes included, are kept.
  *
  * @example
  * ```ts
@@ -38,9 +48,9 @@ function escapeOne(char: string): string {
  * escapeControls("a\nb\x1b[2J"); // "a\\nb\\x1b[2J"
  * ```
  */
-export function escapeControls(text: string): string {
+export function escapeControls(text: string, options: EscapeOptions = {}): string {
   if (!CONTROL_CHAR.test(text)) return text;
-  return text.replace(CONTROL_CHARS, escapeOne);
+  return text.replace(options.keepLines ? CONTROL_CHARS_BUT_LINES : CONTROL_CHARS, escapeOne);
 }
 
 /**
