@@ -46,10 +46,37 @@ function outcomeOf(error: unknown): CallOutcome {
   return error.kind === "busy" ? "busy" : error.kind === "timeout" ? "timeout" : "error";
 }
 
-/** Data as the function receives it: strings as they are, the rest as JSON. */
+/** A number whose JSON text a double cannot give back: past its range, or an integer past 2^53. */
+function lossyNumber(value: unknown): boolean {
+  return typeof value === "number" &&
+    (!Number.isFinite(value) || (Number.isInteger(value) && !Number.isSafeInteger(value)));
+}
+
+/**
+ * Data as the function receives it: strings as they are, the rest as JSON
+ * (`-0` as `-0`). A number `JSON.parse` could not keep (`1e400` became
+ * Infinity, which is `null` in JSON; `123456789012345678901234567890` lost
+ * its digits) is refused rather than passed changed.
+ *
+ * @throws {RpcError} -32602 for such a number, anywhere in the data
+ */
 function dataText(data: unknown): string {
   if (data === undefined) return "";
-  return typeof data === "string" ? data : JSON.stringify(data);
+  if (typeof data === "string") return data;
+  if (Object.is(data, -0)) return "-0";
+  let lossy = false;
+  const text = JSON.stringify(data, (_key, value) => {
+    if (lossyNumber(value)) lossy = true;
+    return value;
+  });
+  if (lossy) {
+    throw new RpcError(
+      RpcCode.INVALID_PARAMS,
+      "invalid params: data holds a number past what a double keeps exactly (beyond its range, " +
+        "or an integer past 2^53), which would reach the function changed; send it as a string",
+    );
+  }
+  return text;
 }
 
 /** The most characters of a failed run's error the debug line shows. */
@@ -75,10 +102,11 @@ export function addEvrexecMethods(methods: MethodMap, host: HostAccess): void {
           `unknown function ${quoteValue(name)} (${exportedFunctions(host.pool.functions)})`,
         );
       }
+      const data = dataText(values.data);
       const counts = host.stats.counting ? host.stats.function(name) : null;
       const started = counts?.begin() ?? performance.now();
       try {
-        const json = await host.pool.run(name, dataText(values.data), signal);
+        const json = await host.pool.run(name, data, signal);
         counts?.ended(started);
         return new JsonText(json);
       } catch (thrown) {
