@@ -2,7 +2,8 @@
  * The log file (`--log-file`): records are queued and written by one async
  * loop, so a slow or full disk never blocks the host's thread; past a bound
  * they are dropped and counted, and the count is logged once writes succeed
- * again. The file rotates by size (PATH.1 … PATH.N) and reopens on request
+ * again; a record a full disk cut in half is ended with {@link CUT_MARK} and
+ * a line feed, so the next one starts a line of its own. The file rotates by size (PATH.1 … PATH.N) and reopens on request
  * (SIGUSR2 or `evrexec.reopen_log`, for logrotate's `create` mode). The path
  * is never opened through a symbolic link, nor renamed when it is one; a new
  * file is created 0600, or with the mode and owner of the one it replaces
@@ -39,6 +40,10 @@ export interface LogFileEvents {
 export const LOG_QUEUE_BYTES = 4 * 1024 * 1024;
 /** One write takes at most this many bytes of records. */
 const BATCH_BYTES = 64 * 1024;
+/** What ends a record that a failed write cut short, before the next one. */
+export const CUT_MARK = " [cut short by a failed write]";
+const CUT_ENDING = new TextEncoder().encode(`${CUT_MARK}\n`);
+const EMPTY = new Uint8Array(0);
 
 /** A log file that is written without blocking the thread that logs. */
 export class LogFile {
@@ -57,6 +62,10 @@ export class LogFile {
   #reopened: { resolve: () => void; reject: (error: Error) => void }[] = [];
   #closed = false;
   #idle: (() => void)[] = [];
+  /** A write failed: it may have left half a record. */
+  #mayBeCut = false;
+  /** The file ends with half a record: the next write ends its line first. */
+  #lineOpen = false;
 
   private constructor(
     options: LogFileOptions,
@@ -188,8 +197,11 @@ export class LogFile {
     }
     const records = this.#queue.splice(0, count);
     this.#queued -= bytes;
-    const batch = new Uint8Array(bytes);
-    let at = 0;
+    if (this.#mayBeCut && await this.#endsCut()) this.#lineOpen = true;
+    const ending = this.#lineOpen ? CUT_ENDING : EMPTY;
+    const batch = new Uint8Array(ending.length + bytes);
+    batch.set(ending);
+    let at = ending.length;
     for (const record of records) {
       batch.set(record, at);
       at += record.length;
@@ -197,7 +209,8 @@ export class LogFile {
     this.#inFlight = true;
     try {
       await writeAll(this.#file, batch);
-      this.#size += bytes;
+      this.#size += batch.length;
+      this.#mayBeCut = this.#lineOpen = false;
       if (this.#dropped > 0) {
         const dropped = this.#dropped;
         this.#dropped = 0;
@@ -205,9 +218,22 @@ export class LogFile {
       }
     } catch {
       this.#dropped += count; // a full disk, an I/O error: counted, and told once writes succeed
+      this.#mayBeCut = true;
     } finally {
       this.#inFlight = false;
     }
+  }
+
+  /**
+   * Whether the file grew past what was written whole: a write that failed
+   * wrote part of its records (a disk that filled up midway). The size is
+   * then taken as it is.
+   */
+  async #endsCut(): Promise<boolean> {
+    const size = await this.#file.stat().then((info) => info.size, () => this.#size);
+    const cut = size > this.#size;
+    this.#size = size;
+    return cut;
   }
 
   /** PATH.(i) becomes PATH.(i+1), PATH becomes PATH.1, and a new PATH is opened. */
