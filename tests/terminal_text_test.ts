@@ -3,7 +3,7 @@
 // error) with ESC, CR, C1 and bidi controls made visible, so an answer cannot clear the screen,
 // set the window title or rewrite a line; `--json` escapes what JSON.stringify leaves raw.
 import assert from "node:assert/strict";
-import { fixture, ROOT, withHost } from "./helpers/host.ts";
+import { fixture, ROOT, runHost, withHost } from "./helpers/host.ts";
 
 const SCRIPT = fixture("log_data.ts");
 /** What no output of the clients may hold: controls other than LF and tab, C1, bidi, U+2028/9. */
@@ -66,3 +66,17 @@ Deno.test(
     assert.doesNotMatch(top.stdout, RAW, JSON.stringify(top.stdout));
   }),
 );
+
+Deno.test("terminal text: a start-up error quoting a value or a path escapes its controls", async () => {
+  const cases = [
+    ["--exec", "name=a\u009b2J\u202eb;wait=\x1b[2J", SCRIPT],
+    [`${ROOT}tests/fixtures/\u009b2J\x1b]0;t\x07nope.ts`],
+    ["--log-level", "\u2028\u009b31m"],
+  ];
+  for (const args of cases) {
+    const exit = await runHost(args);
+    assert.equal(exit.code, 2, exit.stderr);
+    assert.equal(exit.stderr.trimEnd().split("\n").length, 1, exit.stderr);
+    assert.doesNotMatch(exit.stderr, RAW, JSON.stringify(exit.stderr));
+  }
+});

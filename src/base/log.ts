@@ -89,7 +89,7 @@ async function openLogFile(options: LogFileOptions): Promise<LogFile> {
         { count, path },
       ),
     problem(message) {
-      toStderr(`evrexec-deno: ${message}\n`);
+      toStderr(`evrexec-deno: ${escapeControls(message)}\n`);
       logVerbatim(log(), "warning", message);
     },
   });
