@@ -11,6 +11,7 @@ const FORGED = "2001-01-01 00:00:00.000 +00 [ERR] evrexec: x";
 const DATA =
   `hello\n${FORGED}\rback\x1b[2Jclear\x00nul\x7fdel\x9bcsi\u2028ls\u2029ps\u202erlo\tend`;
 /** What may appear in a text log file besides printable text: the line feed ending each record. */
+// deno-lint-ignore no-control-regex -- control characters are what it finds
 const RAW_CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 async function readUntil(path: string, pattern: RegExp): Promise<string> {

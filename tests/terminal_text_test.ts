@@ -7,6 +7,7 @@ import { fixture, ROOT, runHost, withHost } from "./helpers/host.ts";
 
 const SCRIPT = fixture("log_data.ts");
 /** What no output of the clients may hold: controls other than LF and tab, C1, bidi, U+2028/9. */
+// deno-lint-ignore no-control-regex -- control characters are what it finds
 const RAW = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 const EVIL = "a\x1b]0;title\x07b\x1b[2Jc\rd\u009b31me\u2028f\u202eg";
 

@@ -10,11 +10,14 @@
  */
 
 /** One character that {@link escapeControls} escapes. */
+// deno-lint-ignore no-control-regex -- control characters are what it finds
 export const CONTROL_CHAR: RegExp = /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 const CONTROL_CHARS = new RegExp(CONTROL_CHAR.source, "g");
 /** The same without line feed and tab. */
-const CONTROL_CHARS_BUT_LINES =
-  /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const CONTROL_CHARS_BUT_LINES = new RegExp(
+  CONTROL_CHAR.source.replace("\\x00-\\x1f", "\\x00-\\x08\\x0b-\\x1f"),
+  "g",
+);
 
 /** Options of {@link escapeControls}. */
 export interface EscapeOptions {
