@@ -3,8 +3,9 @@
  * loop, so a slow or full disk never blocks the host's thread; past a bound
  * they are dropped and counted, and the count is logged once writes succeed
  * again; a record a full disk cut in half is ended with {@link CUT_MARK} and
- * a line feed, so the next one starts a line of its own. The file rotates by size (PATH.1 … PATH.N) and reopens on request
- * (SIGUSR2 or `evrexec.reopen_log`, for logrotate's `create` mode). The path
+ * a line feed, so the next one starts a line of its own. The file rotates by
+ * size (PATH.1 … PATH.N) and reopens on request (SIGUSR2 or
+ * `evrexec.reopen_log`, for logrotate's `create` mode). The path
  * is never opened through a symbolic link, nor renamed when it is one; a new
  * file is created 0600, or with the mode and owner of the one it replaces
  * (`log_path.ts`).
