@@ -46,34 +46,34 @@ function outcomeOf(error: unknown): CallOutcome {
   return error.kind === "busy" ? "busy" : error.kind === "timeout" ? "timeout" : "error";
 }
 
-/** A number whose JSON text a double cannot give back: past its range, or an integer past 2^53. */
-function lossyNumber(value: unknown): boolean {
-  return typeof value === "number" &&
-    (!Number.isFinite(value) || (Number.isInteger(value) && !Number.isSafeInteger(value)));
+/** A number past a double's range: `JSON.parse` made it Infinity, whose JSON text is `null`. */
+function beyondRange(value: unknown): boolean {
+  return typeof value === "number" && !Number.isFinite(value);
 }
 
 /**
  * Data as the function receives it: strings as they are, the rest as JSON
- * (`-0` as `-0`). A number `JSON.parse` could not keep (`1e400` became
- * Infinity, which is `null` in JSON; `123456789012345678901234567890` lost
- * its digits) is refused rather than passed changed.
+ * (`-0` as `-0`). A number past a double's range (`1e400` became Infinity,
+ * which is `null` in JSON) is refused rather than passed as `null`. Digits
+ * past a double's precision are lost (`123456789012345678901234567890`
+ * arrives as `1.2345678901234568e+29`): such numbers belong in strings.
  *
- * @throws {RpcError} -32602 for such a number, anywhere in the data
+ * @throws {RpcError} -32602 for a number past a double's range, anywhere in the data
  */
 function dataText(data: unknown): string {
   if (data === undefined) return "";
   if (typeof data === "string") return data;
   if (Object.is(data, -0)) return "-0";
-  let lossy = false;
+  let infinite = false;
   const text = JSON.stringify(data, (_key, value) => {
-    if (lossyNumber(value)) lossy = true;
+    if (beyondRange(value)) infinite = true;
     return value;
   });
-  if (lossy) {
+  if (infinite) {
     throw new RpcError(
       RpcCode.INVALID_PARAMS,
-      "invalid params: data holds a number past what a double keeps exactly (beyond its range, " +
-        "or an integer past 2^53), which would reach the function changed; send it as a string",
+      "invalid params: data holds a number past a double's range, which would reach the " +
+        "function as null; send it as a string",
     );
   }
   return text;
