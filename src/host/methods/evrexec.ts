@@ -46,9 +46,21 @@ function outcomeOf(error: unknown): CallOutcome {
   return error.kind === "busy" ? "busy" : error.kind === "timeout" ? "timeout" : "error";
 }
 
-/** A number past a double's range: `JSON.parse` made it Infinity, whose JSON text is `null`. */
-function beyondRange(value: unknown): boolean {
-  return typeof value === "number" && !Number.isFinite(value);
+/**
+ * Whether `data` holds a number past a double's range (`JSON.parse` made it
+ * Infinity). Walked with a stack of its own: data may be nested deeper than
+ * a recursion would go.
+ */
+function holdsInfinity(data: unknown): boolean {
+  const stack: unknown[] = [data];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (typeof value === "number" && !Number.isFinite(value)) return true;
+    if (typeof value === "object" && value !== null) {
+      for (const item of Object.values(value)) stack.push(item);
+    }
+  }
+  return false;
 }
 
 /**
@@ -64,12 +76,9 @@ function dataText(data: unknown): string {
   if (data === undefined) return "";
   if (typeof data === "string") return data;
   if (Object.is(data, -0)) return "-0";
-  let infinite = false;
-  const text = JSON.stringify(data, (_key, value) => {
-    if (beyondRange(value)) infinite = true;
-    return value;
-  });
-  if (infinite) {
+  const text = JSON.stringify(data);
+  // Infinity is written as null: only then is the data walked.
+  if (text.includes("null") && holdsInfinity(data)) {
     throw new RpcError(
       RpcCode.INVALID_PARAMS,
       "invalid params: data holds a number past a double's range, which would reach the " +
