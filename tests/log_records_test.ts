@@ -1,6 +1,6 @@
 // Log records cannot be forged through data (issue 29 item 6): in the text format a record is
-// always one line, whatever control characters a script logs (KSR), a script throws, or a caller
-// sends as a function name; CR, LF, the other C0 controls, DEL, C1, U+2028/2029 and the bidi
+// always one line, whatever control characters a script logs (KSR) or throws (in an RPC call, at
+// debug, and in an exec task); a function name a caller sends is not logged, and tried too; CR, LF, the other C0 controls, DEL, C1, U+2028/2029 and the bidi
 // controls are escaped, and JSON lines stay valid JSON that carries the data unchanged.
 import assert from "node:assert/strict";
 import { fixture, startHost } from "./helpers/host.ts";
