@@ -2,7 +2,11 @@
  * The host's logging: `@logtape/logtape` with one sink, stderr (written at
  * once) or a log file (`log_file.ts`, written without blocking), as text
  * lines or JSON lines. Workers do not load logtape; they send their records
- * to the host as messages (see `shared/messages.ts`).
+ * to the host as messages (see `shared/messages.ts`). A record is always one
+ * line: in text lines every control character of a message or value (CR, LF,
+ * ESC, the rest of C0, DEL, C1, U+2028/2029, bidi controls) is escaped
+ * (`shared/control_chars.ts`), so data cannot forge a record nor drive the
+ * terminal that shows it; JSON lines escape the same characters in JSON.
  *
  * @module
  */
@@ -14,6 +18,7 @@ import {
   getTextFormatter,
   type LogRecord,
 } from "@logtape/logtape";
+import { escapeControls, escapeJsonControls } from "../shared/control_chars.ts";
 import { writeAllSync } from "./streams.ts";
 import { LogFile, type LogFileOptions } from "./log_file.ts";
 
@@ -57,6 +62,24 @@ function toStderr(text: string): void {
   }
 }
 
+/** The text formatter: logtape's layout, the whole record made one line. */
+function textLine(): (record: LogRecord) => string {
+  return getTextFormatter({
+    timestamp: "date-time-tz",
+    category: ".",
+    value: "bare",
+    sanitize: false, // escapeControls below does it for the whole record
+    format: ({ timestamp, level, category, message }) =>
+      escapeControls(`${timestamp} [${level}] ${category}: ${message}`),
+  });
+}
+
+/** The JSON lines formatter, with the characters JSON leaves raw escaped too. */
+function jsonLine(): (record: LogRecord) => string {
+  const json = getJsonLinesFormatter({ categorySeparator: ".", message: "rendered" });
+  return (record) => escapeJsonControls(json(record));
+}
+
 /** Opens the log file; its problems go to stderr and to the log itself. */
 async function openLogFile(options: LogFileOptions): Promise<LogFile> {
   const file = await LogFile.open(options, {
@@ -66,7 +89,7 @@ async function openLogFile(options: LogFileOptions): Promise<LogFile> {
         { count, path },
       ),
     problem(message) {
-      toStderr(`evrexec-deno: ${message}\n`);
+      toStderr(`evrexec-deno: ${escapeControls(message)}\n`);
       logVerbatim(log(), "warning", message);
     },
   });
@@ -88,9 +111,7 @@ export async function setupLogging(
   format: LogFormat,
   file?: LogFileOptions,
 ): Promise<void> {
-  const formatter = format === "json"
-    ? getJsonLinesFormatter({ categorySeparator: ".", message: "rendered" })
-    : getTextFormatter({ timestamp: "date-time-tz", category: ".", value: "bare" });
+  const formatter = format === "json" ? jsonLine() : textLine();
   logFile?.close();
   logFile = file ? await openLogFile(file) : null;
   const target = logFile;

@@ -2,9 +2,12 @@
  * The log file (`--log-file`): records are queued and written by one async
  * loop, so a slow or full disk never blocks the host's thread; past a bound
  * they are dropped and counted, and the count is logged once writes succeed
- * again. The file rotates by size (PATH.1 … PATH.N) and reopens on request
- * (SIGUSR2 or `evrexec.reopen_log`, for logrotate's `create` mode). The path
- * is never opened through a symbolic link, nor renamed when it is one
+ * again; a record a full disk cut in half is ended with {@link CUT_MARK} and
+ * a line feed, so the next one starts a line of its own. The file rotates by
+ * size (PATH.1 … PATH.N) and reopens on request (SIGUSR2 or
+ * `evrexec.reopen_log`, for logrotate's `create` mode). The path
+ * is never opened through a symbolic link, nor renamed when it is one; a new
+ * file is created 0600, or with the mode and owner of the one it replaces
  * (`log_path.ts`).
  *
  * @module
@@ -14,7 +17,7 @@ import { settlesWithin } from "./deadline.ts";
 import { messageOf } from "../shared/error_text.ts";
 import { ConfigError } from "./errors.ts";
 import { closeQuietly, writeAll, writeAllSync } from "./streams.ts";
-import { openLogPath, pathIsFile } from "./log_path.ts";
+import { type LogFileLook, lookOf, openLogPath, pathIsFile } from "./log_path.ts";
 
 /** Settings of the log file. */
 export interface LogFileOptions {
@@ -38,6 +41,10 @@ export interface LogFileEvents {
 export const LOG_QUEUE_BYTES = 4 * 1024 * 1024;
 /** One write takes at most this many bytes of records. */
 const BATCH_BYTES = 64 * 1024;
+/** What ends a record that a failed write cut short, before the next one. */
+export const CUT_MARK = " [cut short by a failed write]";
+const CUT_ENDING = new TextEncoder().encode(`${CUT_MARK}\n`);
+const EMPTY = new Uint8Array(0);
 
 /** A log file that is written without blocking the thread that logs. */
 export class LogFile {
@@ -56,6 +63,10 @@ export class LogFile {
   #reopened: { resolve: () => void; reject: (error: Error) => void }[] = [];
   #closed = false;
   #idle: (() => void)[] = [];
+  /** A write failed: it may have left half a record. */
+  #mayBeCut = false;
+  /** The file ends with half a record: the next write ends its line first. */
+  #lineOpen = false;
 
   private constructor(
     options: LogFileOptions,
@@ -187,8 +198,11 @@ export class LogFile {
     }
     const records = this.#queue.splice(0, count);
     this.#queued -= bytes;
-    const batch = new Uint8Array(bytes);
-    let at = 0;
+    if (this.#mayBeCut && await this.#endsCut()) this.#lineOpen = true;
+    const ending = this.#lineOpen ? CUT_ENDING : EMPTY;
+    const batch = new Uint8Array(ending.length + bytes);
+    batch.set(ending);
+    let at = ending.length;
     for (const record of records) {
       batch.set(record, at);
       at += record.length;
@@ -196,7 +210,8 @@ export class LogFile {
     this.#inFlight = true;
     try {
       await writeAll(this.#file, batch);
-      this.#size += bytes;
+      this.#size += batch.length;
+      this.#mayBeCut = this.#lineOpen = false;
       if (this.#dropped > 0) {
         const dropped = this.#dropped;
         this.#dropped = 0;
@@ -204,9 +219,22 @@ export class LogFile {
       }
     } catch {
       this.#dropped += count; // a full disk, an I/O error: counted, and told once writes succeed
+      this.#mayBeCut = true;
     } finally {
       this.#inFlight = false;
     }
+  }
+
+  /**
+   * Whether the file grew past what was written whole: a write that failed
+   * wrote part of its records (a disk that filled up midway). The size is
+   * then taken as it is.
+   */
+  async #endsCut(): Promise<boolean> {
+    const size = await this.#file.stat().then((info) => info.size, () => this.#size);
+    const cut = size > this.#size;
+    this.#size = size;
+    return cut;
   }
 
   /** PATH.(i) becomes PATH.(i+1), PATH becomes PATH.1, and a new PATH is opened. */
@@ -226,9 +254,10 @@ export class LogFile {
           if (!(error instanceof Deno.errors.NotFound)) throw error;
         });
       }
+      const look = await this.#look();
       if (keep > 0) await Deno.rename(path, `${path}.1`);
       else await Deno.remove(path);
-      await this.#swap(await openLogPath(path));
+      await this.#swap(await openLogPath(path, look, this.#events.problem));
     } catch (error) {
       this.#rotates = false;
       this.#events.problem(
@@ -240,7 +269,8 @@ export class LogFile {
   async #reopenNow(): Promise<void> {
     const waiting = this.#reopened.splice(0);
     try {
-      await this.#swap(await openLogPath(this.#options.path));
+      const look = await this.#look();
+      await this.#swap(await openLogPath(this.#options.path, look, this.#events.problem));
       for (const { resolve } of waiting) resolve();
     } catch (error) {
       const message = `cannot reopen the log file ${this.#options.path} (${messageOf(error)}); ` +
@@ -248,6 +278,11 @@ export class LogFile {
       this.#events.problem(message);
       for (const { reject } of waiting) reject(new Error(message));
     }
+  }
+
+  /** The mode and owner of the file open now, for a file that replaces it. */
+  async #look(): Promise<LogFileLook> {
+    return lookOf(await this.#file.stat());
   }
 
   async #swap(file: Deno.FsFile): Promise<void> {

@@ -11,6 +11,7 @@ import { Host } from "../host/host.ts";
 import { flushLog, log, logVerbatim, setupLogging } from "../base/log.ts";
 import { NAME, versionLine } from "../base/version.ts";
 import { messageOf } from "../shared/error_text.ts";
+import { escapeControls } from "../shared/control_chars.ts";
 import { ConfigError, EXIT_FATAL, EXIT_OK, EXIT_USAGE } from "../base/errors.ts";
 import { parseCli } from "./args.ts";
 import { handleSignals, reloadOnSighup, reopenLogOnSigusr2 } from "./signals.ts";
@@ -76,13 +77,15 @@ export async function main(args: readonly string[]): Promise<number> {
     return EXIT_OK;
   } catch (error) {
     if (error instanceof TypeCheckError && error.report !== "") console.error(error.report);
+    // Errors quote values and paths the user gave: their control characters are escaped.
     if (error instanceof ConfigError) {
-      console.error(`${NAME}: ${error.message}`);
+      console.error(`${NAME}: ${escapeControls(error.message)}`);
       return EXIT_USAGE;
     }
-    console.error(
-      `${NAME}: fatal: ${debug && error instanceof Error ? error.stack : messageOf(error)}`,
-    );
+    const why = debug && error instanceof Error && error.stack
+      ? escapeControls(error.stack, { keepLines: true })
+      : escapeControls(messageOf(error));
+    console.error(`${NAME}: fatal: ${why}`);
     return EXIT_FATAL;
   } finally {
     await flushLog(1000);

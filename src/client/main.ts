@@ -7,6 +7,7 @@
 
 import { withTimeout } from "../base/deadline.ts";
 import { messageOf } from "../shared/error_text.ts";
+import { escapeControls, escapeJsonControls } from "../shared/control_chars.ts";
 import { ConfigError, EXIT_FATAL, EXIT_OK, EXIT_USAGE } from "../base/errors.ts";
 import { parseCommandLine } from "../base/command_line.ts";
 import { readInteger } from "../base/values.ts";
@@ -172,21 +173,26 @@ export async function rpcMain(args: readonly string[]): Promise<number> {
       `no answer from ${request.socket} within ${request.timeoutMs} ms`,
     );
     if (request.json) {
-      console.log(JSON.stringify(response, null, 2));
+      console.log(escapeJsonControls(JSON.stringify(response, null, 2)));
     } else if (response.error === undefined) {
       const result = response.result;
       const table = answerTable(request.method, result, width);
       console.log(
-        table ?? (typeof result === "string" ? result : JSON.stringify(result, null, 2)),
+        table ??
+          (typeof result === "string"
+            ? escapeControls(result, { keepLines: true })
+            : escapeJsonControls(JSON.stringify(result, null, 2))),
       );
     }
     if (response.error !== undefined) {
-      console.error(`error ${response.error.code}: ${response.error.message}`);
+      console.error(
+        `error ${response.error.code}: ${escapeControls(String(response.error.message))}`,
+      );
       return EXIT_FATAL;
     }
     return EXIT_OK;
   } catch (error) {
-    console.error(`evrexec-rpc: ${messageOf(error)}`);
+    console.error(`evrexec-rpc: ${escapeControls(messageOf(error))}`);
     return EXIT_FATAL;
   } finally {
     client?.close();

@@ -1,11 +1,15 @@
 /**
  * Aligned text tables for people: columns padded to their widest cell,
- * shrunk (widest first, cells cut with "…") to fit a terminal's width.
+ * shrunk (widest first, cells cut with "…") to fit a terminal's width. A
+ * cell shows its first line, its control characters escaped (cells hold
+ * data: names, a script's error messages).
  *
  * @module
  */
 
 import { readEnv } from "../base/env.ts";
+import { escapeControls } from "../shared/control_chars.ts";
+
 /** How a column is aligned. */
 export type Align = "left" | "right";
 
@@ -36,7 +40,9 @@ export function renderTable(
   rows: readonly (readonly string[])[],
   maxWidth = Infinity,
 ): string {
-  const cells = rows.map((row) => row.map((cell) => cell.replace(/\s*\n[\s\S]*$/, "")));
+  const cells = rows.map((row) =>
+    row.map((cell) => escapeControls(cell.replace(/\s*\n[\s\S]*$/, "")))
+  );
   const widths = columns.map((column, i) =>
     Math.max(column.title.length, ...cells.map((row) => (row[i] ?? "").length))
   );

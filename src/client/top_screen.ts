@@ -5,6 +5,7 @@
  * @module
  */
 
+import { escapeControls } from "../shared/control_chars.ts";
 import { ago } from "../host/methods/task_info.ts";
 import { type Column, renderTable } from "./text_table.ts";
 import type { TopView } from "./top_model.ts";
@@ -143,5 +144,6 @@ export function renderScreen(view: TopView | null, state: ScreenState, size: Scr
   const scroll = Math.min(state.scroll, Math.max(0, rest.length - room));
   return [...top, ...rest.slice(scroll, scroll + room)]
     .slice(0, size.rows)
+    .map((line) => escapeControls(line)) // names, errors and paths come from data
     .map((line) => line.length > size.columns ? line.slice(0, size.columns) : line);
 }

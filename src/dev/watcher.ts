@@ -14,6 +14,10 @@ import { readModuleGraph } from "../base/module_graph.ts";
 
 /** Quiet time after the last change of a burst before the reload starts. */
 export const WATCH_QUIET_MS = 150;
+/** First pause before watching is tried again after it failed (out of inotify instances or watches). */
+export const WATCH_RETRY_MS = 1000;
+/** The pause doubles up to this. */
+export const WATCH_RETRY_MAX_MS = 30_000;
 
 /** The file-system events that change a file (not "access": a file closed after writing). */
 const CHANGE_KINDS = new Set<Deno.FsEvent["kind"]>([
@@ -38,6 +42,10 @@ export interface WatcherOptions {
   readonly quietMs?: number;
   /** The clock of the debouncer (tests). */
   readonly timers?: DebounceTimers;
+  /** First pause before a failed watch is tried again (default {@link WATCH_RETRY_MS}). */
+  readonly retryMs?: number;
+  /** What starts watching (default `Deno.watchFs`; tests inject failures). */
+  readonly watchFs?: (paths: string[], options: { recursive: boolean }) => Deno.FsWatcher;
 }
 
 /** Watches a script's module graph and reloads on changes. */
@@ -50,6 +58,9 @@ export class ScriptWatcher {
   #debouncer: ChangeDebouncer;
   #refreshing: Promise<void> = Promise.resolve();
   #stopped = false;
+  /** While watching fails: the next pause, and the timer of the next try. */
+  #retryMs = 0;
+  #retry: ReturnType<typeof setTimeout> | null = null;
 
   /** A watcher; `start` reads the graph and begins watching. */
   constructor(options: WatcherOptions) {
@@ -67,9 +78,15 @@ export class ScriptWatcher {
     return [...this.#files];
   }
 
+  /** True while the files are watched (false while watching fails and is retried). */
+  get watching(): boolean {
+    return this.#fs !== null;
+  }
+
   /** Reads the module graph and starts watching its files. */
   async start(): Promise<void> {
     await this.refresh();
+    if (!this.watching) return; // said already, and retried
     log("watch").info("watching {count} files of the module graph of {script}", {
       count: this.#files.size,
       script: this.#options.scriptUrl,
@@ -91,6 +108,8 @@ export class ScriptWatcher {
   stop(): void {
     this.#stopped = true;
     this.#debouncer.stop();
+    if (this.#retry !== null) clearTimeout(this.#retry);
+    this.#retry = null;
     this.#fs?.close();
     this.#fs = null;
   }
@@ -121,10 +140,41 @@ export class ScriptWatcher {
     try {
       this.#watchDirs();
     } catch (error) {
-      log("watch").error("cannot watch the module graph's directories: {error}", {
-        error: messageOf(error),
+      this.#watchFailed(error);
+      return;
+    }
+    if (this.#retryMs > 0) {
+      this.#retryMs = 0;
+      log("watch").info("watching {count} files of the module graph of {script} again", {
+        count: this.#files.size,
+        script: this.#options.scriptUrl,
       });
     }
+  }
+
+  /**
+   * Watching failed (no inotify instance or watch left, no descriptor): said
+   * once, with what is lost meanwhile, and tried again after a pause that
+   * doubles up to {@link WATCH_RETRY_MAX_MS}.
+   */
+  #watchFailed(error: unknown): void {
+    this.#fs?.close();
+    this.#fs = null;
+    this.#dirs = "";
+    if (this.#retryMs === 0) {
+      log("watch").error(
+        "cannot watch the module graph's directories: {error}; saves are not seen until " +
+          "watching works again (tried again after {ms} ms, then less and less often)",
+        { error: messageOf(error), ms: this.#options.retryMs ?? WATCH_RETRY_MS },
+      );
+    }
+    const first = this.#options.retryMs ?? WATCH_RETRY_MS;
+    this.#retryMs = this.#retryMs === 0 ? first : Math.min(this.#retryMs * 2, WATCH_RETRY_MAX_MS);
+    if (this.#retry !== null) clearTimeout(this.#retry);
+    this.#retry = setTimeout(() => {
+      this.#retry = null;
+      this.refresh();
+    }, this.#retryMs);
   }
 
   /** Watches the directories of the files (an editor's rename replaces a file's inode). */
@@ -138,7 +188,7 @@ export class ScriptWatcher {
     }).sort();
     if (dirs.join("\n") === this.#dirs && this.#fs !== null) return;
     const previous = this.#fs;
-    this.#fs = Deno.watchFs(dirs, { recursive: false });
+    this.#fs = (this.#options.watchFs ?? Deno.watchFs)(dirs, { recursive: false });
     this.#dirs = dirs.join("\n");
     previous?.close();
     this.#consume(this.#fs);

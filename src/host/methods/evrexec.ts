@@ -46,10 +46,46 @@ function outcomeOf(error: unknown): CallOutcome {
   return error.kind === "busy" ? "busy" : error.kind === "timeout" ? "timeout" : "error";
 }
 
-/** Data as the function receives it: strings as they are, the rest as JSON. */
+/**
+ * Whether `data` holds a number past a double's range (`JSON.parse` made it
+ * Infinity). Walked with a stack of its own: data may be nested deeper than
+ * a recursion would go.
+ */
+function holdsInfinity(data: unknown): boolean {
+  const stack: unknown[] = [data];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (typeof value === "number" && !Number.isFinite(value)) return true;
+    if (typeof value === "object" && value !== null) {
+      for (const item of Object.values(value)) stack.push(item);
+    }
+  }
+  return false;
+}
+
+/**
+ * Data as the function receives it: strings as they are, the rest as JSON
+ * (`-0` as `-0`). A number past a double's range (`1e400` became Infinity,
+ * which is `null` in JSON) is refused rather than passed as `null`. Digits
+ * past a double's precision are lost (`123456789012345678901234567890`
+ * arrives as `1.2345678901234568e+29`): such numbers belong in strings.
+ *
+ * @throws {RpcError} -32602 for a number past a double's range, anywhere in the data
+ */
 function dataText(data: unknown): string {
   if (data === undefined) return "";
-  return typeof data === "string" ? data : JSON.stringify(data);
+  if (typeof data === "string") return data;
+  if (Object.is(data, -0)) return "-0";
+  const text = JSON.stringify(data);
+  // Infinity is written as null: only then is the data walked.
+  if (text.includes("null") && holdsInfinity(data)) {
+    throw new RpcError(
+      RpcCode.INVALID_PARAMS,
+      "invalid params: data holds a number past a double's range, which would reach the " +
+        "function as null; send it as a string",
+    );
+  }
+  return text;
 }
 
 /** The most characters of a failed run's error the debug line shows. */
@@ -75,10 +111,11 @@ export function addEvrexecMethods(methods: MethodMap, host: HostAccess): void {
           `unknown function ${quoteValue(name)} (${exportedFunctions(host.pool.functions)})`,
         );
       }
+      const data = dataText(values.data);
       const counts = host.stats.counting ? host.stats.function(name) : null;
       const started = counts?.begin() ?? performance.now();
       try {
-        const json = await host.pool.run(name, dataText(values.data), signal);
+        const json = await host.pool.run(name, data, signal);
         counts?.ended(started);
         return new JsonText(json);
       } catch (thrown) {
