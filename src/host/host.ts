@@ -44,6 +44,12 @@ export interface HostHooks {
   readonly source?: ConfigSource;
   /** Told of a condition the host cannot live on with, once every worker is stopped. */
   readonly onFatal?: (error: FatalError) => void;
+  /**
+   * Told when a reload begins (`error` undefined, `done` false) and when it
+   * ends (`done` true, with its `error` when it failed and the running
+   * version was kept): the command line tells systemd.
+   */
+  readonly onReload?: (done: boolean, error?: unknown) => void;
 }
 
 /** How long start-up waits for UDP tasks to bind. */
@@ -62,6 +68,7 @@ export class Host implements HostAccess {
   #config: HostConfig;
   #source: ConfigSource | null = null;
   #onFatal: ((error: FatalError) => void) | null = null;
+  #onReload: ((done: boolean, error?: unknown) => void) | null = null;
   #tasks: TaskSet;
   #context: SpawnContext;
   #pool: RpcPool;
@@ -145,6 +152,7 @@ export class Host implements HostAccess {
     host.#checker = checker;
     host.#source = hooks.source ?? null;
     host.#onFatal = hooks.onFatal ?? null;
+    host.#onReload = hooks.onReload ?? null;
     try {
       const { heapProven } = await prepareSandboxes(config, context);
       const functions = await host.#pool.load().catch((error: ErrorInfo) => {
@@ -238,6 +246,8 @@ export class Host implements HostAccess {
   async #reload(changed: readonly string[]): Promise<ReloadReport> {
     if (this.stopping) throw stoppingError();
     const started = performance.now();
+    this.#tellReload(false);
+    let failure: unknown = undefined;
     try {
       const { config, needsRestart } = rereadConfig(this.#config, this.#source);
       const { pool: next, functions } = await loadNextVersion(
@@ -264,8 +274,21 @@ export class Host implements HostAccess {
       const report = reloadReport(this, functions, changes, restarted, needsRestart);
       logReload(report, changed, performance.now() - started);
       return report;
+    } catch (error) {
+      failure = error ?? new Error("the reload failed");
+      throw error;
     } finally {
       this.#watcher?.refresh();
+      this.#tellReload(true, failure);
+    }
+  }
+
+  /** Tells the caller's `onReload`; what it throws is logged, never the reload's failure. */
+  #tellReload(done: boolean, error?: unknown): void {
+    try {
+      this.#onReload?.(done, error);
+    } catch (thrown) {
+      log().warn("the reload hook threw: {error}", { error: messageOf(thrown) });
     }
   }
 
