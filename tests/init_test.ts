@@ -224,3 +224,26 @@ Deno.test("init: a file that exists stops it, with one line, and nothing is writ
     await Deno.remove(tmp, { recursive: true });
   }
 });
+
+Deno.test("init: the host's command line runs it (mod.ts init DIR), and its --help names it", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "evrexec-init-" });
+  const mod = new URL("../mod.ts", import.meta.url).pathname;
+  try {
+    const wrote = await run(["run", "--allow-all", mod, "init", "app"], tmp, cleanEnv({}));
+    assert.equal(wrote.code, 0, wrote.stderr);
+    assert.match(wrote.stdout, /^Wrote a project into .*\/app: deno\.json, /);
+    assert.deepEqual(
+      [...Deno.readDirSync(`${tmp}/app`)].map((e) => e.name).sort(),
+      [...PROJECT_FILES].sort(),
+    );
+    const help = await run(["run", "--allow-all", mod, "--help"], tmp, cleanEnv({}));
+    assert.match(help.stdout, /mod\.ts init \[DIR\]/);
+    const initHelp = await run(["run", "--allow-all", mod, "init", "--help"], tmp, cleanEnv({}));
+    assert.match(initHelp.stdout, /^Usage: evrexec init \[DIR\]/);
+    const again = await run(["run", "--allow-all", mod, "init", "app"], tmp, cleanEnv({}));
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, /^evrexec init: .*app has .* already/);
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
