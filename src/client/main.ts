@@ -17,7 +17,7 @@ import {
   trustHint,
   UntrustedSocketError,
 } from "./socket_trust.ts";
-import { defaultSocketPath } from "../config/defaults.ts";
+import { findSocket, noSocketLine } from "./find_socket.ts";
 import { typedParam } from "./params.ts";
 import { terminalWidth } from "./text_table.ts";
 import { answerTable } from "./answer_tables.ts";
@@ -32,8 +32,9 @@ as kamcli types them, i:5 is a number, s:5 a string and j:{"a":1} JSON.
 A socket of another user than yours or root's is not called.
 
 Options:
-  -s, --socket PATH   the host's socket (default: $EVREXEC_SOCKET, else
-                      $XDG_RUNTIME_DIR/evrexec.sock, else /tmp/evrexec.sock)
+  -s, --socket PATH   the host's socket (default: $EVREXEC_SOCKET; unset, the
+                      first socket of $XDG_RUNTIME_DIR/evrexec.sock,
+                      /run/evrexec/evrexec.sock (systemd), /tmp/evrexec.sock)
   -t, --timeout MS    how long to wait for the answer (default 60000)
       --socket-owner USER  trust a socket of USER too (name, uid or any)
       --json          print the whole JSON-RPC response object (no table)
@@ -72,6 +73,8 @@ function splitAtMethod(args: readonly string[]): [string[], string[]] {
 export interface ClientRequest {
   /** The host's socket. */
   readonly socket: string;
+  /** Where the client looked for a socket and found none (no `--socket` given); else undefined. */
+  readonly searched?: readonly string[];
   /** Who must own the socket (`--socket-owner`), if anyone but this user or root. */
   readonly socketOwner: SocketOwner | undefined;
   /** How long to wait for the answer, in ms. */
@@ -90,8 +93,10 @@ export function parseRpcCli(args: readonly string[]): ClientRequest | null {
   const { values } = parseCommandLine({ args: options, options: OPTIONS });
   if (values.help) return null;
   if (rest.length === 0) throw new ConfigError("missing METHOD (see --help)");
+  const found = values.socket === undefined ? findSocket() : null;
   return {
-    socket: values.socket ?? defaultSocketPath(),
+    socket: values.socket ?? found!.path,
+    ...(found !== null && !found.found ? { searched: found.tried } : {}),
     socketOwner: readSocketOwner(values["socket-owner"]),
     timeoutMs: values.timeout === undefined
       ? 60_000
@@ -130,6 +135,10 @@ export async function rpcMain(args: readonly string[]): Promise<number> {
   if (request === null) {
     console.log(RPC_USAGE);
     return EXIT_OK;
+  }
+  if (request.searched !== undefined) {
+    console.error(`evrexec-rpc: ${noSocketLine(request.searched)}`);
+    return EXIT_FATAL;
   }
   let client: RpcClient | null = null;
   try {

@@ -11,7 +11,7 @@ import { messageOf } from "../shared/error_text.ts";
 import { EXIT_FATAL, EXIT_OK, EXIT_USAGE } from "../base/errors.ts";
 import { writeAllSync } from "../base/streams.ts";
 import { parseCommandLine } from "../base/command_line.ts";
-import { defaultSocketPath } from "../config/defaults.ts";
+import { findSocket } from "./find_socket.ts";
 import { RpcClient } from "./client.ts";
 import {
   readSocketOwner,
@@ -31,8 +31,9 @@ errors and p50/p99 per function, the queue and the connections.
 Keys: q quits; up, down, PgUp and PgDn scroll.
 
 Options:
-  -s, --socket PATH   the host's socket (default: $EVREXEC_SOCKET, else
-                      $XDG_RUNTIME_DIR/evrexec.sock, else /tmp/evrexec.sock)
+  -s, --socket PATH   the host's socket (default: $EVREXEC_SOCKET; unset, the
+                      first socket of $XDG_RUNTIME_DIR/evrexec.sock,
+                      /run/evrexec/evrexec.sock (systemd), /tmp/evrexec.sock)
       --socket-owner USER  trust a socket of USER too (name, uid or any)
       --once          print one screen and exit (no terminal needed)
   -h, --help          this text`;
@@ -166,7 +167,7 @@ export async function topMain(args: readonly string[]): Promise<number> {
     console.log(TOP_USAGE);
     return EXIT_OK;
   }
-  const reader = new Reader(values.socket ?? defaultSocketPath(), socketOwner);
+  const reader = new Reader(values.socket ?? findSocket().path, socketOwner);
   if (!values.once && Deno.stdin.isTerminal() && Deno.stdout.isTerminal()) return live(reader);
   try {
     const view = await reader.read();

@@ -87,6 +87,30 @@ export function defaultSocketPath(): string {
   return env(SOCKET_ENV) ?? (runtimeDir ? `${runtimeDir}/evrexec.sock` : "/tmp/evrexec.sock");
 }
 
+/** Where a systemd service's socket is (`RuntimeDirectory=evrexec`), as `evrexec init`'s unit puts it. */
+export const SERVICE_SOCKET = "/run/evrexec/evrexec.sock";
+
+/**
+ * Where a client looks for a host when given no socket, in order:
+ * `$EVREXEC_SOCKET` alone when it is set; else the host's own default
+ * (`$XDG_RUNTIME_DIR/evrexec.sock`), the service's
+ * ({@link SERVICE_SOCKET}) and `/tmp/evrexec.sock`. The client calls the
+ * first that is a socket.
+ *
+ * @returns The paths, read from the environment now, without duplicates.
+ */
+export function clientSocketCandidates(): string[] {
+  const given = env(SOCKET_ENV);
+  if (given !== undefined) return [given];
+  const runtimeDir = env("XDG_RUNTIME_DIR");
+  const paths = [
+    ...(runtimeDir ? [`${runtimeDir}/evrexec.sock`] : []),
+    SERVICE_SOCKET,
+    "/tmp/evrexec.sock",
+  ];
+  return [...new Set(paths)];
+}
+
 /**
  * The default `--memory-limit`: three quarters of one isolate's heap limit.
  *

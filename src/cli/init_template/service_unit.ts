@@ -18,10 +18,11 @@
 import { pathToFileURL } from "node:url";
 import { HOST_FLAGS, UPTIME_FLAG } from "../deno_flags.ts";
 import type { ProjectFacts } from "./facts.ts";
+import { SERVICE_SOCKET } from "../../config/defaults.ts";
 import { unitArgument, unitPath } from "./systemd_text.ts";
 
 /** Where the unit puts the RPC socket. */
-export const UNIT_SOCKET = "/run/evrexec/evrexec.sock";
+export const UNIT_SOCKET: string = SERVICE_SOCKET;
 /** The Deno cache of the service. */
 export const UNIT_DENO_DIR = "/var/cache/evrexec";
 
