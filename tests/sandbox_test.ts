@@ -195,6 +195,15 @@ Deno.test("sandbox: allow-* in a thread without --unstable-worker-options: exit 
 });
 
 Deno.test(
+  "sandbox: allow-* in a thread with --unstable-worker-options but no --allow-run: no warning",
+  withHost(SANDBOX, { exec: ["name=probe;allow-read=/tmp"] }, async (host) => {
+    const [task] = await host.call("evrexec.list") as Task[];
+    assert.equal(task.permissions, "allow-read=/tmp");
+    assert.doesNotMatch(host.log, /unstable-worker-options|WRN/, host.log);
+  }),
+);
+
+Deno.test(
   "sandbox: a task cannot ask for a permission the host lacks; process mode needs --allow-run",
   async () => {
     const cases: [string[], RegExp][] = [
