@@ -155,6 +155,8 @@ Deno.test("host notify: without NOTIFY_SOCKET the host sends nothing and says no
   const host = await startHost(fixture("slow_load.ts"), { exec: ["name=echo"] });
   try {
     assert.equal(await host.call("evrexec.run", ["echo", "hi"]), "hi");
+    // Counts in words (issue 24 item 6): one task, one worker, no "1 exec tasks".
+    assert.match(host.log, /host ready: 1 exec task, 1 exec worker, RPC on /);
     const exit = await host.stop("SIGTERM");
     assert.doesNotMatch(exit.stderr, /notify/i);
   } finally {

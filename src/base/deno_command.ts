@@ -30,9 +30,11 @@ export interface DenoOutput {
 export function requireDenoRun(option: string, tool: string): void {
   const command = Deno.execPath();
   if (Deno.permissions.querySync({ name: "run", command }).state === "granted") return;
-  throw new ConfigError(`${option} runs "${tool}" and needs --allow-run for the deno binary: ${
-    allowRunAdvice(command)
-  }`);
+  throw new ConfigError(
+    `${option} runs "${tool}" and needs --allow-run for the deno binary: ${
+      allowRunAdvice(command)
+    }`,
+  );
 }
 
 /**
@@ -42,9 +44,7 @@ export function requireDenoRun(option: string, tool: string): void {
  * changes with every version and which `deno task` cannot take anyway).
  */
 export function allowRunAdvice(command: string): string {
-  const flag = /\/_npx\//.test(command)
-    ? "--allow-run"
-    : `--allow-run=${command} (or --allow-run)`;
+  const flag = /\/_npx\//.test(command) ? "--allow-run" : `--allow-run=${command} (or --allow-run)`;
   return `deno task dev and the installed evrexec command give it; with deno run, add ${flag}`;
 }
 

@@ -27,7 +27,9 @@ export const TOP_USAGE = `Usage: deno task top [options]
 
 Shows a running evrexec host live, refreshed every second: its tasks and
 workers (state, uptime, restarts, heap, last error), calls per second,
-errors and p50/p99 per function, the queue and the connections.
+errors and p50/p99 per function (over the last 5 s; marked * when over every
+call since the start, as when none ran in the last 5 s), the queue and the
+connections.
 Keys: q quits; up, down, PgUp and PgDn scroll.
 
 Options:

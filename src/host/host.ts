@@ -36,6 +36,7 @@ import { HostStats } from "../observe/stats.ts";
 import { SideListeners } from "./side_listeners.ts";
 import { logReload, type ReloadReport, reloadReport, rereadConfig } from "./reload_plan.ts";
 import { quoteValue } from "../shared/quote.ts";
+import { counted } from "../base/plural.ts";
 import { ReloadQueue, type ReloadTicket } from "./reload_queue.ts";
 
 /** What the host tells its caller besides its answers. */
@@ -204,9 +205,10 @@ export class Host implements HostAccess {
             if (!host.stopping) throw error;
           }),
       );
-      log().info("host ready: {tasks} exec tasks, {workers} exec workers, RPC on {socket}", {
-        tasks: config.tasks.length,
-        workers: config.tasks.reduce((sum, task) => sum + task.workers, 0),
+      const workers = config.tasks.reduce((sum, task) => sum + task.workers, 0);
+      log().info("host ready: {tasks}, {workers}, RPC on {socket}", {
+        tasks: counted(config.tasks.length, "exec task"),
+        workers: counted(workers, "exec worker"),
         socket: config.socket,
       });
       return host;

@@ -192,7 +192,9 @@ function placeProblem(path: string, error: unknown): string {
   if (error instanceof Deno.errors.NotFound) return `the directory ${dir} does not exist`;
   if (error instanceof Deno.errors.NotADirectory) return `${dir} is not a directory`;
   if (error instanceof Deno.errors.PermissionDenied || error instanceof Deno.errors.NotCapable) {
-    return `no permission to create a file in ${dir} (${messageOf(error).replace(/: tmpdir$/, "")})`;
+    return `no permission to create a file in ${dir} (${
+      messageOf(error).replace(/: tmpdir$/, "")
+    })`;
   }
   return `in ${dir}: ${messageOf(error).replace(/: tmpdir$/, "")}`;
 }
