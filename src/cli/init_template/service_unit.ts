@@ -66,7 +66,7 @@ export function serviceUnit(facts: ProjectFacts): string {
     "# which the service runs --frozen). Then, as root:",
     "#   cp evrexec.service /etc/systemd/system/",
     "#   systemctl daemon-reload && systemctl enable --now evrexec",
-    "# Call it as root or its user: EVREXEC_SOCKET=/run/evrexec/evrexec.sock evrexec-rpc core.psx",
+    `# Call it as root or its user: evrexec-rpc core.psx (finds ${UNIT_SOCKET} by itself)`,
     "# systemctl reload evrexec rereads evrexec.jsonc and app.ts (SIGHUP).",
     "",
     "[Unit]",
