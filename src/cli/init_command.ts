@@ -44,9 +44,11 @@ export async function initMain(args: readonly string[]): Promise<number> {
   try {
     const { dir: written, files } = await initProject(dir);
     console.log(`Wrote a project into ${written}: ${files.join(", ")}. Next:`);
-    const shown = /^[A-Za-z0-9_\/.,:@%+=-]+$/.test(written)
-      ? written
-      : `'${written.replaceAll("'", `'\\''`)}'`;
+    // Where to go as the user named it (a relative DIR stays relative).
+    const target = dir === "." || dir === "" ? written : dir;
+    const shown = /^[A-Za-z0-9_\/.,:@%+=-]+$/.test(target)
+      ? target
+      : `'${target.replaceAll("'", `'\\''`)}'`;
     if (written !== Deno.cwd()) console.log(`  cd ${shown}`);
     console.log("  deno task test     # the unit tests of app.ts");
     console.log("  deno task start    # the host; then: evrexec-rpc evrexec.run hello you");
