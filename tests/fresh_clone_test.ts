@@ -103,7 +103,14 @@ Deno.test({
     try {
       for (const dir of ["home", "run", "work"]) await Deno.mkdir(`${tmp}/${dir}`);
       await Deno.chmod(`${tmp}/run`, 0o700);
+      // The machine's own settings (its proxy and CA certificates) stay; what would
+      // point at another install, cache, socket or service manager goes.
+      const machine = Deno.env.toObject();
+      for (const name of Object.keys(machine)) {
+        if (/^(EVREXEC_|DENO_|XDG_|NOTIFY_SOCKET$|WATCHDOG_)/.test(name)) delete machine[name];
+      }
       const env: Record<string, string> = {
+        ...machine,
         HOME: `${tmp}/home`,
         PATH: [`${tmp}/root/bin`, dirname(Deno.execPath()), "/usr/bin", "/bin"].join(":"),
         DENO_INSTALL_ROOT: `${tmp}/root`,
