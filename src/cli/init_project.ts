@@ -21,6 +21,7 @@ import { unitUnsafe } from "./init_template/systemd_text.ts";
 
 /** A project that cannot be written, in one line; nothing was written. */
 export class InitError extends Error {
+  /** "InitError". */
   override name = "InitError";
 }
 
