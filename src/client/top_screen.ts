@@ -125,7 +125,7 @@ function body(view: TopView, width: number): string[] {
     ]),
     width,
   );
-  const legend = view.functions.length === 0 ? [] : [
+  const legend = !view.functions.some((f) => f.sinceStart) ? [] : [
     `P50/P99 over the last ${WINDOW_MS / 1000} s; * since the host started (no call in the last ${
       WINDOW_MS / 1000
     } s)`,
