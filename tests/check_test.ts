@@ -107,8 +107,9 @@ for (const option of ["--check", "--watch"]) {
       const tool = option === "--check" ? "deno check" : "deno info";
       assert.equal(
         exit.stderr.trim(),
-        `evrexec-deno: ${option} runs "${tool}" and needs --allow-run for the deno binary ` +
-          `(add --allow-run=${Deno.execPath()}, or --allow-run)`,
+        `evrexec-deno: ${option} runs "${tool}" and needs --allow-run for the deno binary: ` +
+          "deno task dev and the installed evrexec command give it; with deno run, add " +
+          `--allow-run=${Deno.execPath()} (or --allow-run)`,
       );
     } finally {
       await copy.remove();

@@ -37,6 +37,12 @@ const INVALID: [string, RegExp][] = [
     /restart_window must be an integer from 1 to 86400000 \(ms\), got "0"/,
   ],
   ["name=t;sockaddr=udp:host", /sockaddr must be udp:HOST:PORT/],
+  // a blank where a ';' was meant: a hint, not "no exported function"
+  [
+    "name=ticker workers=2",
+    /the value of "name", "ticker workers=2", holds a blank before workers=: items are separated by ';' \(did you mean "name=ticker;workers=2"\?\)/,
+  ],
+  ["name=t;wait=1000  Workers=2", /the value of "wait", .* holds a blank before Workers=/],
   // timer tasks (every=, cron=, tz=, overlap=)
   ["name=t;every=5d", /every must be a whole number with a unit ms, s, m or h .*got "5d"/],
   ["name=t;every=10", /every must be a whole number with a unit/],

@@ -14,7 +14,7 @@ Deno.test(
     args: ["--rpc-workers", "1"],
   }, async (host) => {
     // Measured once start-up is over (workers are created after "host ready").
-    await host.waitFor(/task idle: all 1 workers running/);
+    await host.waitFor(/task idle: 1 worker running/);
     const cpuStart = cpuSeconds(host.pid);
     const started = performance.now();
     await host.waitFor(/task "boom": crash loop: 5 restarts within 60000 ms/, 20_000);

@@ -20,7 +20,7 @@ Deno.test("healthz: 200, then 503 naming the task once it crash-loops; 503 while
   });
   try {
     const [, port] = await host.waitFor(/metrics on http:\/\/127\.0\.0\.1:(\d+)\/metrics/);
-    await host.waitFor(/task crashOnTrigger: all 1 workers running/);
+    await host.waitFor(/task crashOnTrigger: 1 worker running/);
     assert.deepEqual(await health(port), [200, "ok\n"]);
     const other = await fetch(`http://127.0.0.1:${port}/nope`);
     assert.equal(other.status, 404);

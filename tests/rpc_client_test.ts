@@ -90,6 +90,43 @@ Deno.test("client: EVREXEC_SOCKET sets the socket for host and client", async ()
   }
 });
 
+Deno.test("client: with no socket given it finds the host under $XDG_RUNTIME_DIR", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "evrexec-xdg-" });
+  const host = await startHost(RPC, { socket: `${dir}/evrexec.sock` });
+  try {
+    const answer = await rpc(["core.version"], { XDG_RUNTIME_DIR: dir });
+    assert.equal(answer.code, 0, answer.stderr);
+    assert.match(answer.stdout, /^evrexec-deno /);
+    const top = await new Deno.Command(Deno.execPath(), {
+      args: ["task", "-q", "top", "--once"],
+      cwd: ROOT,
+      env: { NO_COLOR: "1", XDG_RUNTIME_DIR: dir },
+      stdin: "null",
+    }).output();
+    const screen = new TextDecoder().decode(top.stdout);
+    assert.equal(top.code, 0, new TextDecoder().decode(top.stderr));
+    assert.ok(screen.includes(`${dir}/evrexec.sock`), screen);
+  } finally {
+    await host.cleanup();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("client: an EVREXEC_SOCKET where no host is says so in one line", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "evrexec-env-" });
+  try {
+    const none = await rpc(["core.version"], { EVREXEC_SOCKET: `${dir}/gone.sock` });
+    assert.equal(none.code, 1);
+    assert.equal(
+      none.stderr,
+      `evrexec-rpc: cannot reach a host: no socket at ${dir}/gone.sock; is a host running? ` +
+        "Give its socket with --socket PATH or $EVREXEC_SOCKET\n",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test(
   "client: --timeout gives up on a slow answer with one line and exit 1",
   withHost(RPC, {}, async (host) => {

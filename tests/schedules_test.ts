@@ -147,7 +147,7 @@ Deno.test(
     { exec: ["name=tick;cron=0 0 1 1 *;workers=2", "name=slow;cron=0 0 1 1 *;overlap=queue"] },
     async (host) => {
       await host.waitFor(/task tick: all 2 workers running/);
-      await host.waitFor(/task slow: all 1 workers running/);
+      await host.waitFor(/task slow: 1 worker running/);
       const c = await host.client();
       assert.deepEqual(await c.call("evrexec.trigger", ["tick"]), {
         task: "tick",

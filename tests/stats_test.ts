@@ -199,7 +199,7 @@ Deno.test(
   "stats: --stats off counts nothing; the gauges still read",
   withHost(OBSERVE, { exec: ["name=steady"], args: ["--stats", "off"] }, async (host) => {
     const c = await host.client();
-    await host.waitFor(/all 1 workers running/);
+    await host.waitFor(/: 1 worker running/);
     assert.equal(await c.call("evrexec.run", ["echo", "a"]), "a");
     const lines = await c.call("stats.get_statistics", ["all"]) as string[];
     assert.ok(lines.includes("evrexec:runs = 0"), lines.join("\n"));

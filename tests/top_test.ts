@@ -119,3 +119,35 @@ Deno.test(
     );
   }),
 );
+
+Deno.test(
+  "top: p50/p99 are over the last 5 s, and over every call (marked *) when none ran in them",
+  withHost(SCRIPT, {}, async (host) => {
+    const { TopModel } = await import("../src/client/top_model.ts");
+    const { renderScreen } = await import("../src/client/top_screen.ts");
+    const client = await host.client();
+    for (let i = 0; i < 5; i++) await client.call("evrexec.run", ["echo", `call ${i}`]);
+    const call = (method: string, params?: unknown[]) => client.call(method, params);
+    const model = new TopModel();
+    const first = await model.refresh(call, 0);
+    const echoAt = (view: typeof first) => view.functions.find((f) => f.name === "echo")!;
+    assert.equal(echoAt(first).calls, 5);
+    assert.ok(echoAt(first).p50 !== null);
+    // Six seconds later by the model's clock, with no call since: the window is
+    // empty, and the figures since the start show, marked, instead of "-".
+    const later = await model.refresh(call, 6000);
+    const echo = echoAt(later);
+    assert.equal(echo.sinceStart, true);
+    assert.equal(echo.p50, echoAt(first).p50);
+    assert.equal(echo.p99, echoAt(first).p99);
+    const state = { socket: host.socket, now: new Date(), scroll: 0, problem: null };
+    const text = renderScreen(later, state, { rows: 60, columns: 160 }).join("\n");
+    assert.match(text, /^echo\s.*\d+(\.\d+)?\s?(us|ms|s)\*\s+\d/m);
+    assert.match(text, /P50\/P99 over the last 5 s; \* since the host started/);
+    // A call in the window: its own figures again, unmarked.
+    await client.call("evrexec.run", ["echo", "again"]);
+    const fresh = echoAt(await model.refresh(call, 7000));
+    assert.equal(fresh.sinceStart, false);
+    assert.ok(fresh.p50 !== null);
+  }),
+);

@@ -31,9 +31,21 @@ export function requireDenoRun(option: string, tool: string): void {
   const command = Deno.execPath();
   if (Deno.permissions.querySync({ name: "run", command }).state === "granted") return;
   throw new ConfigError(
-    `${option} runs "${tool}" and needs --allow-run for the deno binary ` +
-      `(add --allow-run=${command}, or --allow-run)`,
+    `${option} runs "${tool}" and needs --allow-run for the deno binary: ${
+      allowRunAdvice(command)
+    }`,
   );
+}
+
+/**
+ * What to do about a missing `--allow-run` for `command` (the deno binary):
+ * the commands that give it, and the flag to add to `deno run`; the binary's
+ * path only where it stays put (not the cache `npx deno` runs from, which
+ * changes with every version and which `deno task` cannot take anyway).
+ */
+export function allowRunAdvice(command: string): string {
+  const flag = /\/_npx\//.test(command) ? "--allow-run" : `--allow-run=${command} (or --allow-run)`;
+  return `deno task dev and the installed evrexec command give it; with deno run, add ${flag}`;
 }
 
 /**

@@ -19,17 +19,24 @@ import { keepDebuggerShut } from "./debugger_signal.ts";
 import { parkInspector } from "../shared/inspector_park.ts";
 import { TypeCheckError } from "../dev/type_check.ts";
 import { USAGE } from "./usage.ts";
+import { initMain } from "./init_command.ts";
+import { ServiceNotify } from "./service_notify.ts";
+import { SdNotifier } from "../base/sd_notify.ts";
 
 /**
  * Runs the host's command line: parses the options, starts the host and
- * serves until SIGINT or SIGTERM. Every error ends in one line on stderr.
+ * serves until SIGINT or SIGTERM, telling systemd when it runs under
+ * `Type=notify`; `init [DIR]` writes a new project instead. Every error
+ * ends in one line on stderr.
  *
  * @param args The arguments after the program (`Deno.args`).
  * @returns The process exit code: 0 after a normal shutdown (or `--help`,
  *   `--version`), 2 for a usage or configuration error, 1 for anything else fatal.
  */
 export async function main(args: readonly string[]): Promise<number> {
+  if (args[0] === "init") return await initMain(args.slice(1));
   let debug = false;
+  let service: ServiceNotify | null = null;
   try {
     const request = parseCli(args);
     if (request.kind === "help") {
@@ -61,22 +68,29 @@ export async function main(args: readonly string[]): Promise<number> {
     Deno.addSignalListener("SIGINT", earlyInt);
     Deno.addSignalListener("SIGTERM", earlyTerm);
     Deno.addSignalListener("SIGHUP", earlyHup);
+    const notify = service = new ServiceNotify();
     const host = await Host.start(request.config, {
       source: request.reread,
       onFatal(error) {
         logVerbatim(log(), "fatal", `${error.message}; exiting ${error.exitWhy}`);
-        Deno.exit(EXIT_FATAL);
+        notify.fatal(error.message).finally(() => Deno.exit(EXIT_FATAL));
       },
+      onReload: (done, error) => notify.reload(done, error),
     });
+    notify.ready(host);
     Deno.removeSignalListener("SIGINT", earlyInt);
     Deno.removeSignalListener("SIGTERM", earlyTerm);
-    const serving = handleSignals(host);
+    const serving = handleSignals(host, () => notify.stopping());
     Deno.removeSignalListener("SIGHUP", earlyHup);
     if (hupDuringStartup) reloadOnSighup(host);
     await serving;
     return EXIT_OK;
   } catch (error) {
     if (error instanceof TypeCheckError && error.report !== "") console.error(error.report);
+    // A mistake found before the host started (the command line, the config
+    // file) is told to systemd too: its STATUS= line is what systemctl shows.
+    service ??= new ServiceNotify(new SdNotifier({ report: (line) => console.error(line) }));
+    await service.fatal(messageOf(error));
     // Errors quote values and paths the user gave: their control characters are escaped.
     if (error instanceof ConfigError) {
       console.error(`${NAME}: ${escapeControls(error.message)}`);
@@ -88,6 +102,7 @@ export async function main(args: readonly string[]): Promise<number> {
     console.error(`${NAME}: fatal: ${why}`);
     return EXIT_FATAL;
   } finally {
+    service?.close();
     await flushLog(1000);
   }
 }

@@ -36,10 +36,10 @@ export function reopenLogOnSigusr2(): void {
 
 /**
  * Serves signals until the host has stopped: SIGHUP reloads the config
- * file and the script; SIGINT or SIGTERM stops gracefully, and a second one
- * stops at once.
+ * file and the script; SIGINT or SIGTERM stops gracefully (telling
+ * `onStopping` first), and a second one stops at once.
  */
-export function handleSignals(host: Host): Promise<void> {
+export function handleSignals(host: Host, onStopping: () => void = () => {}): Promise<void> {
   return new Promise((resolve) => {
     let stopping = 0;
     const stop = (signal: Deno.Signal) => {
@@ -50,6 +50,7 @@ export function handleSignals(host: Host): Promise<void> {
         return resolve();
       }
       stopping = performance.now();
+      onStopping();
       log().info("{signal} received; stopping (up to {ms} ms)", {
         signal,
         ms: host.config.shutdownTimeoutMs,

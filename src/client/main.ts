@@ -18,9 +18,10 @@ import {
   trustHint,
   UntrustedSocketError,
 } from "./socket_trust.ts";
-import { defaultSocketPath } from "../config/defaults.ts";
 import { readParams } from "./param_sources.ts";
 import { MAX_LINE_BYTES } from "../rpc/connection.ts";
+import { findSocket, noSocketLine } from "./find_socket.ts";
+import { typedParam } from "./params.ts";
 import { terminalWidth } from "./text_table.ts";
 import { answerTable } from "./answer_tables.ts";
 
@@ -38,9 +39,10 @@ rest as it is: s:@x sends "@x", s:- a dash.
 A socket of another user than yours or root's is not called.
 
 Options:
-  -s, --socket PATH   the host's socket (default: $EVREXEC_SOCKET, else
-                      $XDG_RUNTIME_DIR/evrexec.sock, else /tmp/evrexec.sock;
-                      reading them needs Deno's --allow-env)
+  -s, --socket PATH   the host's socket (default: $EVREXEC_SOCKET; unset, the
+                      first socket of $XDG_RUNTIME_DIR/evrexec.sock,
+                      /run/evrexec/evrexec.sock (systemd), /tmp/evrexec.sock;
+                      reading the variables needs Deno's --allow-env)
   -t, --timeout MS    how long to wait for the answer (default 60000)
       --socket-owner USER  trust a socket of USER too (name, uid or any)
       --json          print the whole JSON-RPC response object (no table)
@@ -81,6 +83,8 @@ function splitAtMethod(args: readonly string[]): [string[], string[]] {
 export interface ClientRequest {
   /** The host's socket. */
   readonly socket: string;
+  /** Where the client looked for a socket and found none (no `--socket` given); else undefined. */
+  readonly searched?: readonly string[];
   /** Who must own the socket (`--socket-owner`), if anyone but this user or root. */
   readonly socketOwner: SocketOwner | undefined;
   /** How long to wait for the answer, in ms. */
@@ -99,8 +103,10 @@ export function parseRpcCli(args: readonly string[]): ClientRequest | null {
   const { values } = parseCommandLine({ args: options, options: OPTIONS });
   if (values.help) return null;
   if (rest.length === 0) throw new ConfigError("missing METHOD (see --help)");
+  const found = values.socket === undefined ? findSocket() : null;
   return {
-    socket: values.socket ?? defaultSocketPath(),
+    socket: values.socket ?? found!.path,
+    ...(found !== null && !found.found ? { searched: found.tried } : {}),
     socketOwner: readSocketOwner(values["socket-owner"]),
     timeoutMs: values.timeout === undefined
       ? 60_000
@@ -163,6 +169,10 @@ export async function rpcMain(args: readonly string[]): Promise<number> {
   } catch (error) {
     console.error(`evrexec-rpc: ${messageOf(error)}`);
     return EXIT_USAGE;
+  }
+  if (request.searched !== undefined) {
+    console.error(`evrexec-rpc: ${noSocketLine(request.searched)}`);
+    return EXIT_FATAL;
   }
   let client: RpcClient | null = null;
   try {

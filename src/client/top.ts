@@ -11,8 +11,8 @@ import { messageOf } from "../shared/error_text.ts";
 import { EXIT_FATAL, EXIT_OK, EXIT_USAGE } from "../base/errors.ts";
 import { writeAllSync } from "../base/streams.ts";
 import { parseCommandLine } from "../base/command_line.ts";
-import { defaultSocketPath } from "../config/defaults.ts";
 import { readEnv } from "../base/env.ts";
+import { findSocket } from "./find_socket.ts";
 import { RpcClient } from "./client.ts";
 import {
   readSocketOwner,
@@ -28,12 +28,15 @@ export const TOP_USAGE = `Usage: deno task top [options]
 
 Shows a running evrexec host live, refreshed every second: its tasks and
 workers (state, uptime, restarts, heap, last error), calls per second,
-errors and p50/p99 per function, the queue and the connections.
+errors and p50/p99 per function (over the last 5 s; marked * when over every
+call since the start, as when none ran in the last 5 s), the queue and the
+connections.
 Keys: q quits; up, down, PgUp and PgDn scroll.
 
 Options:
-  -s, --socket PATH   the host's socket (default: $EVREXEC_SOCKET, else
-                      $XDG_RUNTIME_DIR/evrexec.sock, else /tmp/evrexec.sock)
+  -s, --socket PATH   the host's socket (default: $EVREXEC_SOCKET; unset, the
+                      first socket of $XDG_RUNTIME_DIR/evrexec.sock,
+                      /run/evrexec/evrexec.sock (systemd), /tmp/evrexec.sock)
       --socket-owner USER  trust a socket of USER too (name, uid or any)
       --once          print one screen and exit (no terminal needed)
   -h, --help          this text`;
@@ -169,7 +172,7 @@ export async function topMain(args: readonly string[]): Promise<number> {
   }
   let socket: string;
   try {
-    socket = values.socket ?? defaultSocketPath();
+    socket = values.socket ?? findSocket().path;
     windowSize(); // COLUMNS, when no terminal tells the size, may not be readable
   } catch (error) {
     console.error(`evrexec-top: ${messageOf(error)}`);

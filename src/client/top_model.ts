@@ -2,14 +2,20 @@
  * What `deno task top` shows, read through public RPC methods only
  * (`core.version`, `core.uptime`, `core.psx`, `evrexec.list`,
  * `evrexec.functions`, `evrexec.heap`, `stats.get_statistics`), with rates
- * and p50/p99 over the last few seconds from the snapshots kept.
+ * and p50/p99 over the last few seconds from the snapshots kept (see
+ * {@link WINDOW_MS}).
  *
  * @module
  */
 
 import { quantile } from "../observe/histogram.ts";
 
-/** How far back rates and percentiles look, in milliseconds. */
+/**
+ * How far back rates and percentiles look, in milliseconds: p50 and p99 are
+ * over the calls of about the last 5 s (between 5 and 6 s at one refresh a
+ * second), and over every call since the host started on the first screen
+ * and when none ran in the window.
+ */
 export const WINDOW_MS = 5000;
 
 /** One worker's row. */
@@ -48,10 +54,12 @@ export interface FunctionRow {
   readonly errors: number;
   /** Calls that timed out. */
   readonly timeouts: number;
-  /** Over the window's calls, in ms; null when none ran. */
+  /** Over the window's calls, in ms; over every call when none ran in the window; null before any. */
   readonly p50: number | null;
-  /** Over the window's calls, in ms; null when none ran. */
+  /** As {@link FunctionRow.p50}, the 99th percentile. */
   readonly p99: number | null;
+  /** True when no call ran in the window: p50 and p99 are over every call since the host started. */
+  readonly sinceStart: boolean;
 }
 
 /** Everything on one screen. */
@@ -145,8 +153,12 @@ export class TopModel {
     return samples.map((sample) => {
       const before = first ? undefined : oldest.functions.get(sample.name);
       const recent = sample.buckets.map((n, i) => n - (before?.buckets[i] ?? 0));
+      // No call in the window: the figures since the start, marked as such,
+      // rather than "-" while evrexec.functions has figures.
+      const sinceStart = !first && recent.every((n) => n <= 0);
+      const counts = sinceStart ? sample.buckets : recent;
       const p = (q: number) => {
-        const s = quantile(recent, q);
+        const s = quantile(counts, q);
         return s === null ? null : s * 1000;
       };
       return {
@@ -157,6 +169,7 @@ export class TopModel {
         timeouts: sample.timeouts,
         p50: p(0.5),
         p99: p(0.99),
+        sinceStart,
       };
     });
   }

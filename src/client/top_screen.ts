@@ -8,7 +8,7 @@
 import { escapeControls } from "../shared/control_chars.ts";
 import { ago } from "../host/methods/task_info.ts";
 import { type Column, renderTable } from "./text_table.ts";
-import type { TopView } from "./top_model.ts";
+import { type TopView, WINDOW_MS } from "./top_model.ts";
 
 /** The window's size, in characters. */
 export interface ScreenSize {
@@ -121,12 +121,17 @@ function body(view: TopView, width: number): string[] {
       String(f.calls),
       String(f.errors),
       String(f.timeouts),
-      duration(f.p50),
-      duration(f.p99),
+      duration(f.p50) + (f.sinceStart && f.p50 !== null ? "*" : ""),
+      duration(f.p99) + (f.sinceStart && f.p99 !== null ? "*" : ""),
     ]),
     width,
   );
-  return [...workers.split("\n"), "", ...calls.split("\n")];
+  const legend = !view.functions.some((f) => f.sinceStart) ? [] : [
+    `P50/P99 over the last ${WINDOW_MS / 1000} s; * since the host started (no call in the last ${
+      WINDOW_MS / 1000
+    } s)`,
+  ];
+  return [...workers.split("\n"), "", ...calls.split("\n"), ...legend];
 }
 
 /** The most lines the body can be scrolled by, at `size`. */

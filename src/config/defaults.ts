@@ -86,6 +86,33 @@ export function defaultSocketPath(): string {
   return runtimeDir ? `${runtimeDir}/evrexec.sock` : "/tmp/evrexec.sock";
 }
 
+/** Where a systemd service's socket is (`RuntimeDirectory=evrexec`), as `evrexec init`'s unit puts it. */
+export const SERVICE_SOCKET = "/run/evrexec/evrexec.sock";
+
+/**
+ * Where a client looks for a host when given no socket, in order:
+ * `$EVREXEC_SOCKET` alone when it is set; else the host's own default
+ * (`$XDG_RUNTIME_DIR/evrexec.sock`), the service's
+ * ({@link SERVICE_SOCKET}) and `/tmp/evrexec.sock`. The client calls the
+ * first that is a socket.
+ *
+ * @returns The paths, read from the environment now, without duplicates.
+ * @throws {ConfigError} When Deno may not read `EVREXEC_SOCKET` (or, with it unset,
+ *   `XDG_RUNTIME_DIR`).
+ */
+export function clientSocketCandidates(): string[] {
+  const instead = "give --socket PATH";
+  const given = readEnv(SOCKET_ENV, instead);
+  if (given !== undefined) return [given];
+  const runtimeDir = readEnv("XDG_RUNTIME_DIR", instead);
+  const paths = [
+    ...(runtimeDir ? [`${runtimeDir}/evrexec.sock`] : []),
+    SERVICE_SOCKET,
+    "/tmp/evrexec.sock",
+  ];
+  return [...new Set(paths)];
+}
+
 /**
  * The default `--memory-limit`: three quarters of one isolate's heap limit.
  *

@@ -72,7 +72,26 @@ export function specItems<K extends string>(spec: string, keys: readonly K[]): M
       throw new ConfigError(`unknown key ${quoteValue(key)} (expected ${keys.join(", ")})`);
     }
     if (found.has(key as K)) throw new ConfigError(`key "${key}" given twice`);
-    found.set(key as K, specValue(item.slice(eq + 1)));
+    const raw = item.slice(eq + 1);
+    blankBeforeKey(key, raw, keys);
+    found.set(key as K, specValue(raw));
   }
   return found;
+}
+
+/**
+ * Throws a hint when an unquoted value holds a blank and then one of `keys`
+ * with `=` (`name=ticker workers=2`): a `;` was meant, and the value as it
+ * stands would be a name no script exports.
+ */
+function blankBeforeKey(key: string, raw: string, keys: readonly string[]): void {
+  const value = raw.trim();
+  if (value.startsWith('"')) return;
+  const match = value.match(/\s+([A-Za-z_][A-Za-z0-9_-]*)\s*=/);
+  if (match === null || !keys.includes(match[1].toLowerCase())) return;
+  const meant = `${key}=${value.replace(/\s+([A-Za-z_][A-Za-z0-9_-]*\s*=)/g, ";$1")}`;
+  throw new ConfigError(
+    `the value of "${key}", ${quoteValue(value)}, holds a blank before ${match[1]}=: ` +
+      `items are separated by ';' (did you mean ${quoteValue(meant)}?)`,
+  );
 }

@@ -36,6 +36,7 @@ import { HostStats } from "../observe/stats.ts";
 import { SideListeners } from "./side_listeners.ts";
 import { logReload, type ReloadReport, reloadReport, rereadConfig } from "./reload_plan.ts";
 import { quoteValue } from "../shared/quote.ts";
+import { counted } from "../base/plural.ts";
 import { ReloadQueue, type ReloadTicket } from "./reload_queue.ts";
 
 /** What the host tells its caller besides its answers. */
@@ -44,6 +45,12 @@ export interface HostHooks {
   readonly source?: ConfigSource;
   /** Told of a condition the host cannot live on with, once every worker is stopped. */
   readonly onFatal?: (error: FatalError) => void;
+  /**
+   * Told when a reload begins (`error` undefined, `done` false) and when it
+   * ends (`done` true, with its `error` when it failed and the running
+   * version was kept): the command line tells systemd.
+   */
+  readonly onReload?: (done: boolean, error?: unknown) => void;
 }
 
 /** How long start-up waits for UDP tasks to bind. */
@@ -62,6 +69,7 @@ export class Host implements HostAccess {
   #config: HostConfig;
   #source: ConfigSource | null = null;
   #onFatal: ((error: FatalError) => void) | null = null;
+  #onReload: ((done: boolean, error?: unknown) => void) | null = null;
   #tasks: TaskSet;
   #context: SpawnContext;
   #pool: RpcPool;
@@ -145,6 +153,7 @@ export class Host implements HostAccess {
     host.#checker = checker;
     host.#source = hooks.source ?? null;
     host.#onFatal = hooks.onFatal ?? null;
+    host.#onReload = hooks.onReload ?? null;
     try {
       const { heapProven } = await prepareSandboxes(config, context);
       const functions = await host.#pool.load().catch((error: ErrorInfo) => {
@@ -196,9 +205,10 @@ export class Host implements HostAccess {
             if (!host.stopping) throw error;
           }),
       );
-      log().info("host ready: {tasks} exec tasks, {workers} exec workers, RPC on {socket}", {
-        tasks: config.tasks.length,
-        workers: config.tasks.reduce((sum, task) => sum + task.workers, 0),
+      const workers = config.tasks.reduce((sum, task) => sum + task.workers, 0);
+      log().info("host ready: {tasks}, {workers}, RPC on {socket}", {
+        tasks: counted(config.tasks.length, "exec task"),
+        workers: counted(workers, "exec worker"),
         socket: config.socket,
       });
       return host;
@@ -238,6 +248,8 @@ export class Host implements HostAccess {
   async #reload(changed: readonly string[]): Promise<ReloadReport> {
     if (this.stopping) throw stoppingError();
     const started = performance.now();
+    this.#tellReload(false);
+    let failure: unknown = undefined;
     try {
       const { config, needsRestart } = rereadConfig(this.#config, this.#source);
       const { pool: next, functions } = await loadNextVersion(
@@ -264,8 +276,21 @@ export class Host implements HostAccess {
       const report = reloadReport(this, functions, changes, restarted, needsRestart);
       logReload(report, changed, performance.now() - started);
       return report;
+    } catch (error) {
+      failure = error ?? new Error("the reload failed");
+      throw error;
     } finally {
       this.#watcher?.refresh();
+      this.#tellReload(true, failure);
+    }
+  }
+
+  /** Tells the caller's `onReload`; what it throws is logged, never the reload's failure. */
+  #tellReload(done: boolean, error?: unknown): void {
+    try {
+      this.#onReload?.(done, error);
+    } catch (thrown) {
+      log().warn("the reload hook threw: {error}", { error: messageOf(thrown) });
     }
   }
 

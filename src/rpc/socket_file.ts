@@ -151,7 +151,7 @@ export function bindSocket(
   try {
     privateDir = Deno.makeTempDirSync({ dir: dirname(path), prefix: ".evrexec-" });
   } catch (error) {
-    throw new ConfigError(`socket ${path}: cannot create it there: ${messageOf(error)}`);
+    throw new ConfigError(`socket ${path}: cannot create it there: ${placeProblem(path, error)}`);
   }
   const staging = `${privateDir}/s`;
   try {
@@ -181,4 +181,20 @@ export function bindSocket(
   } finally {
     Deno.removeSync(privateDir, { recursive: true });
   }
+}
+
+/**
+ * Why nothing can be created beside `path`, naming its directory (Deno's own
+ * message ends in ": tmpdir", the call that failed, which names nothing).
+ */
+function placeProblem(path: string, error: unknown): string {
+  const dir = dirname(path);
+  if (error instanceof Deno.errors.NotFound) return `the directory ${dir} does not exist`;
+  if (error instanceof Deno.errors.NotADirectory) return `${dir} is not a directory`;
+  if (error instanceof Deno.errors.PermissionDenied || error instanceof Deno.errors.NotCapable) {
+    return `no permission to create a file in ${dir} (${
+      messageOf(error).replace(/: tmpdir$/, "")
+    })`;
+  }
+  return `in ${dir}: ${messageOf(error).replace(/: tmpdir$/, "")}`;
 }

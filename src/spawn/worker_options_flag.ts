@@ -79,7 +79,9 @@ async function askWorkerOptions(): Promise<boolean | null> {
 
 /**
  * Throws the one-line error when `--unstable-worker-options` is off: Deno
- * would end the process at the first permissioned Web Worker.
+ * would end the process at the first permissioned Web Worker. When it
+ * cannot tell, it says so at debug level only: Deno's own message names the
+ * flag if it is missing.
  */
 export async function requireWorkerOptions(firstOwner: string): Promise<void> {
   const enabled = await workerOptionsEnabled();
@@ -90,8 +92,10 @@ export async function requireWorkerOptions(firstOwner: string): Promise<void> {
     );
   }
   if (enabled === null) {
-    log().warn(
-      "allow-* keys in a thread need deno run --unstable-worker-options, and this host cannot " +
+    // Not a warning: the deno tasks and the installed commands pass the flag,
+    // and a host without it ends at once with Deno's own line saying so.
+    log().debug(
+      "allow-* keys in a thread need deno run --unstable-worker-options; this host cannot " +
         "check for it (that needs --allow-run for deno): without it Deno exits now, code 70",
     );
   }

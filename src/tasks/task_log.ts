@@ -12,6 +12,7 @@ import { errorStack } from "../shared/error_text.ts";
 import type { ErrorInfo } from "../shared/messages.ts";
 import type { Ending } from "./restart_policy.ts";
 import type { ExecTask } from "../config/exec_spec.ts";
+import { counted } from "../base/plural.ts";
 import { quoteValue } from "../shared/quote.ts";
 
 /** What ended, in words: `function returned`, `worker crashed: …`, `function failed: …`. */
@@ -41,7 +42,7 @@ export function logCrashLoop(task: ExecTask, restarts: number): void {
   logVerbatim(
     log(task.name),
     "error",
-    `task ${quoteValue(task.name)}: crash loop: ${restarts} restarts within ` +
+    `task ${quoteValue(task.name)}: crash loop: ${counted(restarts, "restart")} within ` +
       `${task.restartWindowMs} ms; the task is marked failed and not restarted any more`,
     { task: task.name },
   );
@@ -58,8 +59,9 @@ export function logBound(task: ExecTask, port: number): void {
 
 /** Logs that every worker of `task` has entered its function, `ms` after the start. */
 export function logAllRunning(task: ExecTask, ms: number): void {
-  log(task.name).info("task {task}: all {workers} workers running after {ms} ms", {
+  log(task.name).info("task {task}: {running} running after {ms} ms", {
     task: task.name,
+    running: task.workers === 1 ? "1 worker" : `all ${task.workers} workers`,
     workers: task.workers,
     ms: Math.round(ms),
   });

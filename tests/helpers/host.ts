@@ -270,13 +270,17 @@ export async function startHost(
 }
 
 /** Runs the host to its exit (for start-up errors); kills it after `timeoutMs`. */
-export async function runHost(args: readonly string[], timeoutMs = 20_000): Promise<Exit> {
+export async function runHost(
+  args: readonly string[],
+  timeoutMs = 20_000,
+  env: Record<string, string> = {},
+): Promise<Exit> {
   const process = new Deno.Command(Deno.execPath(), {
     args: ["run", "--quiet", "--unstable-net", ...PARK_FLAGS, ...HOST_PERMISSIONS, MOD, ...args],
     stdout: "piped",
     stderr: "piped",
     stdin: "null",
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...env },
   }).spawn();
   const timer = setTimeout(() => process.kill("SIGKILL"), timeoutMs);
   const { code, stdout, stderr } = await process.output();

@@ -213,7 +213,16 @@ Deno.test("top: keys scroll by line and page; the screen fits the window", () =>
       heap: 5 * 1024 * 1024,
       lastError: i === 3 ? "10s ago: a long error message ".repeat(5) : "-",
     })),
-    functions: [{ name: "echo", rate: 12.5, calls: 40, errors: 1, timeouts: 0, p50: 0.2, p99: 3 }],
+    functions: [{
+      name: "echo",
+      rate: 12.5,
+      calls: 40,
+      errors: 1,
+      timeouts: 0,
+      p50: 0.2,
+      p99: 3,
+      sinceStart: false,
+    }],
   };
   const state = { socket: "/tmp/s.sock", now: new Date(0), scroll: 0, problem: null };
   const lines = renderScreen(view, state, { columns: 60, rows: 12 });
