@@ -30,6 +30,12 @@ Deno.test(
     assert.equal(loop.isolation, "shared");
     assert.equal(loop.worker_kind, "shared");
     assert.deepEqual(loop.workers.map((worker) => worker.state), ["running", "running", "running"]);
+    const psx = await host.call("core.psx") as { DSC: string }[];
+    assert.equal(
+      psx.filter((row) => /loop/.test(JSON.stringify(row))).length,
+      3,
+      JSON.stringify(psx),
+    );
     // Restart by index: only that invocation restarts, the others keep theirs.
     const started = loop.workers.map((worker) => worker.started);
     await host.call("evrexec.restart", ["loop", 1]);
