@@ -96,7 +96,7 @@ const MISTAKES: [string, string, RegExp][] = [
   [
     "a bad rpc-pool",
     `{\n  "script": "${SCRIPT}",\n  "rpc-pool": "isolation=fork"\n}\n`,
-    /^evrexec-deno: \S+evrexec\.jsonc:3:15: rpc-pool "isolation=fork": isolation must be one of thread, process, got "fork"$/,
+    /^evrexec-deno: \S+evrexec\.jsonc:3:15: rpc-pool "isolation=fork": isolation must be one of thread, process, shared, got "fork"$/,
   ],
   [
     "a task object's heap under the least cap",

@@ -14,7 +14,7 @@ Deno.test("sandbox options: a bad --worker-heap, --rpc-pool or sandbox key is ex
     ],
     [
       ["--rpc-pool", "workers=2;isolation=fork"],
-      '--rpc-pool "workers=2;isolation=fork": isolation must be one of thread, process, got "fork"',
+      '--rpc-pool "workers=2;isolation=fork": isolation must be one of thread, process, shared, got "fork"',
     ],
     [
       ["--rpc-workers", "2", "--rpc-pool", "workers=3"],

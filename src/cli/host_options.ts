@@ -111,7 +111,7 @@ const TABLE = [
     help: [
       "an exec task, name=<fn>;wait=<us>;workers=<N>; once per task",
       "(timers: every=10s or cron=<expr>;tz=<zone>; overlap=skip|queue)",
-      "(sandbox: isolation=thread|process;heap=MIB;allow-read=…;allow-net=…)",
+      "(sandbox: isolation=thread|process|shared;group=NAME;heap=MIB;allow-*=…)",
     ],
     json: "none", // the file's "tasks"
   }),

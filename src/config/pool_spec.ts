@@ -32,9 +32,15 @@ export function parsePoolSpec(spec: string, label = "--rpc-pool"): PoolSpec {
     if (spec.trim() === "") throw new ConfigError("empty spec");
     const found = specItems(spec, POOL_KEYS);
     const workers = found.get("workers");
+    const sandbox = readSandbox(found);
+    if (sandbox.isolation === "shared") {
+      throw new ConfigError(
+        "isolation=shared is for exec tasks; the pool's workers are threads or processes",
+      );
+    }
     return {
       workers: workers === undefined ? null : readInteger("workers", workers, 1, MAX_POOL_WORKERS),
-      sandbox: readSandbox(found),
+      sandbox,
     };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;

@@ -12,10 +12,15 @@ import { readChoice, readInteger } from "../base/values.ts";
 import { quoteValue } from "../shared/quote.ts";
 import { atKey, type KeyKind, SpecKeyError } from "./spec_items.ts";
 
-/** Where a worker runs: a thread of the host, or a child `deno run` process. */
-export type Isolation = "thread" | "process";
+/**
+ * Where a worker runs: a thread of the host, a child `deno run` process, or
+ * one invocation among others in a thread its group shares (`shared`).
+ */
+export type Isolation = "thread" | "process" | "shared";
 /** The isolations, as the spec spells them. */
-export const ISOLATIONS: readonly Isolation[] = ["thread", "process"];
+export const ISOLATIONS: readonly Isolation[] = ["thread", "process", "shared"];
+/** A group name: what `group=` takes. */
+const GROUP_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** The permission kinds, as Deno's `--allow-*` flags name them. */
 export const PERMISSION_KINDS = [
@@ -38,6 +43,7 @@ export type Permissions = Readonly<Partial<Record<PermissionKind, Grant>>>;
 /** The spec keys of a sandbox. */
 export const SANDBOX_KEYS = [
   "isolation",
+  "group",
   "heap",
   ...PERMISSION_KINDS.map((kind) => `allow-${kind}` as const),
 ] as const;
@@ -47,6 +53,7 @@ export type SandboxKey = typeof SANDBOX_KEYS[number];
 /** What each sandbox key's value is. */
 export const SANDBOX_KEY_KINDS = {
   isolation: "text",
+  group: "text",
   heap: "integer",
   "allow-read": "text",
   "allow-write": "text",
@@ -60,8 +67,10 @@ export const SANDBOX_KEY_KINDS = {
 
 /** The sandbox as the spec gives it, before `--worker-heap` applies. */
 export interface SandboxSpec {
-  /** Thread (default) or child process. */
+  /** Thread (default), child process, or an invocation in a shared thread. */
   readonly isolation: Isolation;
+  /** `isolation=shared`: the group whose thread it shares (`group=`); unset: its task's own. */
+  readonly group?: string;
   /** `heap=` in MiB (0: no cap), or null: `--worker-heap` decides. */
   readonly heapMiB: number | null;
   /** The `allow-*` keys given, or null: none given, the host's permissions apply. */
@@ -70,8 +79,10 @@ export interface SandboxSpec {
 
 /** What a worker is started with. */
 export interface Sandbox {
-  /** Thread or child process. */
+  /** Thread, child process, or an invocation in a shared thread. */
   readonly isolation: Isolation;
+  /** `isolation=shared`: the group whose thread it shares; unset: its task's own. */
+  readonly group?: string;
   /** Heap cap in MiB; 0: none. */
   readonly heapMiB: number;
   /** Exactly these permissions, or null: the host's. */
@@ -184,6 +195,16 @@ export function readSandbox(found: ReadonlyMap<string, string>): SandboxSpec {
   const isolation = isolationText === undefined
     ? "thread"
     : atKey("isolation", () => readChoice("isolation", isolationText, ISOLATIONS));
+  const groupText = found.get("group");
+  if (groupText !== undefined && isolation !== "shared") {
+    throw new SpecKeyError("group", "group= needs isolation=shared");
+  }
+  if (groupText !== undefined && !GROUP_NAME.test(groupText)) {
+    throw new SpecKeyError(
+      "group",
+      `group must be 1 to 64 letters, digits, '_', '.' or '-', got ${quoteValue(groupText)}`,
+    );
+  }
   const heapText = found.get("heap");
   const heapMiB = heapText === undefined ? null : atKey("heap", () => readHeap("heap", heapText));
   const given: Partial<Record<PermissionKind, Grant>> = {};
@@ -192,7 +213,7 @@ export function readSandbox(found: ReadonlyMap<string, string>): SandboxSpec {
     if (text !== undefined) given[kind] = atKey(`allow-${kind}`, () => readGrant(kind, text));
   }
   const permissions = Object.keys(given).length > 0 ? given : null;
-  if (isolation === "thread" && permissions !== null) {
+  if (isolation !== "process" && permissions !== null) {
     if (permissions.import !== undefined) {
       throw new SpecKeyError(
         "allow-import",
@@ -207,7 +228,12 @@ export function readSandbox(found: ReadonlyMap<string, string>): SandboxSpec {
       );
     }
   }
-  return { isolation, heapMiB, permissions };
+  return {
+    isolation,
+    ...(groupText === undefined ? {} : { group: groupText }),
+    heapMiB,
+    permissions,
+  };
 }
 
 /**
@@ -216,9 +242,14 @@ export function readSandbox(found: ReadonlyMap<string, string>): SandboxSpec {
  * keys is a Web Worker, whose heap Deno cannot cap.
  */
 export function resolveSandbox(spec: SandboxSpec | undefined, defaultHeapMiB: number): Sandbox {
-  const { isolation, heapMiB, permissions } = spec ?? NO_SANDBOX;
-  const uncappable = isolation === "thread" && permissions !== null;
-  return { isolation, heapMiB: uncappable ? 0 : heapMiB ?? defaultHeapMiB, permissions };
+  const { isolation, group, heapMiB, permissions } = spec ?? NO_SANDBOX;
+  const uncappable = isolation !== "process" && permissions !== null;
+  return {
+    isolation,
+    ...(group === undefined ? {} : { group }),
+    heapMiB: uncappable ? 0 : heapMiB ?? defaultHeapMiB,
+    permissions,
+  };
 }
 
 /** The permissions as the spec would give them, e.g. `allow-read=/srv;allow-net=*`; "" for none. */

@@ -48,6 +48,40 @@ export interface InitMessage {
   readonly scheduled?: boolean;
   /** A thread worker with a heap cap: the buffer of its heartbeat (see `shared/heartbeat.ts`). */
   readonly heartbeat?: SharedArrayBuffer;
+  /**
+   * The thread of an `isolation=shared` group: load the script, then run the
+   * invocations it is sent ({@link InvokeMessage}); the buffer of its beat
+   * (see `shared/shared_beat.ts`).
+   */
+  readonly carrier?: SharedArrayBuffer;
+}
+
+/** To a group's thread: start invocation `inv` as the worker `init` describes. */
+export interface InvokeMessage {
+  /** Always `invoke`. */
+  readonly type: "invoke";
+  /** The invocation's number, unique in its group's thread. */
+  readonly inv: number;
+  /** What an exec worker of its own would be told. */
+  readonly init: InitMessage;
+}
+
+/** To a group's thread: `message` is for invocation `inv`. */
+export interface ToInvocationMessage {
+  /** Always `to-inv`. */
+  readonly type: "to-inv";
+  /** The invocation it is for. */
+  readonly inv: number;
+  /** What a worker of its own would be sent. */
+  readonly message: RunMessage | StopMessage | StatsRequest | TickMessage;
+}
+
+/** To a group's thread: invocation `inv` is dropped; nothing of it runs any more. */
+export interface DropMessage {
+  /** Always `drop`. */
+  readonly type: "drop";
+  /** The invocation dropped. */
+  readonly inv: number;
 }
 
 /** RPC role: run `fn(data)` once and answer with a result message. */
@@ -83,7 +117,15 @@ export interface TickMessage {
 }
 
 /** Messages from the host to a worker. */
-export type HostToWorker = InitMessage | RunMessage | StopMessage | StatsRequest | TickMessage;
+export type HostToWorker =
+  | InitMessage
+  | RunMessage
+  | StopMessage
+  | StatsRequest
+  | TickMessage
+  | InvokeMessage
+  | ToInvocationMessage
+  | DropMessage;
 
 /** The script is imported; `functions` are its exported function names. */
 export interface LoadedMessage {
@@ -217,8 +259,19 @@ export interface StopAckMessage {
   readonly watched: boolean;
 }
 
+/** From a group's thread: `message` comes from invocation `inv`. */
+export interface FromInvocationMessage {
+  /** Always `from-inv`. */
+  readonly type: "from-inv";
+  /** The invocation it comes from. */
+  readonly inv: number;
+  /** What a worker of its own would send. */
+  readonly message: WorkerToHost;
+}
+
 /** Messages from a worker to the host. */
 export type WorkerToHost =
+  | FromInvocationMessage
   | StatsMessage
   | StopAckMessage
   | LoadedMessage

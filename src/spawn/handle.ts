@@ -65,9 +65,11 @@ export abstract class WorkerHandle {
     registry: WorkerRegistry,
     sandbox: Sandbox,
   ) {
-    this.label = `${
-      init.role === "rpc" ? "rpc worker" : `task ${quoteValue(init.task)} worker`
-    } ${init.index}`;
+    this.label = init.carrier !== undefined
+      ? `the thread of shared group ${quoteValue(init.task)}`
+      : `${
+        init.role === "rpc" ? "rpc worker" : `task ${quoteValue(init.task)} worker`
+      } ${init.index}`;
     this.role = init.role;
     this.#events = events;
     this.registry = registry;

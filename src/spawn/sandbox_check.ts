@@ -69,8 +69,32 @@ export function notHeld(kind: PermissionKind, grant: Grant): string[] {
     .map((item) => item ?? "*");
 }
 
-/** Throws a {@link ConfigError} for the first sandbox the host cannot give. */
+/**
+ * Throws a {@link ConfigError} for the first sandbox the host cannot give,
+ * or for two tasks of one shared group (`group=`) whose heap caps or
+ * permissions differ: a group is one isolate.
+ */
 export function checkSandboxes(sandboxes: readonly OwnedSandbox[]): void {
+  const groups = new Map<string, OwnedSandbox>();
+  for (const owned of sandboxes) {
+    const { owner, sandbox } = owned;
+    if (sandbox.group === undefined) continue;
+    const first = groups.get(sandbox.group);
+    if (first === undefined) {
+      groups.set(sandbox.group, owned);
+      continue;
+    }
+    const other = first.sandbox;
+    if (
+      other.heapMiB !== sandbox.heapMiB ||
+      permissionsText(other.permissions) !== permissionsText(sandbox.permissions)
+    ) {
+      throw new ConfigError(
+        `${owner}: group=${sandbox.group} differs from ${first.owner} in heap= or allow-* keys: ` +
+          "the tasks of one group share one isolate, so give them the same",
+      );
+    }
+  }
   for (const { owner, sandbox } of sandboxes) {
     if (sandbox.isolation === "process") requireDenoRun(`${owner}: isolation=process`, "deno run");
     const permissions = sandbox.permissions;
@@ -99,7 +123,7 @@ export async function checkNextSandboxes(config: HostConfig): Promise<void> {
   const sandboxes = sandboxesOf(config);
   checkSandboxes(sandboxes);
   const permitted = sandboxes.find(({ sandbox }) =>
-    sandbox.isolation === "thread" && sandbox.permissions !== null
+    sandbox.isolation !== "process" && sandbox.permissions !== null
   );
   if (permitted) await requireWorkerOptions(permitted.owner);
 }

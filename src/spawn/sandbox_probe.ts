@@ -181,7 +181,7 @@ async function processProbe(heap: boolean): Promise<void> {
  * `heapProven` settles with it, for the host to await before tasks start.
  */
 export async function proveSandboxes(sandboxes: readonly OwnedSandbox[]): Promise<Proof> {
-  const threads = sandboxes.filter(({ sandbox }) => sandbox.isolation === "thread");
+  const threads = sandboxes.filter(({ sandbox }) => sandbox.isolation !== "process");
   const permitted = threads.find(({ sandbox }) => sandbox.permissions !== null);
   const children = sandboxes.filter(({ sandbox }) => sandbox.isolation === "process");
   const heap = threads.some(({ sandbox }) => sandbox.heapMiB > 0) ? heapProbe() : Promise.resolve();

@@ -18,6 +18,7 @@ import { WorkerPacer } from "./pacer.ts";
 import { type StuckWorker, WorkerRegistry } from "./registry.ts";
 import { checkSandboxes, sandboxesOf } from "./sandbox_check.ts";
 import { proveSandboxes } from "./sandbox_probe.ts";
+import { SharedGroups } from "./shared_group.ts";
 import { startWorker } from "./start_worker.ts";
 import { type StateObserver, WorkerStates } from "./worker_states.ts";
 
@@ -54,6 +55,7 @@ export function newSpawnContext(
     tooManyStuck,
   });
   const children = new ChildNeeds();
+  const groups = new SharedGroups(workers);
   const workerHeapMiB = config.workerHeapMiB;
   return {
     scriptUrl: config.scriptUrl,
@@ -68,6 +70,7 @@ export function newSpawnContext(
           workers,
           options ?? { sandbox: { ...NO_SANDBOX, heapMiB: workerHeapMiB } },
           children,
+          groups,
         ),
     }),
     workerHeapMiB,

@@ -1,6 +1,7 @@
 /**
  * The worker kinds behind one {@link WorkerHandle}, and which one a sandbox
- * gets: a child process for `isolation=process`; else a `node:worker_threads`
+ * gets: a child process for `isolation=process`; an invocation in its
+ * group's thread for `isolation=shared`; else a `node:worker_threads`
  * worker when its heap is capped; else a plain Web Worker (the cheapest, and
  * the only thread that takes permissions of its own).
  *
@@ -14,15 +15,17 @@ import type { WorkerEvents, WorkerHandle, WorkerOptions } from "./handle.ts";
 import { NodeWorkerHandle } from "./node_thread.ts";
 import { ProcessWorkerHandle } from "./process.ts";
 import type { WorkerRegistry } from "./registry.ts";
-import { WebWorkerHandle, WORKER_URL } from "./web_thread.ts";
 import { ensureDescriptors } from "./descriptor_room.ts";
+import type { SharedGroups } from "./shared_group.ts";
+import { WebWorkerHandle, WORKER_URL } from "./web_thread.ts";
 
 /** The kind of worker a sandbox gets, as `evrexec.list` names it. */
-export type WorkerKind = "web-worker" | "node-worker" | "process";
+export type WorkerKind = "web-worker" | "node-worker" | "process" | "shared";
 
 /** The kind of worker `sandbox` gets. */
 export function kindOf(sandbox: Sandbox): WorkerKind {
   if (sandbox.isolation === "process") return "process";
+  if (sandbox.isolation === "shared") return "shared";
   return sandbox.heapMiB > 0 ? "node-worker" : "web-worker";
 }
 
@@ -38,9 +41,11 @@ export function startWorker(
   registry: WorkerRegistry,
   options: WorkerOptions,
   children?: ChildNeeds,
+  groups?: SharedGroups,
 ): WorkerHandle {
-  ensureDescriptors(WORKER_URL);
-  switch (kindOf(options.sandbox)) {
+  const kind = kindOf(options.sandbox);
+  if (kind !== "shared") ensureDescriptors(WORKER_URL); // a group checks when it starts its thread
+  switch (kind) {
     case "process":
       if (children === undefined) throw new Error("process workers need the host's child setup");
       return new ProcessWorkerHandle(
@@ -50,6 +55,9 @@ export function startWorker(
         options,
         children.launch(options.sandbox),
       );
+    case "shared":
+      if (groups === undefined) throw new Error("shared workers need the host's groups");
+      return groups.invoke(init, events, options);
     case "node-worker":
       return new NodeWorkerHandle(init, events, registry, options);
     case "web-worker":

@@ -13,7 +13,12 @@
 import { createKsr, emptyEvr } from "../../kemi/ksr.ts";
 import type {} from "../../kemi/mod.ts"; // the typed KSR global; erased at run time
 import { errorInfo } from "../shared/error_text.ts";
-import type { HostToWorker, WorkerLogLevel, WorkerToHost } from "../shared/messages.ts";
+import type {
+  HostToWorker,
+  InitMessage,
+  WorkerLogLevel,
+  WorkerToHost,
+} from "../shared/messages.ts";
 import { perform, sendOutcome, serveChannel } from "./calls.ts";
 import { WorkerChannel } from "./channel.ts";
 import type { ScriptFunction, WorkerContext } from "./context.ts";
@@ -119,8 +124,9 @@ function onInit(event: MessageEvent<HostToWorker>): void {
   const port = event.ports[0];
   toHost = port.postMessage.bind(port);
   for (const message of early.splice(0)) toHost(message);
-  port.onmessage = (message: MessageEvent<HostToWorker>) => onHostMessage(message.data);
   lowestLevel = LEVEL_ORDER[init.logLevel];
+  if (init.carrier !== undefined) return carry({ ...init, carrier: init.carrier }, port);
+  port.onmessage = (message: MessageEvent<HostToWorker>) => onHostMessage(message.data);
   // Before the script loads: the host sends no call before "loaded".
   const channel = init.shared ? new WorkerChannel(init.shared) : null;
   // A capped worker reads its heap limit before the script can allocate.
@@ -131,3 +137,24 @@ function onInit(event: MessageEvent<HostToWorker>): void {
   });
 }
 scope.addEventListener("message", onInit);
+
+/**
+ * The thread of an `isolation=shared` group (`carrier.ts`, loaded only
+ * here): what the host sends before the carrier is ready waits for it.
+ */
+function carry(init: InitMessage & { carrier: SharedArrayBuffer }, port: MessagePort): void {
+  const waiting: HostToWorker[] = [];
+  port.onmessage = (message: MessageEvent<HostToWorker>) => waiting.push(message.data);
+  const ready = init.heartbeat ? startHeartbeat(init.heartbeat) : Promise.resolve();
+  ready.then(() => import("./carrier.ts")).then(({ startCarrier }) =>
+    startCarrier({
+      init,
+      toHost: (message) => context.send(message),
+      logs: (level) => LEVEL_ORDER[level] >= lowestLevel,
+      baseKsr: globalThis.KSR,
+    })
+  ).then((handle) => {
+    port.onmessage = (message: MessageEvent<HostToWorker>) => handle(message.data);
+    for (const message of waiting.splice(0)) handle(message);
+  });
+}

@@ -50,7 +50,7 @@ const BAD_SPECS: [string, string][] = [
   ["heap=8", 'heap must be 0 (no cap) or an integer from 16 to 65536 (MiB), got "8"'],
   ["heap=70000", 'heap must be 0 (no cap) or an integer from 16 to 65536 (MiB), got "70000"'],
   ["heap=-1", 'heap must be 0 (no cap) or an integer from 16 to 65536 (MiB), got "-1"'],
-  ["isolation=vm", 'isolation must be one of thread, process, got "vm"'],
+  ["isolation=vm", 'isolation must be one of thread, process, shared, got "vm"'],
   [
     "allow-read=",
     'allow-read needs * or a comma list of paths, got "" (an empty item is not allowed, as in Deno)',
@@ -131,7 +131,7 @@ Deno.test("--rpc-pool: workers and sandbox keys; --rpc-workers is its shorthand,
     ["workers=0", 'workers must be an integer from 1 to 256, got "0"'],
     [
       "name=x",
-      'unknown key "name" (expected workers, isolation, heap, allow-read, allow-write, allow-net, allow-env, allow-run, allow-sys, allow-ffi, allow-import)',
+      'unknown key "name" (expected workers, isolation, group, heap, allow-read, allow-write, allow-net, allow-env, allow-run, allow-sys, allow-ffi, allow-import)',
     ],
     ["heap=1", 'heap must be 0 (no cap) or an integer from 16 to 65536 (MiB), got "1"'],
     ["workers", 'item "workers" is not key=value'],
