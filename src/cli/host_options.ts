@@ -118,6 +118,7 @@ const TABLE = [
     arg: "SPEC",
     help: [
       "an exec task, name=<fn>;wait=<us>;workers=<N>; once per task",
+      "(function=<fn>: the function to call when it is not the task's name)",
       "(timers: every=10s or cron=<expr>;tz=<zone>; overlap=skip|queue)",
       "(sandbox: isolation=thread|process;heap=MIB;allow-read=…;allow-net=…)",
     ],
