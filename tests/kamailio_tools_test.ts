@@ -314,3 +314,39 @@ Deno.test("--rpc-ctl and --rpc-fifo in a config file: paths are relative to the 
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 });
+
+Deno.test("--rpc-fifo: an answer goes only into a FIFO, never a plain file or through a link", () =>
+  withKamailioHost(async (host, dir) => {
+    const fifo = `${dir}/rpc.fifo`;
+    const plain = `evrexec_plain_${Deno.pid}`;
+    const link = `evrexec_link_${Deno.pid}`;
+    await Deno.writeTextFile(`/tmp/${plain}`, "kept");
+    await Deno.symlink(`/tmp/${plain}`, `/tmp/${link}`);
+    try {
+      const send = (name: string) => {
+        const fd = fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+        fs.writeSync(
+          fd,
+          new TextEncoder().encode(
+            `{"jsonrpc":"2.0","method":"core.version","reply_name":"${name}","id":1}`,
+          ),
+        );
+        fs.closeSync(fd);
+      };
+      send(plain);
+      send(link);
+      // A good request after them is answered: the refused ones held nothing up.
+      const name = `evrexec_test_reply_${Deno.pid}`;
+      const answer = await fifoCall(
+        fifo,
+        `{"jsonrpc":"2.0","method":"core.version","reply_name":"${name}","id":2}`,
+        name,
+      );
+      assert.match(answer, /"id":\t2/);
+      assert.equal(await Deno.readTextFile(`/tmp/${plain}`), "kept", "the plain file is untouched");
+      assert.equal(host.hasExited, false);
+    } finally {
+      await Deno.remove(`/tmp/${link}`).catch(() => {});
+      await Deno.remove(`/tmp/${plain}`).catch(() => {});
+    }
+  }));
