@@ -6,6 +6,7 @@
  */
 
 import { createPv } from "./pv.ts";
+import { readDuration, sleepUntilAborted } from "./sleep.ts";
 import type { EvrValues, Ksr, KsrLogLevel } from "./types.ts";
 
 /** The levels a KSR record is written at, keyed by KSR's own level names. */
@@ -65,6 +66,9 @@ export function createKsr(host: KsrHost): Ksr {
     crit: (message) => log("crit", message),
     log,
     pv: createPv(host.evr),
+    sleep: (seconds) => sleepUntilAborted(readDuration("sleep", seconds, 1000), host.shutdown),
+    usleep: (microseconds) =>
+      sleepUntilAborted(readDuration("usleep", microseconds, 0.001), host.shutdown),
     get shutdown() {
       host.shutdownRead?.();
       return host.shutdown;

@@ -110,6 +110,28 @@ export interface Ksr {
   /** Pseudo-variables. */
   readonly pv: KsrPv;
   /**
+   * Waits `seconds` seconds, as cfgutils' `sleep` (`sleep("600")` is ten
+   * minutes), without blocking the worker: await it.
+   *
+   * @param seconds A non-negative whole number, or its text; at most 2147483.
+   * @returns A promise that resolves after the wait, or rejects with an
+   *   `AbortError` as soon as the host stops ({@link Ksr.shutdown}).
+   * @throws {TypeError} For a value that is not a whole number or its text.
+   * @throws {RangeError} For a wait over about 24.8 days.
+   */
+  sleep(seconds: number | string): Promise<void>;
+  /**
+   * Waits `microseconds` microseconds, as cfgutils' `usleep`; timers have
+   * millisecond grain, so the wait is rounded by them.
+   *
+   * @param microseconds A non-negative whole number, or its text.
+   * @returns A promise that resolves after the wait, or rejects with an
+   *   `AbortError` as soon as the host stops.
+   * @throws {TypeError} For a value that is not a whole number or its text.
+   * @throws {RangeError} For a wait over about 24.8 days.
+   */
+  usleep(microseconds: number | string): Promise<void>;
+  /**
    * Aborted when the host is stopping: a long-running loop can check
    * `KSR.shutdown.aborted` or listen for its `abort` event to end cleanly.
    */

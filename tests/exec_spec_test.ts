@@ -15,8 +15,11 @@ const INVALID: [string, RegExp][] = [
   ["name=t;wait=1.5", /wait must be an integer from 0 to 86400000000 \(microseconds\), got/],
   ["name=t;workers=x", /workers must be an integer from 0 to 1024, got/],
   ["name=t;workers=", /workers must be an integer from 0 to 1024, got/],
-  ["name=t;colour=red", /unknown key "colour" \(expected name, wait, workers, restart, /],
+  ["name=t;colour=red", /unknown key "colour" \(expected name, function, wait, workers, restart, /],
   ["name=t;name=u", /key "name" given twice/],
+  ["name=t;function=", /empty "function" \(leave it out to call the function named by "name"\)/],
+  ['name=t;function=""', /empty "function"/],
+  ["name=t;function=a;FUNCTION=b", /key "function" given twice/],
   ["name=t;WAIT=1;wait=2", /key "wait" given twice/],
   [`name=t;workers=${MAX_WORKERS + 1}`, /workers must be an integer from 0 to 1024, got "1025"/],
   [

@@ -56,6 +56,7 @@ Deno.test(
     const c = await host.client();
     const methods = await c.call("system.listMethods") as string[];
     assert.deepEqual(methods, [
+      "core.ps", // pids and descriptions, for kamcmd ps
       "core.psx",
       "core.uptime",
       "core.version",

@@ -28,7 +28,8 @@ const FLOOR_SERVER = new URL("../floors/server.ts", import.meta.url).pathname;
 
 /** The line the host logs when every worker of task `fn` runs. */
 export function allRunning(fn: string, workers: number): RegExp {
-  return new RegExp(`task ${fn}: all ${workers} workers running after (\\d+) ms`);
+  const running = workers === 1 ? "1 worker" : `all ${workers} workers`; // as task_log.ts says it
+  return new RegExp(`task ${fn}: ${running} running after (\\d+) ms`);
 }
 /** The line the host logs once its socket is bound. */
 export const HOST_READY = /host ready/;

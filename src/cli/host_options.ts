@@ -25,6 +25,7 @@ import {
 } from "./option_values.ts";
 import { MAX_POOL_WORKERS, parsePoolSpec, poolSize, type PoolSpec } from "../config/pool_spec.ts";
 import { readHeap } from "../config/sandbox.ts";
+import { parseCtlAddresses } from "../config/ctl_address.ts";
 
 export type { RawValue, RawValues } from "./option_values.ts";
 
@@ -75,6 +76,13 @@ export function option<F extends OptionField>(spec: HostOption<F>): HostOption<F
   return spec;
 }
 
+/** Reads `--rpc-fifo PATH`; undefined when not given. */
+function fifoOption(value: string | undefined, label: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (value.trim() === "") throw new ConfigError(`${label} needs a PATH`);
+  return value;
+}
+
 /** A path given in the config file is relative to the file's directory. */
 function nearFile(value: string, dir: string): string {
   return value === "" ? value : resolve(dir, value);
@@ -110,6 +118,7 @@ const TABLE = [
     arg: "SPEC",
     help: [
       "an exec task, name=<fn>;wait=<us>;workers=<N>; once per task",
+      "(function=<fn>: the function to call when it is not the task's name)",
       "(timers: every=10s or cron=<expr>;tz=<zone>; overlap=skip|queue)",
       "(sandbox: isolation=thread|process|shared;group=NAME;heap=MIB;allow-*=…)",
     ],
@@ -275,6 +284,34 @@ const TABLE = [
     name: "rpc-dgram-public",
     kind: "switch",
     help: ["allow a non-loopback udp: address (the transport has no authentication)"],
+  }),
+  option({
+    name: "rpc-ctl",
+    kind: "list",
+    arg: "ADDR",
+    help: [
+      "also serve Kamailio's BINRPC, as its ctl module does (kamcmd -s ADDR):",
+      "unix:PATH, tcp:HOST:PORT or udp:HOST:PORT (loopback only); repeatable",
+    ],
+    fileRelative: (value, dir) => {
+      const unix = /^unixs?:(?=.)/i.exec(value);
+      return unix ? `${unix[0]}${resolve(dir, value.slice(unix[0].length))}` : value;
+    },
+    field: "rpcCtl",
+    read: (value) =>
+      value === undefined ? undefined : parseCtlAddresses(value as readonly string[]),
+  }),
+  option({
+    name: "rpc-fifo",
+    kind: "value",
+    arg: "PATH",
+    help: [
+      "also serve JSON-RPC on a FIFO made at PATH (mode --socket-mode), as",
+      "Kamailio's jsonrpcs does (kamctl rpc); needs deno --allow-run=mkfifo",
+    ],
+    fileRelative: nearFile,
+    field: "rpcFifo",
+    read: (value, label) => fifoOption(text(value), label),
   }),
   option({
     name: "metrics",

@@ -29,8 +29,13 @@ export const RESTART_POLICIES: readonly RestartPolicy[] = ["no", "on-failure", "
 
 /** One exec task, as the exec spec describes it. */
 export interface ExecTask {
-  /** The exported function the task's workers call. */
+  /** The task's name: its identity in logs, RPC and reloads. */
   readonly name: string;
+  /**
+   * The exported function the task's workers call: `function=` when given,
+   * else the name (as in Kamailio, where the name is the event route).
+   */
+  readonly function: string;
   /** Microseconds each worker waits before it calls the function. */
   readonly waitUs: number;
   /** How many dedicated workers the task gets (at least 1). */
@@ -60,6 +65,7 @@ export interface ExecTask {
 /** The keys an exec spec may hold, in the order the docs list them. */
 export const SPEC_KEYS = [
   "name",
+  "function",
   "wait",
   "workers",
   "restart",
@@ -80,6 +86,7 @@ export type SpecKey = typeof SPEC_KEYS[number];
 /** What each key's value is (a config file's task object checks its JSON type by it). */
 export const SPEC_KEY_KINDS = {
   name: "text",
+  function: "text",
   wait: "integer",
   workers: "integer",
   restart: "text",
@@ -171,6 +178,13 @@ export function readExecTask(items: SpecItems<SpecKey>, spec: string): ExecTask 
     const name = items.get("name");
     if (name === undefined) throw new ConfigError('missing "name"');
     if (name === "") throw new ConfigError('empty "name"');
+    const fn = items.get("function") ?? name;
+    if (fn === "") {
+      throw new SpecKeyError(
+        "function",
+        'empty "function" (leave it out to call the function named by "name")',
+      );
+    }
     const sockaddrText = items.get("sockaddr");
     const sockaddr = sockaddrText === undefined
       ? null
@@ -190,6 +204,7 @@ export function readExecTask(items: SpecItems<SpecKey>, spec: string): ExecTask 
     const restart = items.get("restart") ?? EXEC_DEFAULTS.restart;
     return {
       name,
+      function: fn,
       waitUs: integer(items, "wait", EXEC_DEFAULTS.waitUs, 0, MAX_WAIT_US, " (microseconds)"),
       workers,
       restart: atKey("restart", () => readChoice("restart", restart, RESTART_POLICIES)),

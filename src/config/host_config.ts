@@ -14,6 +14,7 @@ import type { HostLogLevel, LogFormat } from "../base/log.ts";
 import type { LogFileOptions } from "../base/log_file.ts";
 import { defaultMaxStuck, defaultMemoryLimitMiB, DEFAULTS, defaultSocketPath } from "./defaults.ts";
 import type { DgramAddress } from "./dgram_address.ts";
+import type { CtlAddress } from "./ctl_address.ts";
 import { checkUniqueNames, type ExecTask } from "./exec_spec.ts";
 import type { SandboxSpec } from "./sandbox.ts";
 
@@ -119,6 +120,17 @@ export interface HostOptions {
    * @default {[]}
    */
   readonly rpcDgram?: readonly DgramAddress[];
+  /**
+   * Where Kamailio's BINRPC is served (`--rpc-ctl`), the ctl module's way (kamcmd).
+   *
+   * @default {[]}
+   */
+  readonly rpcCtl?: readonly CtlAddress[];
+  /**
+   * The FIFO where Kamailio's jsonrpcs FIFO transport is served (`--rpc-fifo`,
+   * kamctl); none when unset. It is made with `socketMode`.
+   */
+  readonly rpcFifo?: string;
   /** Where `/metrics` and `/healthz` are served (`--metrics`); nowhere when unset. */
   readonly metrics?: HostPort;
   /**
@@ -157,7 +169,7 @@ export interface HostOptions {
 }
 
 /** Options that stay unset when not given: each means "none". */
-export type UnsetOption = "metrics" | "rpcSandbox" | "logFile" | "configFile";
+export type UnsetOption = "metrics" | "rpcSandbox" | "logFile" | "configFile" | "rpcFifo";
 
 /** Every host option with its value (defaults applied), the fatal handler aside. */
 export type HostConfig =
@@ -196,10 +208,12 @@ export function resolveHostOptions(options: HostOptions): HostConfig {
     watch: options.watch ?? DEFAULTS.watch,
     maxStuck: options.maxStuck ?? defaultMaxStuck(),
     rpcDgram: options.rpcDgram ?? [],
+    rpcCtl: options.rpcCtl ?? [],
     stats: options.stats ?? DEFAULTS.stats,
     workerHeapMiB: options.workerHeapMiB ?? DEFAULTS.workerHeapMiB,
     logFormat: options.logFormat ?? DEFAULTS.logFormat,
     ...(options.metrics ? { metrics: options.metrics } : {}),
+    ...(options.rpcFifo ? { rpcFifo: options.rpcFifo } : {}),
     ...(options.rpcSandbox ? { rpcSandbox: options.rpcSandbox } : {}),
     ...(options.logFile ? { logFile: options.logFile } : {}),
     ...(options.configFile ? { configFile: options.configFile } : {}),

@@ -18,8 +18,9 @@ export function missingFunction(
   tasks: readonly ExecTask[],
   functions: readonly string[],
 ): string | null {
-  const task = tasks.find((task) => !functions.includes(task.name));
+  const task = tasks.find((task) => !functions.includes(task.function));
   if (task === undefined) return null;
-  return `exec task ${quoteValue(task.name)}: the script exports no function of that name ` +
-    `(${exportedFunctions(functions)})`;
+  const named = task.function === task.name ? "" : `: function=${quoteValue(task.function)}`;
+  return `exec task ${quoteValue(task.name)}${named}: the script exports no function of that ` +
+    `name (${exportedFunctions(functions)})`;
 }

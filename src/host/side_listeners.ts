@@ -1,6 +1,7 @@
 /**
  * The listeners beside the RPC stream socket: datagram JSON-RPC
- * (`--rpc-dgram`) and the metrics and health endpoint (`--metrics`),
+ * (`--rpc-dgram`), Kamailio's BINRPC (`--rpc-ctl`) and jsonrpcs FIFO
+ * (`--rpc-fifo`), and the metrics and health endpoint (`--metrics`),
  * started and stopped together by the host.
  *
  * @module
@@ -9,17 +10,20 @@
 import type { HostConfig } from "../config/host_config.ts";
 import type { MethodCaller } from "../rpc/jsonrpc.ts";
 import { DatagramServer } from "../rpc/dgram_server.ts";
+import { CtlServer } from "../rpc/ctl_server.ts";
+import { FifoServer } from "../rpc/fifo_server.ts";
 import { type MetricsServer, startMetricsServer } from "../observe/metrics_server.ts";
 import type { MetricsSource } from "../observe/prom_families.ts";
 
-/** The datagram and metrics listeners of one host. */
+/** The datagram, Kamailio and metrics listeners of one host. */
 export class SideListeners {
   #dgram: DatagramServer;
-  #metrics: MetricsServer | null;
+  #ctl: CtlServer | null = null;
+  #fifo: FifoServer | null = null;
+  #metrics: MetricsServer | null = null;
 
-  private constructor(dgram: DatagramServer, metrics: MetricsServer | null) {
+  private constructor(dgram: DatagramServer) {
     this.#dgram = dgram;
-    this.#metrics = metrics;
   }
 
   /**
@@ -39,18 +43,27 @@ export class SideListeners {
       methods,
       (transport) => host.stats.counts(transport),
     );
+    const side = new SideListeners(dgram);
     try {
-      const metrics = config.metrics ? await startMetricsServer(config.metrics, host) : null;
-      return new SideListeners(dgram, metrics);
+      side.#ctl = await CtlServer.listen(config.rpcCtl, config, methods);
+      if (config.rpcFifo !== undefined) {
+        side.#fifo = await FifoServer.listen(config.rpcFifo, config.socketMode, methods);
+      }
+      if (config.metrics) side.#metrics = await startMetricsServer(config.metrics, host);
+      return side;
     } catch (error) {
-      await dgram.close();
+      await side.close(0);
       throw error;
     }
   }
 
-  /** Lets datagram answers being computed go out for up to `timeoutMs`, then closes all. */
+  /** Lets answers being computed go out for up to `timeoutMs`, then closes all. */
   async close(timeoutMs: number): Promise<void> {
-    await this.#dgram.close(timeoutMs);
+    await Promise.all([
+      this.#dgram.close(timeoutMs),
+      this.#ctl?.close(timeoutMs),
+      this.#fifo?.close(timeoutMs),
+    ]);
     await this.#metrics?.close();
   }
 }

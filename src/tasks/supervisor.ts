@@ -168,7 +168,7 @@ export class TaskSupervisor {
       task: this.task.name,
       index: slot.index,
       logLevel,
-      fn: this.task.name,
+      fn: this.task.function,
       waitUs: this.task.waitUs,
       sockaddr: this.task.sockaddr ?? undefined,
       scheduled: this.schedule !== null,

@@ -42,6 +42,10 @@ export async function runTask(init: InitMessage, context: WorkerContext): Promis
     await fn(String(init.index));
     send({ type: "ended", outcome: "returned" });
   } catch (error) {
+    // KSR.sleep ended by the stop: the function ends as the stop asks, not as a failure.
+    if (stopping.aborted && error === stopping.reason) {
+      return send({ type: "ended", outcome: "returned" });
+    }
     send({ type: "ended", outcome: "threw", error: errorInfo(error) });
   }
 }

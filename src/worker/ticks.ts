@@ -31,7 +31,8 @@ export function serveTicks(context: WorkerContext, fn: () => unknown): Promise<v
       try {
         await fn();
       } catch (thrown) {
-        error = errorInfo(thrown);
+        // A KSR.sleep ended by the stop is no failure of the tick.
+        if (!(stopping.aborted && thrown === stopping.reason)) error = errorInfo(thrown);
       }
       running = false;
       const ms = performance.now() - started;

@@ -14,6 +14,7 @@ import { quoteValue } from "../../src/shared/quote.ts";
 
 const KEYS = [
   "name",
+  "function",
   "wait",
   "workers",
   "restart",
@@ -52,6 +53,8 @@ const M_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_00
 
 interface ModelTask {
   name: string;
+  /** `function=`, else the name. */
+  function: string;
   waitUs: number;
   workers: number;
   restart: string;
@@ -192,6 +195,8 @@ function modelTask(spec: string): ModelTask {
   };
   const name = values.get("name");
   if (name === undefined || name === "") refuse();
+  const fn = values.get("function") ?? name;
+  if (fn === "") refuse();
   const workers = int("workers", 1, 0, M_MAX_WORKERS) || 1;
   const waitUs = int("wait", 0, 0, M_MAX_WAIT_US);
   const restart = values.get("restart") ?? "no";
@@ -206,6 +211,7 @@ function modelTask(spec: string): ModelTask {
   const { schedule, overlap } = modelSchedule(values, sockaddr !== null);
   return {
     name,
+    function: fn,
     waitUs,
     workers,
     restart,
@@ -304,6 +310,7 @@ const sockaddrValue = fc.tuple(
 /** Optional values of a valid task's keys (name is always there). */
 const validValues = fc.record({
   name: nameValue,
+  function: nameValue,
   wait: numberText(0, M_MAX_WAIT_US),
   workers: numberText(0, M_MAX_WORKERS),
   restart: fc.constantFrom(...POLICIES),
@@ -770,15 +777,23 @@ Deno.test("property: the model agrees with a few hand-checked specs", () => {
     schedule: null,
     overlap: "skip",
   };
-  assert.deepEqual(model("name=t"), { ...base, name: "t", spec: "name=t" });
+  assert.deepEqual(model("name=t"), { ...base, name: "t", function: "t", spec: "name=t" });
+  assert.deepEqual(model("name=t;function=f"), {
+    ...base,
+    name: "t",
+    function: "f",
+    spec: "name=t;function=f",
+  });
   assert.deepEqual(model(' NAME = "a b" ;Workers=0;'), {
     ...base,
     name: "a b",
+    function: "a b",
     spec: ' NAME = "a b" ;Workers=0;',
   });
   assert.deepEqual(model("name=t;backoff=40000;sockaddr=udp:[::1]:009"), {
     ...base,
     name: "t",
+    function: "t",
     backoffMs: 40_000,
     backoffMaxMs: 40_000,
     sockaddr: { host: "::1", port: 9, text: "udp:[::1]:009" },
@@ -787,6 +802,7 @@ Deno.test("property: the model agrees with a few hand-checked specs", () => {
   assert.deepEqual(model("name=t;every=10s;overlap=queue"), {
     ...base,
     name: "t",
+    function: "t",
     schedule: "every=10s",
     overlap: "queue",
     spec: "name=t;every=10s;overlap=queue",

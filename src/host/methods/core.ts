@@ -16,7 +16,7 @@ function sandboxOf(host: HostAccess, slot: WorkerSlot) {
   return owner === undefined ? {} : sandboxInfo(owner.sandbox);
 }
 
-/** Adds `core.version`, `core.uptime` and `core.psx` to `methods`. */
+/** Adds `core.version`, `core.uptime`, `core.ps` and `core.psx` to `methods`. */
 export function addCoreMethods(methods: MethodMap, host: HostAccess): void {
   methods.set("core.version", {
     params: [],
@@ -34,6 +34,12 @@ export function addCoreMethods(methods: MethodMap, host: HostAccess): void {
         uptime: Math.floor((now - host.startedAt) / 1000),
       };
     },
+  });
+  methods.set("core.ps", {
+    params: [],
+    help: "PID and description of every worker, one after the other, as Kamailio's " +
+      "(kamcmd ps prints one per line).",
+    call: () => host.states.all().flatMap((slot) => [slot.pid ?? Deno.pid, describeSlot(slot)]),
   });
   methods.set("core.psx", {
     params: [],

@@ -94,6 +94,8 @@ export function ago(ms: number): string {
 export interface TaskInfo extends SandboxInfo, Partial<ScheduleInfo> {
   /** The task's name. */
   readonly name: string;
+  /** The exported function its workers call (`function=`, else the name). */
+  readonly function: string;
   /** `active`, `stopped` or `failed`. */
   readonly state: string;
   /** How many workers are in each state, e.g. `2 running, 1 backoff`. */
@@ -135,6 +137,7 @@ export function taskInfo(supervisor: TaskSupervisor): TaskInfo {
   for (const slot of supervisor.slots) counts.set(slot.state, (counts.get(slot.state) ?? 0) + 1);
   return {
     name: task.name,
+    function: task.function,
     state: supervisor.state,
     workers_summary: [...counts].map(([state, n]) => `${n} ${state}`).join(", "),
     spec: task.spec,
