@@ -1,0 +1,70 @@
+/**
+ * The zero-hop prototype's main thread (issue 26): starts N pool workers
+ * (bench/zerohop/worker.ts); the first owns the stream socket, the others
+ * are its peers over MessageChannels. The main thread answers only control
+ * calls the owner sends it (`core.version` here). Prints
+ * `zerohop: listening` once the socket is bound; SIGTERM removes the socket
+ * file and exits.
+ *
+ * Usage: deno run --allow-read --allow-write --allow-net bench/zerohop/server.ts SOCKET SCRIPT
+ *        [WORKERS] [HANDOFF: never | busy:C | alternate]
+ *
+ * @module
+ */
+
+const [path, script, count = "1", handoff = "never"] = Deno.args;
+if (!path || !script) {
+  console.error("usage: zerohop/server.ts SOCKET SCRIPT [WORKERS] [HANDOFF]");
+  Deno.exit(2);
+}
+const scriptUrl = new URL(script, `file://${Deno.cwd()}/`).href;
+const workerUrl = new URL("./worker.ts", import.meta.url);
+const workers = Number(count);
+const owner = new Worker(workerUrl, { type: "module" });
+const peersLoaded: Promise<void>[] = [];
+for (let i = 1; i < workers; i++) {
+  const peer = new Worker(workerUrl, { type: "module" });
+  const channel = new MessageChannel();
+  peersLoaded.push(
+    new Promise((resolve) => {
+      peer.onmessage = (event) => event.data.type === "loaded" && resolve();
+    }),
+  );
+  peer.postMessage({ type: "init", scriptUrl, path: "", handoff: "never" });
+  peer.postMessage({ type: "serve-peer" }, [channel.port2]);
+  owner.postMessage({ type: "peer" }, [channel.port1]);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+}
+await Promise.all(peersLoaded);
+owner.onmessage = (event) => {
+  const message = event.data;
+  if (message.type === "listening") console.log("zerohop: listening");
+  if (message.type === "control") {
+    let id = "null";
+    let line: string;
+    try {
+      const request = JSON.parse(message.line);
+      id = JSON.stringify(request.id ?? null);
+      line = request.method === "core.version"
+        ? `{"jsonrpc":"2.0","result":"zerohop prototype","id":${id}}\n`
+        : `{"jsonrpc":"2.0","error":{"code":-32601,"message":"method not found"},"id":${id}}\n`;
+    } catch {
+      line = `{"jsonrpc":"2.0","error":{"code":-32700,"message":"parse error"},"id":${id}}\n`;
+    }
+    owner.postMessage({ type: "control-answer", id: message.id, line });
+  }
+};
+try {
+  Deno.removeSync(path);
+} catch {
+  // none was there
+}
+owner.postMessage({ type: "init", scriptUrl, path, handoff });
+Deno.addSignalListener("SIGTERM", () => {
+  try {
+    Deno.removeSync(path);
+  } catch {
+    // gone already
+  }
+  Deno.exit(0);
+});
