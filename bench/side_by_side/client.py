@@ -8,7 +8,7 @@ only: a blocking send and receive per call, so the client leaves the CPU to
 the server at once. Prints one JSON line.
 
 Usage: python3 bench/side_by_side/client.py --socket PATH [--transport dgram|stream]
-       [--clients N] [--in-flight K] [--warmup-ms MS] [--duration-ms MS] [--expect data|any]
+       [--clients N] [--in-flight K] [--fn NAME] [--warmup-ms MS] [--duration-ms MS] [--expect data|any]
 
 --in-flight K (default 1): each client keeps K calls in flight (pipelined:
 K requests sent, then one more for every answer read); latency is from a
@@ -63,8 +63,8 @@ def pipelined(args, tag, start, tally, sock, lines):
         call += 1
         data = f"c{tag}-{call}"
         request = (
-            '{"jsonrpc":"2.0","method":"evrexec.run","params":["echo","%s"],"id":%d}'
-            % (data, call)
+            '{"jsonrpc":"2.0","method":"evrexec.run","params":["%s","%s"],"id":%d}'
+            % (args.fn, data, call)
         ).encode()
         sent[call] = (time.perf_counter(), data)
         if lines is None:
@@ -134,8 +134,8 @@ def loop(args, tag, start, out_path):
         call += 1
         data = f"c{tag}-{call}"
         request = (
-            '{"jsonrpc":"2.0","method":"evrexec.run","params":["echo","%s"],"id":%d}'
-            % (data, call)
+            '{"jsonrpc":"2.0","method":"evrexec.run","params":["%s","%s"],"id":%d}'
+            % (args.fn, data, call)
         ).encode()
         try:
             answer = exchange(request)
@@ -179,6 +179,7 @@ def main():
     parser.add_argument("--socket", required=True)
     parser.add_argument("--transport", choices=["dgram", "stream"], default="dgram")
     parser.add_argument("--clients", type=int, default=1)
+    parser.add_argument("--fn", default="echo")
     parser.add_argument("--in-flight", type=int, default=1)
     parser.add_argument("--warmup-ms", type=float, default=300)
     parser.add_argument("--duration-ms", type=float, default=1000)

@@ -7,7 +7,7 @@
  * file and exits.
  *
  * Usage: deno run --allow-read --allow-write --allow-net bench/zerohop/server.ts SOCKET SCRIPT
- *        [WORKERS] [HANDOFF: never | busy:C | alternate]
+ *        [WORKERS] [HANDOFF: never | busy:C | budget:US | alternate]
  *
  * @module
  */

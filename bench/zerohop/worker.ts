@@ -10,7 +10,9 @@
  * (`handoff`): `never` (the owner runs every call), `busy:C` (the owner
  * runs a call while fewer than C of its own are unfinished, else hands it
  * to the least-loaded peer over a MessagePort), `alternate` (every other
- * call goes to a peer: the cost of the handoff itself).
+ * call goes to a peer: the cost of the handoff itself), `budget:US` (the
+ * owner runs calls until it has been busy US microseconds since it last
+ * read the socket, then hands the rest of what it read to peers).
  *
  * Bench-only: not wired into the host. Started by bench/zerohop/server.ts.
  *
@@ -126,6 +128,8 @@ class Peers {
 
 const peers = new Peers();
 let policy: (local: number) => boolean = () => true;
+/** When this worker last came back from reading the socket: the start of its current busy stretch. */
+let readAt = 0;
 let localRunning = 0;
 let alternate = 0;
 let controlNext = 1;
@@ -202,6 +206,7 @@ async function serve(conn: Deno.Conn): Promise<void> {
     while (true) {
       const n = await conn.read(buffer);
       if (n === null) break;
+      readAt = performance.now();
       let text = decoder.decode(buffer.subarray(0, n), { stream: true });
       if (partial !== "") {
         text = partial + text;
@@ -244,6 +249,11 @@ async function listen(path: string): Promise<void> {
 function parsePolicy(text: string): (local: number) => boolean {
   if (text === "never") return () => true;
   if (text === "alternate") return () => (alternate++ & 1) === 0;
+  const budget = /^budget:(\d+)$/.exec(text);
+  if (budget) {
+    const ms = Number(budget[1]) / 1000;
+    return () => performance.now() - readAt < ms;
+  }
   const busy = /^busy:(\d+)$/.exec(text);
   if (busy) {
     const cap = Number(busy[1]);

@@ -5,8 +5,10 @@
  * datagram socket), all driven by one client (bench/side_by_side/client.py)
  * in rounds whose server order rotates; each ratio is taken within a round,
  * then the median over rounds is printed, so the figures hold on a loaded
- * machine. Loads: 1 client with 1 call in flight (p50, p99), and 4 clients
- * with 16 in flight each (calls/s, p99).
+ * machine. Loads (clients x calls in flight each): 1x1, 4x1, 4x4, 4x16 of
+ * `echo`; then 1x1 and 4x4 of `spin` (100 µs of CPU per call, what sharing
+ * calls among pool workers is for), where Kamailio and the floor do not
+ * run and the "floor" columns compare with the prototype's pool of one.
  *
  * Usage: deno run --allow-all --unstable-net bench/zerohop/zerohop.ts [ROUNDS] [--no-kamailio]
  *
@@ -47,20 +49,32 @@ interface Target {
   readonly cpu: () => number;
 }
 
-const LOADS = [
-  { name: "1x1", clients: 1, inFlight: 1 },
-  { name: "4x16", clients: 4, inFlight: 16 },
-] as const;
+interface Load {
+  readonly name: string;
+  readonly clients: number;
+  readonly inFlight: number;
+  /** The function called: `echo`, or `spin` (100 µs of CPU: what sharing the load is for). */
+  readonly fn: string;
+}
+
+const LOADS: readonly Load[] = [
+  { name: "1x1", clients: 1, inFlight: 1, fn: "echo" },
+  { name: "4x1", clients: 4, inFlight: 1, fn: "echo" },
+  { name: "4x4", clients: 4, inFlight: 4, fn: "echo" },
+  { name: "4x16", clients: 4, inFlight: 16, fn: "echo" },
+  { name: "spin 1x1", clients: 1, inFlight: 1, fn: "spin" },
+  { name: "spin 4x4", clients: 4, inFlight: 4, fn: "spin" },
+];
 
 async function load(
   target: Target,
-  clients: number,
-  inFlight: number,
+  spec: Load,
 ): Promise<Figures & { cpuUs: number }> {
   const args = [
     CLIENT,
     ...["--transport", target.transport, "--socket", target.socket],
-    ...["--clients", String(clients), "--in-flight", String(inFlight)],
+    ...["--clients", String(spec.clients), "--in-flight", String(spec.inFlight)],
+    ...["--fn", spec.fn],
     ...["--warmup-ms", "300", "--duration-ms", "1000", "--expect", target.expect],
   ];
   const before = target.cpu();
@@ -133,7 +147,12 @@ try {
     expect: "data",
     cpu: () => cpuSeconds(host.child.pid),
   });
-  for (const [workers, handoff] of [[1, "never"], [2, "busy:4"], [2, "alternate"]] as const) {
+  for (
+    const [workers, handoff] of [[1, "never"], [2, "busy:1"], [2, "busy:4"], [
+      2,
+      "alternate",
+    ]] as const
+  ) {
     const zero = await launchZero(workers, handoff);
     started.push(zero);
     targets.push({
@@ -152,7 +171,9 @@ try {
       turn++;
       for (const target of order) {
         const key = `${target.name}/${spec.name}`;
-        const figures = await load(target, spec.clients, spec.inFlight);
+        if (spec.fn !== "echo" && target.name.startsWith("kamailio")) continue;
+        if (spec.fn !== "echo" && target.name.startsWith("deno floor")) continue;
+        const figures = await load(target, spec);
         runs.set(key, [...(runs.get(key) ?? []), figures]);
       }
     }
@@ -162,13 +183,15 @@ try {
     `zerohop bench, ${new Date().toISOString()}, ${rounds} rounds, loadavg ${load1.trim()}`,
   );
   console.log(
-    "load  server                 p50us  p99us  calls/s  cpuUs  err/lost  p50/floor p99/floor cps/floor p50/kam cps/kam",
+    "load     server                 p50us  p99us  calls/s  cpuUs  err/lost  p50/floor p99/floor cps/floor p50/kam cps/kam",
   );
   for (const spec of LOADS) {
-    const floorRuns = runs.get(`deno floor (stream)/${spec.name}`)!;
+    const floorRuns = runs.get(`deno floor (stream)/${spec.name}`) ??
+      runs.get(`zerohop 1 never/${spec.name}`)!;
     const kamRuns = runs.get(`kamailio (dgram)/${spec.name}`);
     for (const target of targets) {
-      const mine = runs.get(`${target.name}/${spec.name}`)!;
+      const mine = runs.get(`${target.name}/${spec.name}`);
+      if (mine === undefined) continue;
       const per = (
         pick: (f: Figures) => number,
         base: (Figures & { cpuUs: number })[] | undefined,
@@ -178,7 +201,7 @@ try {
       const f = (x: number, d = 0) => x.toFixed(d);
       console.log(
         [
-          spec.name.padEnd(5),
+          spec.name.padEnd(8),
           target.name.padEnd(22),
           f(mid((m) => m.p50Us)).padStart(6),
           f(mid((m) => m.p99Us)).padStart(6),
