@@ -7,7 +7,7 @@
  * file and exits.
  *
  * Usage: deno run --allow-read --allow-write --allow-net bench/zerohop/server.ts SOCKET SCRIPT
- *        [WORKERS] [HANDOFF: never | busy:C | budget:US | alternate]
+ *        [WORKERS] [HANDOFF: never | busy:C | budget:US | alternate][+count]
  *
  * @module
  */
@@ -40,6 +40,15 @@ owner.onmessage = (event) => {
   const message = event.data;
   if (message.type === "listening") console.log("zerohop: listening");
   if (message.type === "control") {
+    if (counters !== undefined && message.line.includes("core.calls")) {
+      const total = Atomics.load(new Int32Array(counters), 0);
+      owner.postMessage({
+        type: "control-answer",
+        id: message.id,
+        line: `{"jsonrpc":"2.0","result":${total},"id":${JSON.parse(message.line).id ?? null}}\n`,
+      });
+      return;
+    }
     let id = "null";
     let line: string;
     try {
@@ -59,7 +68,16 @@ try {
 } catch {
   // none was there
 }
-owner.postMessage({ type: "init", scriptUrl, path, handoff });
+// "+count" after the policy: the owner counts every call in shared counters, as the host must.
+const counted = handoff.endsWith("+count");
+const counters = counted ? new SharedArrayBuffer(4 * 26) : undefined;
+owner.postMessage({
+  type: "init",
+  scriptUrl,
+  path,
+  handoff: handoff.replace(/\+count$/, ""),
+  counters,
+});
 Deno.addSignalListener("SIGTERM", () => {
   try {
     Deno.removeSync(path);

@@ -32,6 +32,12 @@ export interface ZeroInit {
   readonly path: string;
   /** `never`, `busy:C` or `alternate`. */
   readonly handoff: string;
+  /**
+   * Counters the main thread can read (`Int32Array` over it): [0] calls, [1]
+   * failed calls, [2..] a latency histogram (bucket k: under 2^k µs).
+   * Absent: nothing counted.
+   */
+  readonly counters?: SharedArrayBuffer;
 }
 
 /** A call handed from the owner to a peer. */
@@ -137,11 +143,26 @@ const controlWaiting = new Map<number, (line: string) => void>();
 
 /** Runs one call here or hands it to a peer, by the policy. */
 function runCall(fn: string, data: string): Promise<Outcome> {
-  if (peers.size === 0 || policy(localRunning)) {
-    localRunning++;
-    return perform(context, fn, data).finally(() => localRunning--);
-  }
-  return peers.run(fn, data);
+  const started = counts === null ? 0 : performance.now();
+  const running = peers.size === 0 || policy(localRunning)
+    ? (localRunning++, perform(context, fn, data).finally(() => localRunning--))
+    : peers.run(fn, data);
+  return counts === null ? running : running.then((outcome) => count(outcome, started));
+}
+
+/** The shared counters, or null when nothing is counted. */
+let counts: Int32Array | null = null;
+const BUCKETS = 24;
+
+/** Counts one finished call in the shared counters. */
+function count(outcome: Outcome, started: number): Outcome {
+  const shared = counts!;
+  const us = (performance.now() - started) * 1000;
+  Atomics.add(shared, 0, 1);
+  if (outcome.kind !== "result") Atomics.add(shared, 1, 1);
+  const bucket = us < 1 ? 0 : Math.min(BUCKETS - 1, 32 - Math.clz32(us));
+  Atomics.add(shared, 2 + bucket, 1);
+  return outcome;
 }
 
 /** Sends a control call to the main thread and waits for its answer line. */
@@ -290,6 +311,7 @@ scope.onmessage = async (event: MessageEvent) => {
     if (typeof value === "function") context.functions.set(name, value as ScriptFunction);
   }
   policy = parsePolicy(init.handoff);
+  if (init.counters !== undefined) counts = new Int32Array(init.counters);
   if (init.path === "") scope.postMessage({ type: "loaded" });
   else await listen(init.path);
 };

@@ -108,6 +108,15 @@ async function launchZero(workers: number, handoff: string): Promise<Launched> {
   return launched;
 }
 
+/** The prototype's variants: pool size and hand-off policy (`+count`: shared counters on). */
+const ZERO_VARIANTS = [
+  [1, "never"],
+  [1, "never+count"],
+  [2, "busy:1"],
+  [2, "budget:50"],
+  [2, "alternate"],
+] as const;
+
 const rounds = Number(Deno.args.find((a) => /^\d+$/.test(a)) ?? "3");
 const withKamailio = !Deno.args.includes("--no-kamailio");
 const started: Launched[] = [];
@@ -148,10 +157,7 @@ try {
     cpu: () => cpuSeconds(host.child.pid),
   });
   for (
-    const [workers, handoff] of [[1, "never"], [2, "busy:1"], [2, "budget:50"], [
-      2,
-      "alternate",
-    ]] as const
+    const [workers, handoff] of ZERO_VARIANTS
   ) {
     const zero = await launchZero(workers, handoff);
     started.push(zero);
