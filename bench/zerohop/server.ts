@@ -2,7 +2,9 @@
  * The zero-hop prototype's main thread (issue 26): starts N pool workers
  * (bench/zerohop/worker.ts); the first owns the stream socket, the others
  * are its peers over MessageChannels. The main thread answers only control
- * calls the owner sends it (`core.version` here). Prints
+ * calls the owner sends it (`core.version` here, and `zerohop.takeover`:
+ * a new owner replaces the first, unlinks the path and binds it anew;
+ * peers stay with the old owner, so this is for a pool of one). Prints
  * `zerohop: listening` once the socket is bound; SIGTERM removes the socket
  * file and exits.
  *
@@ -20,7 +22,9 @@ if (!path || !script) {
 const scriptUrl = new URL(script, `file://${Deno.cwd()}/`).href;
 const workerUrl = new URL("./worker.ts", import.meta.url);
 const workers = Number(count);
-const owner = new Worker(workerUrl, { type: "module" });
+let owner = new Worker(workerUrl, { type: "module" });
+/** `performance.now()` when a takeover began, or null. */
+let takeoverAt: number | null = null;
 const peersLoaded: Promise<void>[] = [];
 for (let i = 1; i < workers; i++) {
   const peer = new Worker(workerUrl, { type: "module" });
@@ -36,9 +40,31 @@ for (let i = 1; i < workers; i++) {
   await new Promise((resolve) => setTimeout(resolve, 0));
 }
 await Promise.all(peersLoaded);
-owner.onmessage = (event) => {
+/** A new owner takes the listener over: the old one ends, the new one unlinks the path and binds it. */
+function takeOver(): void {
+  owner.terminate();
+  takeoverAt = performance.now();
+  owner = new Worker(workerUrl, { type: "module" });
+  owner.onmessage = onOwnerMessage;
+  owner.postMessage({ ...ownerInit, takeover: true });
+}
+
+function onOwnerMessage(event: MessageEvent): void {
   const message = event.data;
-  if (message.type === "listening") console.log("zerohop: listening");
+  if (message.type === "listening" && takeoverAt !== null) {
+    console.log(`zerohop: taken over in ${(performance.now() - takeoverAt).toFixed(1)} ms`);
+    takeoverAt = null;
+  } else if (message.type === "listening") console.log("zerohop: listening");
+  if (message.type === "control" && message.line.includes("zerohop.takeover")) {
+    const id = JSON.stringify(JSON.parse(message.line).id ?? null);
+    owner.postMessage({
+      type: "control-answer",
+      id: message.id,
+      line: `{"jsonrpc":"2.0","result":"taking over","id":${id}}\n`,
+    });
+    setTimeout(takeOver, 50);
+    return;
+  }
   if (message.type === "control") {
     if (counters !== undefined && message.line.includes("core.calls")) {
       const total = Atomics.load(new Int32Array(counters), 0);
@@ -62,7 +88,8 @@ owner.onmessage = (event) => {
     }
     owner.postMessage({ type: "control-answer", id: message.id, line });
   }
-};
+}
+owner.onmessage = onOwnerMessage;
 try {
   Deno.removeSync(path);
 } catch {
@@ -71,13 +98,14 @@ try {
 // "+count" after the policy: the owner counts every call in shared counters, as the host must.
 const counted = handoff.endsWith("+count");
 const counters = counted ? new SharedArrayBuffer(4 * 26) : undefined;
-owner.postMessage({
+const ownerInit = {
   type: "init",
   scriptUrl,
   path,
   handoff: handoff.replace(/\+count$/, ""),
   counters,
-});
+};
+owner.postMessage(ownerInit);
 Deno.addSignalListener("SIGTERM", () => {
   try {
     Deno.removeSync(path);

@@ -260,7 +260,16 @@ async function serve(conn: Deno.Conn): Promise<void> {
   }
 }
 
-async function listen(path: string): Promise<void> {
+async function listen(path: string, takeover: boolean): Promise<void> {
+  if (takeover) {
+    // The old owner's file, unless its end removed it already (Deno 2.9.6 unlinks a Unix
+    // listener's path when the listener is dropped with its worker).
+    try {
+      Deno.removeSync(path);
+    } catch {
+      // gone already
+    }
+  }
   const listener = Deno.listen({ transport: "unix", path });
   Deno.chmodSync(path, 0o600);
   scope.postMessage({ type: "listening" });
@@ -313,5 +322,5 @@ scope.onmessage = async (event: MessageEvent) => {
   policy = parsePolicy(init.handoff);
   if (init.counters !== undefined) counts = new Int32Array(init.counters);
   if (init.path === "") scope.postMessage({ type: "loaded" });
-  else await listen(init.path);
+  else await listen(init.path, message.takeover === true);
 };
