@@ -9,12 +9,15 @@
  * file and exits.
  *
  * Usage: deno run --allow-read --allow-write --allow-net bench/zerohop/server.ts SOCKET SCRIPT
- *        [WORKERS] [HANDOFF: never | busy:C | budget:US | alternate][+count]
+ *        [WORKERS] [HANDOFF: never | busy:C | budget:US | alternate][+count] [DGRAM]
+ *
+ * DGRAM: the owner also serves a Unix datagram socket there (`unixpacket`,
+ * needs `--unstable-net`), as `--rpc-dgram unix:DGRAM` does.
  *
  * @module
  */
 
-const [path, script, count = "1", handoff = "never"] = Deno.args;
+const [path, script, count = "1", handoff = "never", dgram = ""] = Deno.args;
 if (!path || !script) {
   console.error("usage: zerohop/server.ts SOCKET SCRIPT [WORKERS] [HANDOFF]");
   Deno.exit(2);
@@ -104,13 +107,16 @@ const ownerInit = {
   path,
   handoff: handoff.replace(/\+count$/, ""),
   counters,
+  dgram,
 };
 owner.postMessage(ownerInit);
 Deno.addSignalListener("SIGTERM", () => {
-  try {
-    Deno.removeSync(path);
-  } catch {
-    // gone already
+  for (const file of [path, dgram]) {
+    try {
+      if (file !== "") Deno.removeSync(file);
+    } catch {
+      // gone already
+    }
   }
   Deno.exit(0);
 });

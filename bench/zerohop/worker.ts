@@ -276,6 +276,27 @@ async function listen(path: string, takeover: boolean): Promise<void> {
   for await (const conn of listener) serve(conn);
 }
 
+/**
+ * The owner's datagram endpoint (`unixpacket`, as `--rpc-dgram unix:PATH`):
+ * one request per datagram, answered to its sender, one at a time (Deno
+ * throws "Busy" on a `send()` while a `receive()` is pending).
+ */
+async function serveDatagrams(path: string): Promise<void> {
+  const socket = Deno.listenDatagram({ transport: "unixpacket", path });
+  Deno.chmodSync(path, 0o600);
+  while (true) {
+    const [bytes, from] = await socket.receive();
+    readAt = performance.now();
+    const text = decoder.decode(bytes);
+    const answer = await handle(text.endsWith("\n") ? text.slice(0, -1) : text);
+    try {
+      await socket.send(encoder.encode(answer), from);
+    } catch {
+      // the sender's socket is gone
+    }
+  }
+}
+
 function parsePolicy(text: string): (local: number) => boolean {
   if (text === "never") return () => true;
   if (text === "alternate") return () => (alternate++ & 1) === 0;
@@ -322,5 +343,8 @@ scope.onmessage = async (event: MessageEvent) => {
   policy = parsePolicy(init.handoff);
   if (init.counters !== undefined) counts = new Int32Array(init.counters);
   if (init.path === "") scope.postMessage({ type: "loaded" });
-  else await listen(init.path, message.takeover === true);
+  else {
+    if (typeof message.dgram === "string" && message.dgram !== "") serveDatagrams(message.dgram);
+    await listen(init.path, message.takeover === true);
+  }
 };

@@ -1,7 +1,8 @@
 /**
  * Issue 26's measurement: the zero-hop prototype (bench/zerohop/server.ts)
  * beside Deno's main-thread floor (bench/floors/server.ts), the host as it
- * is (stream socket and `--rpc-dgram`) and Kamailio 5.6 (its jsonrpcs
+ * is (stream socket and `--rpc-dgram`), the prototype's datagram endpoint
+ * and Kamailio 5.6 (its jsonrpcs
  * datagram socket), all driven by one client (bench/side_by_side/client.py)
  * in rounds whose server order rotates; each ratio is taken within a round,
  * then the median over rounds is printed, so the figures hold on a loaded
@@ -94,6 +95,7 @@ async function launchZero(workers: number, handoff: string): Promise<Launched> {
   const socket = `${dir}/zero.sock`;
   const child = Child.spawn(`zerohop ${workers} ${handoff}`, [
     "run",
+    "--unstable-net",
     "--allow-read",
     "--allow-write",
     "--allow-net",
@@ -102,8 +104,9 @@ async function launchZero(workers: number, handoff: string): Promise<Launched> {
     FIXTURE,
     String(workers),
     handoff,
+    `${dir}/zero.dgram`,
   ], { cwd: ROOT });
-  const launched = new Launched(child, dir, socket);
+  const launched = new Launched(child, dir, socket, `${dir}/zero.dgram`);
   await child.waitLine(/^zerohop: listening/, 30_000);
   return launched;
 }
@@ -156,6 +159,13 @@ try {
     expect: "data",
     cpu: () => cpuSeconds(host.child.pid),
   });
+  targets.push({
+    name: "host today (dgram)",
+    socket: host.dgram,
+    transport: "dgram",
+    expect: "data",
+    cpu: () => cpuSeconds(host.child.pid),
+  });
   for (
     const [workers, handoff] of ZERO_VARIANTS
   ) {
@@ -168,6 +178,15 @@ try {
       expect: "data",
       cpu: () => cpuSeconds(zero.child.pid),
     });
+    if (workers === 1 && handoff === "never") {
+      targets.push({
+        name: "zerohop 1 never (dgram)",
+        socket: zero.dgram,
+        transport: "dgram",
+        expect: "data",
+        cpu: () => cpuSeconds(zero.child.pid),
+      });
+    }
   }
   const runs = new Map<string, (Figures & { cpuUs: number })[]>();
   let turn = 0;
@@ -215,7 +234,7 @@ try {
       console.log(
         [
           spec.name.padEnd(8),
-          target.name.padEnd(22),
+          target.name.padEnd(24),
           f(mid((m) => m.p50Us)).padStart(6),
           f(mid((m) => m.p99Us)).padStart(6),
           f(mid((m) => m.callsPerS)).padStart(8),
