@@ -67,10 +67,13 @@ def pipelined(args, tag, start, tally, sock, lines):
             % (args.fn, data, call)
         ).encode()
         sent[call] = (time.perf_counter(), data)
-        if lines is None:
-            sock.sendto(request, args.socket)
-        else:
-            sock.sendall(request + b"\n")
+        try:
+            if lines is None:
+                sock.sendto(request, args.socket)
+            else:
+                sock.sendall(request + b"\n")
+        except OSError as error:  # a full datagram queue times out here
+            tally["problem"] = tally["problem"] or f"client {tag}: send: {error}"
 
     for _ in range(args.in_flight):
         send()

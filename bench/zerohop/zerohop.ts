@@ -230,7 +230,7 @@ try {
       ) => base === undefined ? NaN : median(mine.map((m, i) => ratio(pick(m), pick(base[i]))));
       const mid = (pick: (f: Figures & { cpuUs: number }) => number) => median(mine.map(pick));
       const sum = (pick: (f: Figures) => number) => mine.reduce((s, m) => s + pick(m), 0);
-      const f = (x: number, d = 0) => x.toFixed(d);
+      const f = (x: number | null, d = 0) => x === null || Number.isNaN(x) ? "-" : x.toFixed(d);
       console.log(
         [
           spec.name.padEnd(8),
