@@ -8,7 +8,11 @@ only: a blocking send and receive per call, so the client leaves the CPU to
 the server at once. Prints one JSON line.
 
 Usage: python3 bench/side_by_side/client.py --socket PATH [--transport dgram|stream]
-       [--clients N] [--warmup-ms MS] [--duration-ms MS] [--expect data|any]
+       [--clients N] [--in-flight K] [--fn NAME] [--warmup-ms MS] [--duration-ms MS] [--expect data|any]
+
+--in-flight K (default 1): each client keeps K calls in flight (pipelined:
+K requests sent, then one more for every answer read); latency is from a
+call's send to its answer.
 
 --expect any: any result is right (Kamailio's evrexec.run answers {}, never
 the function's value); data (the default): the result must be the data sent.
@@ -47,6 +51,62 @@ def exchange_for(transport, server, own_path):
     return exchange, sock
 
 
+def pipelined(args, tag, start, tally, sock, lines):
+    """One client keeping args.in_flight calls in flight; fills tally."""
+    measure_from = start + args.warmup_ms / 1000
+    end = measure_from + args.duration_ms / 1000
+    sent = {}
+    call = 0
+
+    def send():
+        nonlocal call
+        call += 1
+        data = f"c{tag}-{call}"
+        request = (
+            '{"jsonrpc":"2.0","method":"evrexec.run","params":["%s","%s"],"id":%d}'
+            % (args.fn, data, call)
+        ).encode()
+        sent[call] = (time.perf_counter(), data)
+        try:
+            if lines is None:
+                sock.sendto(request, args.socket)
+            else:
+                sock.sendall(request + b"\n")
+        except OSError as error:  # a full datagram queue times out here
+            tally["problem"] = tally["problem"] or f"client {tag}: send: {error}"
+
+    for _ in range(args.in_flight):
+        send()
+    while sent:
+        try:
+            answer = sock.recv(65536) if lines is None else lines.readline()
+        except OSError as error:
+            answer = None
+            tally["problem"] = tally["problem"] or f"client {tag}: {error}"
+        now = time.perf_counter()
+        if not answer:
+            tally["lost"] += len(sent)
+            tally["problem"] = tally["problem"] or f"client {tag}: {len(sent)} calls never answered"
+            break
+        try:
+            parsed = json.loads(answer)
+            ident = parsed.get("id")
+            started, data = sent.pop(ident)
+            ok = "result" in parsed and (args.expect == "any" or parsed["result"] == data)
+        except (ValueError, KeyError, TypeError):
+            ok = False
+            started = now
+        if not ok:
+            tally["errors"] += 1
+            tally["problem"] = tally["problem"] or f"client {tag}: answered {answer[:200]!r}"
+        else:
+            tally["answered"] += 1
+            if started >= measure_from and now <= end:
+                tally["latencies"].append((now - started) * 1e6)
+        if now < end:
+            send()
+
+
 def loop(args, tag, start, out_path):
     """One client's closed loop; writes its tally as JSON to out_path."""
     tally = {"latencies": [], "answered": 0, "errors": 0, "lost": 0, "problem": None}
@@ -60,6 +120,13 @@ def loop(args, tag, start, out_path):
         with open(out_path, "w") as out:
             json.dump(tally, out)
         return
+    if args.in_flight > 1:
+        lines = sock.makefile("rb") if args.transport == "stream" else None
+        pipelined(args, tag, start, tally, sock, lines)
+        sock.close()
+        with open(out_path, "w") as out:
+            json.dump(tally, out)
+        return
     measure_from = start + args.warmup_ms / 1000
     end = measure_from + args.duration_ms / 1000
     call = 0
@@ -70,8 +137,8 @@ def loop(args, tag, start, out_path):
         call += 1
         data = f"c{tag}-{call}"
         request = (
-            '{"jsonrpc":"2.0","method":"evrexec.run","params":["echo","%s"],"id":%d}'
-            % (data, call)
+            '{"jsonrpc":"2.0","method":"evrexec.run","params":["%s","%s"],"id":%d}'
+            % (args.fn, data, call)
         ).encode()
         try:
             answer = exchange(request)
@@ -115,6 +182,8 @@ def main():
     parser.add_argument("--socket", required=True)
     parser.add_argument("--transport", choices=["dgram", "stream"], default="dgram")
     parser.add_argument("--clients", type=int, default=1)
+    parser.add_argument("--fn", default="echo")
+    parser.add_argument("--in-flight", type=int, default=1)
     parser.add_argument("--warmup-ms", type=float, default=300)
     parser.add_argument("--duration-ms", type=float, default=1000)
     parser.add_argument("--expect", choices=["data", "any"], default="data")
