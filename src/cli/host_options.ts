@@ -25,6 +25,19 @@ import {
 } from "./option_values.ts";
 import { MAX_POOL_WORKERS, parsePoolSpec, poolSize, type PoolSpec } from "../config/pool_spec.ts";
 import { readHeap } from "../config/sandbox.ts";
+import { CLUSTER_ENV, FLEET_DEFAULTS } from "../config/defaults.ts";
+import { readClusterUrl } from "../cluster/cluster_url.ts";
+import { readNodeName } from "../cluster/node_identity.ts";
+import { schemaNames } from "../cluster/schema_name.ts";
+
+/** `$EVREXEC_CLUSTER`, or undefined (also without --allow-env). */
+function clusterFromEnv(): string | undefined {
+  try {
+    return Deno.env.get(CLUSTER_ENV) || undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export type { RawValue, RawValues } from "./option_values.ts";
 
@@ -334,6 +347,42 @@ const TABLE = [
     help: [`rotated files kept, PATH.1 (newest) to PATH.N (default ${DEFAULTS.logFileKeep})`],
     json: "number",
     check: (value, label) => void intOption(label, value, 0, 1000),
+  }),
+  option({
+    name: "cluster",
+    kind: "value",
+    arg: "URL",
+    help: [
+      `join a fleet on PostgreSQL: postgres://user@host/db (also $${CLUSTER_ENV});`,
+      "unset: the host is alone and nothing connects",
+    ],
+    field: "cluster",
+    read(value, label) {
+      const given = text(value) ?? clusterFromEnv();
+      return given === undefined ? undefined : readClusterUrl(given.trim(), label);
+    },
+  }),
+  option({
+    name: "node",
+    kind: "value",
+    arg: "NAME",
+    help: ["this host's name in the fleet, unique (default: the host name)"],
+    field: "node",
+    read(value, label) {
+      const name = text(value);
+      return name === undefined ? undefined : readNodeName(name.trim(), label);
+    },
+  }),
+  option({
+    name: "cluster-schema",
+    kind: "value",
+    arg: "NAME",
+    help: [`the fleet's PostgreSQL schema (default ${FLEET_DEFAULTS.schema})`],
+    field: "clusterSchema",
+    read(value, label) {
+      const name = text(value);
+      return name === undefined ? undefined : schemaNames(name.trim(), label).schema;
+    },
   }),
   option({
     name: "watch",

@@ -139,6 +139,19 @@ export interface HostOptions {
   /** The `--config` file the options came from, if any. */
   readonly configFile?: string;
   /**
+   * The fleet's PostgreSQL URL (`--cluster`, `postgres://…`); unset: the host
+   * is alone and nothing connects.
+   */
+  readonly cluster?: string;
+  /** This host's name in the fleet (`--node`); unset: the machine's host name. */
+  readonly node?: string;
+  /**
+   * The PostgreSQL schema of the fleet's tables (`--cluster-schema`).
+   *
+   * @default {"evrexec"}
+   */
+  readonly clusterSchema?: string;
+  /**
    * Told of a condition the host cannot live on with (more workers stuck
    * than `maxStuck`, memory the watchdog cannot win back), once the host has
    * stopped every worker; the caller decides what follows (the command line
@@ -150,7 +163,14 @@ export interface HostOptions {
 }
 
 /** Options that stay unset when not given: each means "none". */
-export type UnsetOption = "metrics" | "rpcSandbox" | "logFile" | "configFile";
+export type UnsetOption =
+  | "metrics"
+  | "rpcSandbox"
+  | "logFile"
+  | "configFile"
+  | "cluster"
+  | "node"
+  | "clusterSchema";
 
 /** Every host option with its value (defaults applied), the fatal handler aside. */
 export type HostConfig =
@@ -195,6 +215,9 @@ export function resolveHostOptions(options: HostOptions): HostConfig {
     ...(options.rpcSandbox ? { rpcSandbox: options.rpcSandbox } : {}),
     ...(options.logFile ? { logFile: options.logFile } : {}),
     ...(options.configFile ? { configFile: options.configFile } : {}),
+    ...(options.cluster ? { cluster: options.cluster } : {}),
+    ...(options.node ? { node: options.node } : {}),
+    ...(options.clusterSchema ? { clusterSchema: options.clusterSchema } : {}),
   };
 }
 
