@@ -68,6 +68,9 @@ function splitAtMethod(args: readonly string[]): [string[], string[]] {
   return [[...args], []];
 }
 
+/** Methods the client also takes by their short name: `deno task rpc submit fn data`. */
+const SHORT_METHODS = new Set(["submit", "result", "cluster"]);
+
 /** What the client was asked to do. */
 export interface ClientRequest {
   /** The host's socket. */
@@ -97,7 +100,7 @@ export function parseRpcCli(args: readonly string[]): ClientRequest | null {
       ? 60_000
       : readInteger("--timeout", values.timeout.trim(), 1, 86_400_000),
     json: values.json ?? false,
-    method: rest[0],
+    method: SHORT_METHODS.has(rest[0]) ? `evrexec.${rest[0]}` : rest[0],
     params: rest.slice(1).map(typedParam),
   };
 }

@@ -8,7 +8,8 @@
  * @module
  */
 
-import type { FatalError } from "../base/errors.ts";
+import { ConfigError, type FatalError } from "../base/errors.ts";
+import { quoteValue } from "../shared/quote.ts";
 import type { HostPort } from "../base/host_port.ts";
 import type { HostLogLevel, LogFormat } from "../base/log.ts";
 import type { LogFileOptions } from "../base/log_file.ts";
@@ -186,11 +187,19 @@ export type HostConfig =
  *
  * @param options What the host is told.
  * @returns The configuration the host runs with.
- * @throws {ConfigError} When two tasks share a name.
+ * @throws {ConfigError} When two tasks share a name, or a task is a
+ * singleton without a fleet (`cluster`).
  */
 export function resolveHostOptions(options: HostOptions): HostConfig {
   const tasks = options.tasks ?? [];
   checkUniqueNames(tasks.map((task) => ({ task })));
+  const singleton = tasks.find((task) => task.fleet !== undefined);
+  if (singleton !== undefined && !options.cluster) {
+    throw new ConfigError(
+      `exec task ${quoteValue(singleton.name)}: singleton=cluster needs a fleet: ` +
+        `give --cluster postgres://… (or "cluster" in the config file, or $EVREXEC_CLUSTER)`,
+    );
+  }
   return {
     scriptUrl: options.scriptUrl,
     tasks,
