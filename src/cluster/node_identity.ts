@@ -24,13 +24,13 @@ export function readNodeName(text: string, label = "node"): string {
   return text;
 }
 
-/** The machine's host name: `Deno.hostname()`, else (no --allow-sys) the kernel's; "" when neither. */
+/** The machine's host name: `Deno.hostname()`, else (no --allow-sys) /etc/hostname; "" when neither. */
 export function machineName(): string {
   try {
     return Deno.hostname();
   } catch {
     try {
-      return Deno.readTextFileSync("/proc/sys/kernel/hostname").trim();
+      return Deno.readTextFileSync("/etc/hostname").trim();
     } catch {
       return "";
     }
