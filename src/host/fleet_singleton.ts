@@ -106,10 +106,16 @@ export class Singleton {
       run: async (fireAt, catchUp) => {
         const schedule = this.#host.supervisor(this.task)?.schedule;
         if (!schedule) return { ok: false, error: "the task has no schedule" };
-        log(this.task).debug("fire of {at}{catchUp}", {
-          at: new Date(fireAt).toISOString(),
-          catchUp: catchUp ? " (catch-up)" : "",
-        });
+        const at = new Date(fireAt).toISOString();
+        if (catchUp) {
+          log(this.task).info(
+            "fire of {at} missed while no host ran the task: run now (catchup={mode})",
+            {
+              at,
+              mode: this.spec.catchUp,
+            },
+          );
+        } else log(this.task).debug("fire of {at}", { at });
         return await schedule.fire();
       },
       onEvent: (event) => {
@@ -159,8 +165,9 @@ export class Singleton {
       ? "it could not be renewed in time"
       : "this host stops";
     const line = "task {task}: lease lost (token {token}): {why}; stopping its workers";
-    if (reason === "stopped") log(this.task).info(line, { task: quoteValue(this.task), token, why });
-    else log(this.task).warn(line, { task: quoteValue(this.task), token, why });
+    if (reason === "stopped") {
+      log(this.task).info(line, { task: quoteValue(this.task), token, why });
+    } else log(this.task).warn(line, { task: quoteValue(this.task), token, why });
     const supervisor = this.#host.supervisor(this.task);
     if (supervisor === undefined) return;
     supervisor.schedule?.halt();

@@ -68,57 +68,72 @@ Deno.test({
         assert.ok(counts.every((n) => n > 0), `work on all three: ${counts}`);
       });
 
-      await t.step("a holder killed mid-run: run again elsewhere; with a key, not again", async () => {
-        const a = hosts.get("a")!;
-        const plain = await a.call("evrexec.submit", ["slow", "6000"]) as { id: number };
-        const keyed = await a.call("evrexec.submit", ["slow", "6001", "order-42"]) as {
-          id: number;
-        };
-        const again = await a.call("evrexec.submit", ["slow", "6001", "order-42"]) as {
-          id: number;
-          created: boolean;
-        };
-        assert.deepEqual(again, { id: keyed.id, created: false }, "the key answers the first id");
-        const holders = new Set<string>();
-        for (const id of [plain.id, keyed.id]) {
-          let node: string | null = null;
-          await until(async () => {
-            const r = await a.call("evrexec.result", [id]) as Result;
-            node = r.state === "running" ? r.node : null;
-            return node !== null;
-          }, 15_000, `call ${id} to run`);
-          holders.add(node!);
-        }
-        await until(
-          () => readLines(out).filter((l) => l.kind === "slow-start").length >= 2,
-          10_000,
-          "both runs to start",
-        );
-        for (const node of holders) {
-          hosts.get(node)!.process.kill("SIGKILL");
-          await hosts.get(node)!.exited;
-        }
-        const alive = [...hosts].find(([node]) => !holders.has(node))![1];
-        const [p, k] = await Promise.all([
-          alive.call("evrexec.result", [plain.id, 60_000]) as Promise<Result>,
-          alive.call("evrexec.result", [keyed.id, 60_000]) as Promise<Result>,
-        ]);
-        assert.equal(p.state, "done", JSON.stringify(p));
-        assert.equal(p.attempts, 2);
-        assert.ok(!holders.has(p.node!), `run again elsewhere: ${p.node}`);
-        assert.equal(k.state, "failed", JSON.stringify(k));
-        assert.match(k.error!, /lost: its host \(node [abc]\) went away mid-run/);
-        const starts = readLines(out).filter((l) => l.kind === "slow-start");
-        assert.equal(starts.filter((l) => l.data === "6000").length, 2, "the plain call ran twice");
-        assert.equal(starts.filter((l) => l.data === "6001").length, 1, "the keyed call ran once");
-        const ends = readLines(out).filter((l) => l.kind === "slow-end");
-        assert.equal(ends.filter((l) => l.data === "6000").length, 1, "answered once");
-        const [row] = await db.run(
-          "job",
-          "SELECT count(*) AS n FROM evrexec.jobs WHERE idem_key = 'order-42'",
-        );
-        assert.equal(Number(row.n), 1);
-      });
+      await t.step(
+        "a holder killed mid-run: run again elsewhere; with a key, not again",
+        async () => {
+          const a = hosts.get("a")!;
+          const plain = await a.call("evrexec.submit", ["slow", "6000"]) as { id: number };
+          const keyed = await a.call("evrexec.submit", ["slow", "6001", "order-42"]) as {
+            id: number;
+          };
+          const again = await a.call("evrexec.submit", ["slow", "6001", "order-42"]) as {
+            id: number;
+            created: boolean;
+          };
+          assert.deepEqual(again, { id: keyed.id, created: false }, "the key answers the first id");
+          const holders = new Set<string>();
+          for (const id of [plain.id, keyed.id]) {
+            let node: string | null = null;
+            await until(
+              async () => {
+                const r = await a.call("evrexec.result", [id]) as Result;
+                node = r.state === "running" ? r.node : null;
+                return node !== null;
+              },
+              15_000,
+              `call ${id} to run`,
+            );
+            holders.add(node!);
+          }
+          await until(
+            () => readLines(out).filter((l) => l.kind === "slow-start").length >= 2,
+            10_000,
+            "both runs to start",
+          );
+          for (const node of holders) {
+            hosts.get(node)!.process.kill("SIGKILL");
+            await hosts.get(node)!.exited;
+          }
+          const alive = [...hosts].find(([node]) => !holders.has(node))![1];
+          const [p, k] = await Promise.all([
+            alive.call("evrexec.result", [plain.id, 60_000]) as Promise<Result>,
+            alive.call("evrexec.result", [keyed.id, 60_000]) as Promise<Result>,
+          ]);
+          assert.equal(p.state, "done", JSON.stringify(p));
+          assert.equal(p.attempts, 2);
+          assert.ok(!holders.has(p.node!), `run again elsewhere: ${p.node}`);
+          assert.equal(k.state, "failed", JSON.stringify(k));
+          assert.match(k.error!, /lost: its host \(node [abc]\) went away mid-run/);
+          const starts = readLines(out).filter((l) => l.kind === "slow-start");
+          assert.equal(
+            starts.filter((l) => l.data === "6000").length,
+            2,
+            "the plain call ran twice",
+          );
+          assert.equal(
+            starts.filter((l) => l.data === "6001").length,
+            1,
+            "the keyed call ran once",
+          );
+          const ends = readLines(out).filter((l) => l.kind === "slow-end");
+          assert.equal(ends.filter((l) => l.data === "6000").length, 1, "answered once");
+          const [row] = await db.run(
+            "job",
+            "SELECT count(*) AS n FROM evrexec.jobs WHERE idem_key = 'order-42'",
+          );
+          assert.equal(Number(row.n), 1);
+        },
+      );
     } finally {
       for (const host of hosts.values()) await host.cleanup();
       await db.close();

@@ -76,7 +76,10 @@ Deno.test(
   withHost(SCRIPT, { exec: ["name=loop"] }, async (host) => {
     for (const method of ["evrexec.submit", "evrexec.cluster"]) {
       const params = method === "evrexec.submit" ? ["echo", "x"] : [];
-      await assert.rejects(host.call(method, params), /this host is not in a fleet: start it with --cluster/);
+      await assert.rejects(
+        host.call(method, params),
+        /this host is not in a fleet: start it with --cluster/,
+      );
     }
     const list = await host.call("evrexec.list") as Record<string, unknown>[];
     assert.ok(!("holder" in list[0]), "no HOLDER without a fleet");
@@ -95,7 +98,15 @@ Deno.test({
     });
     try {
       const socket = `${first.dir}/second.sock`;
-      const exit = await runHost(["--socket", socket, "--cluster", pg.url, "--node", "same", FLEET_SCRIPT]);
+      const exit = await runHost([
+        "--socket",
+        socket,
+        "--cluster",
+        pg.url,
+        "--node",
+        "same",
+        FLEET_SCRIPT,
+      ]);
       assert.equal(exit.code, 2, exit.stderr);
       assert.equal(exit.stderr.trim().split("\n").length, 1, exit.stderr);
       assert.match(exit.stderr, /--node same: a live host of the fleet has this name \(.* pid \d+/);

@@ -56,46 +56,52 @@ Deno.test({
         assert.equal(new Set(loops.map((l) => l.node)).size, 1);
       });
 
-      await t.step("SIGSTOP the holder: another runs it within lease + 2 s; SIGCONT: fenced", async () => {
-        const [lease] = await db.run(
-          "holder",
-          "SELECT holder, token FROM evrexec.leases WHERE name = 'tick'",
-        );
-        const holder = String(lease.holder);
-        const paused = hosts.get(holder)!;
-        paused.process.kill("SIGSTOP");
-        const stoppedAt = Date.now();
-        await until(
-          () => readLines(out).some((l) => l.kind === "tick" && l.node !== holder && l.at > stoppedAt),
-          LEASE_MS + 2_000 + 3_000,
-          "another host to fire",
-        );
-        const taken = readLines(out).find((l) =>
-          l.kind === "tick" && l.node !== holder && l.at > stoppedAt
-        )!;
-        const tookMs = taken.at - stoppedAt;
-        console.log(`fleet: holder ${holder} stopped; ${taken.node} fired after ${tookMs} ms`);
-        assert.ok(tookMs <= LEASE_MS + 2_000, `took over after ${tookMs} ms`);
-        await sleep(2_000);
-        paused.process.kill("SIGCONT");
-        const contAt = Date.now();
-        await paused.waitFor(/task "tick": lease lost \(token \d+\)/, 10_000);
-        await paused.waitFor(/task "loop": lease lost \(token \d+\)/, 10_000);
-        await sleep(3_000);
-        const late = readLines(out).filter((l) =>
-          l.node === holder && l.kind === "tick" && l.at > stoppedAt
-        );
-        assert.deepEqual(late, [], "the paused holder ran no fire after it woke");
-        const rows = (await fires(db, "tick")).filter((f) => f.fireAt > stoppedAt);
-        assert.ok(rows.every((f) => f.node !== holder), "none of its late writes landed");
-        const loopsAfter = readLines(out).filter((l) =>
-          l.node === holder && l.kind === "loop" && l.at > contAt + 2_000
-        );
-        assert.deepEqual(loopsAfter, [], "its loop stopped after it woke");
-        const all = await fires(db, "tick");
-        const ticks = readLines(out).filter((l) => l.kind === "tick").length;
-        assert.ok(ticks <= all.length, "no fire run twice across the takeover");
-      });
+      await t.step(
+        "SIGSTOP the holder: another runs it within lease + 2 s; SIGCONT: fenced",
+        async () => {
+          const [lease] = await db.run(
+            "holder",
+            "SELECT holder, token FROM evrexec.leases WHERE name = 'tick'",
+          );
+          const holder = String(lease.holder);
+          const paused = hosts.get(holder)!;
+          paused.process.kill("SIGSTOP");
+          const stoppedAt = Date.now();
+          await until(
+            () =>
+              readLines(out).some((l) =>
+                l.kind === "tick" && l.node !== holder && l.at > stoppedAt
+              ),
+            LEASE_MS + 2_000 + 3_000,
+            "another host to fire",
+          );
+          const taken = readLines(out).find((l) =>
+            l.kind === "tick" && l.node !== holder && l.at > stoppedAt
+          )!;
+          const tookMs = taken.at - stoppedAt;
+          console.log(`fleet: holder ${holder} stopped; ${taken.node} fired after ${tookMs} ms`);
+          assert.ok(tookMs <= LEASE_MS + 2_000, `took over after ${tookMs} ms`);
+          await sleep(2_000);
+          paused.process.kill("SIGCONT");
+          const contAt = Date.now();
+          await paused.waitFor(/task "tick": lease lost \(token \d+\)/, 10_000);
+          await paused.waitFor(/task "loop": lease lost \(token \d+\)/, 10_000);
+          await sleep(3_000);
+          const late = readLines(out).filter((l) =>
+            l.node === holder && l.kind === "tick" && l.at > stoppedAt
+          );
+          assert.deepEqual(late, [], "the paused holder ran no fire after it woke");
+          const rows = (await fires(db, "tick")).filter((f) => f.fireAt > stoppedAt);
+          assert.ok(rows.every((f) => f.node !== holder), "none of its late writes landed");
+          const loopsAfter = readLines(out).filter((l) =>
+            l.node === holder && l.kind === "loop" && l.at > contAt + 2_000
+          );
+          assert.deepEqual(loopsAfter, [], "its loop stopped after it woke");
+          const all = await fires(db, "tick");
+          const ticks = readLines(out).filter((l) => l.kind === "tick").length;
+          assert.ok(ticks <= all.length, "no fire run twice across the takeover");
+        },
+      );
     } finally {
       for (const host of hosts.values()) {
         host.process.kill("SIGCONT");
