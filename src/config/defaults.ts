@@ -82,6 +82,12 @@ export const FLEET_DEFAULTS = {
   jobLeaseMs: 10_000,
   /** How often a host looks for submitted calls when no notification came, in ms. */
   jobPollMs: 2_000,
+  /** How often a host prunes old rows (fires, finished calls, gone nodes), in ms: hourly. */
+  pruneEveryMs: 3_600_000,
+  /** Fires and finished calls are kept this long, in ms: one day. */
+  keepRowsMs: 86_400_000,
+  /** Rows of nodes gone are kept this long, in ms: seven days. */
+  keepNodesMs: 7 * 86_400_000,
 } as const;
 
 /** The environment variable that sets `--cluster` when the flag and the file do not. */

@@ -50,6 +50,7 @@ export class Fleet {
   #host: FleetHost;
   #singletons = new Map<string, Singleton>();
   #heartbeat: ReturnType<typeof setTimeout> | null = null;
+  #pruner: ReturnType<typeof setInterval> | null = null;
   #lostSince: number | null = null;
   #lostWhy = "";
   #nameTaken = false;
@@ -139,6 +140,23 @@ export class Fleet {
     this.sync();
     this.jobs.start();
     this.#beat();
+    this.#pruner = setInterval(() => void this.#prune(), FLEET_DEFAULTS.pruneEveryMs);
+  }
+
+  /** Deletes fires and finished calls older than a day, and nodes gone for a week. */
+  async #prune(): Promise<void> {
+    try {
+      const fires = await this.store.fires.prune(FLEET_DEFAULTS.keepRowsMs);
+      const jobs = await this.store.jobs.prune(FLEET_DEFAULTS.keepRowsMs);
+      const nodes = await this.store.nodes.prune(FLEET_DEFAULTS.keepNodesMs);
+      log("cluster").debug("pruned {fires} fires, {jobs} calls, {nodes} nodes", {
+        fires,
+        jobs,
+        nodes,
+      });
+    } catch (error) {
+      log("cluster").debug("prune failed: {error}", { error: messageOf(error) });
+    }
   }
 
   /** Matches the singletons to the tasks now (at start and after a reload). */
@@ -271,6 +289,7 @@ export class Fleet {
     await Promise.all([...this.#singletons.values()].map((s) => s.stop()));
     this.#closed = true;
     if (this.#heartbeat !== null) clearTimeout(this.#heartbeat);
+    if (this.#pruner !== null) clearInterval(this.#pruner);
     await this.store.nodes.leave(this.node).catch(() => {});
     await this.store.close();
   }
