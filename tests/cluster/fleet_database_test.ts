@@ -69,7 +69,9 @@ Deno.test({
       await until(() => lines("tick", backAt).length > 0, 15_000, "the fires to resume");
       const loopMs = lines("loop", backAt)[0].at - backAt;
       const tickMs = lines("tick", backAt)[0].at - backAt;
-      console.log(`fleet: database back; loop resumed after ${loopMs} ms, fires after ${tickMs} ms`);
+      console.log(
+        `fleet: database back; loop resumed after ${loopMs} ms, fires after ${tickMs} ms`,
+      );
       assert.ok(loopMs <= LEASE_MS, `loop resumed after ${loopMs} ms`);
       assert.ok(tickMs <= LEASE_MS + 1_000, `fires resumed after ${tickMs} ms`);
       for (const { host, port } of hosts) {

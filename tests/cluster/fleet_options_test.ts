@@ -3,9 +3,9 @@
 // exit 2; a node name a live host has is refused; a host without --cluster
 // connects nowhere and answers the fleet's methods with one error.
 import assert from "node:assert/strict";
-import { fixture, runHost, withHost } from "../helpers/host.ts";
+import { fixture, ROOT, runHost, withHost } from "../helpers/host.ts";
 import { postgresSkip, startPostgres } from "../helpers/postgres.ts";
-import { FLEET_SCRIPT, startFleetHost } from "../helpers/fleet.ts";
+import { FLEET_SCRIPT, startFleetHost, until } from "../helpers/fleet.ts";
 
 const SCRIPT = fixture("fleet.ts");
 const URL = "postgres://evrexec@127.0.0.1:1/postgres";
@@ -95,6 +95,7 @@ Deno.test({
     // EVREXEC_CLUSTER stands for --cluster.
     const first = await startFleetHost(pg.url, "same", out, {
       env: { EVREXEC_CLUSTER: pg.url },
+      exec: ["name=loop;singleton=cluster;lease=2s"],
     });
     try {
       const socket = `${first.dir}/second.sock`;
@@ -112,6 +113,42 @@ Deno.test({
       assert.match(exit.stderr, /--node same: a live host of the fleet has this name \(.* pid \d+/);
       const view = await first.call("evrexec.cluster") as { nodes: { name: string }[] };
       assert.deepEqual(view.nodes.map((n) => n.name), ["same"]);
+      // The client: short names, the HOLDER column, and top's fleet line.
+      const client = (file: string, ...args: string[]) =>
+        new Deno.Command(Deno.execPath(), {
+          args: [
+            "run",
+            "--quiet",
+            "--allow-all",
+            `${ROOT}src/client/${file}`,
+            "-s",
+            first.socket,
+            ...args,
+          ],
+          env: { NO_COLOR: "1", COLUMNS: "200" },
+        }).output().then((o) => new TextDecoder().decode(o.stdout));
+      await until(
+        async () => /HOLDER/.test(await client("main.ts", "evrexec.list")),
+        10_000,
+        "HOLDER",
+      );
+      await until(
+        async () =>
+          /^loop +stopped|^loop +active +same +0 +running/m.test(
+            await client("main.ts", "evrexec.list"),
+          ),
+        10_000,
+        "the loop held",
+      );
+      assert.match(await client("main.ts", "evrexec.list"), /^TASK +TASK STATE +HOLDER +INDEX/m);
+      const submitted = JSON.parse(await client("main.ts", "submit", "echo", "via-client"));
+      assert.equal(submitted.created, true);
+      const result = JSON.parse(await client("main.ts", "result", String(submitted.id), "10000"));
+      assert.deepEqual(result.result, { node: "same", data: "via-client" });
+      assert.match(
+        await client("top.ts", "--once"),
+        /; fleet: node same, 1 live, database ok, queue 0 \(0 running\)/,
+      );
     } finally {
       await first.cleanup();
       await pg.cleanup();
