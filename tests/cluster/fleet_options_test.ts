@@ -134,7 +134,7 @@ Deno.test({
       );
       await until(
         async () =>
-          /^loop +stopped|^loop +active +same +0 +running/m.test(
+          /^loop +active +same +0 +running/m.test(
             await client("main.ts", "evrexec.list"),
           ),
         10_000,
