@@ -74,7 +74,9 @@ function listTable(tasks: readonly Row[], width: number): string {
     (Array.isArray(task.workers) ? task.workers as Row[] : []).map((worker) => [
       text(task.name),
       text(task.state),
-      ...(fleet ? [!("holder" in task) ? "-" : task.holder === null ? "none" : text(task.holder)] : []),
+      ...(fleet
+        ? [!("holder" in task) ? "-" : task.holder === null ? "none" : text(task.holder)]
+        : []),
       text(worker.index),
       text(worker.state),
       text(worker.uptime),

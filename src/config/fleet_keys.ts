@@ -112,12 +112,9 @@ export function readFleetKeys(keys: FleetKeys): FleetTaskSpec | null {
   const catchUp = keys.catchup === undefined
     ? FLEET_DEFAULTS.catchUp
     : atKey("catchup", () => readChoice("catchup", keys.catchup!, CATCHUP_MODES));
-  const catchUpWindowMs = keys.catchupWindow === undefined
-    ? FLEET_DEFAULTS.catchUpWindowMs
-    : atKey(
-      "catchup_window",
-      () => readDuration("catchup_window", keys.catchupWindow!, 1, MAX_CATCHUP_WINDOW_MS),
-    );
+  const catchUpWindowMs = keys.catchupWindow === undefined ? FLEET_DEFAULTS.catchUpWindowMs : atKey(
+    "catchup_window",
+    () => readDuration("catchup_window", keys.catchupWindow!, 1, MAX_CATCHUP_WINDOW_MS),
+  );
   return { singleton: "cluster", leaseMs, catchUp, catchUpWindowMs };
 }
-

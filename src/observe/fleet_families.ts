@@ -48,7 +48,8 @@ export const FLEET_FAMILIES: readonly Family[] = [
     "evrexec_cluster_lease_held",
     "1 while this host holds the lease of a singleton task, else 0.",
     "gauge",
-    (fleet) => fleet.singletons.map((s) => ({ labels: { task: s.task }, value: s.holding ? 1 : 0 })),
+    (fleet) =>
+      fleet.singletons.map((s) => ({ labels: { task: s.task }, value: s.holding ? 1 : 0 })),
   ),
   fleetFamily(
     "evrexec_cluster_lease_acquisitions_total",

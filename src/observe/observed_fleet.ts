@@ -37,7 +37,11 @@ export interface ObservedFleet {
   /** The submitted calls this host ran. */
   readonly jobs: {
     readonly running: number;
-    readonly counts: { readonly done: number; readonly failed: number; readonly superseded: number };
+    readonly counts: {
+      readonly done: number;
+      readonly failed: number;
+      readonly superseded: number;
+    };
   };
   /** Statements sent to the database, and those that failed. */
   readonly store: { readonly db: { readonly counts: { queries: number; failures: number } } };

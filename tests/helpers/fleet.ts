@@ -46,7 +46,12 @@ export function startFleetHost(
 ): Promise<TestHost> {
   return startHost(FLEET_SCRIPT, {
     ...options,
-    args: [...(options.env?.EVREXEC_CLUSTER ? [] : ["--cluster", url]), "--node", node, ...(options.args ?? [])],
+    args: [
+      ...(options.env?.EVREXEC_CLUSTER ? [] : ["--cluster", url]),
+      "--node",
+      node,
+      ...(options.args ?? []),
+    ],
     env: { FLEET_NODE: node, FLEET_OUT: out, ...options.env },
   });
 }

@@ -20,9 +20,6 @@ import { jobRequestProblem } from "../../cluster/jobs.ts";
 import { type JobResult, MAX_RESULT_WAIT_MS } from "../../cluster/job_results.ts";
 import { isUnavailable } from "../../cluster/cluster_error.ts";
 
-/** The JSON-RPC code of a fleet method whose database is out of reach. */
-export const CLUSTER_UNAVAILABLE = -32005;
-
 function fleetOf(host: HostAccess): Fleet {
   if (host.fleet === null) {
     throw new RpcError(
@@ -41,7 +38,7 @@ async function stored<T>(what: string, run: () => Promise<T>): Promise<T> {
     if (error instanceof RpcError) throw error;
     if (isUnavailable(error)) {
       throw new RpcError(
-        CLUSTER_UNAVAILABLE,
+        RpcCode.CLUSTER_UNAVAILABLE,
         `${what}: the cluster database is out of reach: ${messageOf(error).slice(0, 300)}`,
       );
     }
@@ -191,4 +188,3 @@ export function addClusterMethods(methods: MethodMap, host: HostAccess): void {
     },
   });
 }
-

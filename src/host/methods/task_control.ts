@@ -69,7 +69,6 @@ function logControl(method: string, supervisor: TaskSupervisor, did: string, ind
   });
 }
 
-/** Adds the task control methods to `methods`. */
 /**
  * Refuses to start a `singleton=cluster` task's workers on a host that does
  * not hold its lease: they run only where the lease is held.
@@ -84,6 +83,7 @@ function refuseStandby(host: HostAccess, supervisor: TaskSupervisor, method: str
   }
 }
 
+/** Adds the task control methods to `methods`. */
 export function addTaskControlMethods(methods: MethodMap, host: HostAccess): void {
   const grace = () => host.config.shutdownTimeoutMs;
   methods.set("evrexec.stop", {
