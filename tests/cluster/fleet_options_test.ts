@@ -62,6 +62,25 @@ Deno.test("fleet options: every bad value is one line and exit 2", async (t) => 
   }
 });
 
+Deno.test("fleet options: the config file's cluster key is read and checked", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "evrexec-test-" });
+  try {
+    const config = `${dir}/evrexec.jsonc`;
+    await Deno.writeTextFile(
+      config,
+      `{\n  "script": ${JSON.stringify(SCRIPT)},\n  "cluster": "mysql://db/x"\n}\n`,
+    );
+    const exit = await runHost(["--socket", `${dir}/rpc.sock`, "--config", config]);
+    assert.equal(exit.code, 2, exit.stderr);
+    assert.match(
+      exit.stderr.trim(),
+      /^evrexec-deno: .*evrexec\.jsonc:3:\d+: cluster must be a postgres:\/\/ or postgresql:\/\/ URL/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("fleet options: a database that cannot be reached at start is one line, exit 2", async () => {
   const started = performance.now();
   await refused(
