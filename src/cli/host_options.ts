@@ -376,7 +376,7 @@ const TABLE = [
   option({
     name: "cluster-schema",
     kind: "value",
-    arg: "NAME",
+    arg: "ID",
     help: [`the fleet's PostgreSQL schema (default ${FLEET_DEFAULTS.schema})`],
     field: "clusterSchema",
     read(value, label) {
