@@ -2,7 +2,7 @@
 // one lease no singleton runs anywhere, every host says so in /healthz and
 // logs it in one line, and once the database is back all resume within one
 // lease; nothing is lost from the submit queue. The short form stops the
-// database for 10 s; `deno task test:fleet` (EVREXEC_FLEET_LONG=1) for 20 s.
+// database for 8 s; `deno task test:fleet` (EVREXEC_FLEET_LONG=1) for 20 s.
 import assert from "node:assert/strict";
 import { postgresSkip, startPostgres } from "../helpers/postgres.ts";
 import { readLines, startFleetHost, until } from "../helpers/fleet.ts";
@@ -10,7 +10,7 @@ import { sleep, type TestHost } from "../helpers/host.ts";
 import { health } from "../helpers/metrics.ts";
 
 const LONG = Deno.env.get("EVREXEC_FLEET_LONG") === "1";
-const OUTAGE_MS = LONG ? 20_000 : 10_000;
+const OUTAGE_MS = LONG ? 20_000 : 8_000;
 const LEASE_MS = 3_000;
 const TASKS = [
   `name=tick;singleton=cluster;every=1s;lease=${LEASE_MS / 1000}s`,

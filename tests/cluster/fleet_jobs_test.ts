@@ -72,11 +72,11 @@ Deno.test({
         "a holder killed mid-run: run again elsewhere; with a key, not again",
         async () => {
           const a = hosts.get("a")!;
-          const plain = await a.call("evrexec.submit", ["slow", "6000"]) as { id: number };
-          const keyed = await a.call("evrexec.submit", ["slow", "6001", "order-42"]) as {
+          const plain = await a.call("evrexec.submit", ["slow", "4000"]) as { id: number };
+          const keyed = await a.call("evrexec.submit", ["slow", "4001", "order-42"]) as {
             id: number;
           };
-          const again = await a.call("evrexec.submit", ["slow", "6001", "order-42"]) as {
+          const again = await a.call("evrexec.submit", ["slow", "4001", "order-42"]) as {
             id: number;
             created: boolean;
           };
@@ -116,17 +116,17 @@ Deno.test({
           assert.match(k.error!, /lost: its host \(node [abc]\) went away mid-run/);
           const starts = readLines(out).filter((l) => l.kind === "slow-start");
           assert.equal(
-            starts.filter((l) => l.data === "6000").length,
+            starts.filter((l) => l.data === "4000").length,
             2,
             "the plain call ran twice",
           );
           assert.equal(
-            starts.filter((l) => l.data === "6001").length,
+            starts.filter((l) => l.data === "4001").length,
             1,
             "the keyed call ran once",
           );
           const ends = readLines(out).filter((l) => l.kind === "slow-end");
-          assert.equal(ends.filter((l) => l.data === "6000").length, 1, "answered once");
+          assert.equal(ends.filter((l) => l.data === "4000").length, 1, "answered once");
           const [row] = await db.run(
             "job",
             "SELECT count(*) AS n FROM evrexec.jobs WHERE idem_key = 'order-42'",

@@ -3,7 +3,7 @@
 // recorded as one row, with no gap; a long-lived singleton loop runs on one
 // host at a time; a holder stopped with SIGSTOP is replaced within its lease
 // + 2 s, and once continued it finds it lost the lease, stops, and none of
-// its late writes land. The short form runs 15 s; `deno task test:fleet`
+// its late writes land. The short form runs 10 s; `deno task test:fleet`
 // (EVREXEC_FLEET_LONG=1) runs the issue's 60 s.
 import assert from "node:assert/strict";
 import { postgresSkip, startPostgres } from "../helpers/postgres.ts";
@@ -11,7 +11,7 @@ import { fires, fleetDb, readLines, startFleetHost, until } from "../helpers/fle
 import { sleep, type TestHost } from "../helpers/host.ts";
 
 const LONG = Deno.env.get("EVREXEC_FLEET_LONG") === "1";
-const RUN_MS = LONG ? 60_000 : 15_000;
+const RUN_MS = LONG ? 60_000 : 10_000;
 const LEASE_MS = 3_000;
 const TASKS = [
   `name=tick;singleton=cluster;every=1s;lease=${LEASE_MS / 1000}s`,
