@@ -97,6 +97,13 @@ Deno.test({
             l.node === holder && l.kind === "loop" && l.at > contAt + 2_000
           );
           assert.deepEqual(loopsAfter, [], "its loop stopped after it woke");
+          const woke = readLines(out).filter((l) =>
+            l.node === holder && l.kind === "loop" && l.at >= contAt
+          );
+          console.log(
+            `fleet: after SIGCONT the paused holder's loop wrote ${woke.length} lines ` +
+              `over ${woke.length ? woke.at(-1)!.at - contAt : 0} ms before it stopped`,
+          );
           const all = await fires(db, "tick");
           const ticks = readLines(out).filter((l) => l.kind === "tick").length;
           assert.ok(ticks <= all.length, "no fire run twice across the takeover");
