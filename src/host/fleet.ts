@@ -17,7 +17,7 @@ import { redactUrl } from "../cluster/cluster_url.ts";
 import type { QueueDepth } from "../cluster/cluster_view.ts";
 import { SchemaTooNewError } from "../cluster/migrate.ts";
 import { defaultNodeName, nodeIdentity } from "../cluster/node_identity.ts";
-import type { NodeIdentity } from "../cluster/nodes.ts";
+import type { NodeIdentity, Registration } from "../cluster/nodes.ts";
 import { type ClusterStore, openClusterStore } from "../cluster/store.ts";
 import { FLEET_DEFAULTS } from "../config/defaults.ts";
 import type { HostConfig } from "../config/host_config.ts";
@@ -100,7 +100,7 @@ export class Fleet {
       throw new ConfigError(`--cluster ${shown}: ${what}: ${oneLine(messageOf(error))}`);
     }
     try {
-      const got = await store.nodes.register(node, FLEET_DEFAULTS.nodeTtlMs);
+      const got = await registerNode(store, node);
       if (!got.ok) {
         const h = got.holder;
         throw new ConfigError(
@@ -294,6 +294,35 @@ export class Fleet {
     await this.store.close();
   }
 }
+
+/**
+ * Registers `node`. A live registration of the name is looked at again after
+ * one heartbeat and a second: a host that still runs has beaten its heart
+ * meanwhile (then the name is refused); one that was killed has not, and its
+ * registration is waited out (at most its lifetime), so that a host killed
+ * and started again at once, as a service manager does, gets its name back.
+ */
+async function registerNode(store: ClusterStore, node: NodeIdentity): Promise<Registration> {
+  const ttl = FLEET_DEFAULTS.nodeTtlMs;
+  const beat = FLEET_DEFAULTS.heartbeatMs;
+  let got = await store.nodes.register(node, ttl);
+  if (got.ok) return got;
+  log("cluster").info(
+    "node {node}: a host with this name was seen {ms} ms ago; looking again in {wait} ms " +
+      "whether it still runs",
+    { node: node.name, ms: Math.round(got.holder.lastSeenMsAgo), wait: beat + 1000 },
+  );
+  await sleep(beat + 1000);
+  const end = performance.now() + ttl + beat;
+  got = await store.nodes.register(node, ttl);
+  while (!got.ok && got.holder.lastSeenMsAgo > beat + 500 && performance.now() < end) {
+    await sleep(Math.min(Math.max(50, got.expiresInMs + 50), 1000));
+    got = await store.nodes.register(node, ttl);
+  }
+  return got;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** True when the singleton was made for the keys `supervisor`'s task has. */
 function sameKeys(singleton: Singleton, supervisor: TaskSupervisor): boolean {

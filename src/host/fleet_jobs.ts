@@ -13,6 +13,7 @@ import { log } from "../base/log.ts";
 import type { ClaimedJob, JobOutcome } from "../cluster/jobs.ts";
 import type { ClusterStore } from "../cluster/store.ts";
 import type { RpcPool } from "../pool/pool.ts";
+import { PoolError } from "../pool/pool_error.ts";
 import { messageOf } from "../shared/error_text.ts";
 import { quoteValue } from "../shared/quote.ts";
 
@@ -155,6 +156,11 @@ export class JobRunner {
       try {
         outcome = { ok: true, json: await pool.run(job.fn, job.data) };
       } catch (error) {
+        if (error instanceof PoolError && error.kind === "busy") {
+          // Not started here (the pool is full or stopping): back to the queue for any host.
+          await this.#store.jobs.requeue(job.id, job.token).catch(() => false);
+          return;
+        }
         outcome = { ok: false, error: messageOf(error) };
       }
     }

@@ -215,6 +215,8 @@ export class Host implements HostAccess {
       return host;
     } catch (error) {
       host.stop();
+      // Leave the fleet before the caller exits: a restart may take the name at once.
+      await host.#fleet?.close(0).catch(() => {});
       throw error;
     }
   }

@@ -30,6 +30,7 @@ Deno.test({
     const out = `${pg.dir}/out`;
     const db = fleetDb(pg.url);
     const hosts = new Map<string, TestHost>();
+    const replaced: TestHost[] = [];
     try {
       for (const node of ["a", "b", "c"]) hosts.set(node, await startFleetHost(pg.url, node, out));
       const all = [...hosts.values()];
@@ -104,6 +105,13 @@ Deno.test({
             hosts.get(node)!.process.kill("SIGKILL");
             await hosts.get(node)!.exited;
           }
+          // A killed host started again at once, as a service manager does, under its name
+          // (its calls' lines say `<name>-again`, to tell it from the killed process).
+          const killed = [...holders][0];
+          const started = performance.now();
+          const restarting = startFleetHost(pg.url, killed, out, {
+            env: { FLEET_NODE: `${killed}-again` },
+          });
           const alive = [...hosts].find(([node]) => !holders.has(node))![1];
           const [p, k] = await Promise.all([
             alive.call("evrexec.result", [plain.id, 60_000]) as Promise<Result>,
@@ -111,7 +119,9 @@ Deno.test({
           ]);
           assert.equal(p.state, "done", JSON.stringify(p));
           assert.equal(p.attempts, 2);
-          assert.ok(!holders.has(p.node!), `run again elsewhere: ${p.node}`);
+          const rerun = readLines(out).filter((l) => l.kind === "slow-start" && l.data === "4000")
+            .at(-1)!;
+          assert.ok(!holders.has(rerun.node), `run again elsewhere: ${rerun.node}`);
           assert.equal(k.state, "failed", JSON.stringify(k));
           assert.match(k.error!, /lost: its host \(node [abc]\) went away mid-run/);
           const starts = readLines(out).filter((l) => l.kind === "slow-start");
@@ -132,10 +142,22 @@ Deno.test({
             "SELECT count(*) AS n FROM evrexec.jobs WHERE idem_key = 'order-42'",
           );
           assert.equal(Number(row.n), 1);
+
+          const restarted = await restarting;
+          replaced.push(hosts.get(killed)!);
+          hosts.set(killed, restarted);
+          const took = Math.round(performance.now() - started);
+          console.log(`fleet: ${killed}, killed, started again under its name in ${took} ms`);
+          assert.match(restarted.log, /a host with this name was seen \d+ ms ago; looking again/);
+          const view = await restarted.call("evrexec.cluster") as {
+            nodes: { name: string; live: boolean }[];
+          };
+          assert.ok(view.nodes.some((n) => n.name === killed && n.live));
         },
       );
     } finally {
       for (const host of hosts.values()) await host.cleanup();
+      for (const host of replaced) await host.cleanup();
       await db.close();
       await pg.cleanup();
     }
