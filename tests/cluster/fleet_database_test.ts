@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { postgresSkip, startPostgres } from "../helpers/postgres.ts";
 import { readLines, startFleetHost, until } from "../helpers/fleet.ts";
 import { sleep, type TestHost } from "../helpers/host.ts";
-import { health } from "../helpers/metrics.ts";
+import { health, metricsText } from "../helpers/metrics.ts";
 
 const LONG = Deno.env.get("EVREXEC_FLEET_LONG") === "1";
 const OUTAGE_MS = LONG ? 20_000 : 8_000;
@@ -37,6 +37,15 @@ Deno.test({
         readLines(out).filter((l) => l.kind === kind && l.at >= from && l.at < to);
       await until(() => lines("tick", 0).length >= 2, 15_000, "the first fires");
       for (const { port } of hosts) assert.deepEqual(await health(port), [200, "ok\n"]);
+      const up = async (port: string) =>
+        /^evrexec_cluster_database_up (\d)$/m.exec(await metricsText(port))?.[1];
+      for (const { port } of hosts) assert.equal(await up(port), "1");
+      const held = await Promise.all(
+        hosts.map(async ({ port }) =>
+          /^evrexec_cluster_lease_held\{task="tick"\} 1$/m.test(await metricsText(port))
+        ),
+      );
+      assert.equal(held.filter(Boolean).length, 1, "one host holds tick, by its metrics");
 
       // Calls in the queue and running when the database goes.
       const a = hosts[0].host;
@@ -54,6 +63,7 @@ Deno.test({
         const [status, body] = await health(port);
         assert.equal(status, 503);
         assert.match(body, /cluster database unreachable for \d+ s .*: singleton tasks stopped/);
+        assert.equal(await up(port), "0");
       }
       await sleep(Math.max(0, stoppedAt + OUTAGE_MS - Date.now()));
       const quietFrom = stoppedAt + LEASE_MS;
