@@ -128,7 +128,11 @@ Deno.test({
         FLEET_SCRIPT,
       ]);
       assert.equal(exit.code, 2, exit.stderr);
-      assert.equal(exit.stderr.trim().split("\n").length, 1, exit.stderr);
+      // One error line, last; before it the log says it looked again before refusing.
+      const lines = exit.stderr.trim().split("\n");
+      assert.equal(lines.filter((l) => l.startsWith("evrexec-deno:")).length, 1, exit.stderr);
+      assert.match(lines.at(-1)!, /^evrexec-deno: --node same: a live host/);
+      assert.match(exit.stderr, /a host with this name was seen \d+ ms ago; looking again/);
       assert.match(exit.stderr, /--node same: a live host of the fleet has this name \(.* pid \d+/);
       const view = await first.call("evrexec.cluster") as { nodes: { name: string }[] };
       assert.deepEqual(view.nodes.map((n) => n.name), ["same"]);
