@@ -5,7 +5,9 @@
  * Kamailio's own (`side_by_side.ts`; skipped with a note where Kamailio is
  * missing); `--only kamailio` runs that alone.
  *
- * Usage: deno run --allow-all --unstable-net bench/run.ts [--quick] [--kamailio]
+ * `--cluster` runs the fleet's database load instead (bench/cluster/load.ts).
+ *
+ * Usage: deno run --allow-all --unstable-net bench/run.ts [--quick] [--kamailio] [--cluster]
  *        [--only startup,memory,rpc,cli,isolation,kamailio] [--output FILE] [--cpu-prof DIR]
  *
  * `--cpu-prof DIR` runs the host of the RPC section under `--cpu-prof` and
@@ -95,8 +97,22 @@ export async function main(args: readonly string[]): Promise<number> {
       output: { type: "string" },
       "cpu-prof": { type: "string" },
       kamailio: { type: "boolean" },
+      cluster: { type: "boolean" },
     },
   });
+  if (values.cluster) {
+    // The fleet's database load (issue 23): its own script, on a throwaway PostgreSQL.
+    const quickArgs = values.quick
+      ? ["--seconds", "10", "--fleet", "20", "--fleet-seconds", "10", "--jobs", "300"]
+      : [];
+    const load = new URL("./cluster/load.ts", import.meta.url).pathname;
+    const status = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", load, ...quickArgs],
+      stdout: "inherit",
+      stderr: "inherit",
+    }).spawn().status;
+    return status.code;
+  }
   const quick = values.quick ?? false;
   const sections = parseSections(values.only, values.kamailio ?? false);
   const output = values.output ?? new URL("./results.json", import.meta.url).pathname;

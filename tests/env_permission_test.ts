@@ -59,6 +59,11 @@ Deno.test("env: the host without --allow-env and without --socket exits 2; --all
         log += value;
       }
       assert.match(log, new RegExp(`host ready: .*RPC on ${socket}`), log);
+      // EVREXEC_CLUSTER unread is no error (the host runs alone) but it is said.
+      assert.match(
+        log,
+        /EVREXEC_CLUSTER is not read \(no --allow-env for it\): this host is in no fleet/,
+      );
       reader.releaseLock();
     } finally {
       narrow.kill("SIGKILL");

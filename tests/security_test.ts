@@ -60,15 +60,18 @@ Deno.test(
       "core.psx",
       "core.uptime",
       "core.version",
+      "evrexec.cluster", // the fleet's view (a host alone: one error)
       "evrexec.functions", // counters only
       "evrexec.heap", // asks each worker its heap in use
       "evrexec.list",
       "evrexec.reload",
       "evrexec.reopen_log", // reopens the --log-file at its own path, never another
       "evrexec.restart",
+      "evrexec.result", // reads a submitted call's stored outcome
       "evrexec.run",
       "evrexec.start",
       "evrexec.stop",
+      "evrexec.submit", // queues a call of an exported function only (a host alone: one error)
       "evrexec.trigger", // runs a tick of a task's own exported function only
       "evroute.run",
       "stats.clear_statistics",

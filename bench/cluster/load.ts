@@ -6,8 +6,13 @@
  * checks what the figures rest on: one run record per fire and no gap, every
  * submitted call answered once.
  *
+ * Last, three real hosts (subprocesses with `--cluster`, one singleton
+ * `every=1s`) are measured by their own `evrexec_cluster_statements_total`,
+ * to check the simulated figures against the host itself.
+ *
  * Usage: deno run --allow-all bench/cluster/load.ts [--seconds 30] [--fleet 100]
- *        [--fleet-seconds 20] [--jobs 1000] [--url postgres://…]
+ *        [--fleet-seconds 20] [--jobs 1000] [--real-seconds 20] [--url postgres://…]
+ * (`deno task bench --cluster` runs it; with `--quick`, shorter.)
  *
  * @module
  */
@@ -16,6 +21,9 @@ import { parseArgs } from "node:util";
 import { openClusterDb } from "../../src/cluster/db.ts";
 import { startPostgres, type TestPostgres } from "../../tests/helpers/postgres.ts";
 import { SimHost } from "./sim_host.ts";
+import { startFleetHost } from "../../tests/helpers/fleet.ts";
+import type { TestHost } from "../../tests/helpers/host.ts";
+import { metricsText } from "../../tests/helpers/metrics.ts";
 
 const args = parseArgs({
   options: {
@@ -23,6 +31,7 @@ const args = parseArgs({
     fleet: { type: "string", default: "100" },
     "fleet-seconds": { type: "string", default: "20" },
     jobs: { type: "string", default: "1000" },
+    "real-seconds": { type: "string", default: "20" },
     url: { type: "string" },
   },
   strict: true,
@@ -31,6 +40,7 @@ const seconds = Number(args.values.seconds);
 const fleetSize = Number(args.values.fleet);
 const fleetSeconds = Number(args.values["fleet-seconds"]);
 const jobCount = Number(args.values.jobs);
+const realSeconds = Number(args.values["real-seconds"]);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let server: TestPostgres | null = null;
@@ -191,6 +201,51 @@ if (fleetSize > 0) {
     connections: Number(conn.n),
   };
   console.log(`${fleetSize} idle hosts, one singleton every=1s:`, JSON.stringify(report.fleet));
+}
+
+// 4. Three real hosts, one singleton every=1s, measured by their own counters.
+if (realSeconds > 0) {
+  const schema = `bench_real_${Date.now() % 100000}`;
+  const out = await Deno.makeTempFile({ prefix: "evrexec-bench-" });
+  const hosts: { host: TestHost; port: string }[] = [];
+  const statements = async (port: string) => {
+    const text = await metricsText(port);
+    return Number(/^evrexec_cluster_statements_total (\S+)$/m.exec(text)?.[1] ?? NaN);
+  };
+  try {
+    for (const node of ["a", "b", "c"]) {
+      const host = await startFleetHost(url, node, out, {
+        exec: ["name=tick;singleton=cluster;every=1s"],
+        args: ["--cluster-schema", schema, "--metrics", "127.0.0.1:0"],
+      });
+      const [, port] = await host.waitFor(/metrics on http:\/\/127\.0\.0\.1:(\d+)\/metrics/);
+      hosts.push({ host, port });
+    }
+    await sleep(3_000);
+    const before = await Promise.all(hosts.map(({ port }) => statements(port)));
+    await sleep(realSeconds * 1_000);
+    // Each scrape reads the queue's depth once: that statement is taken off.
+    const after = await Promise.all(hosts.map(({ port }) => statements(port)));
+    const rates = after.map((n, i) => (n - before[i] - 1) / realSeconds);
+    const [lease] = await admin.run(
+      "holder",
+      `SELECT holder FROM "${schema}".leases WHERE name = 'tick'`,
+    );
+    const holder = ["a", "b", "c"].indexOf(String(lease.holder));
+    report.real = {
+      seconds: realSeconds,
+      perHost: rates.map((r) => Number(r.toFixed(3))),
+      holder: String(lease.holder),
+      standbyQps: Number(
+        (rates.filter((_, i) => i !== holder).reduce((a, b) => a + b, 0) / 2).toFixed(3),
+      ),
+      holderQps: Number(rates[holder].toFixed(3)),
+    };
+    console.log("three real hosts, one singleton every=1s:", JSON.stringify(report.real));
+  } finally {
+    for (const { host } of hosts) await host.cleanup();
+    await Deno.remove(out).catch(() => {});
+  }
 }
 
 await admin.close();

@@ -26,6 +26,31 @@ import {
 import { MAX_POOL_WORKERS, parsePoolSpec, poolSize, type PoolSpec } from "../config/pool_spec.ts";
 import { readHeap } from "../config/sandbox.ts";
 import { parseCtlAddresses } from "../config/ctl_address.ts";
+import { CLUSTER_ENV, FLEET_DEFAULTS } from "../config/defaults.ts";
+import { readEnv } from "../base/env.ts";
+import { readClusterUrl } from "../cluster/cluster_url.ts";
+import { readNodeName } from "../cluster/node_identity.ts";
+import { schemaNames } from "../cluster/schema_name.ts";
+
+/**
+ * Documented variables the options could not read for want of Deno's
+ * permission, where that is not an error (`EVREXEC_CLUSTER`: a host without
+ * it runs alone); the command line warns of each once logging is set up.
+ */
+export const UNREAD_ENV: string[] = [];
+
+/**
+ * `$EVREXEC_CLUSTER`, or undefined. Without Deno's permission to read it the
+ * host runs alone and says so (see {@link UNREAD_ENV}): a host meant for a
+ * fleet that ran alone would run its singletons beside the fleet's.
+ */
+function clusterFromEnv(): string | undefined {
+  if (Deno.permissions.querySync({ name: "env", variable: CLUSTER_ENV }).state !== "granted") {
+    if (!UNREAD_ENV.includes(CLUSTER_ENV)) UNREAD_ENV.push(CLUSTER_ENV);
+    return undefined;
+  }
+  return readEnv(CLUSTER_ENV);
+}
 
 export type { RawValue, RawValues } from "./option_values.ts";
 
@@ -381,6 +406,42 @@ const TABLE = [
     help: [`rotated files kept, PATH.1 (newest) to PATH.N (default ${DEFAULTS.logFileKeep})`],
     json: "number",
     check: (value, label) => void intOption(label, value, 0, 1000),
+  }),
+  option({
+    name: "cluster",
+    kind: "value",
+    arg: "URL",
+    help: [
+      `join a fleet on PostgreSQL: postgres://user@host/db (also $${CLUSTER_ENV});`,
+      "unset: the host is alone and nothing connects",
+    ],
+    field: "cluster",
+    read(value, label) {
+      const given = text(value) ?? clusterFromEnv();
+      return given === undefined ? undefined : readClusterUrl(given.trim(), label);
+    },
+  }),
+  option({
+    name: "node",
+    kind: "value",
+    arg: "NAME",
+    help: ["this host's name in the fleet, unique (default: the host name)"],
+    field: "node",
+    read(value, label) {
+      const name = text(value);
+      return name === undefined ? undefined : readNodeName(name.trim(), label);
+    },
+  }),
+  option({
+    name: "cluster-schema",
+    kind: "value",
+    arg: "ID",
+    help: [`the fleet's PostgreSQL schema (default ${FLEET_DEFAULTS.schema})`],
+    field: "clusterSchema",
+    read(value, label) {
+      const name = text(value);
+      return name === undefined ? undefined : schemaNames(name.trim(), label).schema;
+    },
   }),
   option({
     name: "watch",

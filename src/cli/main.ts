@@ -19,6 +19,7 @@ import { keepDebuggerShut } from "./debugger_signal.ts";
 import { parkInspector } from "../shared/inspector_park.ts";
 import { TypeCheckError } from "../dev/type_check.ts";
 import { USAGE } from "./usage.ts";
+import { UNREAD_ENV } from "./host_options.ts";
 import { initMain } from "./init_command.ts";
 import { ServiceNotify } from "./service_notify.ts";
 import { SdNotifier } from "../base/sd_notify.ts";
@@ -53,6 +54,13 @@ export async function main(args: readonly string[]): Promise<number> {
     await setupLogging(logLevel, logFormat, logFile);
     await keepDebuggerShut(park);
     reopenLogOnSigusr2();
+    for (const name of UNREAD_ENV) {
+      log().warn(
+        "{name} is not read (no --allow-env for it): this host is in no fleet unless --cluster " +
+          "or the config file's \"cluster\" says so",
+        { name },
+      );
+    }
     const early = (signal: Deno.Signal) => () => {
       log().info("{signal} received during start-up; exiting", { signal });
       Deno.exit(EXIT_OK);

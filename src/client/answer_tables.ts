@@ -68,10 +68,15 @@ const LIST: readonly Column[] = [
 ];
 
 function listTable(tasks: readonly Row[], width: number): string {
+  // A host in a fleet shows who holds each singleton task (HOLDER; "-" for other tasks).
+  const fleet = tasks.some((task) => "holder" in task);
   const rows = tasks.flatMap((task) =>
     (Array.isArray(task.workers) ? task.workers as Row[] : []).map((worker) => [
       text(task.name),
       text(task.state),
+      ...(fleet
+        ? [!("holder" in task) ? "-" : task.holder === null ? "none" : text(task.holder)]
+        : []),
       text(worker.index),
       text(worker.state),
       text(worker.uptime),
@@ -79,7 +84,8 @@ function listTable(tasks: readonly Row[], width: number): string {
       lastError(worker.last_error),
     ])
   );
-  return renderTable(LIST, rows, width);
+  const columns = fleet ? [LIST[0], LIST[1], { title: "HOLDER" }, ...LIST.slice(2)] : LIST;
+  return renderTable(columns, rows, width);
 }
 
 const STATS: readonly Column[] = [{ title: "STATISTIC" }, { title: "VALUE", align: "right" }];

@@ -21,7 +21,6 @@ import {
 import { readParams } from "./param_sources.ts";
 import { MAX_LINE_BYTES } from "../rpc/connection.ts";
 import { findSocket, noSocketLine } from "./find_socket.ts";
-import { typedParam } from "./params.ts";
 import { terminalWidth } from "./text_table.ts";
 import { answerTable } from "./answer_tables.ts";
 
@@ -79,6 +78,9 @@ function splitAtMethod(args: readonly string[]): [string[], string[]] {
   return [[...args], []];
 }
 
+/** Methods the client also takes by their short name: `deno task rpc submit fn data`. */
+const SHORT_METHODS = new Set(["submit", "result", "cluster"]);
+
 /** What the client was asked to do. */
 export interface ClientRequest {
   /** The host's socket. */
@@ -112,7 +114,7 @@ export function parseRpcCli(args: readonly string[]): ClientRequest | null {
       ? 60_000
       : readInteger("--timeout", values.timeout.trim(), 1, 86_400_000),
     json: values.json ?? false,
-    method: rest[0],
+    method: SHORT_METHODS.has(rest[0]) ? `evrexec.${rest[0]}` : rest[0],
     params: rest.slice(1),
   };
 }

@@ -1,9 +1,9 @@
 /**
  * What `deno task top` shows, read through public RPC methods only
  * (`core.version`, `core.uptime`, `core.psx`, `evrexec.list`,
- * `evrexec.functions`, `evrexec.heap`, `stats.get_statistics`), with rates
- * and p50/p99 over the last few seconds from the snapshots kept (see
- * {@link WINDOW_MS}).
+ * `evrexec.functions`, `evrexec.heap`, `stats.get_statistics`, and
+ * `evrexec.cluster` on a host in a fleet), with rates and p50/p99 over the
+ * last few seconds from the snapshots kept (see {@link WINDOW_MS}).
  *
  * @module
  */
@@ -74,6 +74,22 @@ export interface TopView {
   readonly functions: readonly FunctionRow[];
   /** `rpc:queue_length`, `rpc:running`, `rpc:connections`, `evrexec:stuck_workers`… */
   readonly gauges: ReadonlyMap<string, number>;
+  /** The host's fleet (`evrexec.cluster`), or null for a host alone. */
+  readonly fleet: FleetLine | null;
+}
+
+/** The fleet as the header shows it. */
+export interface FleetLine {
+  /** This node. */
+  readonly node: string;
+  /** `ok`, or why the database is lost. */
+  readonly database: string;
+  /** Live nodes. */
+  readonly nodes: number;
+  /** Calls waiting in the fleet's queue. */
+  readonly queued: number;
+  /** Calls running in the fleet. */
+  readonly running: number;
 }
 
 /** What one function's counters were at one snapshot. */
@@ -97,13 +113,28 @@ function lastError(error: unknown): string {
   return `${str(ago)} ago: ${str(message)}`;
 }
 
+/** The fleet line from `evrexec.cluster`'s answer (null: a host alone). */
+function fleetLine(answer: unknown): FleetLine | null {
+  if (typeof answer !== "object" || answer === null) return null;
+  const row = answer as Row;
+  const queue = (row.queue ?? {}) as Row;
+  const nodes = Array.isArray(row.nodes) ? row.nodes as Row[] : [];
+  return {
+    node: str(row.node),
+    database: str(row.database),
+    nodes: nodes.filter((node) => node.live === true).length,
+    queued: Number(queue.queued ?? 0),
+    running: Number(queue.running ?? 0),
+  };
+}
+
 /** Reads the host each refresh and keeps the snapshots of the window. */
 export class TopModel {
   #samples: { at: number; functions: Map<string, FunctionSample> }[] = [];
 
   /** Reads every figure through `call`, at time `now` (ms); rejects when the host does not answer. */
   async refresh(call: Call, now: number): Promise<TopView> {
-    const [version, uptime, psx, list, functions, heap, stats] = await Promise.all([
+    const [version, uptime, psx, list, functions, heap, stats, cluster] = await Promise.all([
       call("core.version"),
       call("core.uptime"),
       call("core.psx"),
@@ -111,9 +142,19 @@ export class TopModel {
       call("evrexec.functions"),
       call("evrexec.heap"),
       call("stats.get_statistics", ["rpc:", "evrexec:"]),
+      // A host alone answers an error: no fleet line.
+      call("evrexec.cluster").catch(() => null),
     ]);
     const heaps = new Map((heap as Row[]).map((row) => [row.IDX, row.heap_used as number | null]));
-    const taskStates = new Map((list as Row[]).map((task) => [task.name, str(task.state)]));
+    // A singleton task's state names the node that holds it.
+    const taskStates = new Map(
+      (list as Row[]).map((
+        task,
+      ) => [
+        task.name,
+        "holder" in task ? `${str(task.state)} (holder ${str(task.holder)})` : str(task.state),
+      ]),
+    );
     const workers = (psx as Row[]).map((row): WorkerRow => ({
       idx: Number(row.IDX),
       role: str(row.role),
@@ -137,6 +178,7 @@ export class TopModel {
       workers,
       functions: this.#functionRows((functions as { functions: FunctionSample[] }).functions, now),
       gauges,
+      fleet: fleetLine(cluster),
     };
   }
 

@@ -82,10 +82,15 @@ function header(view: TopView | null, state: ScreenState): string[] {
   const exec = view?.workers.filter((w) => w.role === "exec").length ?? 0;
   const tasks = new Set(view?.workers.filter((w) => w.role === "exec").map((w) => w.task));
   const rate = view?.functions.reduce((sum, f) => sum + (f.rate ?? 0), 0) ?? 0;
+  const f = view?.fleet;
+  const fleet = f
+    ? `; fleet: node ${f.node}, ${f.nodes} live, database ${f.database}, ` +
+      `queue ${f.queued} (${f.running} running)`
+    : "";
   return [
     `${title}  ${clock}`,
     `tasks ${tasks.size} (${g("evrexec:tasks_failed")} failed), exec workers ${exec}, ` +
-    `stuck ${g("evrexec:stuck_workers")}`,
+    `stuck ${g("evrexec:stuck_workers")}${fleet}`,
     `RPC ${rate.toFixed(1)} calls/s, queue ${g("rpc:queue_length")}, ` +
     `running ${g("rpc:running")}, connections ${g("rpc:connections")}`,
     state.problem ? `! ${state.problem}` : "q quits, arrow keys scroll",

@@ -11,28 +11,29 @@ import { ConfigError } from "../base/errors.ts";
 const MAX_URL_LENGTH = 2048;
 
 /**
- * Checks `text` as a PostgreSQL URL and returns it unchanged.
+ * Checks `text` as a PostgreSQL URL and returns it unchanged; `label` names
+ * the option in errors.
  *
  * @throws {ConfigError} when it is not a `postgres://` or `postgresql://` URL with a host.
  */
-export function readClusterUrl(text: string): string {
+export function readClusterUrl(text: string, label = "cluster"): string {
   const shown = JSON.stringify(redactUrl(text).slice(0, 120));
   if (text.length > MAX_URL_LENGTH) {
-    throw new ConfigError(`cluster must be a URL of at most ${MAX_URL_LENGTH} characters`);
+    throw new ConfigError(`${label} must be a URL of at most ${MAX_URL_LENGTH} characters`);
   }
   let url: URL;
   try {
     url = new URL(text);
   } catch {
     throw new ConfigError(
-      `cluster must be a URL such as postgres://user@db.example:5432/app, got ${shown}`,
+      `${label} must be a URL such as postgres://user@db.example:5432/app, got ${shown}`,
     );
   }
   if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") {
-    throw new ConfigError(`cluster must be a postgres:// or postgresql:// URL, got ${shown}`);
+    throw new ConfigError(`${label} must be a postgres:// or postgresql:// URL, got ${shown}`);
   }
   if (url.hostname === "" && !url.searchParams.has("host")) {
-    throw new ConfigError(`cluster URL names no host, got ${shown}`);
+    throw new ConfigError(`${label} URL names no host, got ${shown}`);
   }
   return text;
 }

@@ -212,6 +212,24 @@ export class JobQueue {
   }
 
   /**
+   * Gives the claim of attempt `token` of job `id` back to the queue, as if
+   * it had never been claimed (the call did not start: the host's pool was
+   * full or stopping), and wakes idle hosts. Resolves false when the attempt
+   * was superseded meanwhile.
+   */
+  async requeue(id: number, token: number): Promise<boolean> {
+    const rows = await this.#db.run(
+      "requeue job",
+      `UPDATE ${this.#names.quoted}.jobs SET state = 'queued', holder = NULL, lease_until = NULL,
+         started_at = NULL, attempts = attempts - 1
+       WHERE id = $1 AND token = $2 AND state = 'running'
+       RETURNING pg_notify($3, '')`,
+      [id, token, this.#names.jobsChannel],
+    );
+    return rows.length === 1;
+  }
+
+  /**
    * Fails the calls whose holder's lease ran out and that may not run again
    * (an idempotency key, or no attempts left), and wakes their waiters.
    * Resolves with their ids.

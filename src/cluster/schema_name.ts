@@ -33,16 +33,17 @@ export interface SchemaNames {
 }
 
 /**
- * Checks `text` as a schema name and builds the names derived from it.
+ * Checks `text` as a schema name and builds the names derived from it;
+ * `label` names the option in errors.
  *
  * @throws {ConfigError} when it is not a lower-case identifier of at most
  * {@link MAX_SCHEMA_LENGTH} characters, or starts with `pg_` (reserved by PostgreSQL).
  */
-export function schemaNames(text: string = DEFAULT_SCHEMA): SchemaNames {
+export function schemaNames(text: string = DEFAULT_SCHEMA, label = "cluster schema"): SchemaNames {
   const pattern = new RegExp(`^[a-z_][a-z0-9_]{0,${MAX_SCHEMA_LENGTH - 1}}$`);
   if (!pattern.test(text) || text.startsWith("pg_")) {
     throw new ConfigError(
-      `cluster schema must be a lower-case identifier (letters, digits, _; at most ` +
+      `${label} must be a lower-case identifier (letters, digits, _; at most ` +
         `${MAX_SCHEMA_LENGTH} characters; not starting with a digit or pg_), ` +
         `got ${JSON.stringify(text.slice(0, 80))}`,
     );

@@ -67,6 +67,35 @@ export const EXEC_DEFAULTS = {
   restartWindowMs: 60_000,
 } as const;
 
+/** The defaults of the fleet (`--cluster`) and of a singleton task's keys. */
+export const FLEET_DEFAULTS = {
+  /** `--cluster-schema`: the PostgreSQL schema of the fleet's tables. */
+  schema: "evrexec",
+  /** `lease=`: how long a vanished holder keeps a singleton task, in ms. */
+  leaseMs: 10_000,
+  /** `catchup=`: fires missed while no host ran the task are skipped. */
+  catchUp: "skip",
+  /** `catchup_window=`: only missed fires at most this old are caught up, in ms (1 h). */
+  catchUpWindowMs: 3_600_000,
+  /** A node's heartbeat, in ms. */
+  heartbeatMs: 2_000,
+  /** A node's registration lasts this long without a heartbeat, in ms. */
+  nodeTtlMs: 10_000,
+  /** A submitted call's lease while it runs (renewed every third), in ms. */
+  jobLeaseMs: 10_000,
+  /** How often a host looks for submitted calls when no notification came, in ms. */
+  jobPollMs: 2_000,
+  /** How often a host prunes old rows (fires, finished calls, gone nodes), in ms: hourly. */
+  pruneEveryMs: 3_600_000,
+  /** Fires and finished calls are kept this long, in ms: one day. */
+  keepRowsMs: 86_400_000,
+  /** Rows of nodes gone are kept this long, in ms: seven days. */
+  keepNodesMs: 7 * 86_400_000,
+} as const;
+
+/** The environment variable that sets `--cluster` when the flag and the file do not. */
+export const CLUSTER_ENV = "EVREXEC_CLUSTER";
+
 /** The environment variable that sets the socket for host and client. */
 export const SOCKET_ENV = "EVREXEC_SOCKET";
 

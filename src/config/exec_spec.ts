@@ -14,6 +14,7 @@ import { readSandbox, SANDBOX_KEY_KINDS, SANDBOX_KEYS, type SandboxSpec } from "
 import { atKey, type KeyKind, type SpecItems, specItems, SpecKeyError } from "./spec_items.ts";
 import { EXEC_DEFAULTS } from "./defaults.ts";
 import { quoteValue } from "../shared/quote.ts";
+import { type FleetTaskSpec, readFleetKeys } from "./fleet_keys.ts";
 
 /** The most workers one task may ask for. */
 export const MAX_WORKERS = 1024;
@@ -60,6 +61,8 @@ export interface ExecTask {
   readonly spec: string;
   /** Isolation, heap cap and permissions (`isolation`, `heap`, `allow-*`); unset: none. */
   readonly sandbox?: SandboxSpec;
+  /** `singleton=cluster` and its keys (`lease`, `catchup`, `catchup_window`); unset: not a singleton. */
+  readonly fleet?: FleetTaskSpec;
 }
 
 /** The keys an exec spec may hold, in the order the docs list them. */
@@ -78,6 +81,10 @@ export const SPEC_KEYS = [
   "cron",
   "tz",
   "overlap",
+  "singleton",
+  "lease",
+  "catchup",
+  "catchup_window",
   ...SANDBOX_KEYS,
 ] as const;
 /** A key an exec spec may hold. */
@@ -99,6 +106,10 @@ export const SPEC_KEY_KINDS = {
   cron: "text",
   tz: "text",
   overlap: "text",
+  singleton: "text",
+  lease: "text",
+  catchup: "text",
+  catchup_window: "text",
   ...SANDBOX_KEY_KINDS,
 } as const satisfies Record<SpecKey, KeyKind>;
 
@@ -202,6 +213,14 @@ export function readExecTask(items: SpecItems<SpecKey>, spec: string): ExecTask 
       udp: sockaddr !== null,
     });
     const restart = items.get("restart") ?? EXEC_DEFAULTS.restart;
+    const fleet = readFleetKeys({
+      singleton: items.get("singleton"),
+      lease: items.get("lease"),
+      catchup: items.get("catchup"),
+      catchupWindow: items.get("catchup_window"),
+      scheduled: timer.schedule !== null,
+      udp: sockaddr !== null,
+    });
     return {
       name,
       function: fn,
@@ -230,6 +249,7 @@ export function readExecTask(items: SpecItems<SpecKey>, spec: string): ExecTask 
       ...timer,
       spec,
       ...(SANDBOX_KEYS.some((key) => items.has(key)) ? { sandbox: readSandbox(items) } : {}),
+      ...(fleet === null ? {} : { fleet }),
     };
   } catch (error) {
     if (error instanceof ConfigError && !(error instanceof ExecSpecError)) {

@@ -8,7 +8,8 @@
  * @module
  */
 
-import type { FatalError } from "../base/errors.ts";
+import { ConfigError, type FatalError } from "../base/errors.ts";
+import { quoteValue } from "../shared/quote.ts";
 import type { HostPort } from "../base/host_port.ts";
 import type { HostLogLevel, LogFormat } from "../base/log.ts";
 import type { LogFileOptions } from "../base/log_file.ts";
@@ -158,6 +159,19 @@ export interface HostOptions {
   /** The `--config` file the options came from, if any. */
   readonly configFile?: string;
   /**
+   * The fleet's PostgreSQL URL (`--cluster`, `postgres://…`); unset: the host
+   * is alone and nothing connects.
+   */
+  readonly cluster?: string;
+  /** This host's name in the fleet (`--node`); unset: the machine's host name. */
+  readonly node?: string;
+  /**
+   * The PostgreSQL schema of the fleet's tables (`--cluster-schema`).
+   *
+   * @default {"evrexec"}
+   */
+  readonly clusterSchema?: string;
+  /**
    * Told of a condition the host cannot live on with (more workers stuck
    * than `maxStuck`, memory the watchdog cannot win back), once the host has
    * stopped every worker; the caller decides what follows (the command line
@@ -169,7 +183,15 @@ export interface HostOptions {
 }
 
 /** Options that stay unset when not given: each means "none". */
-export type UnsetOption = "metrics" | "rpcSandbox" | "logFile" | "configFile" | "rpcFifo";
+export type UnsetOption =
+  | "metrics"
+  | "rpcSandbox"
+  | "logFile"
+  | "configFile"
+  | "rpcFifo"
+  | "cluster"
+  | "node"
+  | "clusterSchema";
 
 /** Every host option with its value (defaults applied), the fatal handler aside. */
 export type HostConfig =
@@ -185,11 +207,19 @@ export type HostConfig =
  *
  * @param options What the host is told.
  * @returns The configuration the host runs with.
- * @throws {ConfigError} When two tasks share a name.
+ * @throws {ConfigError} When two tasks share a name, or a task is a
+ * singleton without a fleet (`cluster`).
  */
 export function resolveHostOptions(options: HostOptions): HostConfig {
   const tasks = options.tasks ?? [];
   checkUniqueNames(tasks.map((task) => ({ task })));
+  const singleton = tasks.find((task) => task.fleet !== undefined);
+  if (singleton !== undefined && !options.cluster) {
+    throw new ConfigError(
+      `exec task ${quoteValue(singleton.name)}: singleton=cluster needs a fleet: ` +
+        `give --cluster postgres://… (or "cluster" in the config file, or $EVREXEC_CLUSTER)`,
+    );
+  }
   return {
     scriptUrl: options.scriptUrl,
     tasks,
@@ -217,6 +247,9 @@ export function resolveHostOptions(options: HostOptions): HostConfig {
     ...(options.rpcSandbox ? { rpcSandbox: options.rpcSandbox } : {}),
     ...(options.logFile ? { logFile: options.logFile } : {}),
     ...(options.configFile ? { configFile: options.configFile } : {}),
+    ...(options.cluster ? { cluster: options.cluster } : {}),
+    ...(options.node ? { node: options.node } : {}),
+    ...(options.clusterSchema ? { clusterSchema: options.clusterSchema } : {}),
   };
 }
 

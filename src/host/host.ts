@@ -38,6 +38,7 @@ import { logReload, type ReloadReport, reloadReport, rereadConfig } from "./relo
 import { quoteValue } from "../shared/quote.ts";
 import { counted } from "../base/plural.ts";
 import { ReloadQueue, type ReloadTicket } from "./reload_queue.ts";
+import { Fleet } from "./fleet.ts";
 
 /** What the host tells its caller besides its answers. */
 export interface HostHooks {
@@ -82,6 +83,7 @@ export class Host implements HostAccess {
   #checker: TypeChecker | null = null;
   #watcher: ScriptWatcher | null = null;
   #side: SideListeners | null = null;
+  #fleet: Fleet | null = null;
 
   private constructor(config: HostConfig, context: SpawnContext, pool: RpcPool, stats: HostStats) {
     this.#config = config;
@@ -115,6 +117,11 @@ export class Host implements HostAccess {
   /** RPC stream connections open now. */
   get connections(): number {
     return this.#server?.connections ?? 0;
+  }
+
+  /** This host in its fleet (`--cluster`), or null when it is alone. */
+  get fleet(): Fleet | null {
+    return this.#fleet;
   }
 
   /** True once a shutdown or stop has begun. */
@@ -162,6 +169,7 @@ export class Host implements HostAccess {
       await heapProven;
       const missing = missingFunction(config.tasks, functions);
       if (missing !== null) throw new ConfigError(missing);
+      if (config.cluster !== undefined) host.#fleet = await Fleet.open(host);
       const methods = hostMethods(host);
       host.#server = RpcServer.listen(
         config,
@@ -177,11 +185,14 @@ export class Host implements HostAccess {
         );
         host.#watchdog.start();
       }
-      for (const supervisor of host.supervisors) supervisor.start();
+      // A singleton task's workers start when its lease is held (the fleet's keeper).
+      const local = host.supervisors.filter((s) => s.task.fleet === undefined);
+      for (const supervisor of local) supervisor.start();
+      host.#fleet?.start();
       // The rest of the pool starts once the tasks run: starting a worker blocks
       // this thread, and the tasks come first (pool worker 0 serves meanwhile).
       // A reload may have replaced this pool by then: its successor starts its own.
-      const tasksRunning = Promise.all(host.supervisors.map((s) => s.allRunning()));
+      const tasksRunning = Promise.all(local.map((s) => s.allRunning()));
       const pool = host.#pool;
       settlesWithin(tasksRunning, POOL_REST_DELAY_MS).then(() => pool.startRest());
       await Promise.all(
@@ -214,6 +225,8 @@ export class Host implements HostAccess {
       return host;
     } catch (error) {
       host.stop();
+      // Leave the fleet before the caller exits: a restart may take the name at once.
+      await host.#fleet?.close(0).catch(() => {});
       throw error;
     }
   }
@@ -272,6 +285,7 @@ export class Host implements HostAccess {
         this.#tasks.apply(config.tasks, grace, () => this.stopping),
         ...restarted.map((s) => s.restart(grace)),
       ]);
+      this.#fleet?.sync();
       this.#version++;
       const report = reloadReport(this, functions, changes, restarted, needsRestart);
       logReload(report, changed, performance.now() - started);
@@ -309,6 +323,7 @@ export class Host implements HostAccess {
     this.#server?.stopAccepting();
     this.#tasks.haltSchedules();
     const settled = Promise.all([
+      this.#fleet?.close(grace),
       this.#pool.shutdown(grace),
       ...this.supervisors.map((supervisor) => supervisor.stop(grace)),
     ]);
@@ -364,5 +379,6 @@ export class Host implements HostAccess {
     this.#context.pacer.close();
     this.#pool.terminate();
     this.#tasks.terminate();
+    void this.#fleet?.close(0).catch(() => {});
   }
 }

@@ -102,7 +102,8 @@ export class TaskSet {
       return fresh;
     });
     for (const supervisor of started) {
-      supervisor.start();
+      // A singleton task's workers start when its lease is held (the fleet's keeper).
+      if (supervisor.task.fleet === undefined) supervisor.start();
       supervisor.bound().catch((error) =>
         log().error("exec task {task}: {error}; the task stays failed", {
           task: quoteValue(supervisor.task.name),

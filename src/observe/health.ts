@@ -19,6 +19,11 @@ export interface HealthSource {
     readonly task: { readonly name: string };
     readonly state: string;
   }[];
+  /** The fleet (`--cluster`): a lost database, singleton tasks standing by. */
+  readonly fleet?: {
+    problem(): string | null;
+    standsBy(name: string): boolean;
+  } | null;
 }
 
 /** The verdict: ok, or why not. */
@@ -40,7 +45,11 @@ export function healthOf(
 ): Health {
   const reasons: string[] = [];
   if (host.stopping) reasons.push("shutting down");
+  const fleetProblem = host.fleet?.problem() ?? null;
+  if (fleetProblem !== null) reasons.push(fleetProblem);
   for (const supervisor of host.supervisors) {
+    // A singleton task another host holds stands by, stopped here: that is its health.
+    if (host.fleet?.standsBy(supervisor.task.name)) continue;
     const name = quoteValue(supervisor.task.name);
     if (supervisor.state === "failed") {
       reasons.push(`task ${name} failed: its workers crash-looped (evrexec.start restarts it)`);

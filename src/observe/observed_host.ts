@@ -10,6 +10,7 @@ import type { WorkerRegistry } from "../spawn/registry.ts";
 import type { WorkerStates } from "../spawn/worker_states.ts";
 import type { TaskSupervisor } from "../tasks/supervisor.ts";
 import type { HostStats } from "./stats.ts";
+import type { ObservedFleet } from "./observed_fleet.ts";
 
 /** The parts of a running host that `stats.*`, `/metrics` and `/healthz` read. */
 export interface ObservedHost {
@@ -29,4 +30,6 @@ export interface ObservedHost {
   readonly connections: number;
   /** True once the host has begun to stop. */
   readonly stopping: boolean;
+  /** The host's fleet (`--cluster`), or null when it is alone. */
+  readonly fleet: ObservedFleet | null;
 }

@@ -10,6 +10,7 @@
 import client from "prom-client";
 import { FAMILIES, type MetricsSource } from "./prom_families.ts";
 import { PROCESS_FAMILIES } from "./process_metrics.ts";
+import { FLEET_FAMILIES } from "./fleet_families.ts";
 
 /**
  * The metrics of prom-client's default collectors that hold under Deno;
@@ -28,7 +29,7 @@ export function metricsRegistry(host: MetricsSource): client.Registry {
   for (const metric of registry.getMetricsAsArray()) {
     if (!keepDefault(metric.name)) registry.removeSingleMetric(metric.name);
   }
-  for (const family of [...PROCESS_FAMILIES, ...FAMILIES]) {
+  for (const family of [...PROCESS_FAMILIES, ...FAMILIES, ...FLEET_FAMILIES]) {
     const metric = {
       name: family.name,
       help: family.help,

@@ -111,6 +111,11 @@ export class RpcPool {
     return this.#queue.length;
   }
 
+  /** Workers free for one more call now, less the calls waiting for one (may be negative). */
+  get idle(): number {
+    return this.#members.filter((member) => member.free).length - this.#queue.length;
+  }
+
   /** Calls running now. */
   get running(): number {
     return this.#members.filter((member) => member.job !== null).length;

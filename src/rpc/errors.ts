@@ -27,6 +27,8 @@ export const RpcCode = {
   RELOAD_FAILED: -32003,
   /** The function got a worker stuck in synchronous code: it is refused until a reload. */
   REFUSED_STUCK: -32004,
+  /** A fleet method (`evrexec.submit`, `result`, `cluster`) could not reach the fleet's database. */
+  CLUSTER_UNAVAILABLE: -32005,
 } as const;
 
 /** An error a method answers with; `data` goes to the error's `data`. */

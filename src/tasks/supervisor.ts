@@ -70,10 +70,21 @@ export class TaskSupervisor {
       { length: task.workers },
       (_, index) => context.states.add("exec", task.name, index),
     );
+    // A singleton task's workers stand by, stopped, until its lease is held here.
+    if (task.fleet !== undefined) {
+      for (const slot of this.slots) context.states.set(slot, "stopped");
+    }
     this.#machines = this.slots.map((slot) => new WorkerLifecycle(this.#ports(slot)));
     this.#binding = new UdpBinding(task);
     this.#allRunning = new RunningMilestone(task);
-    this.schedule = task.schedule && new TaskSchedule(task.schedule, task.overlap, this.slots);
+    this.schedule = task.schedule &&
+      new TaskSchedule(
+        task.schedule,
+        task.overlap,
+        this.slots,
+        undefined,
+        task.fleet !== undefined,
+      );
   }
 
   /** The task's state. */

@@ -15,6 +15,14 @@ import { logEnding } from "./task_log.ts";
 import { systemClock, type Tick, type TickClock, type TickCounts, Ticker } from "./ticker.ts";
 import type { TickOutcome } from "./ticker.ts";
 
+/** How one fleet fire ended (see {@link TaskSchedule.fire}). */
+export type FireOutcome = { readonly ok: true } | { readonly ok: false; readonly error: string };
+
+/** How long a fleet fire waits for a worker to be ready. */
+const FIRE_READY_MS = 10_000;
+/** How often it looks. */
+const FIRE_READY_POLL_MS = 50;
+
 /** How often a trigger waiting for its tick to start checks that the worker still lives. */
 const LIVENESS_POLL_MS = 250;
 /** A time for RPC answers: ISO 8601, or null. */
@@ -76,14 +84,23 @@ export class TaskSchedule {
   #lastDurationMs: number | null = null;
   /** Workers whose first skipped tick was logged as a warning (until a new worker). */
   #warned = new Set<WorkerSlot>();
+  /** Ticks come from outside only (a scheduled `singleton=cluster` task's fire loop). */
+  #external: boolean;
+  /** Per worker, who waits for the end of its running fire. */
+  #fireEnds = new Map<WorkerSlot, (outcome: FireOutcome) => void>();
 
-  /** Ticks for `slots`, idle until each worker is ready. */
+  /**
+   * Ticks for `slots`, idle until each worker is ready; `external`: no tick is
+   * due on its own, each comes from {@link fire} (a fleet's fire loop).
+   */
   constructor(
     schedule: Schedule,
     overlap: Overlap,
     slots: readonly WorkerSlot[],
     clock: TickClock = systemClock,
+    external = false,
   ) {
+    this.#external = external;
     this.schedule = schedule;
     this.overlap = overlap;
     this.#slots = slots;
@@ -128,17 +145,28 @@ export class TaskSchedule {
     if (message.type === "entered") {
       this.#handles.set(slot, handle);
       this.#warned.delete(slot);
-      return ticker.begin();
+      return this.#external ? ticker.activate() : ticker.begin();
     }
     if (this.#handles.get(slot) !== handle) return; // an old worker, replaced already
     if (message.type === "ended") {
       ticker.halt();
       this.#handles.delete(slot);
+      this.#endFire(slot, { ok: false, error: "the worker ended during the fire" });
     } else if (message.type === "tick-started") {
       ticker.started(message.id);
     } else if (message.type === "tick-ended") {
       const tick = ticker.ended(message.id, message.ran, message.ms, message.error !== undefined);
       if (tick !== null && message.ran) this.#lastDurationMs = message.ms;
+      if (tick !== null) {
+        this.#endFire(
+          slot,
+          !message.ran
+            ? { ok: false, error: "the worker is stopping" }
+            : message.error !== undefined
+            ? { ok: false, error: message.error.message.slice(0, 1000) }
+            : { ok: true },
+        );
+      }
       if (tick !== null && message.error !== undefined) {
         logEnding(
           slot,
@@ -171,11 +199,39 @@ export class TaskSchedule {
     return "not running";
   }
 
+  #endFire(slot: WorkerSlot, outcome: FireOutcome): void {
+    const end = this.#fireEnds.get(slot);
+    this.#fireEnds.delete(slot);
+    end?.(outcome);
+  }
+
+  /**
+   * Runs one fleet fire: one tick on the first worker that is ready (waiting
+   * up to 10 s for one), and resolves when its call ended, with how.
+   */
+  async fire(): Promise<FireOutcome> {
+    const until = performance.now() + FIRE_READY_MS;
+    let slot = this.#slots.find((each) => this.#live(each) !== null);
+    while (slot === undefined && performance.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, FIRE_READY_POLL_MS));
+      slot = this.#slots.find((each) => this.#live(each) !== null);
+    }
+    if (slot === undefined) return { ok: false, error: "no worker of the task is ready" };
+    const ended = new Promise<FireOutcome>((resolve) => this.#fireEnds.set(slot, resolve));
+    const started = await this.#started(slot, this.#live(slot)?.trigger());
+    if (started !== "started") {
+      this.#fireEnds.delete(slot);
+      return { ok: false, error: `the tick was not run (${started})` };
+    }
+    return await ended;
+  }
+
   /** Stops every worker's ticks for good: the host is stopping. */
   halt(): void {
     for (const slot of this.#slots) {
       this.#tickers[slot.index].halt();
       this.#handles.delete(slot);
+      this.#endFire(slot, { ok: false, error: "the task stopped" });
     }
   }
 

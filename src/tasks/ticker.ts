@@ -118,6 +118,16 @@ export class Ticker {
     this.#arm();
   }
 
+  /**
+   * A new worker is ready for ticks given from outside ({@link trigger}) only:
+   * none is due on its own (a fleet's fire loop gives each fire).
+   */
+  activate(): void {
+    this.halt();
+    this.#running = null;
+    this.#active = true;
+  }
+
   /** No tick starts any more; a running one may still end. */
   halt(): void {
     this.#active = false;

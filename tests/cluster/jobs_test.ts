@@ -183,6 +183,32 @@ Deno.test({
         },
       );
 
+      await t.step(
+        "a claim given back (the call did not start) is queued again, its token refused",
+        async () => {
+          await withStores(server, 2, false, async ([a, b]) => {
+            const keyed = await a.jobs.submit({ fn: "pay", data: "", key: "pay-back" }, "n0");
+            const [claimed] = await a.jobs.claim("n0", 1, 10_000);
+            assert.equal(claimed.id, keyed.id);
+            assert.equal(await a.jobs.requeue(claimed.id, claimed.token), true);
+            assert.equal(await a.jobs.requeue(claimed.id, claimed.token), false, "once");
+            const [again] = await b.jobs.claim("n1", 1, 10_000);
+            assert.deepEqual([again.id, again.attempt], [keyed.id, 1], "a first attempt again");
+            assert.ok(again.token > claimed.token);
+            assert.equal(
+              await a.jobs.complete(claimed.id, claimed.token, { ok: true, json: "1" }),
+              false,
+              "the given-back attempt's result is refused",
+            );
+            assert.equal(
+              await b.jobs.complete(again.id, again.token, { ok: true, json: "2" }),
+              true,
+            );
+            assert.equal((await a.results.read(keyed.id))?.json, "2");
+          });
+        },
+      );
+
       await t.step("a result is waited for through LISTEN/NOTIFY", async () => {
         await withStores(server, 2, true, async ([a, b]) => {
           await until(

@@ -130,6 +130,28 @@ Deno.test("fire loop: catch-up after a stop across five fires runs 0, 1 or 5", a
   }
 });
 
+Deno.test("fire loop: a fire that falls due while catch-up runs is run, not skipped", async () => {
+  const table = new Table();
+  table.rows.set(T - 5_000, { token: 0, state: "done" });
+  // Five catch-up runs of 300 ms each: the fire of T+1000 falls due meanwhile.
+  const { sim, runs, loop } = setup({ catchUp: "all", table, runMs: 300 });
+  void loop.start(1);
+  await sim.advance(4_000);
+  assert.deepEqual(
+    runs.map((r) => r.at - T),
+    [-4_000, -3_000, -2_000, -1_000, 0, 1_000, 2_000, 3_000, 4_000],
+    "every fire once, none skipped",
+  );
+  assert.deepEqual(runs.filter((r) => r.catchUp).map((r) => r.at - T), [
+    -4_000,
+    -3_000,
+    -2_000,
+    -1_000,
+    0,
+  ], "the two that fell due meanwhile run late, not as catch-up");
+  loop.stop();
+});
+
 Deno.test("fire loop: a run longer than the period skips the fires it overlaps", async () => {
   const { sim, runs, loop } = setup({ runMs: 2_500 });
   void loop.start(1);

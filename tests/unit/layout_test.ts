@@ -19,7 +19,7 @@ const FLOORS: readonly (readonly string[])[] = [
   ["shared"], // the worker boundary: messages, channel layout, error text, quoting
   ["base"], // the host's ground floor: log, version, errors, values, deno commands
   ["config"], // what a host is told: the spec, the options, every default
-  ["worker", "cluster"], // code inside workers; the fleet's store (not wired yet)
+  ["worker", "cluster"], // code inside workers; the fleet's store (the host drives it: host/fleet*.ts)
   ["spawn"], // starting and ending workers of every kind
   ["tasks", "pool"], // exec task supervision; the warm RPC pool
   ["rpc"], // the transport: sockets, framing, dispatch, Kamailio's codecs

@@ -223,6 +223,7 @@ Deno.test("top: keys scroll by line and page; the screen fits the window", () =>
       p99: 3,
       sinceStart: false,
     }],
+    fleet: null,
   };
   const state = { socket: "/tmp/s.sock", now: new Date(0), scroll: 0, problem: null };
   const lines = renderScreen(view, state, { columns: 60, rows: 12 });
@@ -233,4 +234,8 @@ Deno.test("top: keys scroll by line and page; the screen fits the window", () =>
   assert.match(lines.join("\n"), /5\.0M/);
   const bottom = renderScreen(view, { ...state, scroll: 1000 }, { columns: 100, rows: 12 });
   assert.match(bottom.at(-1)!, /^echo +12\.5 +40 +1 +0 +0\.20ms +3\.00ms$/);
+  assert.doesNotMatch(lines[1], /fleet/);
+  const fleet = { node: "a", database: "ok", nodes: 3, queued: 2, running: 1 };
+  const inFleet = renderScreen({ ...view, fleet }, state, { columns: 200, rows: 12 });
+  assert.match(inFleet[1], /; fleet: node a, 3 live, database ok, queue 2 \(1 running\)$/);
 });

@@ -139,9 +139,8 @@ export function addEvrexecMethods(methods: MethodMap, host: HostAccess): void {
       "Each exec task: its state, spec and restart policy, its workers with their states, and a timer task's schedule and ticks; then the RPC pool while it has stuck workers.",
     call: () => {
       const pool = poolStuckInfo(host.pool);
-      return pool === null
-        ? host.supervisors.map(taskInfo)
-        : [...host.supervisors.map(taskInfo), pool];
+      const tasks = host.supervisors.map((s) => taskInfo(s, host.fleet));
+      return pool === null ? tasks : [...tasks, pool];
     },
   });
 }

@@ -10,6 +10,7 @@ import type { MethodCaller } from "../../rpc/jsonrpc.ts";
 import { addSystemMethods, methodCaller, type MethodMap } from "../../rpc/dispatch.ts";
 import { addCoreMethods } from "./core.ts";
 import { addEvrexecMethods } from "./evrexec.ts";
+import { addClusterMethods } from "./cluster.ts";
 import { addLogReopenMethod } from "./log_reopen.ts";
 import { addObserveMethods } from "./live_figures.ts";
 import { addStatsMethods } from "./stats.ts";
@@ -19,6 +20,7 @@ import { addTaskControlMethods } from "./task_control.ts";
 export function hostMethods(host: HostAccess): MethodCaller {
   const methods: MethodMap = new Map();
   addEvrexecMethods(methods, host);
+  addClusterMethods(methods, host);
   addTaskControlMethods(methods, host);
   addLogReopenMethod(methods);
   addCoreMethods(methods, host);

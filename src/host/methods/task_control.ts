@@ -12,6 +12,7 @@ import { log } from "../../base/log.ts";
 import { messageOf } from "../../shared/error_text.ts";
 import type { WorkerState } from "../../spawn/worker_states.ts";
 import type { MethodMap } from "../../rpc/dispatch.ts";
+import { RpcCode, RpcError } from "../../rpc/errors.ts";
 import type { TaskSupervisor } from "../../tasks/supervisor.ts";
 import { badParams, stringParam } from "../../rpc/params.ts";
 import { stoppingError } from "../host_errors.ts";
@@ -68,6 +69,20 @@ function logControl(method: string, supervisor: TaskSupervisor, did: string, ind
   });
 }
 
+/**
+ * Refuses to start a `singleton=cluster` task's workers on a host that does
+ * not hold its lease: they run only where the lease is held.
+ */
+function refuseStandby(host: HostAccess, supervisor: TaskSupervisor, method: string): void {
+  if (host.fleet?.standsBy(supervisor.task.name)) {
+    throw new RpcError(
+      RpcCode.INVALID_REQUEST,
+      `${method}: task ${quoteValue(supervisor.task.name)} is a singleton=cluster task that ` +
+        "another node holds: its workers run only on the holder (see evrexec.cluster)",
+    );
+  }
+}
+
 /** Adds the task control methods to `methods`. */
 export function addTaskControlMethods(methods: MethodMap, host: HostAccess): void {
   const grace = () => host.config.shutdownTimeoutMs;
@@ -89,6 +104,7 @@ export function addTaskControlMethods(methods: MethodMap, host: HostAccess): voi
       "Starts a task's workers that are not running (stopped, ended, failed or in backoff); answers the new state.",
     call(values) {
       const supervisor = findTask(host, values);
+      refuseStandby(host, supervisor, "evrexec.start");
       const idle = supervisor.slots.length - live(supervisor);
       supervisor.start();
       logControl("evrexec.start", supervisor, `started ${idle} of ${supervisor.slots.length}`);
@@ -100,6 +116,7 @@ export function addTaskControlMethods(methods: MethodMap, host: HostAccess): voi
     help: "Restarts a task's workers, or only worker index; answers the task's new state.",
     async call(values) {
       const supervisor = findTask(host, values);
+      refuseStandby(host, supervisor, "evrexec.restart");
       const index = findIndex(supervisor, values.index);
       await supervisor.restart(grace(), index);
       const count = index === undefined ? supervisor.slots.length : 1;
@@ -116,6 +133,13 @@ export function addTaskControlMethods(methods: MethodMap, host: HostAccess): voi
       const index = findIndex(supervisor, values.index);
       if (supervisor.schedule === null) {
         throw badParams(`task ${quoteValue(supervisor.task.name)} has no every= or cron=`);
+      }
+      if (supervisor.task.fleet !== undefined) {
+        throw new RpcError(
+          RpcCode.INVALID_REQUEST,
+          `evrexec.trigger: task ${quoteValue(supervisor.task.name)} is a singleton=cluster ` +
+            "task: each of its fires runs once in the fleet, by its schedule",
+        );
       }
       const ticks = await supervisor.schedule.trigger(index);
       const outcomes = ticks.map((tick) => `worker ${tick.index} ${tick.tick}`).join(", ");

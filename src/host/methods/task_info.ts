@@ -108,8 +108,18 @@ export interface TaskInfo extends SandboxInfo, Partial<ScheduleInfo> {
   readonly wait_us: number;
   /** A UDP task's address. */
   readonly sockaddr?: string;
+  /** A `singleton=cluster` task: the node that holds its lease (null: none known). */
+  readonly holder?: string | null;
   /** Each worker. */
   readonly workers: readonly WorkerInfo[];
+}
+
+/** What a task's row reads of the host's fleet (`--cluster`). */
+export interface TaskFleetView {
+  /** This node's name. */
+  readonly node: { readonly name: string };
+  /** The singleton of task `name`, if it is one. */
+  singleton(name: string): { status(): { state: string; otherHolder: string | null } } | undefined;
 }
 
 /** The RPC pool as the last row of `evrexec.list` while it has stuck workers. */
@@ -131,8 +141,12 @@ export interface PoolStuckInfo extends SandboxInfo {
 }
 
 /** A task as `evrexec.list` and the control methods show it. */
-export function taskInfo(supervisor: TaskSupervisor): TaskInfo {
+export function taskInfo(supervisor: TaskSupervisor, fleet?: TaskFleetView | null): TaskInfo {
   const task = supervisor.task;
+  const status = fleet?.singleton(task.name)?.status();
+  const holder = status === undefined
+    ? {}
+    : { holder: status.state === "holder" ? fleet!.node.name : status.otherHolder };
   const counts = new Map<string, number>();
   for (const slot of supervisor.slots) counts.set(slot.state, (counts.get(slot.state) ?? 0) + 1);
   return {
@@ -146,6 +160,7 @@ export function taskInfo(supervisor: TaskSupervisor): TaskInfo {
     ...(task.sockaddr ? { sockaddr: task.sockaddr.text } : {}),
     ...supervisor.schedule?.info(),
     ...sandboxInfo(supervisor.sandbox),
+    ...holder,
     workers: supervisor.slots.map(workerInfo),
   };
 }
