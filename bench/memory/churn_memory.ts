@@ -1,6 +1,9 @@
 /**
- * Memory of the host across many RPC timeouts (each replaces a pool worker).
- * Prints, every `--every` timeouts: the host's RSS floor over that stretch,
+ * Memory of the host across many worker replacements: RPC timeouts (each
+ * replaces a pool worker; the default), `evrexec.reload` calls (each
+ * replaces the pool and every exec worker) or `evrexec.restart` calls (each
+ * replaces the workers of one exec task, two tasks in turn).
+ * Prints, every `--every` rounds: the host's RSS floor over that stretch,
  * its threads and open descriptors; with `--inspect` (the host then runs
  * with an open inspector instead of a parked one) also its main isolate's
  * `Deno.memoryUsage()` heap in use and external memory, read over the
@@ -10,12 +13,17 @@
  * the end; with `--retainers NAME`, the shortest strong path from the roots
  * to a few objects whose constructor is NAME.
  *
- *     deno run -A bench/memory/pool_timeout_memory.ts [--timeouts 2400] [--every 400] \
- *       [--inspect] [--gc] [--snapshots] [--retainers NAME] [-- host args…]
+ *     deno run -A bench/memory/churn_memory.ts [--mode timeout|reload|restart] \
+ *       [--rounds N] [--every N] [--inspect] [--gc] [--snapshots] [--retainers NAME] \
+ *       [-- host args…]
  *
- * Host args default to `--rpc-workers 4 --rpc-timeout 100`, as the test
- * "pool: many timeouts leave nothing pending; memory stays flat" of
- * tests/pool_faults_test.ts.
+ * A round is 4 timeouts (`--rounds` counts timeouts then, default 2400), one
+ * reload or one restart (default 1000). Host args default, for timeouts, to
+ * `--rpc-workers 4 --rpc-timeout 100` on tests/fixtures/pool_faults.ts, as
+ * the test "pool: many timeouts leave nothing pending; memory stays flat" of
+ * tests/pool_faults_test.ts; for reloads and restarts, to two exec tasks of
+ * two workers each (`ticker`, which watches KSR.shutdown, and `stubborn`,
+ * which does not) and 2 pool workers on bench/soak/fixture.ts.
  *
  * @module
  */
@@ -28,8 +36,9 @@ const separator = Deno.args.indexOf("--");
 const { values } = parseArgs({
   args: separator < 0 ? Deno.args : Deno.args.slice(0, separator),
   options: {
-    timeouts: { type: "string", default: "2400" },
-    every: { type: "string", default: "400" },
+    mode: { type: "string", default: "timeout" },
+    rounds: { type: "string" },
+    every: { type: "string" },
     inspect: { type: "boolean", default: false },
     gc: { type: "boolean", default: false },
     snapshots: { type: "boolean", default: false },
@@ -38,9 +47,19 @@ const { values } = parseArgs({
     retainers: { type: "string" },
   },
 });
-const hostArgs = separator < 0
-  ? ["--rpc-workers", "4", "--rpc-timeout", "100"]
-  : Deno.args.slice(separator + 1);
+const mode = values.mode;
+if (mode !== "timeout" && mode !== "reload" && mode !== "restart") {
+  throw new Error(`--mode ${mode}: expected timeout, reload or restart`);
+}
+const defaultArgs = mode === "timeout" ? ["--rpc-workers", "4", "--rpc-timeout", "100"] : [
+  ["--rpc-workers", "2", "--shutdown-timeout", "500"],
+  ["--exec", "name=ticker;workers=2;restart=always"],
+  ["--exec", "name=stubborn;workers=2;restart=on-failure"],
+].flat();
+const hostArgs = separator < 0 ? defaultArgs : Deno.args.slice(separator + 1);
+const script = mode === "timeout"
+  ? fixture("pool_faults.ts")
+  : new URL("../soak/fixture.ts", import.meta.url).pathname;
 const port = Number(values.port);
 
 /** A node of a sampling heap profile. */
@@ -201,7 +220,7 @@ class Cdp {
 
 const inspect = values.inspect || values.gc || values.snapshots || values.sampling ||
   values.retainers !== undefined;
-const host = await startHost(fixture("pool_faults.ts"), {
+const host = await startHost(script, {
   args: hostArgs,
   parked: !inspect,
   permissions: inspect ? [`--inspect=127.0.0.1:${port}`] : [],
@@ -216,20 +235,31 @@ try {
     return `${(heapUsed / 2 ** 20).toFixed(2)}  ${(external / 2 ** 20).toFixed(2)}`;
   };
   const client = await host.client();
+  const tasks = ["ticker", "stubborn"];
+  let turn = 0;
   const round = async () => {
-    await Promise.all(
-      Array.from({ length: 4 }, () => client.call("evrexec.run", ["hang", "x"]).catch(() => {})),
-    );
+    if (mode === "timeout") {
+      await Promise.all(
+        Array.from({ length: 4 }, () => client.call("evrexec.run", ["hang", "x"]).catch(() => {})),
+      );
+    } else if (mode === "reload") {
+      await client.call("evrexec.reload");
+    } else {
+      await client.call("evrexec.restart", [tasks[turn++ % tasks.length]]);
+    }
     return rssMiB(host.pid);
   };
   for (let i = 0; i < 5; i++) await round();
   const before = values.snapshots ? await cdp!.snapshot() : null;
-  const every = Number(values.every) / 4;
-  const rounds = Number(values.timeouts) / 4;
+  /** Replacements per round, as the counts are printed. */
+  const per = mode === "timeout" ? 4 : 1;
+  const total = Number(values.rounds ?? (mode === "timeout" ? 2400 : 1000));
+  const every = Number(values.every ?? total / 5) / per;
+  const rounds = total / per;
   let floor = Infinity;
   const counts = () => `${threadCount(host.pid)}  ${openFds(host.pid)}`;
   console.log(
-    "timeouts  rss-floor-MiB  heap-used-MiB  external-MiB  threads  fds" +
+    `${mode}s  rss-floor-MiB  heap-used-MiB  external-MiB  threads  fds` +
       `  (host: ${hostArgs.join(" ")}${values.gc ? "; GC before each sample" : ""})`,
   );
   console.log(`0  ${rssMiB(host.pid).toFixed(1)}  ${await memory()}  ${counts()}`);
@@ -244,11 +274,11 @@ try {
   for (let i = 1; i <= rounds; i++) {
     floor = Math.min(floor, await round());
     if (i % every === 0) {
-      console.log(`${i * 4}  ${floor.toFixed(1)}  ${await memory()}  ${counts()}`);
+      console.log(`${i * per}  ${floor.toFixed(1)}  ${await memory()}  ${counts()}`);
       floor = Infinity;
     }
   }
-  console.log(`${rounds * 4} timeouts in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  console.log(`${rounds * per} ${mode}s in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   if (cdp !== null) {
     await cdp.send("HeapProfiler.collectGarbage");
     await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -262,7 +292,7 @@ try {
   if (values.sampling) {
     const answer = await cdp!.send("HeapProfiler.stopSampling");
     const profile = (answer.result as { profile: { head: SamplingNode } }).profile;
-    console.log(`bytes allocated per timeout, by allocating function (self; top 30):`);
+    console.log(`bytes allocated per ${mode}, by allocating function (self; top 30):`);
     const bySite = new Map<string, number>();
     const walk = (node: SamplingNode) => {
       const { functionName, url, lineNumber } = node.callFrame;
@@ -273,10 +303,10 @@ try {
       node.children.forEach(walk);
     };
     walk(profile.head);
-    const total = [...bySite.values()].reduce((a, b) => a + b, 0);
-    console.log(`total ${(total / rounds / 4).toFixed(0)}`);
+    const allocated = [...bySite.values()].reduce((a, b) => a + b, 0);
+    console.log(`total ${(allocated / rounds / per).toFixed(0)}`);
     for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, 30)) {
-      console.log(`${(bytes / rounds / 4).toFixed(0)}\t${site}`);
+      console.log(`${(bytes / rounds / per).toFixed(0)}\t${site}`);
     }
   }
   if (before !== null) {
