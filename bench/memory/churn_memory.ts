@@ -2,7 +2,8 @@
  * Memory of the host across many worker replacements: RPC timeouts (each
  * replaces a pool worker; the default), `evrexec.reload` calls (each
  * replaces the pool and every exec worker) or `evrexec.restart` calls (each
- * replaces the workers of one exec task, two tasks in turn).
+ * replaces the workers of one exec task, two tasks in turn, the next once
+ * they all run again).
  * Prints, every `--every` rounds: the host's RSS floor over that stretch,
  * its threads and open descriptors; with `--inspect` (the host then runs
  * with an open inspector instead of a parked one) also its main isolate's
@@ -97,7 +98,15 @@ try {
     } else if (mode === "reload") {
       await client.call("evrexec.reload");
     } else {
-      await client.call("evrexec.restart", [tasks[turn++ % tasks.length]]);
+      // Paced: the next restart once this task's workers all run again (restarts that overlap
+      // would measure how many workers are alive at once, not what a restart leaves).
+      const task = tasks[turn++ % tasks.length];
+      await client.call("evrexec.restart", [task]);
+      for (let waited = 0; waited < 10_000; waited += 20) {
+        const rows = await client.call("core.psx") as { task?: string; state: string }[];
+        if (rows.every((row) => row.task !== task || row.state === "running")) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
     }
     return rssMiB(host.pid);
   };
