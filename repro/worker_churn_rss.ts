@@ -3,7 +3,7 @@
  * terminated, although nothing of the workers is reachable any more.
  *
  *     deno run --allow-read --allow-write --v8-flags=--expose-gc repro/worker_churn_rss.ts \
- *       [web|web-sab|web-close|node|node-capped] [count=1000]
+ *       [web|web-sab|web-close|node|node-capped|node-sab|node-ts] [count=1000]
  *
  * Each round starts 4 workers of the kind named, waits for each to say it
  * is up, then ends them (terminate(), or with `web-close` the worker ends
@@ -11,7 +11,9 @@
  * `web` a Web Worker handed a `node:worker_threads` MessagePort (whose
  * "close" tells when its thread has ended); `web-sab` one also handed a
  * SharedArrayBuffer it waits on with `Atomics.waitAsync`; `node` a
- * `node:worker_threads` Worker; `node-capped` one with `resourceLimits`.
+ * `node:worker_threads` Worker; `node-capped` one with `resourceLimits`;
+ * `node-sab` a capped one handed a SharedArrayBuffer it waits on; `node-ts`
+ * a capped one whose entry is a TypeScript module importing another.
  * Prints the RSS floor (the lowest of the last 10 rounds) every count/5
  * workers, then the rise per 1,000 workers after the first fifth (warm-up)
  * and the main isolate's heap after a GC when run with --v8-flags=--expose-gc.
@@ -25,7 +27,7 @@ import { MessageChannel, Worker as NodeWorker } from "node:worker_threads";
 
 const kind = Deno.args[0] ?? "web";
 const count = Number(Deno.args[1] ?? 1000);
-const KINDS = ["web", "web-sab", "web-close", "node", "node-capped"];
+const KINDS = ["web", "web-sab", "web-close", "node", "node-capped", "node-sab", "node-ts"];
 if (!KINDS.includes(kind) || !(count >= 20)) {
   console.error(`usage: worker_churn_rss.ts [${KINDS.join("|")}] [count>=20]`);
   Deno.exit(2);
@@ -43,9 +45,24 @@ self.onmessage = (event) => {
   if (close) self.close();
 };`;
 const NODE_SOURCE = `
-const { parentPort } = require("node:worker_threads");
+const { parentPort, workerData } = require("node:worker_threads");
+if (workerData?.shared) Atomics.waitAsync(new Int32Array(workerData.shared), 0, 0);
 parentPort.postMessage("up");
 setInterval(() => {}, 60000);`;
+const tsDir = await Deno.makeTempDir();
+await Deno.writeTextFile(
+  `${tsDir}/dep.ts`,
+  Array.from(
+    { length: 200 },
+    (_, i) => `export function f${i}(x: number): number { return x + ${i}; }`,
+  )
+    .join("\n"),
+);
+await Deno.writeTextFile(
+  `${tsDir}/main.ts`,
+  `import { parentPort } from "node:worker_threads";\nimport * as dep from "./dep.ts";\n` +
+    `parentPort!.postMessage(dep.f1(1));\nsetInterval(() => {}, 60000);\n`,
+);
 const webUrl = URL.createObjectURL(new Blob([WEB_SOURCE], { type: "text/javascript" }));
 const nodeFile = await Deno.makeTempFile({ suffix: ".cjs" });
 await Deno.writeTextFile(nodeFile, NODE_SOURCE);
@@ -55,8 +72,10 @@ const rssMiB = () => Deno.memoryUsage().rss / 2 ** 20;
 /** Starts one worker, waits for it to be up, ends it, waits for its thread to end. */
 async function oneWorker(): Promise<void> {
   if (kind.startsWith("node")) {
-    const worker = new NodeWorker(nodeFile, {
-      ...(kind === "node-capped" ? { resourceLimits: { maxOldGenerationSizeMb: 64 } } : {}),
+    const entry = kind === "node-ts" ? new URL(`file://${tsDir}/main.ts`) : nodeFile;
+    const worker = new NodeWorker(entry, {
+      ...(kind === "node" ? {} : { resourceLimits: { maxOldGenerationSizeMb: 64 } }),
+      ...(kind === "node-sab" ? { workerData: { shared: new SharedArrayBuffer(64 * 1024) } } : {}),
     });
     await new Promise((resolve) => worker.once("message", resolve));
     const exited = new Promise((resolve) => worker.once("exit", resolve));
@@ -106,3 +125,4 @@ if (gc !== undefined) {
   );
 }
 await Deno.remove(nodeFile);
+await Deno.remove(tsDir, { recursive: true });
