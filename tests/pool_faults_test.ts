@@ -218,14 +218,7 @@ Deno.test(
 
 Deno.test(
   "pool: many timeouts leave nothing pending; memory stays flat",
-  // One malloc arena: glibc gives worker threads arenas of their own and keeps their freed pages,
-  // a rise that is the allocator's, not the host's (repro/worker_churn_rss.ts; docs/reliability.md
-  // "Memory under churn": 600 timeouts +11 to +27 MiB by default, flat after 300 with one arena).
-  // What the host itself keeps is read in its heap by the test after this one.
-  withHost(POOL, {
-    args: ["--rpc-workers", "4", "--rpc-timeout", "100"],
-    env: { MALLOC_ARENA_MAX: "1" },
-  }, async (host) => {
+  withHost(POOL, { args: ["--rpc-workers", "4", "--rpc-timeout", "100"] }, async (host) => {
     const c = await host.client();
     const round = async () => {
       const errors = await Promise.all(
@@ -257,9 +250,9 @@ Deno.test(
 Deno.test(
   "pool: the host keeps nothing of a timed-out call (its main isolate's heap, read over the inspector)",
   async () => {
-    // What of the host's memory is ours: after a forced GC, no PoolError of the calls that timed
-    // out may be reachable. The RSS test above also counts what terminated workers leave in
-    // native memory (Deno's, repro/worker_churn_rss.ts); this one counts the host's objects only.
+    // What of the host's memory is its own objects: after a forced GC, no PoolError of the calls
+    // that timed out may be reachable. The RSS test above also counts the native memory that
+    // ended workers leave (see docs/reliability.md "Memory under churn"); this one does not.
     const free = Deno.listen({ hostname: "127.0.0.1", port: 0 }); // a free port (--quiet hides
     const port = free.addr.port; // the "Debugger listening on" line that would name one)
     free.close();
