@@ -57,7 +57,7 @@ export async function main(args: readonly string[]): Promise<number> {
     for (const name of UNREAD_ENV) {
       log().warn(
         "{name} is not read (no --allow-env for it): this host is in no fleet unless --cluster " +
-          "or the config file's \"cluster\" says so",
+          'or the config file\'s "cluster" says so',
         { name },
       );
     }

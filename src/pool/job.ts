@@ -26,9 +26,13 @@ export interface Job {
   readonly signal?: AbortSignal;
 }
 
-/** Calls waiting for a worker, oldest first. */
+/**
+ * Calls waiting for a worker, oldest first. A call taken out leaves no
+ * reference behind: its slot is cleared, so the queue never keeps a call's
+ * promise, closures or error alive after it has been answered.
+ */
 export class JobQueue {
-  #jobs: Job[] = [];
+  #jobs: (Job | undefined)[] = [];
   #head = 0;
 
   /** How many calls wait. */
@@ -48,8 +52,12 @@ export class JobQueue {
    */
   next(refusal: (job: Job) => PoolError | null = () => null): Job | undefined {
     while (this.length > 0) {
-      const job = this.#jobs[this.#head++];
-      if (this.#head > 1024 && this.#head * 2 > this.#jobs.length) {
+      const job = this.#jobs[this.#head]!;
+      this.#jobs[this.#head++] = undefined;
+      if (this.#head === this.#jobs.length) {
+        this.#jobs = [];
+        this.#head = 0;
+      } else if (this.#head > 1024 && this.#head * 2 > this.#jobs.length) {
         this.#jobs = this.#jobs.slice(this.#head);
         this.#head = 0;
       }
@@ -66,7 +74,7 @@ export class JobQueue {
 
   /** Takes every waiting call out of the queue, oldest first. */
   takeAll(): Job[] {
-    const jobs = this.#jobs.slice(this.#head);
+    const jobs = this.#jobs.slice(this.#head) as Job[];
     this.#jobs = [];
     this.#head = 0;
     return jobs;
