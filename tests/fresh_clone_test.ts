@@ -32,10 +32,19 @@ interface Caller {
   readonly call: (shell: UserShell) => Promise<string>;
 }
 
+/** True when `tool` is on the PATH (Kamailio's tools are optional: CI installs them). */
+function installed(tool: string): boolean {
+  try {
+    return new Deno.Command("sh", { args: ["-c", `command -v ${tool}`] }).outputSync().success;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * The callers. Kamailio's tools (kamctl over `--rpc-fifo`, kamcmd over
- * `--rpc-ctl`, kamcli over `--rpc-dgram`) join here with the options they
- * need in `HOST_ARGS`.
+ * The callers: the client, and Kamailio's own tools where installed
+ * (kamcmd over `--rpc-ctl`, kamctl over `--rpc-fifo`; kamcli has its own test,
+ * `tests/kamcli_test.ts`), with the options they need in {@link hostArgs}.
  */
 const CALLERS: Caller[] = [
   {
@@ -46,10 +55,38 @@ const CALLERS: Caller[] = [
       return out.stdout;
     },
   },
+  ...(installed("kamcmd")
+    ? [{
+      name: "kamcmd over --rpc-ctl",
+      call: async (shell: UserShell) => {
+        const run = dirname(shell.socket);
+        const args = ["kamcmd", "-s", `unix:${run}/kamailio_ctl`, "evrexec.run", "shout", "hi"];
+        const out = await sh(args, shell.project, shell.env);
+        assert.equal(out.code, 0, out.stderr);
+        return out.stdout;
+      },
+    }]
+    : []),
+  ...(installed("kamctl")
+    ? [{
+      name: "kamctl rpc over --rpc-fifo",
+      call: async (shell: UserShell) => {
+        const env = { ...shell.env, RPCFIFOPATH: `${dirname(shell.socket)}/kamailio_rpc.fifo` };
+        const out = await sh(["kamctl", "rpc", "evroute.run", "shout", "hi"], shell.project, env);
+        assert.equal(out.code, 0, out.stderr);
+        return out.stdout;
+      },
+    }]
+    : []),
 ];
 
 /** Arguments the test adds to `evrexec --config evrexec.jsonc` (for the callers' transports). */
-const HOST_ARGS: string[] = [];
+function hostArgs(run: string): string[] {
+  return [
+    ...(installed("kamcmd") ? ["--rpc-ctl", `unix:${run}/kamailio_ctl`] : []),
+    ...(installed("kamctl") ? ["--rpc-fifo", `${run}/kamailio_rpc.fifo`] : []),
+  ];
+}
 
 async function sh(args: string[], cwd: string, env: Record<string, string>) {
   const output = await new Deno.Command(args[0], {
@@ -148,7 +185,7 @@ Deno.test({
       notify = await NotifySocket.bind(`${tmp}/notify.sock`);
       const hostEnv = { ...env, NOTIFY_SOCKET: `${tmp}/notify.sock`, WATCHDOG_USEC: "2000000" };
       host = new Deno.Command("evrexec", {
-        args: ["--config", "evrexec.jsonc", ...HOST_ARGS],
+        args: ["--config", "evrexec.jsonc", ...hostArgs(`${tmp}/run`)],
         cwd: project,
         env: hostEnv,
         clearEnv: true,

@@ -42,10 +42,11 @@ export const UPTIME_FLAG = "--allow-sys=osUptime";
 /**
  * Running the deno binary at `denoPath`: what `--watch` (`deno info`),
  * `--check` (`deno check`) and `isolation=process` (a child `deno run`)
- * need. Workers inherit it, so a script may then run deno too.
+ * need; and `mkfifo`, which `--rpc-fifo` runs (Deno cannot make a FIFO:
+ * `repro/no_mkfifo.ts`). Workers inherit it, so a script may run these too.
  */
 export function runDenoFlag(denoPath: string): string {
-  return `--allow-run=${denoPath}`;
+  return `--allow-run=${denoPath},mkfifo`;
 }
 
 /** What the RPC client and `top` need: the socket (read, write, net) and the default path (env). */
