@@ -149,7 +149,14 @@ Deno.test({
       const env: Record<string, string> = {
         ...machine,
         HOME: `${tmp}/home`,
-        PATH: [`${tmp}/root/bin`, dirname(Deno.execPath()), "/usr/bin", "/bin", "/usr/sbin", "/sbin"].join(":"),
+        PATH: [
+          `${tmp}/root/bin`,
+          dirname(Deno.execPath()),
+          "/usr/bin",
+          "/bin",
+          "/usr/sbin",
+          "/sbin",
+        ].join(":"),
         DENO_INSTALL_ROOT: `${tmp}/root`,
         DENO_DIR: `${tmp}/deno-dir`,
         XDG_RUNTIME_DIR: `${tmp}/run`,
