@@ -41,7 +41,11 @@ export function configJsonc(facts: ProjectFacts): string {
   // the unit's TimeoutStopSec above it.
   "shutdown-timeout": 5000,
 
-  // Kamailio's tools: kamcli over a datagram socket, Prometheus metrics.
+  // Kamailio's tools: kamcmd over BINRPC, kamctl over a FIFO (the installed
+  // evrexec may run mkfifo; deno task start needs --allow-run=mkfifo for it),
+  // kamcli over a datagram socket; Prometheus metrics.
+  // "rpc-ctl": ["unix:/run/evrexec/kamailio_ctl"],
+  // "rpc-fifo": "/run/evrexec/kamailio_rpc.fifo",
   // "rpc-dgram": ["unix:/run/evrexec/kamailio_rpc.sock"],
   // "metrics": "127.0.0.1:9464",
   // A log file instead of stderr (the journal under systemd):
