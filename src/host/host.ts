@@ -33,6 +33,7 @@ import { requireDenoRun } from "../base/deno_command.ts";
 import { startChecker, type TypeChecker } from "../dev/type_check.ts";
 import { type ScriptWatcher, startWatcher } from "../dev/watcher.ts";
 import { HostStats } from "../observe/stats.ts";
+import { RecentTrail } from "../observe/recent_trail.ts";
 import { SideListeners } from "./side_listeners.ts";
 import { logReload, type ReloadReport, reloadReport, rereadConfig } from "./reload_plan.ts";
 import { quoteValue } from "../shared/quote.ts";
@@ -59,6 +60,8 @@ export class Host implements HostAccess {
   readonly states: WorkerStates;
   /** The counters that `stats.*` and /metrics read. */
   readonly stats: HostStats;
+  /** Recent worker restarts, failures and reloads, for the status page. */
+  readonly trail: RecentTrail;
   #config: HostConfig;
   #source: ConfigSource | null = null;
   #onFatal: ((error: FatalError) => void) | null = null;
@@ -75,9 +78,16 @@ export class Host implements HostAccess {
   #watcher: ScriptWatcher | null = null;
   #side: SideListeners | null = null;
 
-  private constructor(config: HostConfig, context: SpawnContext, pool: RpcPool, stats: HostStats) {
+  private constructor(
+    config: HostConfig,
+    context: SpawnContext,
+    pool: RpcPool,
+    stats: HostStats,
+    trail: RecentTrail,
+  ) {
     this.#config = config;
     this.stats = stats;
+    this.trail = trail;
     this.#context = context;
     this.states = context.states;
     this.#pool = pool;
@@ -134,14 +144,26 @@ export class Host implements HostAccess {
     }
     let started: Host | null = null;
     const stats = new HostStats(config.stats);
+    const trail = new RecentTrail();
     const context = newSpawnContext(
       config,
-      stats.counting ? stats.workerState : undefined,
+      stats.counting
+        ? (slot, state, error, previous) => {
+          stats.workerState(slot, state, error, previous);
+          trail.workerState(slot, state, error, previous);
+        }
+        : trail.workerState,
       (stuck) => {
         if (started !== null) started.#tooManyStuck(stuck);
       },
     );
-    const host = started = new Host(config, context, newPool(config, context), stats);
+    const host = started = new Host(
+      config,
+      context,
+      newPool(config, context),
+      stats,
+      trail,
+    );
     host.#checker = checker;
     host.#source = hooks.source ?? null;
     host.#onFatal = hooks.onFatal ?? null;
@@ -263,7 +285,11 @@ export class Host implements HostAccess {
       this.#version++;
       const report = reloadReport(this, functions, changes, restarted, needsRestart);
       logReload(report, changed, performance.now() - started);
+      this.trail.reloaded(this.#version, performance.now() - started);
       return report;
+    } catch (error) {
+      this.trail.reloaded(this.#version, performance.now() - started, messageOf(error));
+      throw error;
     } finally {
       this.#watcher?.refresh();
     }

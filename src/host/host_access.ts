@@ -12,8 +12,6 @@ import type { ReloadReport } from "./reload_plan.ts";
 
 /** The parts of the host that RPC methods read or drive. */
 export interface HostAccess extends ObservedHost {
-  /** When the host started, in ms since the epoch. */
-  readonly startedAt: number;
   /** How long a stop waits for a function to end, in milliseconds. */
   readonly config: { readonly shutdownTimeoutMs: number };
   /** The supervisor of a task, by name. */

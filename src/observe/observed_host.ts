@@ -9,6 +9,7 @@ import type { RpcPool } from "../pool/pool.ts";
 import type { WorkerRegistry } from "../spawn/registry.ts";
 import type { WorkerStates } from "../spawn/worker_states.ts";
 import type { TaskSupervisor } from "../tasks/supervisor.ts";
+import type { RecentTrail } from "./recent_trail.ts";
 import type { HostStats } from "./stats.ts";
 
 /** The parts of a running host that `stats.*`, `/metrics` and `/healthz` read. */
@@ -29,4 +30,8 @@ export interface ObservedHost {
   readonly connections: number;
   /** True once the host has begun to stop. */
   readonly stopping: boolean;
+  /** When the host started, in ms since the epoch. */
+  readonly startedAt: number;
+  /** Recent worker restarts, failures and reloads (the status page). */
+  readonly trail: RecentTrail;
 }
