@@ -8,9 +8,9 @@
  * @module
  */
 
-import PAGE_HTML from "./status_page/index.html" with { type: "text" };
-import PAGE_CSS from "./status_page/status.css" with { type: "text" };
-import PAGE_JS from "./status_page/status.js" with { type: "text" };
+import PAGE_HTML from "../../web/status/index.html" with { type: "text" };
+import PAGE_CSS from "../../web/status/status.css" with { type: "text" };
+import PAGE_JS from "../../web/status/status.js" with { type: "text" };
 import { MinuteWindow, SAMPLE_MS } from "./minute_window.ts";
 import type { ObservedHost } from "./observed_host.ts";
 import { statusSnapshot } from "./status_model.ts";
