@@ -34,6 +34,11 @@ import { startChecker, type TypeChecker } from "../dev/type_check.ts";
 import { type ScriptWatcher, startWatcher } from "../dev/watcher.ts";
 import { HostStats } from "../observe/stats.ts";
 import { RecentTrail } from "../observe/recent_trail.ts";
+import { WorkerSpans } from "../observe/worker_spans.ts";
+import { startOtelMetrics } from "../observe/otel_metrics.ts";
+import { OTEL_MISSING_LINE, otelState } from "../base/otel_env.ts";
+import { denoOtel } from "../shared/otel.ts";
+import { VERSION } from "../base/version.ts";
 import { SideListeners } from "./side_listeners.ts";
 import { logReload, type ReloadReport, reloadReport, rereadConfig } from "./reload_plan.ts";
 import { quoteValue } from "../shared/quote.ts";
@@ -145,16 +150,24 @@ export class Host implements HostAccess {
     let started: Host | null = null;
     const stats = new HostStats(config.stats);
     const trail = new RecentTrail();
+    const otel = otelState();
+    if (otel === "missing") log().warn(OTEL_MISSING_LINE);
+    const tracer = otel === "on" ? denoOtel(VERSION) : null;
+    const spans = tracer === null ? null : new WorkerSpans(tracer);
+    const counted = stats.counting ? stats.workerState : null;
     const context = newSpawnContext(
       config,
-      stats.counting
-        ? (slot, state, error, previous) => {
-          stats.workerState(slot, state, error, previous);
-          trail.workerState(slot, state, error, previous);
-        }
-        : trail.workerState,
+      (slot, state, error, previous) => {
+        counted?.(slot, state, error, previous);
+        trail.workerState(slot, state, error, previous);
+        spans?.workerState(slot, state, error, previous);
+      },
       (stuck) => {
         if (started !== null) started.#tooManyStuck(stuck);
+      },
+      (worker) => {
+        trail.stuck(worker);
+        spans?.stuck(worker);
       },
     );
     const host = started = new Host(
@@ -182,6 +195,7 @@ export class Host implements HostAccess {
         stats.counts("stream"),
       );
       host.#side = await SideListeners.start(config, methods, host);
+      if (otel === "on") startOtelMetrics(host);
       if (config.memoryLimitMiB > 0) {
         host.#watchdog = new MemoryWatchdog(
           config.memoryLimitMiB,

@@ -20,13 +20,13 @@ export const TRAIL_TEXT_MAX = 200;
 export interface WorkerEvent {
   /** When, in ms since the epoch. */
   readonly at: number;
-  /** `restart`, `failure`, `return` or `stop`. */
-  readonly kind: "restart" | "failure" | "return" | "stop";
+  /** `restart`, `failure`, `return`, `stop` or `stuck` (stopped while stuck in synchronous code). */
+  readonly kind: "restart" | "failure" | "return" | "stop" | "stuck";
   /** `exec` or `rpc`. */
   readonly role: string;
-  /** The task's name (`rpc` for the pool). */
+  /** The task's name (`rpc` for the pool); for `stuck`, the worker's label. */
   readonly task: string;
-  /** The worker's index. */
+  /** The worker's index; -1 for `stuck` (its label names it). */
   readonly index: number;
   /** The error recorded with it, cut to {@link TRAIL_TEXT_MAX} characters. */
   readonly message?: string;
@@ -103,6 +103,19 @@ export class RecentTrail {
     push(this.#events, event, TRAIL_EVENTS);
     this.#changes++;
   };
+
+  /** Notes a worker stopped while stuck in synchronous code. */
+  stuck(worker: { readonly label: string; readonly role: string }): void {
+    const event: WorkerEvent = {
+      at: this.#now(),
+      kind: "stuck",
+      role: worker.role,
+      task: cut(worker.label),
+      index: -1,
+    };
+    push(this.#events, event, TRAIL_EVENTS);
+    this.#changes++;
+  }
 
   /** Notes a reload that was applied (`error` undefined) or refused. */
   reloaded(version: number, ms: number, error?: string): void {

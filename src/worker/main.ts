@@ -19,6 +19,7 @@ import { WorkerChannel } from "./channel.ts";
 import type { ScriptFunction, WorkerContext } from "./context.ts";
 import { runTask } from "./exec.ts";
 import { startHeartbeat } from "./heartbeat.ts";
+import { logRecord, startTracing } from "./run_trace.ts";
 
 interface WorkerScope {
   addEventListener(type: "message", listener: (event: MessageEvent<HostToWorker>) => void): void;
@@ -60,7 +61,9 @@ const context: WorkerContext = {
 
 globalThis.KSR = createKsr({
   log(level, message) {
-    if (LEVEL_ORDER[level] >= lowestLevel) context.send({ type: "log", level, message });
+    if (LEVEL_ORDER[level] < lowestLevel) return;
+    context.send({ type: "log", level, message });
+    logRecord(level, message);
   },
   evr: context.evr,
   shutdown: stopping.signal,
@@ -89,7 +92,7 @@ async function load(url: string): Promise<boolean> {
 function onHostMessage(message: HostToWorker): void {
   switch (message.type) {
     case "run":
-      perform(context, message.fn, message.data).then((outcome) =>
+      perform(context, message.fn, message.data, message.traceparent).then((outcome) =>
         sendOutcome(context, message.id, outcome)
       );
       break;
@@ -101,7 +104,7 @@ function onHostMessage(message: HostToWorker): void {
       context.send({ type: "stats", heapUsed: Deno.memoryUsage().heapUsed });
       break;
     case "tick":
-      context.tick?.(message.id);
+      context.tick?.(message);
       break;
   }
 }
@@ -121,6 +124,7 @@ function onInit(event: MessageEvent<HostToWorker>): void {
   for (const message of early.splice(0)) toHost(message);
   port.onmessage = (message: MessageEvent<HostToWorker>) => onHostMessage(message.data);
   lowestLevel = LEVEL_ORDER[init.logLevel];
+  if (init.otel) startTracing();
   // Before the script loads: the host sends no call before "loaded".
   const channel = init.shared ? new WorkerChannel(init.shared) : null;
   // A capped worker reads its heap limit before the script can allocate.

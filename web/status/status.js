@@ -203,7 +203,7 @@ function drawEvents(events) {
         [...events].reverse().map((e) => [
           since(e.at),
           state(e.kind === "failure" ? "failed" : e.kind),
-          `${e.role === "rpc" ? "rpc pool" : e.task} #${e.index}`,
+          e.index < 0 ? e.task : `${e.role === "rpc" ? "rpc pool" : e.task} #${e.index}`,
           e.message ? el("span", { class: "error" }, e.message) : "–",
         ]),
         "recent restarts and failures",
