@@ -26,6 +26,7 @@ const { values } = parseArgs({
     baseline: { type: "string" },
     rounds: { type: "string", default: "5" },
     seconds: { type: "string", default: "4" },
+    "off-only": { type: "boolean", default: false },
   },
 });
 const rounds = Number(values.rounds);
@@ -48,7 +49,7 @@ const variants: Variant[] = [
     ? [{ label: "baseline (no OpenTelemetry)", root: values.baseline, env: {} }]
     : []),
   { label: "this build, OpenTelemetry off", root: ROOT, env: {} },
-  {
+  ...(values["off-only"] ? [] : [{
     label: "this build, OpenTelemetry on",
     root: ROOT,
     env: {
@@ -56,7 +57,7 @@ const variants: Variant[] = [
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiver.addr.port}`,
       OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
     },
-  },
+  }]),
 ];
 
 async function measure(variant: Variant): Promise<number> {
@@ -127,13 +128,17 @@ console.log("medians of the rounds' p50:");
 for (const variant of variants) {
   console.log(`  ${variant.label}: ${medianOf(variant.label).toFixed(1)} us`);
 }
-const off = medianOf(variants.at(-2)!.label);
-const on = medianOf(variants.at(-1)!.label);
+const off = medianOf("this build, OpenTelemetry off");
 if (values.baseline) {
-  console.log(`off / baseline: ${(off / medianOf(variants[0].label)).toFixed(3)}x`);
+  const base = p50s.get(variants[0].label)!;
+  const ratios = p50s.get("this build, OpenTelemetry off")!.map((p50, i) => p50 / base[i]);
+  console.log(
+    `off / baseline: ${(off / medianOf(variants[0].label)).toFixed(3)}x (medians); ` +
+      `median of the rounds' ratios ${median(ratios).toFixed(3)}x`,
+  );
 }
-console.log(
-  `on - off: ${(on - off).toFixed(1)} us per call (${
-    (on / off).toFixed(3)
-  }x); ${spans} spans received`,
-);
+if (!values["off-only"]) {
+  const on = medianOf("this build, OpenTelemetry on");
+  const onPerCall = (on - off).toFixed(1);
+  console.log(`on - off: ${onPerCall} us per call (${(on / off).toFixed(3)}x); ${spans} spans`);
+}
