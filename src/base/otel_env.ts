@@ -27,6 +27,6 @@ export function otelState(): OtelState {
 }
 
 /** The line the host logs when {@link otelState} is `missing`. */
-export const OTEL_MISSING_LINE =
+export const OTEL_MISSING_LINE: string =
   "OTEL_DENO=true, but this Deno has no built-in OpenTelemetry (Deno.telemetry): no spans or " +
   "OpenTelemetry metrics (Deno 2.2 or later has it; Deno 2.0-2.1 need --unstable-otel)";
