@@ -34,4 +34,10 @@ export interface ObservedHost {
   readonly startedAt: number;
   /** Recent worker restarts, failures and reloads (the status page). */
   readonly trail: RecentTrail;
+  /**
+   * The fleet's view for the status page (nodes, who holds what), once a
+   * cluster is wired in (issue 23); the page shows its section when this
+   * answers something other than null.
+   */
+  fleet?(): unknown;
 }

@@ -126,8 +126,6 @@ export interface StatusExtras {
   readonly heaps: ReadonlyMap<number, number | null>;
   /** Event streams open now. */
   readonly streams: number;
-  /** The fleet's view, when a cluster provides one (the hook for issue 23). */
-  readonly fleet?: () => unknown;
 }
 
 function workerStatus(slot: WorkerSlot, heaps: ReadonlyMap<number, number | null>): WorkerStatus {
@@ -193,6 +191,6 @@ export function statusSnapshot(host: ObservedHost, extras: StatusExtras): Status
     stuck: host.workers.stuck.map((worker) => worker.label),
     events: host.trail.events,
     reloads: host.trail.reloads,
-    fleet: extras.fleet?.() ?? null,
+    fleet: host.fleet?.() ?? null,
   };
 }

@@ -58,12 +58,10 @@ export class StatusPage {
   #heaps = new Map<number, number | null>();
   #streams: StatusStreams;
   #sampler: ReturnType<typeof setInterval>;
-  #fleet: (() => unknown) | undefined;
 
-  /** The page of `host`; `fleet`, when given, adds the fleet's view (a cluster's hook). */
-  constructor(host: ObservedHost, fleet?: () => unknown) {
+  /** The page of `host` (its fleet section comes from `host.fleet`, once a cluster has one). */
+  constructor(host: ObservedHost) {
     this.#host = host;
-    this.#fleet = fleet;
     this.#window = new MinuteWindow(host.stats.functions);
     this.#window.sample();
     this.#sampler = setInterval(() => this.#window.sample(), SAMPLE_MS);
@@ -104,7 +102,6 @@ export class StatusPage {
       window: this.#window,
       heaps: this.#heaps,
       streams,
-      fleet: this.#fleet,
     });
     const json = JSON.stringify(snapshot);
     const key = JSON.stringify({ ...snapshot, host: { ...snapshot.host, now: 0 } });
