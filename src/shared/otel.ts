@@ -18,8 +18,8 @@ export interface OtelSpan {
   addEvent(name: string, attributes?: Record<string, string | number | boolean>): void;
   /** Sets its status: {@link STATUS_ERROR} with a message, or {@link STATUS_OK}. */
   setStatus(status: { code: number; message?: string }): void;
-  /** Ends it (it is exported then). */
-  end(): void;
+  /** Ends it, now or at `endTime` (ms since the epoch); it is exported then. */
+  end(endTime?: number): void;
 }
 
 /** A context, as Deno's context manager keeps it. */
