@@ -42,6 +42,20 @@ export interface SnapshotSource {
   refreshHeaps(): Promise<void>;
 }
 
+/** The streams' bounds and pace; each defaults to the constant above of its name. */
+export interface StreamBounds {
+  /** {@link STREAMS_MAX}. */
+  readonly max?: number;
+  /** {@link STREAM_MAX_MS}. */
+  readonly lifetimeMs?: number;
+  /** {@link HEARTBEAT_MS}. */
+  readonly heartbeatMs?: number;
+  /** {@link WRITE_MAX_MS}. */
+  readonly writeMaxMs?: number;
+  /** {@link TICK_MS}. */
+  readonly tickMs?: number;
+}
+
 interface Stream {
   readonly conn: Deno.Conn;
   readonly opened: number;
@@ -57,6 +71,7 @@ const encoder = new TextEncoder();
 /** The open event streams and the timer that feeds them. */
 export class StatusStreams {
   #source: SnapshotSource;
+  #bounds: Required<StreamBounds>;
   #streams: Stream[] = [];
   #tick: ReturnType<typeof setInterval> | null = null;
   #lastKey = "";
@@ -67,12 +82,19 @@ export class StatusStreams {
   #evicted = new ThrottledCount(LIMIT_LOG_MS, (count) =>
     log("metrics").info(
       "closed {count} status event streams: {limit} were open at once (the oldest goes)",
-      { count, limit: STREAMS_MAX },
+      { count, limit: this.#bounds.max },
     ));
 
-  /** Streams that send what `source` builds. */
-  constructor(source: SnapshotSource) {
+  /** Streams that send what `source` builds, within `bounds` (tests shorten them). */
+  constructor(source: SnapshotSource, bounds: StreamBounds = {}) {
     this.#source = source;
+    this.#bounds = {
+      max: bounds.max ?? STREAMS_MAX,
+      lifetimeMs: bounds.lifetimeMs ?? STREAM_MAX_MS,
+      heartbeatMs: bounds.heartbeatMs ?? HEARTBEAT_MS,
+      writeMaxMs: bounds.writeMaxMs ?? WRITE_MAX_MS,
+      tickMs: bounds.tickMs ?? TICK_MS,
+    };
   }
 
   /** Event streams open now. */
@@ -86,7 +108,7 @@ export class StatusStreams {
       close(conn);
       return;
     }
-    while (this.#streams.length >= STREAMS_MAX) {
+    while (this.#streams.length >= this.#bounds.max) {
       this.#evicted.add();
       this.#end(this.#streams[0]);
     }
@@ -108,7 +130,7 @@ export class StatusStreams {
     this.#lastKey = key;
     if (this.#tick === null) {
       this.#lastBeat = performance.now();
-      this.#tick = setInterval(() => this.#onTick(), TICK_MS);
+      this.#tick = setInterval(() => this.#onTick(), this.#bounds.tickMs);
     }
   }
 
@@ -120,9 +142,10 @@ export class StatusStreams {
 
   #onTick(): void {
     const now = performance.now();
+    const { writeMaxMs, lifetimeMs, heartbeatMs } = this.#bounds;
     for (const stream of [...this.#streams]) {
-      const slow = stream.writingSince !== null && now - stream.writingSince > WRITE_MAX_MS;
-      if (slow || now - stream.opened > STREAM_MAX_MS) this.#end(stream);
+      const slow = stream.writingSince !== null && now - stream.writingSince > writeMaxMs;
+      if (slow || now - stream.opened > lifetimeMs) this.#end(stream);
     }
     if (this.#streams.length === 0) return;
     if (!this.#heapsAsked && now - this.#lastHeaps >= HEAP_EVERY_MS) {
@@ -135,7 +158,7 @@ export class StatusStreams {
       this.#lastKey = key;
       this.#lastBeat = now;
       for (const stream of this.#streams) this.#write(stream, `data: ${json}\n\n`);
-    } else if (now - this.#lastBeat >= HEARTBEAT_MS) {
+    } else if (now - this.#lastBeat >= heartbeatMs) {
       this.#lastBeat = now;
       for (const stream of this.#streams) this.#write(stream, ": heartbeat\n\n");
     }
