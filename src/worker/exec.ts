@@ -37,7 +37,7 @@ export async function runTask(init: InitMessage, context: WorkerContext): Promis
   if (stopping.aborted) return send({ type: "ended", outcome: "returned" });
   send({ type: "entered" });
   const name = init.fn ?? "";
-  const attributes = (trigger: string, fireTime: number) => ({
+  const attributes = (trigger: string, fireTime: number) => () => ({
     "evrexec.task": init.task,
     "evrexec.worker.index": init.index,
     "evrexec.trigger": trigger,

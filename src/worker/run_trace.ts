@@ -30,22 +30,22 @@ export function startTracing(): void {
 }
 
 /**
- * Runs `fn` in a span `evrexec.run <name>` of `kind` with `attributes`, a
- * child of `traceparent` when given; the span ends when `fn` settles, with
+ * Runs `fn` in a span `evrexec.run <name>` of `kind` with `attributes()`
+ * (asked for only when tracing), a child of `traceparent` when given; the span ends when `fn` settles, with
  * `evrexec.outcome` (`returned` or `threw`) and an error status when it threw.
  * Without tracing, runs `fn` alone.
  */
 export async function inRunSpan<T>(
   name: string,
   kind: number,
-  attributes: Attributes,
+  attributes: () => Attributes,
   fn: () => T | Promise<T>,
   traceparent?: string,
 ): Promise<T> {
   if (otel === null) return await fn();
   const tracer = otel;
   const parent = contextWithParent(tracer, traceparent);
-  const span = tracer.startSpan(`evrexec.run ${name}`, kind, attributes, parent);
+  const span = tracer.startSpan(`evrexec.run ${name}`, kind, attributes(), parent);
   try {
     const value = await tracer.with(parent.setValue(SPAN_KEY, span), fn);
     span.setAttribute("evrexec.outcome", "returned");
