@@ -95,7 +95,8 @@ Deno.test("OpenTelemetry: spans per run, the caller's parent, logs joined to spa
     }
     await new Promise((resolve) => setTimeout(resolve, 1500)); // ticks, restarts, a metrics export
   } finally {
-    const exit = await host.stop(); // spans still batched go out at exit
+    // spans still batched go out at exit; Deno waits for the collector (up to 10 s per kind)
+    const exit = await host.stop("SIGTERM", 45_000);
     await host.cleanup();
     await receiver.server.shutdown();
     assert.equal(exit.code, 0, exit.stderr.slice(-2000));
