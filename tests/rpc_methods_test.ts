@@ -88,7 +88,8 @@ Deno.test(
       [["toString"], /unknown function "toString"/],
       [[], /missing name/],
       [[1], /name must be a string/],
-      [["echo", "a", "b"], /too many params/],
+      [["echo", "a", {}, "b"], /too many params/],
+      [["echo", "a", "b"], /metadata must be an object/],
       [{ name: "echo", extra: 1 }, /unknown param "extra"/],
     ];
     for (const [params, pattern] of cases) {
@@ -119,7 +120,7 @@ Deno.test(
     ) assert.ok(methods.includes(name), name);
     assert.match(
       await c.call("system.methodHelp", ["evrexec.run"]) as string,
-      /^evrexec\.run name \[data\]: Runs/,
+      /^evrexec\.run name \[data\] \[metadata\]: Runs/,
     );
     assert.equal((await rpcError(c.call("system.methodHelp", ["nope"]))).code, -32602);
     assert.match(await c.call("core.version") as string, /^evrexec-deno \d+\.\d+\.\d+ \(deno \d/);

@@ -342,7 +342,9 @@ const TABLE = [
     name: "metrics",
     kind: "value",
     arg: "HOST:PORT",
-    help: ["serve GET /metrics (Prometheus) and GET /healthz there (loopback only)"],
+    help: [
+      "serve GET /metrics (Prometheus), GET /healthz and a live status page (GET /) there (loopback only)",
+    ],
     field: "metrics",
     read: (value, _label, all) => metricsOption(text(value), all["metrics-public"] === true),
   }),

@@ -33,6 +33,12 @@ import { requireDenoRun } from "../base/deno_command.ts";
 import { startChecker, type TypeChecker } from "../dev/type_check.ts";
 import { type ScriptWatcher, startWatcher } from "../dev/watcher.ts";
 import { HostStats } from "../observe/stats.ts";
+import { RecentTrail } from "../observe/recent_trail.ts";
+import { WorkerSpans } from "../observe/worker_spans.ts";
+import { startOtelMetrics } from "../observe/otel_metrics.ts";
+import { OTEL_MISSING_LINE, otelState } from "../base/otel_env.ts";
+import { denoOtel } from "../shared/otel.ts";
+import { VERSION } from "../base/version.ts";
 import { SideListeners } from "./side_listeners.ts";
 import { logReload, type ReloadReport, reloadReport, rereadConfig } from "./reload_plan.ts";
 import { quoteValue } from "../shared/quote.ts";
@@ -67,6 +73,8 @@ export class Host implements HostAccess {
   readonly states: WorkerStates;
   /** The counters that `stats.*` and /metrics read. */
   readonly stats: HostStats;
+  /** Recent worker restarts, failures and reloads, for the status page. */
+  readonly trail: RecentTrail;
   #config: HostConfig;
   #source: ConfigSource | null = null;
   #onFatal: ((error: FatalError) => void) | null = null;
@@ -85,9 +93,16 @@ export class Host implements HostAccess {
   #side: SideListeners | null = null;
   #fleet: Fleet | null = null;
 
-  private constructor(config: HostConfig, context: SpawnContext, pool: RpcPool, stats: HostStats) {
+  private constructor(
+    config: HostConfig,
+    context: SpawnContext,
+    pool: RpcPool,
+    stats: HostStats,
+    trail: RecentTrail,
+  ) {
     this.#config = config;
     this.stats = stats;
+    this.trail = trail;
     this.#context = context;
     this.states = context.states;
     this.#pool = pool;
@@ -149,14 +164,34 @@ export class Host implements HostAccess {
     }
     let started: Host | null = null;
     const stats = new HostStats(config.stats);
+    const trail = new RecentTrail();
+    const otel = otelState();
+    if (otel === "missing") log().warn(OTEL_MISSING_LINE);
+    const tracer = otel === "on" ? denoOtel(VERSION) : null;
+    const spans = tracer === null ? null : new WorkerSpans(tracer);
+    const countState = stats.counting ? stats.workerState : null;
     const context = newSpawnContext(
       config,
-      stats.counting ? stats.workerState : undefined,
+      (slot, state, error, previous) => {
+        countState?.(slot, state, error, previous);
+        trail.workerState(slot, state, error, previous);
+        spans?.workerState(slot, state, error, previous);
+      },
       (stuck) => {
         if (started !== null) started.#tooManyStuck(stuck);
       },
+      (worker) => {
+        trail.stuck(worker);
+        spans?.stuck(worker);
+      },
     );
-    const host = started = new Host(config, context, newPool(config, context), stats);
+    const host = started = new Host(
+      config,
+      context,
+      newPool(config, context),
+      stats,
+      trail,
+    );
     host.#checker = checker;
     host.#source = hooks.source ?? null;
     host.#onFatal = hooks.onFatal ?? null;
@@ -177,6 +212,7 @@ export class Host implements HostAccess {
         stats.counts("stream"),
       );
       host.#side = await SideListeners.start(config, methods, host);
+      if (otel === "on") startOtelMetrics(host);
       if (config.memoryLimitMiB > 0) {
         host.#watchdog = new MemoryWatchdog(
           config.memoryLimitMiB,
@@ -289,9 +325,11 @@ export class Host implements HostAccess {
       this.#version++;
       const report = reloadReport(this, functions, changes, restarted, needsRestart);
       logReload(report, changed, performance.now() - started);
+      this.trail.reloaded(this.#version, performance.now() - started);
       return report;
     } catch (error) {
       failure = error ?? new Error("the reload failed");
+      this.trail.reloaded(this.#version, performance.now() - started, messageOf(error));
       throw error;
     } finally {
       this.#watcher?.refresh();

@@ -13,8 +13,6 @@ import type { Fleet } from "./fleet.ts";
 
 /** The parts of the host that RPC methods read or drive. */
 export interface HostAccess extends ObservedHost {
-  /** When the host started, in ms since the epoch. */
-  readonly startedAt: number;
   /** How long a stop waits for a function to end, in milliseconds. */
   readonly config: { readonly shutdownTimeoutMs: number };
   /** The supervisor of a task, by name. */

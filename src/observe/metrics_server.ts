@@ -1,8 +1,9 @@
 /**
  * The HTTP listener of `--metrics HOST:PORT`: `GET /metrics` in the
- * Prometheus text format (as Kamailio's xhttp_prom serves it) and
- * `GET /healthz` (200, or 503 with the reasons in one line). prom-client is
- * loaded only when this listener starts.
+ * Prometheus text format (as Kamailio's xhttp_prom serves it),
+ * `GET /healthz` (200, or 503 with the reasons in one line) and the status
+ * page (`GET /`, its assets and its event stream: `status_page.ts`).
+ * prom-client is loaded only when this listener starts.
  *
  * Any local user can connect to it, so it is an HTTP/1 server of its own on
  * `Deno.listen`, with bounds `Deno.serve` does not have: at most
@@ -12,7 +13,9 @@
  * closed {@link CONNECTION_MAX_MS} after it was accepted, and an accept()
  * that fails (out of descriptors) retried instead of ending the host.
  * Before, thousands of idle connections took every descriptor, and Deno.serve's
- * failed accept() ended the host (issue 21, second round).
+ * failed accept() ended the host (issue 21, second round). A connection
+ * whose head asks for the page's event stream leaves these bounds for the
+ * streams' own (`status_streams.ts`: at most 4, each for at most 5 minutes).
  *
  * @module
  */
@@ -25,6 +28,7 @@ import { ThrottledCount } from "../base/throttled_count.ts";
 import { healthOf } from "./health.ts";
 import { HEAD_MAX_BYTES, headEnd, parseHead } from "./http_head.ts";
 import type { MetricsSource } from "./prom_families.ts";
+import { type PageAnswer, StatusPage } from "./status_page.ts";
 
 /** A running metrics listener. */
 export interface MetricsServer {
@@ -58,12 +62,9 @@ const REASONS: Record<number, string> = {
 };
 
 /** One answer: status, content type, body and any more header lines. */
-interface Answer {
-  readonly status: number;
-  readonly type: string;
-  readonly body: string;
-  readonly extra?: string;
-}
+type Answer = PageAnswer;
+/** What a request gets: an answer, or (`/events`) its connection handed to the page's streams. */
+type Reply = Answer | "stream";
 
 /** One accepted connection. */
 interface Client {
@@ -72,6 +73,8 @@ interface Client {
   /** True until its whole head has arrived. */
   reading: boolean;
   closed: boolean;
+  /** True once handed to the page's event streams: this listener no longer closes it. */
+  handedOff?: boolean;
 }
 
 /** Starts serving; throws a {@link ConfigError} when the address cannot be bound. */
@@ -90,7 +93,8 @@ export async function startMetricsServer(
       `--metrics ${shown}:${address.port}: cannot listen: ${messageOf(error)}`,
     );
   }
-  const answer = async (method: string, path: string): Promise<Answer> => {
+  const page = new StatusPage(host);
+  const answer = async (method: string, path: string): Promise<Reply> => {
     if (method !== "GET" && method !== "HEAD") {
       return { status: 405, type: TEXT, body: "only GET\n", extra: "allow: GET, HEAD\r\n" };
     }
@@ -101,20 +105,37 @@ export async function startMetricsServer(
       const health = healthOf(host, host.workers.stuck, host.pool.stuck.state);
       return { status: health.ok ? 200 : 503, type: TEXT, body: health.reason + "\n" };
     }
-    return { status: 404, type: TEXT, body: "not found: GET /metrics or /healthz\n" };
+    const reply = page.answer(path);
+    if (reply === "stream" && method === "HEAD") {
+      return { status: 200, type: "text/event-stream", body: "" };
+    }
+    if (reply !== null) return reply;
+    return {
+      status: 404,
+      type: TEXT,
+      body: "not found: GET /metrics, /healthz or / (the status page)\n",
+    };
   };
-  const server = new MetricsListener(listener, answer);
+  const server = new MetricsListener(listener, answer, (conn) => page.openStream(conn));
   const { hostname: bound, port } = listener.addr;
-  log("metrics").info("metrics on http://{address}/metrics, health on /healthz", {
-    address: `${bound.includes(":") ? `[${bound}]` : bound}:${port}`,
-  });
-  return { port, close: () => server.close() };
+  log("metrics").info(
+    "metrics on http://{address}/metrics, health on /healthz, status page on /",
+    { address: `${bound.includes(":") ? `[${bound}]` : bound}:${port}` },
+  );
+  return {
+    port,
+    close: () => {
+      page.close();
+      return server.close();
+    },
+  };
 }
 
 /** Accepts connections within the bounds above and answers one request on each. */
 class MetricsListener {
   #listener: Deno.TcpListener;
-  #answer: (method: string, path: string) => Promise<Answer>;
+  #answer: (method: string, path: string) => Promise<Reply>;
+  #handOff: (conn: Deno.Conn) => void;
   #clients = new Set<Client>();
   #closed = false;
   #served = new Set<Promise<void>>();
@@ -132,10 +153,12 @@ class MetricsListener {
 
   constructor(
     listener: Deno.TcpListener,
-    answer: (method: string, path: string) => Promise<Answer>,
+    answer: (method: string, path: string) => Promise<Reply>,
+    handOff: (conn: Deno.Conn) => void,
   ) {
     this.#listener = listener;
     this.#answer = answer;
+    this.#handOff = handOff;
     this.#accept();
   }
 
@@ -194,7 +217,7 @@ class MetricsListener {
   }
 
   #end(client: Client): void {
-    if (client.closed) return;
+    if (client.closed || client.handedOff) return;
     client.closed = true;
     this.#clients.delete(client);
     try {
@@ -226,11 +249,15 @@ class MetricsListener {
           body: parsed.why + "\n",
         }, true);
       }
-      await this.#write(
-        client,
-        await this.#answer(parsed.method, parsed.path),
-        parsed.method !== "HEAD",
-      );
+      const reply = await this.#answer(parsed.method, parsed.path);
+      if (reply === "stream") {
+        if (client.closed) return;
+        clearTimeout(deadline);
+        client.handedOff = true;
+        this.#clients.delete(client);
+        return this.#handOff(client.conn);
+      }
+      await this.#write(client, reply, parsed.method !== "HEAD");
     } catch (error) {
       if (!client.closed) log("metrics").debug("a metrics connection failed: {error}", { error });
     } finally {

@@ -9,6 +9,7 @@ import type { RpcPool } from "../pool/pool.ts";
 import type { WorkerRegistry } from "../spawn/registry.ts";
 import type { WorkerStates } from "../spawn/worker_states.ts";
 import type { TaskSupervisor } from "../tasks/supervisor.ts";
+import type { RecentTrail } from "./recent_trail.ts";
 import type { HostStats } from "./stats.ts";
 import type { ObservedFleet } from "./observed_fleet.ts";
 
@@ -32,4 +33,8 @@ export interface ObservedHost {
   readonly stopping: boolean;
   /** The host's fleet (`--cluster`), or null when it is alone. */
   readonly fleet: ObservedFleet | null;
+  /** When the host started, in ms since the epoch. */
+  readonly startedAt: number;
+  /** Recent worker restarts, failures and reloads (the status page). */
+  readonly trail: RecentTrail;
 }

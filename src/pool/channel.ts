@@ -51,22 +51,27 @@ export class HostChannel {
   }
 
   /**
-   * Sends a request and resolves with its answer; null (nothing sent) when
+   * Sends a request (with the `traceparent` of its span, when traced) and resolves with its answer; null (nothing sent) when
    * the request does not fit or is not well-formed Unicode. Rejects if the
    * answer is not the one to this request (the channel must then be
    * dropped), or once the channel is closed.
    */
-  call(id: number, fn: string, data: string): Promise<SharedAnswer> | null {
+  call(id: number, fn: string, data: string, traceparent = ""): Promise<SharedAnswer> | null {
     // UTF-8 cannot carry a lone surrogate; postMessage can.
     if (!fn.isWellFormed() || !data.isWellFormed()) return null;
     const name = encoder.encodeInto(fn, this.#bytes);
     if (name.read < fn.length) return null;
-    const body = encoder.encodeInto(data, this.#bytes.subarray(name.written));
+    // a traceparent is ASCII (the host made it): one byte per character
+    const trace = encoder.encodeInto(traceparent, this.#bytes.subarray(name.written));
+    if (trace.read < traceparent.length) return null;
+    const before = name.written + trace.written;
+    const body = encoder.encodeInto(data, this.#bytes.subarray(before));
     if (body.read < data.length) return null;
     const header = this.#header;
     header[Field.REQUEST_ID] = id;
     header[Field.FN_BYTES] = name.written;
-    header[Field.REQUEST_BYTES] = name.written + body.written;
+    header[Field.TRACE_BYTES] = trace.written;
+    header[Field.REQUEST_BYTES] = before + body.written;
     const policy = this.#policy;
     const spinUs = policy.spinUs(fn);
     policy.started();

@@ -24,6 +24,16 @@ export interface Job {
   startedAt?: number;
   /** Aborted when the client that asked has gone: a queued call is then dropped. */
   readonly signal?: AbortSignal;
+  /** The call's span, with OpenTelemetry on. */
+  readonly trace?: JobTrace;
+}
+
+/** What a traced call carries: its span's `traceparent`, and who is told which worker runs it. */
+export interface JobTrace {
+  /** The `traceparent` of the host's span of the call, handed to the worker. */
+  readonly traceparent: string;
+  /** Told the index of the pool worker the call is given to. */
+  given(index: number): void;
 }
 
 /**

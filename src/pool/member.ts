@@ -78,7 +78,7 @@ export class PoolMember {
    * process worker has no shared channel: its calls go by message.
    */
   spawn(): void {
-    const { states, scriptUrl, logLevel, workers, children } = this.#context;
+    const { states, scriptUrl, logLevel, workers, children, otel } = this.#context;
     states.set(this.slot, "starting");
     this.release();
     const channel = this.#sandbox.isolation === "thread"
@@ -89,6 +89,7 @@ export class PoolMember {
       {
         type: "init",
         role: "rpc",
+        ...(otel ? { otel } : {}),
         scriptUrl,
         task: POOL_TASK,
         index: this.slot.index,
@@ -139,13 +140,18 @@ export class PoolMember {
     this.job = job;
     this.#context.states.set(this.slot, "running");
     job.startedAt = performance.now();
-    const answer = this.#channel?.call(job.id, job.fn, job.data);
+    const trace = job.trace;
+    trace?.given(this.slot.index);
+    const answer = this.#channel?.call(job.id, job.fn, job.data, trace?.traceparent);
     if (answer) {
       answer.then(
         (shared) => this.#onShared(job, shared),
         (error: Error) => this.job === job && this.#events.lost(this, error.message),
       );
-    } else this.handle?.post({ type: "run", id: job.id, fn: job.fn, data: job.data });
+    } else {
+      const run = { type: "run", id: job.id, fn: job.fn, data: job.data } as const;
+      this.handle?.post(trace ? { ...run, traceparent: trace.traceparent } : run);
+    }
   }
 
   /** Takes the member's call away from it (to fail it); null if it has none. */

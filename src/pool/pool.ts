@@ -21,7 +21,7 @@ import { settlesWithin } from "../base/deadline.ts";
 import { nextCount } from "../shared/channel_layout.ts";
 import { errorInfo, errorStack } from "../shared/error_text.ts";
 import type { ErrorInfo } from "../shared/messages.ts";
-import { type Job, JobQueue } from "./job.ts";
+import { type Job, JobQueue, type JobTrace } from "./job.ts";
 import { PoolError } from "./pool_error.ts";
 import { type MemberEvents, POOL_TASK, PoolMember } from "./member.ts";
 import { Backoff } from "../base/backoff.ts";
@@ -154,13 +154,14 @@ export class RpcPool {
    * Rejects with a {@link PoolError}: the function threw, timed out, got a
    * worker stuck earlier, or the queue is full. A call still queued when
    * `signal` aborts (its client has gone) is dropped; a running one finishes.
+   * `trace` (OpenTelemetry on) carries the call's span to the worker.
    */
-  run(fn: string, data: string, signal?: AbortSignal): Promise<string> {
+  run(fn: string, data: string, signal?: AbortSignal, trace?: JobTrace): Promise<string> {
     if (!this.#accepting) {
       return Promise.reject(new PoolError("busy", "busy: the host is stopping"));
     }
     const held = this.stuck.admission(fn, this.#options.queueLimit - this.queued);
-    if (held !== null) return held.then(() => this.run(fn, data, signal));
+    if (held !== null) return held.then(() => this.run(fn, data, signal, trace));
     if (this.queued >= this.#options.queueLimit) {
       return Promise.reject(
         new PoolError("busy", `busy: ${this.queued} calls are waiting (--rpc-queue)`),
@@ -169,7 +170,7 @@ export class RpcPool {
     const { promise, resolve, reject } = Promise.withResolvers<string>();
     const id = this.#nextId;
     this.#nextId = nextCount(id); // stored in an Int32 field of the channel
-    this.#queue.push({ id, fn, data, resolve, reject, signal });
+    this.#queue.push({ id, fn, data, resolve, reject, signal, trace });
     this.#dispatch();
     return promise;
   }

@@ -42,6 +42,8 @@ export const Field = {
   ANSWER_ID: 7,
   /** How long the worker ran the call, in µs (capped at 2^31 - 1): the host's estimates. */
   RUN_US: 8,
+  /** Bytes of the request's `traceparent`, written after the function's name (0: none). */
+  TRACE_BYTES: 9,
 } as const;
 
 /**
@@ -68,6 +70,8 @@ export interface SharedRequest {
   readonly fn: string;
   /** Its argument. */
   readonly data: string;
+  /** The `traceparent` of the host's span of the call, with OpenTelemetry on. */
+  readonly traceparent?: string;
 }
 
 /** The two typed arrays over a channel's buffer. */

@@ -26,6 +26,8 @@ export interface ErrorInfo {
 export interface InitMessage {
   /** Always `init`. */
   readonly type: "init";
+  /** True when the host runs with OpenTelemetry on (`OTEL_DENO=true`): runs make spans. */
+  readonly otel?: boolean;
   /** What the worker is for. */
   readonly role: WorkerRole;
   /** URL of the KEMI script. */
@@ -94,6 +96,8 @@ export interface RunMessage {
   readonly fn: string;
   /** Its argument (and `$evr(data)`). */
   readonly data: string;
+  /** The `traceparent` of the host's span of the call, with OpenTelemetry on. */
+  readonly traceparent?: string;
 }
 
 /** The host is stopping: abort `KSR.shutdown`. */
@@ -114,6 +118,10 @@ export interface TickMessage {
   readonly type: "tick";
   /** The tick's id, echoed in its answers. */
   readonly id: number;
+  /** When it was due, in ms since the epoch. */
+  readonly due?: number;
+  /** True for a tick triggered over RPC (`evrexec.trigger`), not by the schedule. */
+  readonly triggered?: boolean;
 }
 
 /** Messages from the host to a worker. */

@@ -40,6 +40,8 @@ export interface RegistryOptions {
   readonly maxStuck: number;
   /** Called (each time) once more than `maxStuck` workers are stuck; the host exits. */
   readonly tooManyStuck: (stuck: readonly StuckWorker[]) => void;
+  /** Told of each worker listed as stuck (the host's trail and spans). */
+  readonly onStuck?: (worker: StuckWorker) => void;
   /** The clock, in ms since the epoch (default `Date.now`). */
   readonly now?: () => number;
 }
@@ -58,12 +60,14 @@ export class WorkerRegistry {
    */
   threadEndsObservable = true;
   #tooManyStuck: RegistryOptions["tooManyStuck"];
+  #onStuck: RegistryOptions["onStuck"];
   #now: () => number;
 
   /** A registry with no worker yet. */
   constructor(options: RegistryOptions) {
     this.maxStuck = options.maxStuck;
     this.#tooManyStuck = options.tooManyStuck;
+    this.#onStuck = options.onStuck;
     this.#now = options.now ?? Date.now;
   }
 
@@ -74,6 +78,7 @@ export class WorkerRegistry {
   noteStuck(label: string, role: WorkerRole = "exec"): StuckWorker {
     const entry = { label, role, since: this.#now() };
     this.stuck.push(entry);
+    this.#onStuck?.(entry);
     if (this.stuck.length > this.maxStuck) this.#tooManyStuck(this.stuck);
     return entry;
   }

@@ -13,6 +13,7 @@ import type { WorkerLogLevel } from "../shared/messages.ts";
 import type { HostConfig } from "../config/host_config.ts";
 import { NO_SANDBOX } from "../config/sandbox.ts";
 import { log } from "../base/log.ts";
+import { otelState } from "../base/otel_env.ts";
 import { ChildNeeds } from "./child_needs.ts";
 import { WorkerPacer } from "./pacer.ts";
 import { type StuckWorker, WorkerRegistry } from "./registry.ts";
@@ -26,6 +27,8 @@ import { type StateObserver, WorkerStates } from "./worker_states.ts";
 export interface SpawnContext {
   /** URL of the KEMI script. */
   readonly scriptUrl: string;
+  /** True when runs make OpenTelemetry spans (the host runs with `OTEL_DENO=true`). */
+  readonly otel?: boolean;
   /** Lowest level workers send. */
   readonly logLevel: WorkerLogLevel;
   /** Where worker states are kept. */
@@ -49,16 +52,19 @@ export function newSpawnContext(
   config: HostConfig,
   observer: StateObserver | undefined,
   tooManyStuck: (stuck: readonly StuckWorker[]) => void,
+  onStuck?: (worker: StuckWorker) => void,
 ): SpawnContext {
   const workers = new WorkerRegistry({
     maxStuck: config.maxStuck,
     tooManyStuck,
+    onStuck,
   });
   const children = new ChildNeeds();
   const groups = new SharedGroups(workers);
   const workerHeapMiB = config.workerHeapMiB;
   return {
     scriptUrl: config.scriptUrl,
+    otel: otelState() === "on",
     logLevel: config.logLevel,
     states: new WorkerStates(observer),
     workers,

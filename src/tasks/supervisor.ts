@@ -171,10 +171,11 @@ export class TaskSupervisor {
   }
 
   #init(slot: WorkerSlot): InitMessage {
-    const { scriptUrl, logLevel } = this.#context;
+    const { scriptUrl, logLevel, otel } = this.#context;
     return {
       type: "init",
       role: "exec",
+      ...(otel ? { otel } : {}),
       scriptUrl,
       task: this.task.name,
       index: slot.index,

@@ -122,7 +122,14 @@ export class TaskSchedule {
   }
 
   #send(slot: WorkerSlot, tick: Tick): void {
-    if (this.#live(slot) !== null) this.#handles.get(slot)?.post({ type: "tick", id: tick.id });
+    if (this.#live(slot) !== null) {
+      this.#handles.get(slot)?.post({
+        type: "tick",
+        id: tick.id,
+        due: tick.due,
+        ...(tick.triggered ? { triggered: true } : {}),
+      });
+    }
   }
 
   #logSkip(slot: WorkerSlot, tick: Tick): void {

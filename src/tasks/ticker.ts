@@ -37,6 +37,8 @@ export interface Tick {
   readonly id: number;
   /** When it was due, in ms since the epoch: its time in the schedule, or when it was triggered. */
   readonly due: number;
+  /** True for a tick triggered over RPC, not made by the schedule. */
+  readonly triggered?: boolean;
 }
 
 /** What became of a tick offered to the worker. */
@@ -187,7 +189,7 @@ export class Ticker {
    */
   trigger(): Promise<TickOutcome> {
     if (!this.#active) return Promise.resolve("not running");
-    const tick = { id: this.#nextId++, due: this.#clock.wall() };
+    const tick = { id: this.#nextId++, due: this.#clock.wall(), triggered: true };
     const started = new Promise<TickOutcome>((resolve) => this.#waiters.set(tick.id, resolve));
     const outcome = this.#offer(tick);
     if (outcome === "started") return started;

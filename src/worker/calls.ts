@@ -9,6 +9,7 @@
 import { errorInfo } from "../shared/error_text.ts";
 import type { WorkerChannel } from "./channel.ts";
 import type { WorkerContext } from "./context.ts";
+import { inRemoteSpan } from "./run_trace.ts";
 
 /** How one RPC call ended: the value's JSON, or the error as JSON. */
 export interface Outcome {
@@ -23,18 +24,22 @@ const failed = (kind: "threw" | "not-json", error: unknown): Outcome => ({
   text: JSON.stringify(errorInfo(error)),
 });
 
-/** Runs `fn(data)` with `$evr(data)` set; never throws. */
+/**
+ * Runs `fn(data)` with `$evr(data)` set, and the host's span of the call
+ * active when it sent one (`traceparent`); never throws.
+ */
 export async function perform(
   context: WorkerContext,
   name: string,
   data: string,
+  traceparent?: string,
 ): Promise<Outcome> {
   const fn = context.functions.get(name);
   const evr = context.evr;
   evr.data = data;
   try {
     if (fn === undefined) throw new Error(`${JSON.stringify(name)} is not an exported function`);
-    const value = await fn(data);
+    const value = await inRemoteSpan(traceparent, () => fn(data));
     let text: string | undefined;
     try {
       text = JSON.stringify(value === undefined ? null : value);
@@ -62,7 +67,7 @@ export function sendOutcome(context: WorkerContext, id: number, outcome: Outcome
 export async function serveChannel(context: WorkerContext, channel: WorkerChannel): Promise<void> {
   while (true) {
     const request = await channel.next();
-    const outcome = await perform(context, request.fn, request.data);
+    const outcome = await perform(context, request.fn, request.data, request.traceparent);
     if (!channel.answer(outcome.kind, outcome.text)) sendOutcome(context, request.id, outcome);
   }
 }

@@ -149,7 +149,7 @@ export async function startCarrier(setup: CarrierSetup): Promise<(message: HostT
               context.send({ type: "stats", heapUsed: Deno.memoryUsage().heapUsed });
               break;
             case "tick":
-              context.tick?.(inner.id);
+              context.tick?.(inner);
               break;
             case "run":
               break; // exec invocations take no calls

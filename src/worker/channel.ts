@@ -76,11 +76,15 @@ export class WorkerChannel {
     this.#seenRequests = Atomics.load(header, Field.REQUESTS);
     const bytes = this.#bytes.slice(0, header[Field.REQUEST_BYTES]);
     const fnBytes = header[Field.FN_BYTES];
-    return {
+    const traceEnd = fnBytes + header[Field.TRACE_BYTES];
+    const request = {
       id: header[Field.REQUEST_ID],
       fn: decoder.decode(bytes.subarray(0, fnBytes)),
-      data: decoder.decode(bytes.subarray(fnBytes)),
+      data: decoder.decode(bytes.subarray(traceEnd)),
     };
+    return traceEnd === fnBytes
+      ? request
+      : { ...request, traceparent: decoder.decode(bytes.subarray(fnBytes, traceEnd)) };
   }
 
   /**

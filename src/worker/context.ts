@@ -6,7 +6,7 @@
  */
 
 import type { EvrValues } from "../../kemi/types.ts";
-import type { WorkerToHost } from "../shared/messages.ts";
+import type { TickMessage, WorkerToHost } from "../shared/messages.ts";
 
 /** An exported function of the script, of any signature. */
 // deno-lint-ignore ban-types -- exported functions of any signature
@@ -22,8 +22,8 @@ export interface WorkerContext {
   readonly stopping: AbortSignal;
   /** The script's exported functions, by name, once it is loaded. */
   readonly functions: Map<string, ScriptFunction>;
-  /** Timer task: runs tick `id` (set by `ticks.ts` once the task's wait is over). */
-  tick?: (id: number) => void;
+  /** Timer task: runs a tick (set by `ticks.ts` once the task's wait is over). */
+  tick?: (tick: TickMessage) => void;
 }
 
 /** Waits `ms` milliseconds, or less if the worker is told to stop meanwhile. */

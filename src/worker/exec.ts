@@ -10,6 +10,8 @@ import { errorInfo } from "../shared/error_text.ts";
 import type { InitMessage } from "../shared/messages.ts";
 import { sleepUnlessStopped, type WorkerContext } from "./context.ts";
 import { serveTicks } from "./ticks.ts";
+import { inRunSpan } from "./run_trace.ts";
+import { SpanKind } from "../shared/otel.ts";
 
 /** Runs the exec task that `init` describes. */
 export async function runTask(init: InitMessage, context: WorkerContext): Promise<void> {
@@ -34,12 +36,27 @@ export async function runTask(init: InitMessage, context: WorkerContext): Promis
   if ((init.waitUs ?? 0) > 0) await waitFirst();
   if (stopping.aborted) return send({ type: "ended", outcome: "returned" });
   send({ type: "entered" });
+  const name = init.fn ?? "";
+  const attributes = (trigger: string, fireTime: number) => () => ({
+    "evrexec.task": init.task,
+    "evrexec.worker.index": init.index,
+    "evrexec.trigger": trigger,
+    "evrexec.fire_time": new Date(fireTime).toISOString(),
+  });
   if (init.scheduled) {
-    await serveTicks(context, () => fn(String(init.index)));
+    await serveTicks(context, (tick) =>
+      inRunSpan(
+        name,
+        SpanKind.INTERNAL,
+        attributes(tick.triggered ? "trigger" : "schedule", tick.due ?? Date.now()),
+        () => fn(String(init.index)),
+      ));
     return send({ type: "ended", outcome: "returned" });
   }
   try {
-    await fn(String(init.index));
+    // the loop is one span, from its call to its end: nothing marks its iterations
+    const call = () => fn(String(init.index));
+    await inRunSpan(name, SpanKind.INTERNAL, attributes("start", Date.now()), call);
     send({ type: "ended", outcome: "returned" });
   } catch (error) {
     // KSR.sleep ended by the stop: the function ends as the stop asks, not as a failure.

@@ -24,6 +24,7 @@ import { WorkerChannel } from "./channel.ts";
 import type { ScriptFunction, WorkerContext } from "./context.ts";
 import { runTask } from "./exec.ts";
 import { startHeartbeat } from "./heartbeat.ts";
+import { logRecord, startTracing } from "./run_trace.ts";
 
 interface WorkerScope {
   addEventListener(type: "message", listener: (event: MessageEvent<HostToWorker>) => void): void;
@@ -65,7 +66,9 @@ const context: WorkerContext = {
 
 globalThis.KSR = createKsr({
   log(level, message) {
-    if (LEVEL_ORDER[level] >= lowestLevel) context.send({ type: "log", level, message });
+    if (LEVEL_ORDER[level] < lowestLevel) return;
+    context.send({ type: "log", level, message });
+    logRecord(level, message);
   },
   evr: context.evr,
   shutdown: stopping.signal,
@@ -94,7 +97,7 @@ async function load(url: string): Promise<boolean> {
 function onHostMessage(message: HostToWorker): void {
   switch (message.type) {
     case "run":
-      perform(context, message.fn, message.data).then((outcome) =>
+      perform(context, message.fn, message.data, message.traceparent).then((outcome) =>
         sendOutcome(context, message.id, outcome)
       );
       break;
@@ -106,7 +109,7 @@ function onHostMessage(message: HostToWorker): void {
       context.send({ type: "stats", heapUsed: Deno.memoryUsage().heapUsed });
       break;
     case "tick":
-      context.tick?.(message.id);
+      context.tick?.(message);
       break;
   }
 }
@@ -125,6 +128,7 @@ function onInit(event: MessageEvent<HostToWorker>): void {
   toHost = port.postMessage.bind(port);
   for (const message of early.splice(0)) toHost(message);
   lowestLevel = LEVEL_ORDER[init.logLevel];
+  if (init.otel) startTracing();
   if (init.carrier !== undefined) return carry({ ...init, carrier: init.carrier }, port);
   port.onmessage = (message: MessageEvent<HostToWorker>) => onHostMessage(message.data);
   // Before the script loads: the host sends no call before "loaded".

@@ -7,6 +7,7 @@
  */
 
 import { errorInfo } from "../shared/error_text.ts";
+import type { TickMessage } from "../shared/messages.ts";
 import type { WorkerContext } from "./context.ts";
 
 /**
@@ -14,7 +15,10 @@ import type { WorkerContext } from "./context.ts";
  * resolves then, once no call runs. A tick that comes while stopping is
  * answered as not run.
  */
-export function serveTicks(context: WorkerContext, fn: () => unknown): Promise<void> {
+export function serveTicks(
+  context: WorkerContext,
+  fn: (tick: TickMessage) => unknown,
+): Promise<void> {
   const { send, stopping } = context;
   return new Promise((resolve) => {
     let running = false;
@@ -22,14 +26,15 @@ export function serveTicks(context: WorkerContext, fn: () => unknown): Promise<v
       if (stopping.aborted && !running) resolve();
     };
     stopping.addEventListener("abort", endIfStopped, { once: true });
-    context.tick = async (id) => {
+    context.tick = async (tick) => {
+      const id = tick.id;
       if (running || stopping.aborted) return send({ type: "tick-ended", id, ran: false, ms: 0 });
       running = true;
       send({ type: "tick-started", id });
       const started = performance.now();
       let error;
       try {
-        await fn();
+        await fn(tick);
       } catch (thrown) {
         // A KSR.sleep ended by the stop is no failure of the tick.
         if (!(stopping.aborted && thrown === stopping.reason)) error = errorInfo(thrown);

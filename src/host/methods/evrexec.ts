@@ -18,6 +18,7 @@ import { poolStuckInfo, taskInfo } from "./task_info.ts";
 import { quoteValue } from "../../shared/quote.ts";
 import { log } from "../../base/log.ts";
 import { messageOf } from "../../shared/error_text.ts";
+import { callerTraceparent, startRunSpan } from "./run_span.ts";
 
 /** The JSON-RPC code of each way a pool call fails. */
 const POOL_CODES: Readonly<Record<PoolErrorKind, number>> = {
@@ -100,10 +101,15 @@ function loggedError(error: unknown): string {
 /** Adds `evrexec.run` (also `evroute.run`) and `evrexec.list` to `methods`. */
 export function addEvrexecMethods(methods: MethodMap, host: HostAccess): void {
   const run: RpcMethod = {
-    params: [{ name: "name" }, { name: "data", optional: true }],
-    help: 'Runs an exported function once with data (default "") and answers its return value.',
+    params: [{ name: "name" }, { name: "data", optional: true }, {
+      name: "metadata",
+      optional: true,
+    }],
+    help:
+      'Runs an exported function once with data (default "") and answers its return value; metadata {"traceparent": "00-…"} makes its OpenTelemetry span a child of the caller\'s.',
     async call(values, signal) {
       const name = stringParam(values, "name");
+      const parent = callerTraceparent(values.metadata);
       if (!host.pool.exports(name)) {
         if (host.stats.counting) host.stats.unknownFunctions++;
         throw new RpcError(
@@ -114,13 +120,16 @@ export function addEvrexecMethods(methods: MethodMap, host: HostAccess): void {
       const data = dataText(values.data);
       const counts = host.stats.counting ? host.stats.function(name) : null;
       const started = counts?.begin() ?? performance.now();
+      const span = startRunSpan(name, parent);
       try {
-        const json = await host.pool.run(name, data, signal);
+        const json = await host.pool.run(name, data, signal, span?.trace);
         counts?.ended(started);
+        span?.end();
         return new JsonText(json);
       } catch (thrown) {
         const error = runFailure(thrown);
         counts?.ended(started, outcomeOf(thrown));
+        span?.end(thrown);
         log("rpc").debug("evrexec.run {name} failed after {ms} ms: {error}", {
           name,
           ms: Math.round(performance.now() - started),
