@@ -20,7 +20,7 @@ import { bindSocket, clearSocketPath } from "./socket_file.ts";
 import { CtlConnection } from "./ctl_connection.ts";
 import { answerBinrpc } from "./ctl_answer.ts";
 import { decodeRequest, encodeFault } from "./kamailio/binrpc.ts";
-import { GIVE_WAY_AFTER_MS } from "./server.ts";
+import { idlestOf } from "./server.ts";
 
 /** Datagrams being answered at once over every ctl UDP socket; more are dropped. */
 export const MAX_CTL_DGRAM_IN_FLIGHT = 256;
@@ -131,17 +131,7 @@ export class CtlServer {
   }
 
   #idlest(): CtlConnection | null {
-    const now = performance.now();
-    let idlest: CtlConnection | null = null;
-    let longest = GIVE_WAY_AFTER_MS;
-    for (const connection of this.#connections) {
-      const quiet = connection.quietMs(now);
-      if (quiet !== null && quiet >= longest) {
-        idlest = connection;
-        longest = quiet;
-      }
-    }
-    return idlest;
+    return idlestOf(this.#connections);
   }
 
   #closeIdle(): void {

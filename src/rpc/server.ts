@@ -33,6 +33,28 @@ const encoder = new TextEncoder();
 const LIMIT_LOG_MS = 10_000;
 /** A connection quiet for less than this is in use: it does not give way to a newcomer. */
 export const GIVE_WAY_AFTER_MS = 1000;
+
+/**
+ * Of `connections`, the one quiet the longest (`quietMs`: null while a call
+ * runs or an answer is being taken), if it has been quiet for at least
+ * {@link GIVE_WAY_AFTER_MS}; else null. The stream socket and `--rpc-ctl`
+ * make room this way when they are full.
+ */
+export function idlestOf<T extends { quietMs(now: number): number | null }>(
+  connections: Iterable<T>,
+): T | null {
+  const now = performance.now();
+  let idlest: T | null = null;
+  let longest = GIVE_WAY_AFTER_MS;
+  for (const connection of connections) {
+    const quiet = connection.quietMs(now);
+    if (quiet !== null && quiet >= longest) {
+      idlest = connection;
+      longest = quiet;
+    }
+  }
+  return idlest;
+}
 /** The first pause after a failed accept(); it doubles up to {@link ACCEPT_RETRY_MAX_MS}. */
 const ACCEPT_RETRY_MS = 10;
 const ACCEPT_RETRY_MAX_MS = 1000;
@@ -166,17 +188,7 @@ export class RpcServer {
 
   /** The connection quiet the longest, if one has been quiet long enough. */
   #idlest(): RpcConnection | null {
-    const now = performance.now();
-    let idlest: RpcConnection | null = null;
-    let longest = GIVE_WAY_AFTER_MS;
-    for (const connection of this.#connections) {
-      const quiet = connection.quietMs(now);
-      if (quiet !== null && quiet >= longest) {
-        idlest = connection;
-        longest = quiet;
-      }
-    }
-    return idlest;
+    return idlestOf(this.#connections);
   }
 
   /** Answers a connection past `--max-connections` with one busy line and closes it. */
