@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import { dirname } from "node:path";
 import { ROOT } from "./helpers/host.ts";
 import { NotifySocket } from "./helpers/notify_socket.ts";
+import { runWithEnv } from "./helpers/clean_env_run.ts";
 
 const decoder = new TextDecoder();
 
@@ -88,21 +89,8 @@ function hostArgs(run: string): string[] {
   ];
 }
 
-async function sh(args: string[], cwd: string, env: Record<string, string>) {
-  const output = await new Deno.Command(args[0], {
-    args: args.slice(1),
-    cwd,
-    env,
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+function sh(args: string[], cwd: string, env: Record<string, string>) {
+  return runWithEnv(args[0], args.slice(1), cwd, env);
 }
 
 async function isGitWorkTree(): Promise<boolean> {

@@ -7,8 +7,8 @@ import assert from "node:assert/strict";
 import { RpcClient } from "../mod.ts";
 import { InitError, initProject, PROJECT_FILES } from "../src/cli/init_project.ts";
 import { UNIT_SOCKET } from "../src/cli/init_template/service_unit.ts";
+import { runWithEnv } from "./helpers/clean_env_run.ts";
 
-const decoder = new TextDecoder();
 const INIT = new URL("../src/cli/init_command.ts", import.meta.url).pathname;
 const ANALYZE = "/usr/bin/systemd-analyze";
 
@@ -21,21 +21,8 @@ function cleanEnv(extra: Record<string, string>): Record<string, string> {
   return { ...env, NO_COLOR: "1", ...extra };
 }
 
-async function run(args: string[], cwd: string, env: Record<string, string>, command?: string) {
-  const output = await new Deno.Command(command ?? Deno.execPath(), {
-    args,
-    cwd,
-    env,
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+function run(args: string[], cwd: string, env: Record<string, string>, command?: string) {
+  return runWithEnv(command ?? Deno.execPath(), args, cwd, env);
 }
 
 /** A host process: waits for "host ready" and a first beat, calls `hello`, stops it with SIGTERM. */

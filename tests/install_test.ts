@@ -4,26 +4,13 @@
 // relative to where the user stands, and the client finding the host's
 // socket by the shared default.
 import assert from "node:assert/strict";
+import { runWithEnv } from "./helpers/clean_env_run.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
-const decoder = new TextDecoder();
 
 /** Runs `command` with exactly `env`; its exit code and output. */
-async function run(command: string, args: string[], cwd: string, env: Record<string, string>) {
-  const output = await new Deno.Command(command, {
-    args,
-    cwd,
-    env,
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+function run(command: string, args: string[], cwd: string, env: Record<string, string>) {
+  return runWithEnv(command, args, cwd, env);
 }
 
 /** Reads `stream` until `pattern` shows (or it ends, or `ms` pass); all text read. */
