@@ -72,8 +72,15 @@ function duration(ms: number | null): string {
 /** How many lines {@link header} has. */
 const HEADER_LINES = 5;
 
+/** `title` then `clock` at the end, within `width`: a long title (a socket path) is cut first. */
+function titleLine(title: string, clock: string, width: number): string {
+  const room = width - clock.length - 2;
+  const shown = title.length <= room ? title : `${title.slice(0, Math.max(0, room - 1))}…`;
+  return `${shown}  ${clock}`;
+}
+
 /** The lines that stay on top: what runs where, the totals, the keys. */
-function header(view: TopView | null, state: ScreenState): string[] {
+function header(view: TopView | null, state: ScreenState, width: number): string[] {
   const clock = state.now.toTimeString().slice(0, 8);
   const title = view
     ? `evrexec top - ${view.version} - up ${ago(view.uptimeS * 1000)} - ${state.socket}`
@@ -88,7 +95,7 @@ function header(view: TopView | null, state: ScreenState): string[] {
       `queue ${f.queued} (${f.running} running)`
     : "";
   return [
-    `${title}  ${clock}`,
+    titleLine(title, clock, width),
     `tasks ${tasks.size} (${g("evrexec:tasks_failed")} failed), exec workers ${exec}, ` +
     `stuck ${g("evrexec:stuck_workers")}${fleet}`,
     `RPC ${rate.toFixed(1)} calls/s, queue ${g("rpc:queue_length")}, ` +
@@ -148,7 +155,7 @@ export function maxScroll(view: TopView | null, size: ScreenSize): number {
 
 /** The screen's lines: at most `size.rows`, each at most `size.columns` wide. */
 export function renderScreen(view: TopView | null, state: ScreenState, size: ScreenSize): string[] {
-  const top = header(view, state);
+  const top = header(view, state, size.columns);
   const rest = view ? body(view, size.columns) : ["waiting for the host..."];
   const room = Math.max(0, size.rows - top.length);
   const scroll = Math.min(state.scroll, Math.max(0, rest.length - room));

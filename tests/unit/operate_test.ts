@@ -238,4 +238,9 @@ Deno.test("top: keys scroll by line and page; the screen fits the window", () =>
   const fleet = { node: "a", database: "ok", nodes: 3, queued: 2, running: 1 };
   const inFleet = renderScreen({ ...view, fleet }, state, { columns: 200, rows: 12 });
   assert.match(inFleet[1], /; fleet: node a, 3 live, database ok, queue 2 \(1 running\)$/);
+  // A long socket path is cut before the clock is: the clock stays at the end of the line.
+  const longPath = { ...state, socket: `/tmp/${"x".repeat(200)}/rpc.sock` };
+  const [title] = renderScreen(view, longPath, { columns: 80, rows: 12 });
+  assert.equal(title.length, 80);
+  assert.match(title, /…  \d\d:\d\d:\d\d$/);
 });

@@ -20,7 +20,13 @@ Deno.test("os thread: an idle worker waits in its event loop; a blocked or busy 
     for (const [kind, body] of Object.entries(kinds)) {
       const before = threadIds();
       workers.push(new Worker(code(body)));
-      threads[kind] = newWorkerThread(before);
+      // On a loaded machine the thread may take a moment to start and name itself.
+      let thread = newWorkerThread(before);
+      for (let tries = 0; thread === null && tries < 100; tries++) {
+        await sleep(20);
+        thread = newWorkerThread(before);
+      }
+      threads[kind] = thread;
       await sleep(50); // let it start
     }
     await sleep(700);
