@@ -59,6 +59,13 @@ export class NodeWorkerHandle extends ThreadWorker {
   #beat = new Int32Array(heartbeatBuffer());
   /** The worker's OS thread, when it could be found. */
   #thread: string | null;
+  /**
+   * The threads before the worker's, while its thread is still to be found
+   * (on a loaded machine it may start and name itself after the constructor
+   * returns); the next few reads look again.
+   */
+  #before: Set<string> | null;
+  #lookups = 0;
   /** The count at the last beat seen, when it was seen, and the host's RSS then. */
   #count = 0;
   #beatAt = performance.now();
@@ -82,6 +89,7 @@ export class NodeWorkerHandle extends ThreadWorker {
       resourceLimits: { maxOldGenerationSizeMb: mib },
     });
     this.#thread = newWorkerThread(before);
+    this.#before = this.#thread === null ? before : null;
     this.#worker.on("error", (error: Error & { code?: string }) => {
       this.kill(error?.code === "ERR_WORKER_OUT_OF_MEMORY" ? outOfMemory(mib) : errorInfo(error));
     });
@@ -117,6 +125,10 @@ export class NodeWorkerHandle extends ThreadWorker {
   /** Reads the heartbeat: a raised limit is the cap reached; a stopped count is looked into. */
   #read(): void {
     if (!this.alive) return;
+    if (this.#before !== null) {
+      this.#thread = newWorkerThread(this.#before);
+      if (this.#thread !== null || ++this.#lookups >= 8) this.#before = null;
+    }
     if (Atomics.load(this.#beat, Beat.LIMIT_RAISED) === 1) {
       return this.#pastCap("V8 raised its heap limit at the cap, and it lives on");
     }
