@@ -2,6 +2,7 @@
 // big for a command line reaches the function; bounded by the host's line limit (issue 29, item 9).
 import assert from "node:assert/strict";
 import { fixture, ROOT, withHost } from "./helpers/host.ts";
+import { decoded } from "./helpers/clean_env_run.ts";
 
 const RPC = fixture("rpc.ts"); // echo(data): { arg, evr, type }
 
@@ -19,12 +20,7 @@ async function rpc(args: string[], input = "") {
   await writer.write(new TextEncoder().encode(input)).catch(() => {}); // it may not read it
   await writer.close().catch(() => {});
   const output = await child.output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+  return decoded(output);
 }
 
 /** 800 KB of text that no shell would take as one argument (the limit is 128 KiB). */

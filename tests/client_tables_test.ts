@@ -3,6 +3,7 @@
 // params as kamcli does.
 import assert from "node:assert/strict";
 import { fixture, ROOT, withHost } from "./helpers/host.ts";
+import { decoded } from "./helpers/clean_env_run.ts";
 
 const OBSERVE = fixture("observe.ts");
 
@@ -13,12 +14,7 @@ async function rpc(args: string[], columns = "80") {
     env: { NO_COLOR: "1", COLUMNS: columns },
     stdin: "null",
   }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+  return decoded(output);
 }
 
 /**

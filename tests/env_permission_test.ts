@@ -3,6 +3,7 @@
 // /tmp/evrexec.sock (issue 29, item 8).
 import assert from "node:assert/strict";
 import { fixture, PARK_FLAGS, ROOT } from "./helpers/host.ts";
+import { decoded } from "./helpers/clean_env_run.ts";
 
 const RPC = fixture("rpc.ts");
 const MOD = `${ROOT}mod.ts`;
@@ -21,12 +22,7 @@ async function deno(args: readonly string[], env: Record<string, string> = {}) {
   const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
   const output = await child.output();
   clearTimeout(timer);
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+  return decoded(output);
 }
 
 const SOCKET_LINE = "cannot read the environment variable EVREXEC_SOCKET: Deno was not given " +

@@ -4,20 +4,9 @@
 import assert from "node:assert/strict";
 import { withTimeout } from "../src/base/deadline.ts";
 import { fixture, runHost, sleep, startHost, type TestHost } from "./helpers/host.ts";
+import { waitForFile } from "./helpers/file_wait.ts";
 
 const SCRIPT = fixture("operate.ts");
-
-async function waitForFile(path: string, pattern: RegExp, timeoutMs = 15_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  while (true) {
-    const text = await Deno.readTextFile(path).catch(() => "");
-    if (pattern.test(text)) return text;
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${pattern} in ${path}:\n${text}`);
-    }
-    await sleep(50);
-  }
-}
 
 async function sizeOf(path: string): Promise<number | null> {
   return await Deno.stat(path).then((info) => info.size, () => null);

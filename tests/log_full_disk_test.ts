@@ -3,6 +3,7 @@
 // line of its own instead of running on from that half. Needs root to mount a 64 KiB tmpfs (skipped otherwise).
 import assert from "node:assert/strict";
 import { fixture, startHost } from "./helpers/host.ts";
+import { waitForFile } from "./helpers/file_wait.ts";
 
 const SCRIPT = fixture("operate.ts");
 const RECORD_HEAD = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} [+-]\d\d \[[A-Z]{3}\] evrexec[.:]/;
@@ -11,16 +12,6 @@ async function sh(command: string, ...args: string[]): Promise<boolean> {
   const out = await new Deno.Command(command, { args, stdout: "null", stderr: "null" }).output()
     .catch(() => null);
   return out?.success ?? false;
-}
-
-async function readUntil(path: string, pattern: RegExp): Promise<string> {
-  const deadline = Date.now() + 15_000;
-  while (true) {
-    const text = await Deno.readTextFile(path).catch(() => "");
-    if (pattern.test(text)) return text;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern} in:\n${text}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 Deno.test("log full disk: a record cut by a full disk never runs into the next one", async () => {
@@ -36,7 +27,7 @@ Deno.test("log full disk: a record cut by a full disk never runs into the next o
     ready: false,
   });
   try {
-    await readUntil(path, /host ready/);
+    await waitForFile(path, /host ready/);
     // Fill the disk but for 10,000 bytes (not a multiple of a record's 200), then log past it.
     const free = 64 * 1024 - (await Deno.stat(path)).size - 4096;
     await Deno.writeFile(`${dir}/filler`, new Uint8Array(Math.max(0, free - 10_000)));
@@ -44,8 +35,8 @@ Deno.test("log full disk: a record cut by a full disk never runs into the next o
     await new Promise((resolve) => setTimeout(resolve, 500));
     await Deno.remove(`${dir}/filler`);
     assert.equal(await host.call("evrexec.run", ["chatty", "5"]), 5);
-    await readUntil(path, /log records were dropped/);
-    const text = await readUntil(path, /chatty record 4 /);
+    await waitForFile(path, /log records were dropped/);
+    const text = await waitForFile(path, /chatty record 4 /);
     const lines = text.split("\n").slice(0, -1);
     const heads = /\d\d:\d\d:\d\d\.\d{3} [+-]\d\d \[/g;
     const cut = lines.filter((line) => line.endsWith(" [cut short by a failed write]"));

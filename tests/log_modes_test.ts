@@ -3,19 +3,10 @@
 // the mode and owner of the one it replaces, so an operator's chmod or chown survives rotation.
 import assert from "node:assert/strict";
 import { fixture, startHost, type TestHost } from "./helpers/host.ts";
+import { waitForFile } from "./helpers/file_wait.ts";
 
 const SCRIPT = fixture("operate.ts");
 const IS_ROOT = Deno.uid() === 0;
-
-async function waitForFile(path: string, pattern: RegExp, timeoutMs = 15_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  while (true) {
-    const text = await Deno.readTextFile(path).catch(() => "");
-    if (pattern.test(text)) return text;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern} in ${path}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 function modeOf(info: Deno.FileInfo): string {
   return ((info.mode ?? 0) & 0o7777).toString(8).padStart(4, "0");

@@ -4,6 +4,7 @@
 // controls are escaped, and JSON lines stay valid JSON that carries the data unchanged.
 import assert from "node:assert/strict";
 import { fixture, startHost } from "./helpers/host.ts";
+import { waitForFile } from "./helpers/file_wait.ts";
 
 const SCRIPT = fixture("log_data.ts");
 const FORGED = "2001-01-01 00:00:00.000 +00 [ERR] evrexec: x";
@@ -14,16 +15,6 @@ const DATA =
 // deno-lint-ignore no-control-regex -- control characters are what it finds
 const RAW_CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
-async function readUntil(path: string, pattern: RegExp): Promise<string> {
-  const deadline = Date.now() + 15_000;
-  while (true) {
-    const text = await Deno.readTextFile(path).catch(() => "");
-    if (pattern.test(text)) return text;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern} in:\n${text}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 Deno.test("log records: data with CR, LF and control characters stays on one escaped line (text)", async () => {
   const dir = await Deno.makeTempDir({ prefix: "evrexec-logrec-" });
   const path = `${dir}/evrexec.log`;
@@ -33,12 +24,12 @@ Deno.test("log records: data with CR, LF and control characters stays on one esc
     ready: false,
   });
   try {
-    await readUntil(path, /host ready/);
+    await waitForFile(path, /host ready/);
     assert.equal(await host.call("evrexec.run", ["say", DATA]), DATA.length);
     await assert.rejects(host.call("evrexec.run", ["fail", DATA]));
     await assert.rejects(host.call("evrexec.run", [`no\n${FORGED}`, "x"]));
     for (const marker of [/logged: hello/, /failed: hello/, /forged by a task/]) {
-      await readUntil(path, marker);
+      await waitForFile(path, marker);
     }
     const final = await Deno.readTextFile(path);
     const lines = final.split("\n");

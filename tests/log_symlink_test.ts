@@ -3,20 +3,11 @@
 // the old file stays in use) and at a rotation (the link is not renamed); the file a
 // link points to never gets a byte.
 import assert from "node:assert/strict";
-import { fixture, runHost, sleep, startHost } from "./helpers/host.ts";
+import { fixture, runHost, startHost } from "./helpers/host.ts";
+import { waitForFile } from "./helpers/file_wait.ts";
 
 const SCRIPT = fixture("operate.ts");
 const VICTIM_TEXT = "the victim's own content\n";
-
-async function waitForFile(path: string, pattern: RegExp, timeoutMs = 15_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  while (true) {
-    const text = await Deno.readTextFile(path).catch(() => "");
-    if (pattern.test(text)) return text;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern} in ${path}`);
-    await sleep(50);
-  }
-}
 
 /** A temporary directory with a victim file; removed by the returned function. */
 async function scene() {

@@ -1,6 +1,7 @@
 // The `deno task rpc` client: output, exit codes, EVREXEC_SOCKET.
 import assert from "node:assert/strict";
 import { fixture, ROOT, startHost, withHost } from "./helpers/host.ts";
+import { decoded } from "./helpers/clean_env_run.ts";
 
 const RPC = fixture("rpc.ts");
 
@@ -11,12 +12,7 @@ async function rpc(args: string[], env: Record<string, string> = {}) {
     env: { NO_COLOR: "1", ...env },
     stdin: "null",
   }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+  return decoded(output);
 }
 
 Deno.test(

@@ -4,6 +4,7 @@
 // set the window title or rewrite a line; `--json` escapes what JSON.stringify leaves raw.
 import assert from "node:assert/strict";
 import { fixture, ROOT, runHost, withHost } from "./helpers/host.ts";
+import { decoded } from "./helpers/clean_env_run.ts";
 
 const SCRIPT = fixture("log_data.ts");
 /** What no output of the clients may hold: controls other than LF and tab, C1, bidi, U+2028/9. */
@@ -18,12 +19,7 @@ async function run(args: string[], socket: string) {
     env: { NO_COLOR: "1", COLUMNS: "200", EVREXEC_SOCKET: socket },
     stdin: "null",
   }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+  return decoded(output);
 }
 
 const rpc = (args: string[], socket: string) => run(["src/client/main.ts", ...args], socket);

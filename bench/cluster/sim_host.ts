@@ -8,10 +8,10 @@
  * @module
  */
 
-import { DbClock } from "../../src/cluster/db_clock.ts";
+import { DbClock, observedLeaseOps } from "../../src/cluster/db_clock.ts";
 import { FireLoop } from "../../src/cluster/fire_loop.ts";
 import { everyFireTimes, type FireTimes } from "../../src/cluster/fire_times.ts";
-import { LeaseKeeper, type LeaseOps, systemKeeperClock } from "../../src/cluster/lease_keeper.ts";
+import { LeaseKeeper, systemKeeperClock } from "../../src/cluster/lease_keeper.ts";
 import { nodeIdentity } from "../../src/cluster/node_identity.ts";
 import type { NodeIdentity } from "../../src/cluster/nodes.ts";
 import { type ClusterStore, openClusterStore } from "../../src/cluster/store.ts";
@@ -122,21 +122,7 @@ export class SimHost {
     const clock = new DbClock();
     const raw = this.#store.leaseOps(task, this.#timing.leaseMs);
     // The replies' dbNow set the estimate of the database's clock.
-    const ops: LeaseOps = {
-      acquire: async () => {
-        const sent = performance.now();
-        const got = await raw.acquire();
-        clock.observe(sent, performance.now(), got.dbNow);
-        return got;
-      },
-      renew: async (token) => {
-        const sent = performance.now();
-        const got = await raw.renew(token);
-        if (got.renewed) clock.observe(sent, performance.now(), got.dbNow);
-        return got;
-      },
-      release: raw.release,
-    };
+    const ops = observedLeaseOps(raw, clock);
     const loop: FireLoop = new FireLoop({
       clock: systemKeeperClock,
       dbNow: () => clock.now(),

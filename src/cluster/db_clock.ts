@@ -10,6 +10,8 @@
  * @module
  */
 
+import type { LeaseOps } from "./keeper_contract.ts";
+
 /** How many recent samples are kept. */
 const SAMPLES = 8;
 
@@ -63,4 +65,31 @@ export class DbClock {
     const best = this.#best();
     return best === null ? null : dbTime - best.offset;
   }
+}
+
+/**
+ * The lease operations of `raw`, each reply's `dbNow` observed by `clock`
+ * (with the monotonic times the statement was sent and answered), so that a
+ * holder's clock follows the database's as it renews.
+ *
+ * @param raw The store's operations on one lease.
+ * @param clock The estimate to feed.
+ * @returns The same operations, observed.
+ */
+export function observedLeaseOps(raw: LeaseOps, clock: DbClock): LeaseOps {
+  return {
+    acquire: async () => {
+      const sent = performance.now();
+      const got = await raw.acquire();
+      clock.observe(sent, performance.now(), got.dbNow);
+      return got;
+    },
+    renew: async (token) => {
+      const sent = performance.now();
+      const got = await raw.renew(token);
+      if (got.renewed) clock.observe(sent, performance.now(), got.dbNow);
+      return got;
+    },
+    release: raw.release,
+  };
 }

@@ -10,13 +10,12 @@
  */
 
 import { log } from "../base/log.ts";
-import { DbClock } from "../cluster/db_clock.ts";
+import { DbClock, observedLeaseOps } from "../cluster/db_clock.ts";
 import { FireLoop } from "../cluster/fire_loop.ts";
 import { fleetFireTimes } from "../cluster/fire_times.ts";
 import {
   type KeeperStatus,
   LeaseKeeper,
-  type LeaseOps,
   type LoseReason,
   systemKeeperClock,
 } from "../cluster/lease_keeper.ts";
@@ -82,21 +81,7 @@ export class Singleton {
     this.#stopMarginMs = Math.min(leaseMs / 5, 2_000);
     const clock = new DbClock();
     const raw = store.leaseOps(task.name, leaseMs);
-    const ops: LeaseOps = {
-      acquire: async () => {
-        const sent = performance.now();
-        const got = await raw.acquire();
-        clock.observe(sent, performance.now(), got.dbNow);
-        return got;
-      },
-      renew: async (token) => {
-        const sent = performance.now();
-        const got = await raw.renew(token);
-        if (got.renewed) clock.observe(sent, performance.now(), got.dbNow);
-        return got;
-      },
-      release: raw.release,
-    };
+    const ops = observedLeaseOps(raw, clock);
     const name = quoteValue(task.name);
     this.#loop = task.schedule === null ? null : new FireLoop({
       clock: systemKeeperClock,

@@ -44,8 +44,13 @@ function dirname(path: string): string {
   return cut < 0 ? "." : cut === 0 ? "/" : path.slice(0, cut);
 }
 
-/** What `fstat` says of a node:fs descriptor, as the reply checks read it. */
-function factsOfFd(fd: number): FileFacts {
+/**
+ * What `fstat` says of a node:fs descriptor, as the reply checks read it.
+ *
+ * @param fd An open node:fs descriptor.
+ * @returns Its facts for `checkOpenedReplyFifo`.
+ */
+export function factsOfFd(fd: number): FileFacts {
   const st = fs.fstatSync(fd);
   return {
     isFifo: st.isFIFO(),

@@ -30,6 +30,11 @@ export async function runWithEnv(
     stdout: "piped",
     stderr: "piped",
   }).output();
+  return decoded(output);
+}
+
+/** A finished command's exit code and its output as text. */
+export function decoded(output: Deno.CommandOutput): RunResult {
   return {
     code: output.code,
     stdout: decoder.decode(output.stdout),
