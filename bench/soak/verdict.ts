@@ -1,7 +1,7 @@
 /**
  * The soak's verdict: after warm-up, each figure's floor (its lowest value)
- * in the first third against the last third, within stated bounds; and
- * every call answered exactly once. Also renders the table of samples.
+ * in the first third against the last third, within stated bounds
+ * (descriptors at equal thread counts); and every call answered exactly once. Also renders the table of samples.
  *
  * @module
  */
@@ -91,6 +91,35 @@ function floor(values: readonly number[]): number {
   return finite.length === 0 ? NaN : Math.min(...finite);
 }
 
+/**
+ * The descriptor floors of two windows, compared at equal thread counts:
+ * each worker thread holds about six descriptors, so a sample taken while
+ * workers restart dips by that much, and a dip in one window only would read
+ * as growth (or hide it). The thread count compared is the one both windows
+ * saw most often (the steady state; a count seen once may be a sample that
+ * read the threads and the descriptors on either side of a worker's start).
+ * Without a common thread count, the plain floors.
+ */
+function descriptorFloors(early: readonly Sample[], late: readonly Sample[]): [number, number] {
+  const byThreads = (window: readonly Sample[]) => {
+    const groups = new Map<number, { floor: number; samples: number }>();
+    for (const s of window) {
+      const group = groups.get(s.threads) ?? { floor: Infinity, samples: 0 };
+      groups.set(s.threads, { floor: Math.min(group.floor, s.fds), samples: group.samples + 1 });
+    }
+    return groups;
+  };
+  const lateGroups = byThreads(late);
+  let best: { pair: [number, number]; samples: number } | undefined;
+  for (const [threads, e] of byThreads(early)) {
+    const l = lateGroups.get(threads);
+    if (l === undefined) continue;
+    const samples = Math.min(e.samples, l.samples);
+    if (best === undefined || samples > best.samples) best = { pair: [e.floor, l.floor], samples };
+  }
+  return best?.pair ?? [floor(early.map((s) => s.fds)), floor(late.map((s) => s.fds))];
+}
+
 /** Judges `samples` (taken every few seconds) and the call totals. */
 export function judge(
   samples: readonly Sample[],
@@ -110,8 +139,12 @@ export function judge(
       const judged = metric !== "rssMiB" || rssJudged;
       const window = metric === "rssMiB" && judged ? settled : after;
       const part = Math.max(1, Math.floor(window.length / 3));
-      const e = floor(window.slice(0, part).map((s) => s[metric]));
-      const l = floor(window.slice(-part).map((s) => s[metric]));
+      const [e, l] = metric === "fds"
+        ? descriptorFloors(window.slice(0, part), window.slice(-part))
+        : [
+          floor(window.slice(0, part).map((s) => s[metric])),
+          floor(window.slice(-part).map((s) => s[metric])),
+        ];
       checks.push({
         metric,
         early: e,

@@ -104,3 +104,24 @@ Deno.test("soak verdict: RSS is judged from its settle time on; a shorter run re
   const settled = judge(samples(() => 12, settling, 301), 120, CALLS, true);
   assert.equal(settled.flat, true, "the rise before the settle time does not count");
 });
+
+Deno.test("soak verdict: descriptors are compared at equal thread counts; a leak at any count is growth", () => {
+  // Each worker thread holds six descriptors; in the early third two workers
+  // were restarting at one sample (a dip of twelve), later none were.
+  const withFds = (threads: (t: number) => number, extra: (t: number) => number) =>
+    samples(threads).map((s) => ({ ...s, fds: 6 * s.threads + 8 + extra(s.t) }));
+  const dip = withFds((t) => (t === 20 ? 10 : 12), () => 0);
+  const fds = judge(dip, 12, CALLS, true).checks.find((c) => c.metric === "fds")!;
+  assert.equal(fds.ok, true, `a restart's dip is not growth: ${fds.early} -> ${fds.late}`);
+  assert.equal(fds.late - fds.early, 0);
+  const leak = withFds((t) => (t % 8 === 0 ? 13 : 12), (t) => Math.floor(t / 3));
+  const leaking = judge(leak, 12, CALLS, true).checks.find((c) => c.metric === "fds")!;
+  assert.equal(
+    leaking.ok,
+    false,
+    `one descriptor every 3 s is growth: ${leaking.early} -> ${leaking.late}`,
+  );
+  const noCommon = withFds((t) => (t < 30 ? 12 : 14), (t) => Math.floor(t / 3));
+  const fallback = judge(noCommon, 12, CALLS, true).checks.find((c) => c.metric === "fds")!;
+  assert.equal(fallback.ok, false, "without a common thread count, the plain floors");
+});
