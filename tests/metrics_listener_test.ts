@@ -69,7 +69,7 @@ Deno.test({
       );
       assert.ok(fds < limit - 10, `descriptors left for the rest of the host: ${fds} of ${limit}`);
       assert.equal(await host.call("evrexec.run", ["echo", "still here"]), "still here");
-      const health = await exchange(port, "GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n");
+      const health = await exchange(port, "GET /healthz HTTP/1.1\r\nhost: localhost\r\n\r\n");
       assert.match(health, /^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\nok\n$/);
       assert.match(host.log, /closed \d+ connections to the metrics listener: 16 were open/);
     } finally {
@@ -107,6 +107,34 @@ Deno.test(
     assert.match(host.log, /sent no whole request head of at most 8192 bytes within 5000 ms/);
     const metrics = await exchange(port, "GET /metrics?x=1 HTTP/1.0\r\n\r\n");
     assert.match(metrics, /^HTTP\/1\.1 200 OK\r\n[^]*evrexec_/);
+    assert.ok(!host.hasExited);
+  }),
+);
+
+Deno.test(
+  "metrics listener (loopback): a Host header naming another host gets 403 (DNS rebinding); loopback names are served",
+  withHost(FAULTS, { args: METRICS }, async (host) => {
+    const port = Number((await host.waitFor(PORT))[1]);
+    for (const path of ["/", "/status.json", "/metrics", "/healthz", "/events"]) {
+      const foreign = await exchange(
+        port,
+        `GET ${path} HTTP/1.1\r\nHost: rebind.example:${port}\r\n\r\n`,
+      );
+      assert.match(
+        foreign,
+        /^HTTP\/1\.1 403 Forbidden\r\n[^]*\r\n\r\nthis listener is loopback-only/,
+      );
+      assert.doesNotMatch(foreign, /evrexec_|echo/, `${path} gave nothing away`);
+    }
+    for (
+      const name of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, "app.localhost"]
+    ) {
+      const served = await exchange(port, `GET /metrics HTTP/1.1\r\nhost: ${name}\r\n\r\n`);
+      assert.match(served, /^HTTP\/1\.1 200 OK\r\n[^]*evrexec_/, `Host: ${name}`);
+    }
+    const page = await fetch(`http://127.0.0.1:${port}/`);
+    assert.equal(page.status, 200, "a browser or fetch on the loopback address is served");
+    await page.body?.cancel();
     assert.ok(!host.hasExited);
   }),
 );

@@ -11,7 +11,13 @@ export const HEAD_MAX_BYTES = 8192;
 
 /** What a request head asks for, or why it cannot be answered. */
 export type RequestHead =
-  | { readonly ok: true; readonly method: string; readonly path: string }
+  | {
+    readonly ok: true;
+    readonly method: string;
+    readonly path: string;
+    /** The `Host` header's name, without its port or brackets, cut at 255 characters; absent without one. */
+    readonly host?: string;
+  }
   | { readonly ok: false; readonly status: 400 | 431; readonly why: string };
 
 const END = new Uint8Array([13, 10, 13, 10]);
@@ -33,7 +39,18 @@ export function parseHead(bytes: Uint8Array): RequestHead {
   if (match === null) return { ok: false, status: 400, why: "not an HTTP/1 request line" };
   const [, method, target] = match;
   const path = target.startsWith("/") ? target.replace(/[?#].*$/s, "") : pathOfUrl(target);
-  return path === null ? { ok: false, status: 400, why: "not a path" } : { ok: true, method, path };
+  if (path === null) return { ok: false, status: 400, why: "not a path" };
+  const host = /\r\nhost:[ \t]*([^\r]*)\r\n/i.exec(text)?.[1].trim();
+  return host === undefined
+    ? { ok: true, method, path }
+    : { ok: true, method, path, host: hostName(host) };
+}
+
+/** The name in a `Host` header's value: `[::1]:9090` is `::1`, `localhost:9090` is `localhost`. */
+export function hostName(value: string): string {
+  const bracketed = /^\[([^\]]*)\](?::\d*)?$/.exec(value);
+  if (bracketed !== null) return bracketed[1].slice(0, 255);
+  return value.replace(/:\d*$/, "").slice(0, 255);
 }
 
 function pathOfUrl(target: string): string | null {

@@ -17,13 +17,18 @@
  * whose head asks for the page's event stream leaves these bounds for the
  * streams' own (`status_streams.ts`: at most 4, each for at most 5 minutes).
  *
+ * On a loopback address, a request whose `Host` header names anything but a
+ * loopback host gets 403: a web page on another name that rebinds its DNS to
+ * 127.0.0.1 could otherwise read the status page and the metrics from the
+ * operator's own browser.
+ *
  * @module
  */
 
 import { log } from "../base/log.ts";
 import { ConfigError } from "../base/errors.ts";
 import { messageOf } from "../shared/error_text.ts";
-import type { HostPort } from "../base/host_port.ts";
+import { type HostPort, isLoopback } from "../base/host_port.ts";
 import { ThrottledCount } from "../base/throttled_count.ts";
 import { healthOf } from "./health.ts";
 import { HEAD_MAX_BYTES, headEnd, parseHead } from "./http_head.ts";
@@ -54,6 +59,7 @@ const encoder = new TextEncoder();
 const REASONS: Record<number, string> = {
   200: "OK",
   400: "Bad Request",
+  403: "Forbidden",
   404: "Not Found",
   405: "Method Not Allowed",
   408: "Request Timeout",
@@ -77,6 +83,15 @@ interface Client {
   handedOff?: boolean;
 }
 
+const FOREIGN_HOST = "this listener is loopback-only: the Host header must name a loopback " +
+  "host (localhost, 127.0.0.1, [::1]), not another name that resolves here\n";
+
+/** True for a loopback address, `localhost` and a name under `.localhost` (RFC 6761: always loopback). */
+function isLoopbackName(name: string): boolean {
+  return isLoopback(name) || /^[a-z0-9.-]*\.localhost\.?$/i.test(name) ||
+    name.toLowerCase() === "localhost.";
+}
+
 /** Starts serving; throws a {@link ConfigError} when the address cannot be bound. */
 export async function startMetricsServer(
   address: HostPort,
@@ -94,7 +109,11 @@ export async function startMetricsServer(
     );
   }
   const page = new StatusPage(host);
-  const answer = async (method: string, path: string): Promise<Reply> => {
+  const loopbackOnly = isLoopback(address.host);
+  const answer = async (method: string, path: string, name?: string): Promise<Reply> => {
+    if (loopbackOnly && name !== undefined && !isLoopbackName(name)) {
+      return { status: 403, type: TEXT, body: FOREIGN_HOST };
+    }
     if (method !== "GET" && method !== "HEAD") {
       return { status: 405, type: TEXT, body: "only GET\n", extra: "allow: GET, HEAD\r\n" };
     }
@@ -134,7 +153,7 @@ export async function startMetricsServer(
 /** Accepts connections within the bounds above and answers one request on each. */
 class MetricsListener {
   #listener: Deno.TcpListener;
-  #answer: (method: string, path: string) => Promise<Reply>;
+  #answer: (method: string, path: string, host?: string) => Promise<Reply>;
   #handOff: (conn: Deno.Conn) => void;
   #clients = new Set<Client>();
   #closed = false;
@@ -153,7 +172,7 @@ class MetricsListener {
 
   constructor(
     listener: Deno.TcpListener,
-    answer: (method: string, path: string) => Promise<Reply>,
+    answer: (method: string, path: string, host?: string) => Promise<Reply>,
     handOff: (conn: Deno.Conn) => void,
   ) {
     this.#listener = listener;
@@ -249,7 +268,7 @@ class MetricsListener {
           body: parsed.why + "\n",
         }, true);
       }
-      const reply = await this.#answer(parsed.method, parsed.path);
+      const reply = await this.#answer(parsed.method, parsed.path, parsed.host);
       if (reply === "stream") {
         if (client.closed) return;
         clearTimeout(deadline);
