@@ -152,6 +152,11 @@ Deno.test("ctl bad frames: each complete bad frame gets one fault, then the conn
     );
     assert.ok(runs >= 150);
     await stillAnswers(path);
+    const stats = await host.call("stats.get_statistics", [
+      "rpc:ctl-parse_errors",
+      "rpc:ctl-requests",
+    ]);
+    assert.deepEqual(stats, [`rpc:ctl-parse_errors = ${runs}`, `rpc:ctl-requests = 1`]);
     assert.equal(host.hasExited, false);
     assert.doesNotMatch(host.log, /internal error|Uncaught|panicked/);
   } finally {

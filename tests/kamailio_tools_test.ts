@@ -158,7 +158,28 @@ Deno.test("kamcmd's recorded requests to Kamailio get the host's answers (no kam
     // A request of our own with every kind kamcmd sends.
     const mixed = await binrpcStream(unix, encodeRequest(7, "evrexec.run", ["test", 2.5])!);
     assert.deepEqual(mixed, ["reply", "test(2.5)"]);
+    // Counted as the ctl transport, beside the others.
+    const counts = await transportStats(host, "ctl");
+    assert.deepEqual(counts, {
+      "rpc:ctl-requests": 6,
+      "rpc:ctl-parse_errors": 0,
+      "rpc:ctl-accepted": 6,
+      "rpc:ctl-refused": 0,
+      "rpc:ctl-evicted": 0,
+      "rpc:ctl-unanswered": 0,
+    });
   }));
+
+/** The `rpc:T-…` statistics of transport `transport`, by name. */
+async function transportStats(host: TestHost, transport: string) {
+  const rows = await host.call("stats.get_statistics", ["rpc:"]) as string[];
+  return Object.fromEntries(
+    rows.filter((row) => row.startsWith(`rpc:${transport}-`)).map((row) => {
+      const [name, value] = row.split(" = ");
+      return [name, Number(value)];
+    }),
+  );
+}
 
 /** Writes `request` into the host's FIFO and reads the answer from a reply FIFO of ours. */
 async function fifoCall(fifo: string, request: string, replyName: string): Promise<string> {
@@ -216,7 +237,7 @@ Deno.test({
 });
 
 Deno.test("kamctl's recorded FIFO requests get the host's answers (no kamctl needed)", () =>
-  withKamailioHost(async (_host, dir) => {
+  withKamailioHost(async (host, dir) => {
     const recorded = new Map(kamctlExchanges().map((e) => [e.name, e]));
     const name = `evrexec_test_reply_${Deno.pid}`;
     const play = (exchange: string) =>
@@ -232,6 +253,17 @@ Deno.test("kamctl's recorded FIFO requests get the host's answers (no kamctl nee
     );
     assert.match(await play("core_version"), /"result":\t"evrexec-deno /);
     assert.match(await play("no_params"), /"code":\t-32602/);
+    // Junk between requests is dropped and counted; nothing asked for an answer to it.
+    const fd = fs.openSync(`${dir}/rpc.fifo`, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+    fs.writeSync(fd, new TextEncoder().encode("not json at all\n"));
+    fs.closeSync(fd);
+    assert.match(await play("core_version"), /"result":\t"evrexec-deno /);
+    assert.deepEqual(await transportStats(host, "fifo"), {
+      "rpc:fifo-requests": 4,
+      "rpc:fifo-parse_errors": 1,
+      "rpc:fifo-too_large": 0,
+      "rpc:fifo-unanswered": 0,
+    });
   }));
 
 Deno.test("--rpc-ctl and --rpc-fifo: the FIFO and the socket are gone when the host stops", async () => {

@@ -45,9 +45,15 @@ export class SideListeners {
     );
     const side = new SideListeners(dgram);
     try {
-      side.#ctl = await CtlServer.listen(config.rpcCtl, config, methods);
+      const ctlCounts = config.rpcCtl.length > 0 ? host.stats.counts("ctl") : undefined;
+      side.#ctl = await CtlServer.listen(config.rpcCtl, config, methods, ctlCounts);
       if (config.rpcFifo !== undefined) {
-        side.#fifo = await FifoServer.listen(config.rpcFifo, config.socketMode, methods);
+        side.#fifo = await FifoServer.listen(
+          config.rpcFifo,
+          config.socketMode,
+          methods,
+          host.stats.counts("fifo"),
+        );
       }
       if (config.metrics) side.#metrics = await startMetricsServer(config.metrics, host);
       return side;

@@ -13,6 +13,7 @@ import type { ObservedHost } from "./observed_host.ts";
 import { DURATION_BUCKETS } from "./histogram.ts";
 import { TASK_STATES, WORKER_STATES } from "./stat_rows.ts";
 import type { WorkerCounts } from "./stats.ts";
+import { CONNECTED, type Transport } from "../rpc/transport_counts.ts";
 
 /** What the exporter reads of the host. */
 export type MetricsSource = ObservedHost;
@@ -84,13 +85,18 @@ type TransportKey =
   | "tooLarge"
   | "unanswered";
 
-function transportFamily(name: string, help: string, key: TransportKey, only?: string): Family {
+function transportFamily(
+  name: string,
+  help: string,
+  key: TransportKey,
+  only?: readonly Transport[],
+): Family {
   return {
     name,
     help,
     type: "counter",
     samples: (host) =>
-      [...host.stats.transports].filter(([transport]) => only === undefined || transport === only)
+      [...host.stats.transports].filter(([transport]) => only?.includes(transport) ?? true)
         .map(([transport, counts]) => ({ labels: { transport }, value: counts[key] })),
   };
 }
@@ -203,35 +209,35 @@ export const FAMILIES: readonly Family[] = [
   ),
   transportFamily(
     "evrexec_rpc_parse_errors_total",
-    "Lines or datagrams that were not JSON.",
+    "Lines, datagrams, BINRPC frames or FIFO documents that were not a request.",
     "parseErrors",
   ),
   transportFamily(
     "evrexec_rpc_connections_accepted_total",
-    "Stream connections accepted.",
+    "Stream and BINRPC (ctl) connections accepted.",
     "accepted",
-    "stream",
+    CONNECTED,
   ),
   transportFamily(
     "evrexec_rpc_connections_refused_total",
-    "Stream connections refused (--max-connections).",
+    "Stream and BINRPC (ctl) connections refused (--max-connections).",
     "refused",
-    "stream",
+    CONNECTED,
   ),
   transportFamily(
     "evrexec_rpc_connections_evicted_total",
-    "Stream connections closed for want of progress.",
+    "Stream and BINRPC (ctl) connections closed for want of progress.",
     "evicted",
-    "stream",
+    CONNECTED,
   ),
   transportFamily(
     "evrexec_rpc_too_large_total",
-    "Datagram requests or answers too large for one datagram.",
+    "Datagram requests or answers too large for one datagram; FIFO documents too large.",
     "tooLarge",
   ),
   transportFamily(
     "evrexec_rpc_unanswered_total",
-    "Datagram answers that could not be sent back.",
+    "Answers that could not be sent back (datagram, ctl over UDP, FIFO).",
     "unanswered",
   ),
   gauge("evrexec_workers", "Workers per role, task and state.", (host) => {

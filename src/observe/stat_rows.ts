@@ -9,7 +9,7 @@
 import type { ObservedHost } from "./observed_host.ts";
 import type { WorkerState } from "../spawn/worker_states.ts";
 import type { HostStats, WorkerCounts } from "./stats.ts";
-import type { TransportCounts } from "../rpc/transport_counts.ts";
+import { CONNECTED, type Transport, type TransportCounts } from "../rpc/transport_counts.ts";
 
 /** One statistic. */
 export interface StatRow {
@@ -57,20 +57,20 @@ export function functionNames(host: ObservedHost): string[] {
   return [...new Set([...host.pool.functions, ...host.stats.functions.keys()])];
 }
 
-function transportRows(name: string, counts: TransportCounts): [string, number][] {
+function transportRows(name: Transport, counts: TransportCounts): [string, number][] {
   const rows: [string, number][] = [
     [`${name}-requests`, counts.requests],
     [`${name}-parse_errors`, counts.parseErrors],
   ];
-  if (name === "stream") {
+  if (CONNECTED.includes(name)) {
     rows.push(
       [`${name}-accepted`, counts.accepted],
       [`${name}-refused`, counts.refused],
       [`${name}-evicted`, counts.evicted],
     );
-  } else {
-    rows.push([`${name}-too_large`, counts.tooLarge], [`${name}-unanswered`, counts.unanswered]);
   }
+  if (name !== "stream" && name !== "ctl") rows.push([`${name}-too_large`, counts.tooLarge]);
+  if (name !== "stream") rows.push([`${name}-unanswered`, counts.unanswered]);
   return rows;
 }
 

@@ -14,6 +14,7 @@ import type { MethodCaller } from "./jsonrpc.ts";
 import { answerBinrpc } from "./ctl_answer.ts";
 import { closeQuietly, writeAll } from "../base/streams.ts";
 import { log } from "../base/log.ts";
+import type { TransportCounts } from "./transport_counts.ts";
 
 const READ_SIZE = 16 * 1024;
 
@@ -21,6 +22,7 @@ const READ_SIZE = 16 * 1024;
 export class CtlConnection {
   #conn: Deno.Conn;
   #call: MethodCaller;
+  #counts: TransportCounts | undefined;
   #gone = new AbortController();
   #closed = false;
   #busy = false;
@@ -30,10 +32,11 @@ export class CtlConnection {
   /** The client, for the log: the connection's number. */
   readonly peer: string;
 
-  /** Wraps an accepted connection; `serve` runs it. */
-  constructor(conn: Deno.Conn, call: MethodCaller, number: number) {
+  /** Wraps an accepted connection, counting its requests in `counts`; `serve` runs it. */
+  constructor(conn: Deno.Conn, call: MethodCaller, number: number, counts?: TransportCounts) {
     this.#conn = conn;
     this.#call = call;
+    this.#counts = counts;
     this.peer = `ctl #${number}`;
   }
 
@@ -45,6 +48,7 @@ export class CtlConnection {
       while (!this.#closed) {
         const got = decodeRequest(pending);
         if (got.kind === "request") {
+          if (this.#counts) this.#counts.requests++;
           this.#busy = true;
           const frame = await answerBinrpc(got.request, this.#call, this.#gone.signal);
           if (this.#closed) return;
@@ -56,6 +60,7 @@ export class CtlConnection {
           continue;
         }
         if (got.kind === "error") {
+          if (this.#counts) this.#counts.parseErrors++;
           const { cookie, faultCode, message } = got.error;
           log("rpc").debug("{peer}: {message}; closing", { peer: this.peer, message });
           await writeAll(this.#conn, encodeFault(cookie, faultCode, message));

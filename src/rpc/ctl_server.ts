@@ -21,6 +21,7 @@ import { CtlConnection } from "./ctl_connection.ts";
 import { answerBinrpc } from "./ctl_answer.ts";
 import { decodeRequest, encodeFault } from "./kamailio/binrpc.ts";
 import { idlestOf } from "./server.ts";
+import type { TransportCounts } from "./transport_counts.ts";
 
 /** Datagrams being answered at once over every ctl UDP socket; more are dropped. */
 export const MAX_CTL_DGRAM_IN_FLIGHT = 256;
@@ -39,6 +40,7 @@ export interface CtlBounds {
 export class CtlServer {
   #call: MethodCaller;
   #bounds: CtlBounds;
+  #counts: TransportCounts | undefined;
   #listeners: { close(): void }[] = [];
   #removers: (() => void)[] = [];
   #connections = new Set<CtlConnection>();
@@ -47,21 +49,24 @@ export class CtlServer {
   #closed = false;
   #sweeper: ReturnType<typeof setInterval> | null = null;
 
-  private constructor(call: MethodCaller, bounds: CtlBounds) {
+  private constructor(call: MethodCaller, bounds: CtlBounds, counts?: TransportCounts) {
     this.#call = call;
     this.#bounds = bounds;
+    this.#counts = counts;
   }
 
   /**
-   * Binds every address and starts serving; throws a {@link ConfigError}
-   * (nothing left bound) when one cannot be.
+   * Binds every address and starts serving, counting in `counts` (the
+   * `ctl` transport's; none with `--stats off`); throws a
+   * {@link ConfigError} (nothing left bound) when one cannot be.
    */
   static async listen(
     addresses: readonly CtlAddress[],
     bounds: CtlBounds,
     call: MethodCaller,
+    counts?: TransportCounts,
   ): Promise<CtlServer> {
-    const server = new CtlServer(call, bounds);
+    const server = new CtlServer(call, bounds, counts);
     try {
       for (const address of addresses) await server.#bind(address);
     } catch (error) {
@@ -120,12 +125,15 @@ export class CtlServer {
         log("rpc").debug("ctl: connection refused: {limit} are open and busy", {
           limit: this.#bounds.maxConnections,
         });
+        if (this.#counts) this.#counts.refused++;
         return closeQuietly(conn);
       }
       this.#connections.delete(idlest);
       idlest.close();
+      if (this.#counts) this.#counts.evicted++;
     }
-    const connection = new CtlConnection(conn, this.#call, ++this.#admitted);
+    if (this.#counts) this.#counts.accepted++;
+    const connection = new CtlConnection(conn, this.#call, ++this.#admitted, this.#counts);
     this.#connections.add(connection);
     connection.serve().finally(() => this.#connections.delete(connection));
   }
@@ -144,6 +152,7 @@ export class CtlServer {
       });
       connection.close();
       this.#connections.delete(connection);
+      if (this.#counts) this.#counts.evicted++;
     }
   }
 
@@ -172,7 +181,9 @@ export class CtlServer {
     socket.on("message", (data, from) => {
       const send = (frame: Uint8Array) =>
         socket.send(frame, from.port, from.address, (error) => {
-          if (error) log("rpc").debug("ctl: an answer was not sent: {error}", { error });
+          if (!error) return;
+          if (this.#counts) this.#counts.unanswered++;
+          log("rpc").debug("ctl: an answer was not sent: {error}", { error });
         });
       this.#datagram(new Uint8Array(data), send);
     });
@@ -180,14 +191,20 @@ export class CtlServer {
 
   /** Answers one datagram: one frame in, one frame out; an incomplete frame is a fault. */
   #datagram(data: Uint8Array, send: (frame: Uint8Array) => void): void {
-    if (this.#closed || this.#inFlight >= MAX_CTL_DGRAM_IN_FLIGHT) return;
+    if (this.#closed) return;
+    if (this.#inFlight >= MAX_CTL_DGRAM_IN_FLIGHT) {
+      if (this.#counts) this.#counts.unanswered++;
+      return;
+    }
     const got = decodeRequest(data);
+    if (got.kind !== "request" && this.#counts) this.#counts.parseErrors++;
     if (got.kind === "more") {
       return send(encodeFault(0, 400, "bad request: the datagram holds an incomplete frame"));
     }
     if (got.kind === "error") {
       return send(encodeFault(got.error.cookie, got.error.faultCode, got.error.message));
     }
+    if (this.#counts) this.#counts.requests++;
     this.#inFlight++;
     answerBinrpc(got.request, this.#call)
       .then((frame) => this.#closed || send(frame))

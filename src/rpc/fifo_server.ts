@@ -12,6 +12,7 @@
 
 import * as fs from "node:fs";
 import { log } from "../base/log.ts";
+import type { TransportCounts } from "./transport_counts.ts";
 import { ConfigError } from "../base/errors.ts";
 import { messageOf } from "../shared/error_text.ts";
 import { ownUid } from "../base/users.ts";
@@ -179,6 +180,7 @@ export class FifoServer {
   #ino: number | null;
   #file: Deno.FsFile;
   #call: MethodCaller;
+  #counts: TransportCounts | undefined;
   #owners: number[];
   #replyDir = KAMCTL_REPLY_DIR;
   #inFlight = 0;
@@ -186,21 +188,34 @@ export class FifoServer {
   #closed = false;
   #reading: Promise<void>;
 
-  private constructor(path: string, ino: number | null, file: Deno.FsFile, call: MethodCaller) {
+  private constructor(
+    path: string,
+    ino: number | null,
+    file: Deno.FsFile,
+    call: MethodCaller,
+    counts: TransportCounts | undefined,
+  ) {
     this.path = path;
     this.#ino = ino;
     this.#file = file;
     this.#call = call;
+    this.#counts = counts;
     const owner = Deno.lstatSync(path).uid;
     this.#owners = [0, ...(owner === null ? [] : [owner])];
     this.#reading = this.#read();
   }
 
   /**
-   * Makes the FIFO at `path` with `mode` and starts reading it; throws a
+   * Makes the FIFO at `path` with `mode` and starts reading it, counting in
+   * `counts` (the `fifo` transport's; none with `--stats off`); throws a
    * {@link ConfigError} (nothing left behind) when it cannot.
    */
-  static async listen(path: string, mode: number, call: MethodCaller): Promise<FifoServer> {
+  static async listen(
+    path: string,
+    mode: number,
+    call: MethodCaller,
+    counts?: TransportCounts,
+  ): Promise<FifoServer> {
     clearFifoPath(path);
     const dirProblem = (() => {
       try {
@@ -223,7 +238,7 @@ export class FifoServer {
       throw new ConfigError(`--rpc-fifo ${path}: cannot open it: ${messageOf(error)}`);
     }
     log("rpc").info("JSON-RPC FIFO (kamctl) at {path}", { path });
-    return new FifoServer(path, ino, file, call);
+    return new FifoServer(path, ino, file, call, counts);
   }
 
   async #read(): Promise<void> {
@@ -245,6 +260,8 @@ export class FifoServer {
               this.#room = null;
             });
           } else {
+            if (this.#counts && event.kind === "oversized") this.#counts.tooLarge++;
+            else if (this.#counts) this.#counts.parseErrors++;
             log("rpc").debug("--rpc-fifo: {what} of {bytes} bytes dropped", {
               what: event.kind,
               bytes: event.bytes,
@@ -265,6 +282,11 @@ export class FifoServer {
   /** Answers one request document into its reply FIFO; never throws. */
   async #serve(document: Uint8Array): Promise<void> {
     const got = parseFifoRequest(document);
+    if (this.#counts) {
+      if (got.ok) this.#counts.requests++;
+      else this.#counts.parseErrors++;
+      if (got.replyName === null) this.#counts.unanswered++;
+    }
     if (!got.ok && got.replyName === null) {
       log("rpc").debug("--rpc-fifo: a request without an answer: {message}", {
         message: got.message,
@@ -285,6 +307,7 @@ export class FifoServer {
     try {
       await this.#reply(got.replyName!, text.ok ? text.text : "");
     } catch (error) {
+      if (this.#counts) this.#counts.unanswered++;
       log("rpc").debug("--rpc-fifo: answer to {name} not written: {error}", {
         name: got.replyName,
         error: messageOf(error),
