@@ -6,8 +6,9 @@
 //   deno run --allow-net --allow-env --allow-run repro/otel_exit_hang.ts [RUNS] [--no-gauges]
 //
 // Deno 2.9.6 on a 2-core VM printed
-//   with 30 observable gauges: 2 of 40 exits hung (then killed after 8 s)
-//   without gauges: 0 of 20 exits hung
+//   with 30 observable gauges: 1 of 40 exits hung (then killed after 8 s) (2 of 40 in
+//   an earlier run)
+//   without gauges: 0 of 40 exits hung
 // Removing the gauges' callbacks before Deno.exit did not help (1 of 40), nor did
 // synchronous gauges recorded every 500 ms instead of observable ones (1 of 40).
 
