@@ -5,8 +5,9 @@
  *
  * Deno lets a datagram socket do one thing at a time ("Socket already in
  * use"), and the socket waits in `receive` nearly always, so answers go out
- * one by one from a second socket of their own (`reply_sender.ts`), and
- * only to reply addresses that `reply_address.ts` accepts.
+ * from sockets of their own, a few lanes each sending one at a time
+ * (`reply_sender.ts`), and only to reply addresses that `reply_address.ts`
+ * accepts.
  *
  * @module
  */
@@ -16,7 +17,7 @@ import { log } from "../base/log.ts";
 import { MAX_DATAGRAM_BYTES } from "./dgram_answer.ts";
 import type { DatagramEndpoint, DatagramHandler } from "./dgram_endpoint.ts";
 import { ReplyAddressCheck } from "./reply_address.ts";
-import { ReplySender } from "./reply_sender.ts";
+import { ReplyLanes } from "./reply_sender.ts";
 import { ThrottledCount } from "../base/throttled_count.ts";
 import { bindSocket, clearSocketPath, type PlacedSocket } from "./socket_file.ts";
 import { closeQuietly } from "../base/streams.ts";
@@ -52,7 +53,7 @@ class UnixEndpoint implements DatagramEndpoint {
   #path: string;
   #conn: Deno.DatagramConn;
   #placed: PlacedSocket<Deno.DatagramConn>;
-  #replies = new ReplySender();
+  #replies = new ReplyLanes();
   #check: ReplyAddressCheck;
   #refused: ThrottledCount;
   #lastRefusal = "";
