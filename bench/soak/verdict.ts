@@ -1,7 +1,8 @@
 /**
  * The soak's verdict: after warm-up, each figure's floor (its lowest value)
  * in the first third against the last third, within stated bounds
- * (descriptors at equal thread counts); and every call answered exactly once. Also renders the table of samples.
+ * (descriptors at equal thread counts; threads and CPU by their median);
+ * and every call answered exactly once. Also renders the table of samples.
  *
  * @module
  */
@@ -33,9 +34,9 @@ export const RSS_MIN_SPAN_S = 60;
 export interface MetricCheck {
   /** Which figure. */
   readonly metric: Metric;
-  /** Floor (lowest sample) of the first third; for CPU, its median. */
+  /** Floor (lowest sample) of the first third; for threads and CPU, its median. */
   readonly early: number;
-  /** Floor of the last third; for CPU, its median. */
+  /** Floor of the last third; for threads and CPU, its median. */
   readonly late: number;
   /** The growth allowed. */
   readonly bound: number;
@@ -139,12 +140,12 @@ export function judge(
       const judged = metric !== "rssMiB" || rssJudged;
       const window = metric === "rssMiB" && judged ? settled : after;
       const part = Math.max(1, Math.floor(window.length / 3));
+      const first = window.slice(0, part), last = window.slice(-part);
+      // Threads dip and peak by a task's workers while it restarts: their median is the level.
+      const level = metric === "threads" ? median : floor;
       const [e, l] = metric === "fds"
-        ? descriptorFloors(window.slice(0, part), window.slice(-part))
-        : [
-          floor(window.slice(0, part).map((s) => s[metric])),
-          floor(window.slice(-part).map((s) => s[metric])),
-        ];
+        ? descriptorFloors(first, last)
+        : [level(first.map((s) => s[metric])), level(last.map((s) => s[metric]))];
       checks.push({
         metric,
         early: e,

@@ -70,6 +70,8 @@ Deno.test("soak verdict: flat with transient peaks; a rising floor is growth", (
   const spiky = judge(samples((t) => (t % 10 === 0 ? 19 : 12)), 12, CALLS, true);
   assert.equal(spiky.flat, true, "restarts in progress add threads for a moment");
   assert.equal(spiky.pass, true);
+  const dips = judge(samples((t) => (t === 14 ? 8 : t % 10 === 0 ? 15 : 12)), 12, CALLS, true);
+  assert.equal(dips.flat, true, "a restart's dip in the first third only is no growth");
   const leaking = judge(samples((t) => 12 + Math.floor(t / 10)), 12, CALLS, true);
   assert.equal(leaking.flat, false);
   assert.equal(leaking.checks.find((c) => c.metric === "threads")?.ok, false);
