@@ -4,6 +4,7 @@
 // ticks as internal spans), KSR log records joined to their span, spans of
 // supervision, and its counters as metrics with the /metrics names.
 import assert from "node:assert/strict";
+import dgram from "node:dgram";
 import { fixture, startHost } from "./helpers/host.ts";
 
 const TRACED = fixture("traced.ts");
@@ -42,6 +43,21 @@ function startReceiver() {
       b.body.resourceMetrics.flatMap((r: Json) => r.scopeMetrics.flatMap((s: Json) => s.metrics))
     );
   return { server, url, bodies, spans, logs, metrics };
+}
+
+function udpSocket(): Promise<dgram.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = dgram.createSocket("udp4");
+    socket.once("error", reject);
+    socket.bind(0, "127.0.0.1", () => resolve(socket));
+  });
+}
+
+async function freeUdpPort(): Promise<number> {
+  const socket = await udpSocket();
+  const port = socket.address().port;
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return port;
 }
 
 /** An attribute's value, whatever its OTLP type. */
@@ -105,6 +121,15 @@ Deno.test("OpenTelemetry: spans per run, the caller's parent, logs joined to spa
     }
     const triggers = ticks.map((s) => attr(s, "evrexec.trigger"));
     assert.ok(triggers.includes("schedule") && triggers.includes("trigger"), String(triggers));
+    const [datagram] = named("evrexec.run datagram");
+    assert.ok(datagram, `no datagram span: ${[...new Set(spans.map((s) => s.name))].join(", ")}`);
+    assert.equal(datagram.kind, 2, "server: a client sent it");
+    assert.equal(attr(datagram, "evrexec.task"), "datagram");
+    assert.equal(attr(datagram, "evrexec.trigger"), "datagram");
+    assert.equal(attr(datagram, "client.address"), "127.0.0.1");
+    assert.equal(attr(datagram, "client.port"), udpClientPort);
+    const datagramLog = receiver.logs().find((l) => l.body?.stringValue === "datagram over udp\n");
+    assert.equal(datagramLog?.spanId, datagram.spanId, "its KSR record joined to its span");
     const [loop] = named("evrexec.run loop");
     assert.equal(attr(loop, "evrexec.trigger"), "start");
     assert.equal(attr(loop, "evrexec.outcome"), "returned");
@@ -138,11 +163,23 @@ Deno.test("OpenTelemetry: spans per run, the caller's parent, logs joined to spa
       assert.ok(metrics.some((m) => m.name === name), name);
     }
   };
+  const udpClient = await udpSocket();
+  const udpClientPort = udpClient.address().port;
+  const udpPort = await freeUdpPort();
   const host = await startHost(TRACED, {
-    exec: ["name=tick;every=300ms", "name=loop", "name=crashes;restart=on-failure"],
+    exec: [
+      "name=tick;every=300ms",
+      "name=loop",
+      "name=crashes;restart=on-failure",
+      `name=datagram;sockaddr=udp:127.0.0.1:${udpPort}`,
+    ],
     env: otelEnv(receiver.url),
   });
   try {
+    await host.waitFor(new RegExp(`listening on udp:127.0.0.1:${udpPort}`));
+    await new Promise<void>((resolve, reject) =>
+      udpClient.send("over udp", udpPort, "127.0.0.1", (e) => e ? reject(e) : resolve())
+    );
     const client = await host.client();
     const named = { name: "greet", data: "otel", metadata: { traceparent: TRACEPARENT } };
     assert.equal(await client.call("evrexec.run", named), "hi otel");
@@ -178,6 +215,7 @@ Deno.test("OpenTelemetry: spans per run, the caller's parent, logs joined to spa
       }
     }
   } finally {
+    udpClient.close();
     const exit = await host.stop("SIGTERM", 15_000);
     await host.cleanup();
     await receiver.server.shutdown();

@@ -1,7 +1,8 @@
 /**
  * The exec role: waits the task's `wait`, then calls its function with the
  * worker index as a string, once, and tells the host how it ended. A UDP
- * task's worker serves datagrams instead (`udp.ts`), a timer task's ticks (`ticks.ts`).
+ * task's worker serves datagrams instead (`udp.ts`; with tracing, a span per
+ * datagram), a timer task's ticks (`ticks.ts`).
  *
  * @module
  */
@@ -22,12 +23,23 @@ export async function runTask(init: InitMessage, context: WorkerContext): Promis
     return send({ type: "ended", outcome: "threw", error: errorInfo(error) });
   }
   const waitFirst = () => sleepUnlessStopped((init.waitUs ?? 0) / 1000, stopping);
+  const name = init.fn ?? "";
   if (init.sockaddr !== undefined) {
     const { serveUdp } = await import("./udp.ts");
+    const evr = context.evr;
+    // one span per datagram, a server span: a client sent it
+    const datagramAttributes = () => ({
+      "evrexec.task": init.task,
+      "evrexec.worker.index": init.index,
+      "evrexec.trigger": "datagram",
+      "evrexec.fire_time": new Date().toISOString(),
+      "client.address": evr.srcip ?? "",
+      "client.port": evr.srcportno ?? 0,
+    });
     return serveUdp({
       init: { ...init, sockaddr: init.sockaddr },
-      fn: (text) => fn(text),
-      evr: context.evr,
+      fn: (text) => inRunSpan(name, SpanKind.SERVER, datagramAttributes, () => fn(text)),
+      evr,
       send,
       stopping,
       waitFirst,
@@ -36,7 +48,6 @@ export async function runTask(init: InitMessage, context: WorkerContext): Promis
   if ((init.waitUs ?? 0) > 0) await waitFirst();
   if (stopping.aborted) return send({ type: "ended", outcome: "returned" });
   send({ type: "entered" });
-  const name = init.fn ?? "";
   const attributes = (trigger: string, fireTime: number) => () => ({
     "evrexec.task": init.task,
     "evrexec.worker.index": init.index,
