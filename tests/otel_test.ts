@@ -115,11 +115,20 @@ Deno.test("OpenTelemetry: spans per run, the caller's parent, logs joined to spa
     assert.ok(ticks.length >= 2, `${ticks.length} tick spans`);
     for (const span of ticks) {
       assert.equal(span.kind, 1, "internal");
-      assert.equal(attr(span, "evrexec.task"), "tick");
+      assert.ok(["tick", "sharedtick"].includes(String(attr(span, "evrexec.task"))));
       assert.equal(attr(span, "evrexec.worker.index"), 0);
       assert.match(String(attr(span, "evrexec.fire_time")), /^\d{4}-/);
     }
-    const triggers = ticks.map((s) => attr(s, "evrexec.trigger"));
+    // a task on a shared thread (isolation=shared): its ticks are spans, its records joined
+    const sharedTicks = ticks.filter((s) => attr(s, "evrexec.task") === "sharedtick");
+    assert.ok(sharedTicks.length >= 1, "no span of the shared task's ticks");
+    const tickLogs = receiver.logs().filter((l) => l.body?.stringValue === "tick of worker 0\n");
+    assert.ok(
+      sharedTicks.some((s) => tickLogs.some((l) => l.spanId === s.spanId)),
+      "a record of the shared task joined to its tick's span",
+    );
+    const triggers = ticks.filter((s) => attr(s, "evrexec.task") === "tick")
+      .map((s) => attr(s, "evrexec.trigger"));
     assert.ok(triggers.includes("schedule") && triggers.includes("trigger"), String(triggers));
     const [datagram] = named("evrexec.run datagram");
     assert.ok(datagram, `no datagram span: ${[...new Set(spans.map((s) => s.name))].join(", ")}`);
@@ -169,6 +178,7 @@ Deno.test("OpenTelemetry: spans per run, the caller's parent, logs joined to spa
   const host = await startHost(TRACED, {
     exec: [
       "name=tick;every=300ms",
+      "name=sharedtick;function=tick;every=300ms;isolation=shared",
       "name=loop",
       "name=crashes;restart=on-failure",
       `name=datagram;sockaddr=udp:127.0.0.1:${udpPort}`,

@@ -90,6 +90,7 @@ class SharedGroup {
       task: name,
       index: 0,
       logLevel: first.logLevel,
+      ...(first.otel ? { otel: true } : {}), // tracing: the shared thread makes spans too
       carrier: this.#beat.buffer as SharedArrayBuffer,
     };
     const events: WorkerEvents = {

@@ -30,6 +30,7 @@ import type {
 import { SHARED_BEAT_MS, SharedBeat } from "../shared/shared_beat.ts";
 import type { ScriptFunction, WorkerContext } from "./context.ts";
 import { runTask } from "./exec.ts";
+import { logRecord } from "./run_trace.ts";
 
 /** What the worker's main hands over to the carrier. */
 export interface CarrierSetup {
@@ -98,7 +99,9 @@ export async function startCarrier(setup: CarrierSetup): Promise<(message: HostT
       },
       ksr: createKsr({
         log(level, message) {
-          if (logs(level)) invocation.context.send({ type: "log", level, message });
+          if (!logs(level) || invocation.dropped) return;
+          invocation.context.send({ type: "log", level, message });
+          logRecord(level, message); // with tracing, joined to the invocation's span
         },
         evr,
         shutdown: stopper.signal,
