@@ -220,7 +220,7 @@ Deno.test("unsent bytes: datagram answers a client does not read wait at most 1 
       );
       assert.ok(polite.result !== undefined, JSON.stringify(polite));
       // Its answer goes out on another lane than the greedy client's (before: 2.6-3 s behind it).
-      assert.ok(politeMs < 1000, `another client waited ${politeMs.toFixed(0)} ms`);
+      assert.ok(politeMs < 1500, `another client waited ${politeMs.toFixed(0)} ms`);
       await host.waitFor(
         /dropped \d+ datagram answers: 1048576 bytes of answers were waiting to be sent to their sender/,
       );
