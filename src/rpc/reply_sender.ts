@@ -143,7 +143,9 @@ export const REPLY_LANES = 4;
 
 /** What a lane needs of its sender. */
 export interface LaneSender {
+  /** Sends `answer` to the socket at `path`; rejects when it cannot be sent. */
   send(answer: Uint8Array, path: string): Promise<void>;
+  /** Stops sending: answers still queued are rejected. */
   close(): void;
 }
 
