@@ -1,7 +1,8 @@
 /**
  * The soak's verdict: after warm-up, each figure's floor (its lowest value)
  * in the first third against the last third, within stated bounds
- * (descriptors at equal thread counts; threads and CPU by their median);
+ * (threads and CPU by their median, descriptors by theirs at equal thread
+ * counts);
  * and every call answered exactly once. Also renders the table of samples.
  *
  * @module
@@ -34,9 +35,9 @@ export const RSS_MIN_SPAN_S = 60;
 export interface MetricCheck {
   /** Which figure. */
   readonly metric: Metric;
-  /** Floor (lowest sample) of the first third; for threads and CPU, its median. */
+  /** Floor (lowest sample) of the first third; for threads, descriptors and CPU, a median. */
   readonly early: number;
-  /** Floor of the last third; for threads and CPU, its median. */
+  /** Floor of the last third; for threads, descriptors and CPU, a median. */
   readonly late: number;
   /** The growth allowed. */
   readonly bound: number;
@@ -93,21 +94,20 @@ function floor(values: readonly number[]): number {
 }
 
 /**
- * The descriptor floors of two windows, compared at equal thread counts:
+ * The descriptor levels of two windows, compared at equal thread counts:
  * each worker thread holds about six descriptors, so a sample taken while
  * workers restart dips by that much, and a dip in one window only would read
  * as growth (or hide it). The thread count compared is the one both windows
- * saw most often (the steady state; a count seen once may be a sample that
- * read the threads and the descriptors on either side of a worker's start).
- * Without a common thread count, the plain floors.
+ * saw most often (the steady state), and the level is the median of its
+ * samples: a sample may still read the threads and the descriptors on either
+ * side of a worker's start or end (a 60-minute run had one 11 below the
+ * rest at the same thread count). Without a common thread count, the plain
+ * medians.
  */
-function descriptorFloors(early: readonly Sample[], late: readonly Sample[]): [number, number] {
+function descriptorLevels(early: readonly Sample[], late: readonly Sample[]): [number, number] {
   const byThreads = (window: readonly Sample[]) => {
-    const groups = new Map<number, { floor: number; samples: number }>();
-    for (const s of window) {
-      const group = groups.get(s.threads) ?? { floor: Infinity, samples: 0 };
-      groups.set(s.threads, { floor: Math.min(group.floor, s.fds), samples: group.samples + 1 });
-    }
+    const groups = new Map<number, number[]>();
+    for (const s of window) groups.set(s.threads, [...(groups.get(s.threads) ?? []), s.fds]);
     return groups;
   };
   const lateGroups = byThreads(late);
@@ -115,10 +115,12 @@ function descriptorFloors(early: readonly Sample[], late: readonly Sample[]): [n
   for (const [threads, e] of byThreads(early)) {
     const l = lateGroups.get(threads);
     if (l === undefined) continue;
-    const samples = Math.min(e.samples, l.samples);
-    if (best === undefined || samples > best.samples) best = { pair: [e.floor, l.floor], samples };
+    const samples = Math.min(e.length, l.length);
+    if (best === undefined || samples > best.samples) {
+      best = { pair: [median(e), median(l)], samples };
+    }
   }
-  return best?.pair ?? [floor(early.map((s) => s.fds)), floor(late.map((s) => s.fds))];
+  return best?.pair ?? [median(early.map((s) => s.fds)), median(late.map((s) => s.fds))];
 }
 
 /** Judges `samples` (taken every few seconds) and the call totals. */
@@ -144,7 +146,7 @@ export function judge(
       // Threads dip and peak by a task's workers while it restarts: their median is the level.
       const level = metric === "threads" ? median : floor;
       const [e, l] = metric === "fds"
-        ? descriptorFloors(first, last)
+        ? descriptorLevels(first, last)
         : [level(first.map((s) => s[metric])), level(last.map((s) => s[metric]))];
       checks.push({
         metric,
