@@ -26,6 +26,15 @@ function run(args: string[], cwd: string, env: Record<string, string>, command?:
 }
 
 /** A host process: waits for "host ready" and a first beat, calls `hello`, stops it with SIGTERM. */
+/** Uncomments the config's `rpc-fifo` line (kamctl's transport), at `path`: all it should take. */
+async function serveFifo(dir: string, path: string): Promise<void> {
+  const file = `${dir}/evrexec.jsonc`;
+  const text = await Deno.readTextFile(file);
+  const line = /^ *\/\/ ("rpc-fifo": )"[^"]*",$/m;
+  assert.match(text, line);
+  await Deno.writeTextFile(file, text.replace(line, `  $1${JSON.stringify(path)},`));
+}
+
 async function runHost(command: string, args: string[], cwd: string, env: Record<string, string>) {
   const host = new Deno.Command(command, {
     args,
@@ -96,10 +105,16 @@ Deno.test({
       const checked = await run(["task", "check"], dir, env);
       assert.equal(checked.code, 0, checked.stdout + checked.stderr);
 
+      await serveFifo(dir, `${tmp}/kamailio_rpc.fifo`);
       const started = await runHost(Deno.execPath(), ["task", "start"], dir, env);
       assert.equal(started.answer, "hello, you");
       assert.equal(started.code, 0, started.log);
       assert.match(started.log, /RPC on .*rpc\.sock/);
+      assert.match(
+        started.log,
+        /JSON-RPC FIFO \(kamctl\) at .*kamailio_rpc\.fifo/,
+        "rpc-fifo uncommented",
+      );
       assert.match(started.log, /heartbeat 0: beat 1/);
       assert.match(started.log, /heartbeat 0: stopped/);
       assert.doesNotMatch(started.log, /Debugger listening|ERR|WRN/);
@@ -127,9 +142,15 @@ Deno.test({
       const at = command.indexOf(UNIT_SOCKET);
       assert.ok(at > 0, `the unit's socket ${UNIT_SOCKET} is not in ${command.join(" ")}`);
       command[at] = `${tmp}/unit.sock`; // /run/evrexec is systemd's to make
+      await serveFifo(dir, `${tmp}/kamailio_rpc.fifo`);
       const started = await runHost(command[0], command.slice(1), "/", env);
       assert.equal(started.answer, "hello, you");
       assert.equal(started.code, 0, started.log);
+      assert.match(
+        started.log,
+        /JSON-RPC FIFO \(kamctl\) at .*kamailio_rpc\.fifo/,
+        "rpc-fifo uncommented",
+      );
     } finally {
       await Deno.remove(tmp, { recursive: true });
     }

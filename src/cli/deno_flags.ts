@@ -49,6 +49,13 @@ export function runDenoFlag(denoPath: string): string {
   return `--allow-run=${denoPath},mkfifo`;
 }
 
+/**
+ * Running `mkfifo` alone, which `--rpc-fifo` (kamctl's transport) needs: the
+ * project `evrexec init` writes passes it in its start task and its systemd
+ * unit, so that uncommenting `rpc-fifo` in its config is all it takes.
+ */
+export const MKFIFO_FLAG = "--allow-run=mkfifo";
+
 /** What the RPC client and `top` need: the socket (read, write, net) and the default path (env). */
 export const CLIENT_FLAGS: readonly string[] = [
   "--quiet",

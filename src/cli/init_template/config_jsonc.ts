@@ -41,9 +41,9 @@ export function configJsonc(facts: ProjectFacts): string {
   // the unit's TimeoutStopSec above it.
   "shutdown-timeout": 5000,
 
-  // Kamailio's tools: kamcmd over BINRPC, kamctl over a FIFO (the installed
-  // evrexec may run mkfifo; deno task start needs --allow-run=mkfifo for it),
-  // kamcli over a datagram socket; Prometheus metrics.
+  // Kamailio's tools: kamcmd over BINRPC, kamctl over a FIFO (evrexec, deno
+  // task start and the unit may run mkfifo to make it), kamcli over a
+  // datagram socket; Prometheus metrics.
   // "rpc-ctl": ["unix:/run/evrexec/kamailio_ctl"],
   // "rpc-fifo": "/run/evrexec/kamailio_rpc.fifo",
   // "rpc-dgram": ["unix:/run/evrexec/kamailio_rpc.sock"],

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { HOST_FLAGS } from "../deno_flags.ts";
+import { HOST_FLAGS, MKFIFO_FLAG } from "../deno_flags.ts";
 import type { ProjectFacts } from "./facts.ts";
 
 /**
@@ -19,7 +19,7 @@ export function denoJson(facts: ProjectFacts): string {
   const run = `--config deno.json jsr:${facts.packageName} --config evrexec.jsonc`;
   const config = {
     tasks: {
-      start: `${host} ${run}`,
+      start: `${host} ${MKFIFO_FLAG} ${run}`,
       dev: `${host} --allow-run ${run} --watch --check --log-level debug`,
       test: "deno test",
       check: "deno fmt --check && deno lint && deno check .",

@@ -16,7 +16,7 @@
  */
 
 import { pathToFileURL } from "node:url";
-import { HOST_FLAGS, UPTIME_FLAG } from "../deno_flags.ts";
+import { HOST_FLAGS, MKFIFO_FLAG, UPTIME_FLAG } from "../deno_flags.ts";
 import type { ProjectFacts } from "./facts.ts";
 import { SERVICE_SOCKET } from "../../config/defaults.ts";
 import { unitArgument, unitPath } from "./systemd_text.ts";
@@ -39,6 +39,7 @@ export function unitCommand(facts: ProjectFacts): string[] {
     "--frozen",
     ...HOST_FLAGS,
     UPTIME_FLAG,
+    MKFIFO_FLAG,
     "--config",
     `${facts.dir}/deno.json`,
     `jsr:${facts.packageName}`,
