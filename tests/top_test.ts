@@ -2,6 +2,7 @@
 // functions, updates every second, and `q` quits. `--once` prints one screen.
 import assert from "node:assert/strict";
 import { fixture, ROOT, sleep, withHost } from "./helpers/host.ts";
+import { waitForText } from "./helpers/file_wait.ts";
 
 const SCRIPT = fixture("operate.ts");
 const TOP = `${ROOT}src/client/top.ts`;
@@ -24,18 +25,8 @@ async function screen(server: string): Promise<string> {
   return new TextDecoder().decode((await tmux(server, "capture-pane", "-p", "-t", "top")).stdout);
 }
 
-async function screenMatching(
-  server: string,
-  pattern: RegExp,
-  timeoutMs = 15_000,
-): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  while (true) {
-    const text = await screen(server);
-    if (pattern.test(text)) return text;
-    if (Date.now() > deadline) throw new Error(`the screen never matched ${pattern}:\n${text}`);
-    await sleep(100);
-  }
+function screenMatching(server: string, pattern: RegExp, timeoutMs = 15_000): Promise<string> {
+  return waitForText(() => screen(server), pattern, "the screen", timeoutMs, 100);
 }
 
 Deno.test({
